@@ -1,0 +1,12 @@
+//! loketd: the office mailbox as a helpdesk.
+//!
+//! Data path, top to bottom: `mailbox` (IMAP) → `parse` → `classify` → `ingest`
+//! (one SQLite transaction in `store`, with events and `outbox` rows) → `smtp`.
+//! Pure pieces with no I/O: `calendar`, `quote`, `command`, `capability`, `parse`,
+//! `classify`.
+
+pub mod calendar;
+pub mod capability;
+pub mod command;
+pub mod parse;
+pub mod quote;

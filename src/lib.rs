@@ -1,0 +1,1 @@
+//! loket: builds a KPPN's public service-standard site.
