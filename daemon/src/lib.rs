@@ -10,3 +10,6 @@ pub mod capability;
 pub mod command;
 pub mod parse;
 pub mod quote;
+pub mod config;
+pub mod store;
+pub mod mailbox;
