@@ -13,3 +13,6 @@ pub mod quote;
 pub mod config;
 pub mod store;
 pub mod mailbox;
+pub mod compose;
+pub mod outbox;
+pub mod smtp;

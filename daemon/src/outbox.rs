@@ -1,0 +1,176 @@
+//! The outbox table: every mail the daemon decides to send is a row, written in the
+//! same transaction as the decision. The sender drains it; an SMTP outage only delays.
+
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::compose::Outgoing;
+use crate::store::StoreError;
+
+/// After this long of temporary failures a mail is marked failed and shown to the admin.
+pub const GIVE_UP_AFTER_HOURS: i64 = 72;
+
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub id: i64,
+    pub message_id: String,
+    pub recipients: Vec<String>,
+    pub raw: Vec<u8>,
+    pub attempts: u32,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Row {
+    pub id: i64,
+    pub ticket_id: Option<i64>,
+    pub kind: String,
+    pub recipients: String,
+    pub status: String,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// Queues a mail. With `dedup`, a second call with the same key does nothing and
+/// returns false: that is what makes scheduled mail idempotent across restarts.
+pub fn enqueue(
+    conn: &Connection,
+    ticket: Option<i64>,
+    mail: &Outgoing,
+    dedup: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let n = conn.execute(
+        "INSERT OR IGNORE INTO outbox
+            (ticket_id, kind, message_id, recipients, raw, automatic, dedup, next_attempt_at, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+        params![
+            ticket,
+            mail.kind,
+            mail.message_id,
+            mail.recipients.join(","),
+            mail.raw,
+            mail.automatic,
+            dedup,
+            now
+        ],
+    )?;
+    Ok(n == 1)
+}
+
+/// Automatic mails queued to `address` since `since` (the per-sender loop guard).
+pub fn automatic_sent_since(
+    conn: &Connection,
+    address: &str,
+    since: DateTime<Utc>,
+) -> Result<u32, StoreError> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM outbox WHERE automatic = 1 AND recipients = ?1 AND created_at >= ?2",
+        params![address.to_lowercase(), since],
+        |r| r.get(0),
+    )?)
+}
+
+pub fn due(conn: &Connection, now: DateTime<Utc>, limit: usize) -> Result<Vec<Pending>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT id, message_id, recipients, raw, attempts, created_at FROM outbox
+         WHERE status = 'pending' AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![now, limit as i64], |r| {
+        let recipients: String = r.get(2)?;
+        Ok(Pending {
+            id: r.get(0)?,
+            message_id: r.get(1)?,
+            recipients: recipients.split(',').map(str::to_string).collect(),
+            raw: r.get(3)?,
+            attempts: r.get(4)?,
+            created_at: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// When the next pending mail is due, to sleep exactly that long.
+pub fn next_due(conn: &Connection) -> Result<Option<DateTime<Utc>>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'",
+            [],
+            |r| r.get::<_, Option<DateTime<Utc>>>(0),
+        )
+        .optional()?
+        .flatten())
+}
+
+pub fn mark_sent(conn: &Connection, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE outbox SET status = 'sent', sent_at = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1",
+        params![id, now],
+    )?;
+    Ok(())
+}
+
+/// A temporary failure: try again later with exponential backoff (30 s doubling, at
+/// most an hour, with jitter so a returning server is not hit all at once).
+pub fn mark_retry(
+    conn: &Connection,
+    p: &Pending,
+    error: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if now - p.created_at > Duration::hours(GIVE_UP_AFTER_HOURS) {
+        return mark_failed(
+            conn,
+            p.id,
+            &format!("gave up after {GIVE_UP_AFTER_HOURS} h: {error}"),
+        );
+    }
+    let attempts = p.attempts + 1;
+    let base = 30i64.saturating_mul(1 << attempts.min(7)).min(3600);
+    let jitter = rand::random_range(0..=base / 4);
+    conn.execute(
+        "UPDATE outbox SET attempts = ?2, last_error = ?3, next_attempt_at = ?4 WHERE id = ?1",
+        params![p.id, attempts, error, now + Duration::seconds(base + jitter)],
+    )?;
+    Ok(())
+}
+
+/// A permanent failure (5xx): recorded, shown by `loketd outbox`, never retried.
+pub fn mark_failed(conn: &Connection, id: i64, error: &str) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
+        params![id, error],
+    )?;
+    Ok(())
+}
+
+/// Puts failed mail back in the queue (after the admin fixed the cause).
+pub fn retry_failed(conn: &Connection, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    Ok(conn.execute(
+        "UPDATE outbox SET status = 'pending', next_attempt_at = ?1 WHERE status = 'failed'",
+        params![now],
+    )?)
+}
+
+pub fn list(conn: &Connection, status: Option<&str>) -> Result<Vec<Row>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT id, ticket_id, kind, recipients, status, attempts, last_error, created_at, sent_at
+         FROM outbox WHERE (?1 IS NULL OR status = ?1) ORDER BY id",
+    )?;
+    let rows = stmt.query_map(params![status], |r| {
+        Ok(Row {
+            id: r.get(0)?,
+            ticket_id: r.get(1)?,
+            kind: r.get(2)?,
+            recipients: r.get(3)?,
+            status: r.get(4)?,
+            attempts: r.get(5)?,
+            last_error: r.get(6)?,
+            created_at: r.get(7)?,
+            sent_at: r.get(8)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
