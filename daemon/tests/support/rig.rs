@@ -1,0 +1,1158 @@
+//! A real Dovecot 2.3 + Postfix 3.7 on loopback, for tests and for trying loketd by hand.
+//!
+//! Each `Rig` lives in its own short folder under /tmp (Unix socket paths are limited to
+//! 107 bytes and Dovecot appends up to 37), listens on free ports picked at start, and
+//! stops exactly the processes it started when dropped, also while a test panics.
+//! Facts behind the settings: shared/notes/mail-rig.md and docs/rig.md.
+#![allow(dead_code)] // every test binary uses a different part of the rig
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Domain of the office's own mailboxes.
+pub const OFFICE_DOMAIN: &str = "kppn-tanjungselor.example";
+/// Domains of the outsiders (stakeholders). Both are local to the rig.
+pub const STAKEHOLDER_DOMAINS: [&str; 2] = ["satker.example.test", "cv-maju.example.test"];
+
+const START_ATTEMPTS: usize = 4;
+const READY_TIMEOUT: Duration = Duration::from_secs(20);
+const STOP_TIMEOUT: Duration = Duration::from_secs(10);
+const IO_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// One mailbox of the rig: its address is also its IMAP/SMTP login name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    pub address: String,
+    pub password: String,
+}
+
+impl Account {
+    fn new(address: &str) -> Account {
+        let local = address.split('@').next().unwrap_or(address);
+        Account {
+            address: address.to_string(),
+            password: format!("sandi-{}", local.replace('.', "-")),
+        }
+    }
+}
+
+/// The mailboxes, one per role.
+#[derive(Clone, Debug)]
+struct Accounts {
+    office: Account,
+    stakeholder: Account,
+    stakeholder2: Account,
+    cso1: Account,
+    cso2: Account,
+    kasi: Account,
+    kepala: Account,
+}
+
+impl Accounts {
+    fn new() -> Accounts {
+        let office = |local: &str| Account::new(&format!("{local}@{OFFICE_DOMAIN}"));
+        Accounts {
+            office: office("layanan"),
+            stakeholder: Account::new(&format!("bendahara@{}", STAKEHOLDER_DOMAINS[0])),
+            stakeholder2: Account::new(&format!("vendor@{}", STAKEHOLDER_DOMAINS[1])),
+            cso1: office("cso1"),
+            cso2: office("cso2"),
+            kasi: office("kasi.pd"),
+            kepala: office("kepala"),
+        }
+    }
+
+    fn all(&self) -> [&Account; 7] {
+        [
+            &self.office,
+            &self.stakeholder,
+            &self.stakeholder2,
+            &self.cso1,
+            &self.cso2,
+            &self.kasi,
+            &self.kepala,
+        ]
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Ports {
+    imap: u16,
+    imaps: u16,
+    smtp: u16,
+    smtps: u16,
+    submission: u16,
+}
+
+impl Ports {
+    /// Asks the kernel for five free ports, holding all of them until all are known so
+    /// they differ. Another process may still take one before our servers bind it;
+    /// `Rig::start` then retries with fresh ports.
+    fn pick() -> std::io::Result<Ports> {
+        let listeners = (0..5)
+            .map(|_| TcpListener::bind("127.0.0.1:0"))
+            .collect::<std::io::Result<Vec<_>>>()?;
+        let port = |i: usize| listeners[i].local_addr().map(|a| a.port());
+        Ok(Ports {
+            imap: port(0)?,
+            imaps: port(1)?,
+            smtp: port(2)?,
+            smtps: port(3)?,
+            submission: port(4)?,
+        })
+    }
+}
+
+/// Numeric ids of the system users the servers run as.
+#[derive(Clone, Copy, Debug)]
+struct Ids {
+    mail_uid: u32,
+    mail_gid: u32,
+    postfix_uid: u32,
+    postfix_gid: u32,
+}
+
+impl Ids {
+    fn lookup() -> Result<Ids, String> {
+        let passwd = fs::read_to_string("/etc/passwd").map_err(|e| format!("/etc/passwd: {e}"))?;
+        let find = |user: &str| -> Result<(u32, u32), String> {
+            passwd
+                .lines()
+                .map(|l| l.split(':').collect::<Vec<_>>())
+                .find(|f| f.len() > 3 && f[0] == user)
+                .and_then(|f| Some((f[2].parse().ok()?, f[3].parse().ok()?)))
+                .ok_or_else(|| {
+                    format!("system user `{user}` missing: run scripts/install-test-deps.sh")
+                })
+        };
+        let (mail_uid, mail_gid) = find("mail")?;
+        let (postfix_uid, postfix_gid) = find("postfix")?;
+        Ok(Ids {
+            mail_uid,
+            mail_gid,
+            postfix_uid,
+            postfix_gid,
+        })
+    }
+}
+
+/// A running Dovecot + Postfix pair. See the module docs.
+pub struct Rig {
+    dir: tempfile::TempDir,
+    ca_file: PathBuf,
+    ports: Ports,
+    accounts: Accounts,
+    dovecot: Mutex<Option<Child>>,
+    postfix_master: Mutex<Option<u32>>,
+}
+
+impl Rig {
+    /// Starts both servers and waits until they answer. Panics with the reason (and the
+    /// servers' log tails) when it cannot.
+    pub fn start() -> Rig {
+        if let Err(e) = ensure_packages() {
+            panic!("mail rig: cannot install Dovecot/Postfix: {e}");
+        }
+        let mut last_error = String::new();
+        for _ in 0..START_ATTEMPTS {
+            match Rig::try_start() {
+                Ok(rig) => return rig,
+                // Usually a port taken between picking and binding: retry with new ports.
+                Err(e) => last_error = e,
+            }
+        }
+        panic!("mail rig: could not start after {START_ATTEMPTS} attempts: {last_error}");
+    }
+
+    fn try_start() -> Result<Rig, String> {
+        let ids = Ids::lookup()?;
+        let dir = tempfile::Builder::new()
+            .prefix("loket-rig-")
+            .tempdir_in("/tmp")
+            .map_err(|e| format!("cannot create a folder under /tmp: {e}"))?;
+        let rig = Rig {
+            ca_file: dir.path().join("tls/ca.pem"),
+            dir,
+            ports: Ports::pick().map_err(|e| format!("cannot pick free ports: {e}"))?,
+            accounts: Accounts::new(),
+            dovecot: Mutex::new(None),
+            postfix_master: Mutex::new(None),
+        };
+        rig.write_files(ids)?;
+        rig.try_start_dovecot()?;
+        rig.try_start_postfix()?;
+        Ok(rig)
+    }
+
+    pub fn office(&self) -> &Account {
+        &self.accounts.office
+    }
+    pub fn stakeholder(&self) -> &Account {
+        &self.accounts.stakeholder
+    }
+    pub fn stakeholder2(&self) -> &Account {
+        &self.accounts.stakeholder2
+    }
+    pub fn cso1(&self) -> &Account {
+        &self.accounts.cso1
+    }
+    pub fn cso2(&self) -> &Account {
+        &self.accounts.cso2
+    }
+    pub fn kasi(&self) -> &Account {
+        &self.accounts.kasi
+    }
+    pub fn kepala(&self) -> &Account {
+        &self.accounts.kepala
+    }
+    /// Every account, office first.
+    pub fn accounts(&self) -> Vec<&Account> {
+        self.accounts.all().to_vec()
+    }
+
+    /// IMAP without TLS on connect; STARTTLS offered; plain LOGIN allowed.
+    pub fn imap_port(&self) -> u16 {
+        self.ports.imap
+    }
+    /// IMAP over implicit TLS (993-style).
+    pub fn imaps_port(&self) -> u16 {
+        self.ports.imaps
+    }
+    /// SMTP (25-style): plain with STARTTLS offered, no AUTH, delivers to rig domains only.
+    pub fn smtp_port(&self) -> u16 {
+        self.ports.smtp
+    }
+    /// SMTP over implicit TLS with AUTH (465-style).
+    pub fn smtps_port(&self) -> u16 {
+        self.ports.smtps
+    }
+    /// Submission (587-style): STARTTLS and AUTH required.
+    pub fn submission_port(&self) -> u16 {
+        self.ports.submission
+    }
+    /// PEM of the rig's CA; the servers' certificate (for `localhost` and 127.0.0.1) is
+    /// signed by it.
+    pub fn ca_file(&self) -> &Path {
+        &self.ca_file
+    }
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+    /// Dovecot's log (also holds LMTP deliveries), for diagnosing a test.
+    pub fn dovecot_log(&self) -> PathBuf {
+        self.dir().join("dovecot.log")
+    }
+    /// Postfix's log.
+    pub fn postfix_log(&self) -> PathBuf {
+        self.dir().join("postfix.log")
+    }
+
+    fn paths(&self) -> Paths<'_> {
+        Paths(self.dir.path())
+    }
+
+    // ----- sending -------------------------------------------------------------------
+
+    /// Submits `raw` as `from` over the submission port (STARTTLS, AUTH PLAIN, verified
+    /// against the rig's CA). Recipients are taken from To, Cc and Bcc.
+    pub fn send(&self, from: &Account, raw: &[u8]) {
+        let to = header_recipients(raw);
+        assert!(
+            !to.is_empty(),
+            "mail rig: send: the message has no To/Cc/Bcc recipients"
+        );
+        let to: Vec<&str> = to.iter().map(String::as_str).collect();
+        if let Err(e) = self.try_send(from, &from.address, &to, raw) {
+            panic!("mail rig: send as {} failed: {e}", from.address);
+        }
+    }
+
+    /// Like `send`, with an explicit envelope; returns the server's refusal as text.
+    pub fn try_send(
+        &self,
+        login: &Account,
+        envelope_from: &str,
+        to: &[&str],
+        raw: &[u8],
+    ) -> Result<(), String> {
+        use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+        use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+        let pem = fs::read(self.ca_file()).map_err(|e| format!("CA file: {e}"))?;
+        let cert = Certificate::from_pem(&pem).map_err(|e| format!("CA file: {e}"))?;
+        let tls = TlsParameters::builder("localhost".to_string())
+            .add_root_certificate(cert)
+            .build()
+            .map_err(|e| format!("TLS setup: {e}"))?;
+        let transport = lettre::SmtpTransport::builder_dangerous("127.0.0.1")
+            .port(self.ports.submission)
+            .tls(Tls::Required(tls))
+            .credentials(Credentials::new(
+                login.address.clone(),
+                login.password.clone(),
+            ))
+            .authentication(vec![Mechanism::Plain])
+            .timeout(Some(IO_TIMEOUT))
+            .build();
+        smtp_send(&transport, envelope_from, to, raw)
+    }
+
+    /// Sends over the plain SMTP port without AUTH, as another MTA would. An empty
+    /// `envelope_from` gives `MAIL FROM:<>` (a bounce).
+    pub fn send_smtp(&self, envelope_from: &str, to: &[&str], raw: &[u8]) {
+        if let Err(e) = self.try_send_smtp(envelope_from, to, raw) {
+            panic!("mail rig: SMTP from <{envelope_from}> to {to:?} failed: {e}");
+        }
+    }
+
+    /// Like `send_smtp`; returns the server's refusal as text (e.g. `554 5.7.1 ... Relay
+    /// access denied`).
+    pub fn try_send_smtp(
+        &self,
+        envelope_from: &str,
+        to: &[&str],
+        raw: &[u8],
+    ) -> Result<(), String> {
+        let transport = lettre::SmtpTransport::builder_dangerous("127.0.0.1")
+            .port(self.ports.smtp)
+            .timeout(Some(IO_TIMEOUT))
+            .build();
+        smtp_send(&transport, envelope_from, to, raw)
+    }
+
+    /// Puts `raw` straight into `to`'s INBOX over LMTP, skipping Postfix. The envelope
+    /// sender (Dovecot's Return-Path) is the From address.
+    pub fn deliver(&self, to: &Account, raw: &[u8]) {
+        let from = header_from(raw).unwrap_or_else(|| "rig@localhost".to_string());
+        self.deliver_from(&from, to, raw);
+    }
+
+    /// Like `deliver` with an explicit envelope sender; empty gives `Return-Path: <>`.
+    pub fn deliver_from(&self, envelope_from: &str, to: &Account, raw: &[u8]) {
+        let socket = self.paths().lmtp_socket();
+        if let Err(e) = lmtp_deliver(&socket, envelope_from, &to.address, raw) {
+            panic!("mail rig: LMTP delivery to {} failed: {e}", to.address);
+        }
+    }
+
+    // ----- reading -------------------------------------------------------------------
+
+    /// Logs in over plain IMAP on loopback.
+    pub fn imap_session(&self, who: &Account) -> imap::Session<imap::Connection> {
+        let client = imap::ClientBuilder::new("127.0.0.1", self.ports.imap)
+            .mode(imap::ConnectionMode::Plaintext)
+            .connect()
+            .unwrap_or_else(|e| panic!("mail rig: IMAP connect: {e}"));
+        client
+            .login(&who.address, &who.password)
+            .unwrap_or_else(|(e, _)| panic!("mail rig: IMAP login as {}: {e}", who.address))
+    }
+
+    /// Appends `raw` to `folder` (created when missing).
+    pub fn append(&self, to: &Account, folder: &str, raw: &[u8]) {
+        let mut session = self.imap_session(to);
+        if !folder.eq_ignore_ascii_case("INBOX") {
+            if let Err(e) = session.create(folder) {
+                if !e.to_string().contains("ALREADYEXISTS") {
+                    panic!("mail rig: CREATE {folder} for {}: {e}", to.address);
+                }
+            }
+        }
+        session
+            .append(folder, raw)
+            .finish()
+            .unwrap_or_else(|e| panic!("mail rig: APPEND to {folder} for {}: {e}", to.address));
+        let _ = session.logout();
+    }
+
+    /// Every message in `folder`, raw, in mailbox order. A folder that does not exist
+    /// reads as empty.
+    pub fn messages(&self, who: &Account, folder: &str) -> Vec<Vec<u8>> {
+        let mut session = self.imap_session(who);
+        let mailbox = match session.examine(folder) {
+            Ok(m) => m,
+            Err(e) if e.to_string().contains("NONEXISTENT") => return Vec::new(),
+            Err(e) => panic!("mail rig: EXAMINE {folder} for {}: {e}", who.address),
+        };
+        if mailbox.exists == 0 {
+            let _ = session.logout();
+            return Vec::new();
+        }
+        let fetches = session
+            .fetch("1:*", "BODY.PEEK[]")
+            .unwrap_or_else(|e| panic!("mail rig: FETCH in {folder} for {}: {e}", who.address));
+        let mut mails: Vec<(u32, Vec<u8>)> = fetches
+            .iter()
+            .map(|f| (f.message, f.body().unwrap_or_default().to_vec()))
+            .collect();
+        mails.sort_by_key(|(seq, _)| *seq);
+        let _ = session.logout();
+        mails.into_iter().map(|(_, m)| m).collect()
+    }
+
+    /// Polls `folder` until it holds at least `at_least` messages; panics on timeout with
+    /// the subjects it saw.
+    pub fn wait_for_messages(
+        &self,
+        who: &Account,
+        folder: &str,
+        at_least: usize,
+        timeout: Duration,
+    ) -> Vec<Vec<u8>> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let mails = self.messages(who, folder);
+            if mails.len() >= at_least {
+                return mails;
+            }
+            if Instant::now() >= deadline {
+                let subjects: Vec<String> = mails.iter().map(|m| header_subject(m)).collect();
+                panic!(
+                    "mail rig: waited {timeout:?} for {at_least} message(s) in {}'s {folder}, saw {}: {subjects:?}\n(logs: {} and {})",
+                    who.address,
+                    mails.len(),
+                    self.dovecot_log().display(),
+                    self.postfix_log().display()
+                );
+            }
+            thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    /// Names of every folder of `who`.
+    pub fn folders(&self, who: &Account) -> Vec<String> {
+        let mut session = self.imap_session(who);
+        let names = session
+            .list(None, Some("*"))
+            .unwrap_or_else(|e| panic!("mail rig: LIST for {}: {e}", who.address));
+        let folders = names.iter().map(|n| n.name().to_string()).collect();
+        let _ = session.logout();
+        folders
+    }
+
+    // ----- server control ------------------------------------------------------------
+
+    pub fn stop_postfix(&self) {
+        let pid = lock(&self.postfix_master).take();
+        if let Some(pid) = pid {
+            terminate_pid(pid);
+        }
+    }
+
+    pub fn start_postfix(&self) {
+        if lock(&self.postfix_master).is_some() {
+            return;
+        }
+        if let Err(e) = self.try_start_postfix() {
+            panic!("mail rig: cannot restart Postfix: {e}");
+        }
+    }
+
+    pub fn stop_dovecot(&self) {
+        let child = lock(&self.dovecot).take();
+        if let Some(mut child) = child {
+            terminate_child(&mut child);
+        }
+    }
+
+    pub fn start_dovecot(&self) {
+        if lock(&self.dovecot).is_some() {
+            return;
+        }
+        if let Err(e) = self.try_start_dovecot() {
+            panic!("mail rig: cannot restart Dovecot: {e}");
+        }
+    }
+
+    fn try_start_dovecot(&self) -> Result<(), String> {
+        let p = self.paths();
+        let log = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p.file("dovecot.stderr"))
+            .map_err(|e| format!("dovecot.stderr: {e}"))?;
+        let err = log.try_clone().map_err(|e| e.to_string())?;
+        let child = Command::new("dovecot")
+            .arg("-F")
+            .arg("-c")
+            .arg(p.file("dovecot.conf"))
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(err)
+            .spawn()
+            .map_err(|e| format!("cannot run dovecot: {e}"))?;
+        *lock(&self.dovecot) = Some(child);
+        let ready = wait_until(|| {
+            if let Some(child) = lock(&self.dovecot).as_mut() {
+                if let Ok(Some(status)) = child.try_wait() {
+                    return Some(Err(format!("dovecot exited with {status}")));
+                }
+            }
+            let imap = greets(self.ports.imap, b"* OK");
+            let lmtp = UnixStream::connect(p.lmtp_socket()).is_ok();
+            (imap && lmtp).then_some(Ok(()))
+        });
+        match ready {
+            Some(Ok(())) => Ok(()),
+            other => {
+                self.stop_dovecot();
+                let why = match other {
+                    Some(Err(e)) => e,
+                    _ => format!("not ready after {READY_TIMEOUT:?}"),
+                };
+                Err(format!(
+                    "Dovecot: {why}\n--- {}:\n{}\n--- dovecot.stderr:\n{}",
+                    self.dovecot_log().display(),
+                    tail(&self.dovecot_log()),
+                    tail(&p.file("dovecot.stderr"))
+                ))
+            }
+        }
+    }
+
+    fn try_start_postfix(&self) -> Result<(), String> {
+        let p = self.paths();
+        let out = Command::new("postfix")
+            .arg("-c")
+            .arg(p.file("postfix"))
+            .arg("start")
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run postfix: {e}"))?;
+        let pid = fs::read_to_string(p.file("pfq/pid/master.pid"))
+            .ok()
+            .and_then(|s| s.trim().parse::<u32>().ok());
+        if let Some(pid) = pid {
+            *lock(&self.postfix_master) = Some(pid);
+        }
+        let ready = out.status.success()
+            && pid.is_some()
+            && wait_until(|| {
+                if pid.is_some_and(|pid| !alive(pid)) {
+                    return Some(false);
+                }
+                greets(self.ports.smtp, b"220").then_some(true)
+            }) == Some(true);
+        if ready {
+            return Ok(());
+        }
+        self.stop_postfix();
+        Err(format!(
+            "Postfix did not start ({}): {}{}\n--- {}:\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+            self.postfix_log().display(),
+            tail(&self.postfix_log())
+        ))
+    }
+
+    // ----- configuration -------------------------------------------------------------
+
+    fn write_files(&self, ids: Ids) -> Result<(), String> {
+        let p = self.paths();
+        let dir = self.dir();
+        // Dovecot's and Postfix's users must traverse the folder; tempfile makes it 0700.
+        set_mode(dir, 0o755)?;
+        for sub in ["run", "state", "tls", "postfix", "mail", "pfq", "pfdata"] {
+            mkdir(&p.file(sub))?;
+        }
+        chown(&p.file("mail"), ids.mail_uid, ids.mail_gid)?;
+        chown(&p.file("pfdata"), ids.postfix_uid, ids.postfix_gid)?;
+        make_certificates(&p)?;
+
+        let mut users = String::new();
+        let mut vmailbox = String::new();
+        for a in self.accounts.all() {
+            let (local, domain) = a.address.split_once('@').unwrap_or((&a.address, ""));
+            let home = p.file(&format!("mail/{domain}/{local}"));
+            let _ = writeln!(
+                users,
+                "{}:{{PLAIN}}{}:{}:{}::{}::",
+                a.address,
+                a.password,
+                ids.mail_uid,
+                ids.mail_gid,
+                home.display()
+            );
+            let _ = writeln!(vmailbox, "{} OK", a.address);
+        }
+        write(&p.file("users"), &users)?;
+        write(&p.file("vmailbox"), &vmailbox)?;
+        write(&p.file("dovecot.conf"), &dovecot_conf(dir, self.ports, ids))?;
+        write(&p.file("postfix/main.cf"), &postfix_main_cf(dir))?;
+        write(&p.file("postfix/master.cf"), &postfix_master_cf(self.ports))?;
+        // Postfix keeps re-reading a main.cf younger than ~1 s; backdating saves ~2 s.
+        let old = std::time::SystemTime::now() - Duration::from_secs(60);
+        for f in ["postfix/main.cf", "postfix/master.cf", "vmailbox"] {
+            let file = fs::File::options()
+                .write(true)
+                .open(p.file(f))
+                .map_err(|e| format!("{f}: {e}"))?;
+            file.set_modified(old).map_err(|e| format!("{f}: {e}"))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Rig {
+    fn drop(&mut self) {
+        self.stop_postfix();
+        self.stop_dovecot();
+        // The TempDir field removes the folder after this, unless asked to keep it.
+        if std::env::var_os("LOKET_RIG_KEEP").is_some() {
+            self.dir.disable_cleanup(true);
+            eprintln!("mail rig: kept {}", self.dir().display());
+        }
+    }
+}
+
+/// Paths inside a rig folder.
+struct Paths<'a>(&'a Path);
+
+impl Paths<'_> {
+    fn file(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+    fn lmtp_socket(&self) -> PathBuf {
+        self.0.join("run/dovecot/lmtp")
+    }
+}
+
+fn dovecot_conf(dir: &Path, ports: Ports, ids: Ids) -> String {
+    let d = dir.display();
+    format!(
+        r#"# Written by the loket mail rig.
+base_dir = {d}/run/dovecot
+state_dir = {d}/state
+log_path = {d}/dovecot.log
+protocols = imap lmtp
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = <{d}/tls/server.pem
+ssl_key = <{d}/tls/server.key
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:~/Maildir
+mail_fsync = never
+first_valid_uid = {uid}
+first_valid_gid = {gid}
+passdb {{
+  driver = passwd-file
+  args = {d}/users
+}}
+userdb {{
+  driver = passwd-file
+  args = {d}/users
+}}
+namespace inbox {{
+  inbox = yes
+  separator = /
+}}
+protocol lmtp {{
+  postmaster_address = postmaster@{OFFICE_DOMAIN}
+}}
+service imap-login {{
+  inet_listener imap {{
+    port = {imap}
+  }}
+  inet_listener imaps {{
+    port = {imaps}
+    ssl = yes
+  }}
+}}
+service lmtp {{
+  unix_listener lmtp {{
+    user = postfix
+    mode = 0600
+  }}
+}}
+service auth {{
+  unix_listener auth-postfix {{
+    user = postfix
+    mode = 0600
+  }}
+}}
+"#,
+        uid = ids.mail_uid,
+        gid = ids.mail_gid,
+        imap = ports.imap,
+        imaps = ports.imaps,
+    )
+}
+
+fn postfix_main_cf(dir: &Path) -> String {
+    let d = dir.display();
+    let domains = format!("{OFFICE_DOMAIN} {}", STAKEHOLDER_DOMAINS.join(" "));
+    format!(
+        r#"# Written by the loket mail rig.
+compatibility_level = 3.6
+queue_directory = {d}/pfq
+data_directory = {d}/pfdata
+meta_directory = /etc/postfix
+maillog_file = {d}/postfix.log
+maillog_file_prefixes = {d}
+mail_owner = postfix
+myhostname = mail.{OFFICE_DOMAIN}
+mydomain = {OFFICE_DOMAIN}
+myorigin = $mydomain
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+smtpd_peername_lookup = no
+alias_maps =
+alias_database =
+local_recipient_maps =
+local_transport = error:5.1.1 the rig has no local mailboxes
+virtual_mailbox_domains = {domains}
+virtual_mailbox_maps = texthash:{d}/vmailbox
+virtual_transport = lmtp:unix:{d}/run/dovecot/lmtp
+default_transport = error:5.7.1 the rig never delivers off this machine
+relay_transport = error:5.7.1 the rig never delivers off this machine
+smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination
+smtpd_recipient_restrictions = permit_sasl_authenticated, reject_unauth_destination
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = {d}/run/dovecot/auth-postfix
+smtpd_sasl_auth_enable = no
+smtpd_tls_cert_file = {d}/tls/server.pem
+smtpd_tls_key_file = {d}/tls/server.key
+smtpd_tls_security_level = may
+smtpd_tls_session_cache_database =
+message_size_limit = 104857600
+mailbox_size_limit = 0
+virtual_mailbox_limit = 0
+biff = no
+delay_warning_time = 0
+smtputf8_enable = yes
+"#
+    )
+}
+
+fn postfix_master_cf(ports: Ports) -> String {
+    // Written from scratch: chroot `n` everywhere, since the rig's paths are absolute.
+    let auth = "  -o smtpd_sasl_auth_enable=yes\n  -o smtpd_client_restrictions=permit_sasl_authenticated,reject\n";
+    format!(
+        r#"# Written by the loket mail rig.
+127.0.0.1:{smtp} inet n - n - - smtpd
+127.0.0.1:{smtps} inet n - n - - smtpd
+  -o smtpd_tls_wrappermode=yes
+  -o smtpd_tls_security_level=encrypt
+{auth}127.0.0.1:{submission} inet n - n - - smtpd
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_auth_only=yes
+{auth}pickup unix n - n 60 1 pickup
+cleanup unix n - n - 0 cleanup
+qmgr unix n - n 300 1 qmgr
+tlsmgr unix - - n 1000? 1 tlsmgr
+rewrite unix - - n - - trivial-rewrite
+bounce unix - - n - 0 bounce
+defer unix - - n - 0 bounce
+trace unix - - n - 0 bounce
+verify unix - - n - 1 verify
+flush unix n - n 1000? 0 flush
+proxymap unix - - n - - proxymap
+proxywrite unix - - n - 1 proxymap
+smtp unix - - n - - smtp
+relay unix - - n - - smtp
+showq unix n - n - - showq
+error unix - - n - - error
+retry unix - - n - - error
+discard unix - - n - - discard
+local unix - n n - - local
+virtual unix - n n - - virtual
+lmtp unix - - n - - lmtp
+anvil unix - - n - 1 anvil
+scache unix - - n - 1 scache
+postlog unix-dgram n - n - 1 postlogd
+"#,
+        smtp = ports.smtp,
+        smtps = ports.smtps,
+        submission = ports.submission,
+    )
+}
+
+/// A CA and a server certificate for `localhost` / 127.0.0.1 signed by it (a self-signed
+/// leaf would be refused by webpki as "CA used as end entity").
+fn make_certificates(p: &Paths<'_>) -> Result<(), String> {
+    let cnf = p.file("tls/openssl.cnf");
+    write(
+        &cnf,
+        "[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = loket rig CA\n\
+         [ca_ext]\nbasicConstraints = critical,CA:TRUE\nkeyUsage = critical,keyCertSign,cRLSign\n\
+         subjectKeyIdentifier = hash\n\
+         [server_ext]\nbasicConstraints = critical,CA:FALSE\nkeyUsage = critical,digitalSignature\n\
+         extendedKeyUsage = serverAuth\nsubjectAltName = DNS:localhost,IP:127.0.0.1\n\
+         subjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid\n",
+    )?;
+    let tls = |f: &str| p.file(&format!("tls/{f}")).display().to_string();
+    let cnf = cnf.display().to_string();
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    let steps: [Vec<String>; 3] = [
+        [
+            "req",
+            "-x509",
+            "-config",
+            &cnf,
+            "-extensions",
+            "ca_ext",
+            "-days",
+            "3650",
+        ]
+        .iter()
+        .chain(&ec)
+        .map(|s| s.to_string())
+        .chain([
+            "-keyout".into(),
+            tls("ca.key"),
+            "-out".into(),
+            tls("ca.pem"),
+        ])
+        .collect(),
+        ["req", "-new", "-config", &cnf, "-subj", "/CN=localhost"]
+            .iter()
+            .chain(&ec)
+            .map(|s| s.to_string())
+            .chain([
+                "-keyout".into(),
+                tls("server.key"),
+                "-out".into(),
+                tls("server.csr"),
+            ])
+            .collect(),
+        [
+            "x509",
+            "-req",
+            "-days",
+            "3650",
+            "-set_serial",
+            "2",
+            "-extfile",
+            &cnf,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain(["-extensions".into(), "server_ext".into()])
+        .chain(["-in".into(), tls("server.csr"), "-CA".into(), tls("ca.pem")])
+        .chain([
+            "-CAkey".into(),
+            tls("ca.key"),
+            "-out".into(),
+            tls("server.pem"),
+        ])
+        .collect(),
+    ];
+    for args in steps {
+        let out = Command::new("openssl")
+            .args(&args)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run openssl: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "openssl {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    set_mode(&p.file("tls/ca.pem"), 0o644)?;
+    set_mode(&p.file("tls/server.pem"), 0o644)
+}
+
+// ----- packages ------------------------------------------------------------------------
+
+/// Runs scripts/install-test-deps.sh when a server binary is missing, once per machine
+/// at a time (a lock file serialises test binaries running in parallel).
+fn ensure_packages() -> Result<(), String> {
+    const NEEDED: [&str; 5] = [
+        "/usr/sbin/dovecot",
+        "/usr/lib/dovecot/imap",
+        "/usr/lib/dovecot/lmtp",
+        "/usr/sbin/postfix",
+        "/usr/bin/openssl",
+    ];
+    let present = || NEEDED.iter().all(|p| Path::new(p).exists());
+    if present() {
+        return Ok(());
+    }
+    let lock_file = fs::File::create("/tmp/loket-rig-install.lock")
+        .map_err(|e| format!("/tmp/loket-rig-install.lock: {e}"))?;
+    lock_file
+        .lock()
+        .map_err(|e| format!("/tmp/loket-rig-install.lock: {e}"))?;
+    if present() {
+        return Ok(());
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/install-test-deps.sh");
+    let status = Command::new("bash")
+        .arg(&script)
+        .stdin(Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+    if !status.success() || !present() {
+        return Err(format!(
+            "{} ended with {status}; run it by hand as root to see why",
+            script.display()
+        ));
+    }
+    Ok(())
+}
+
+// ----- protocol helpers ----------------------------------------------------------------
+
+fn smtp_send(
+    transport: &lettre::SmtpTransport,
+    envelope_from: &str,
+    to: &[&str],
+    raw: &[u8],
+) -> Result<(), String> {
+    use lettre::Transport;
+    let from = if envelope_from.is_empty() {
+        None
+    } else {
+        Some(
+            envelope_from
+                .parse::<lettre::Address>()
+                .map_err(|e| format!("envelope sender {envelope_from:?}: {e}"))?,
+        )
+    };
+    let to = to
+        .iter()
+        .map(|a| {
+            a.parse::<lettre::Address>()
+                .map_err(|e| format!("recipient {a:?}: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let envelope = lettre::address::Envelope::new(from, to).map_err(|e| e.to_string())?;
+    transport
+        .send_raw(&envelope, &crlf(raw))
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+fn lmtp_deliver(socket: &Path, from: &str, to: &str, raw: &[u8]) -> Result<(), String> {
+    let stream = UnixStream::connect(socket).map_err(|e| format!("{}: {e}", socket.display()))?;
+    stream
+        .set_read_timeout(Some(IO_TIMEOUT))
+        .map_err(|e| e.to_string())?;
+    let mut writer = stream.try_clone().map_err(|e| e.to_string())?;
+    let mut reader = BufReader::new(stream);
+    let mut step = |command: Option<&[u8]>, expect: &str| -> Result<(), String> {
+        if let Some(command) = command {
+            writer.write_all(command).map_err(|e| e.to_string())?;
+        }
+        let reply = read_reply(&mut reader)?;
+        if reply.starts_with(expect) {
+            Ok(())
+        } else {
+            let sent = command.map(String::from_utf8_lossy).unwrap_or_default();
+            Err(format!(
+                "after {:?} the server said {reply:?}",
+                sent.trim_end()
+            ))
+        }
+    };
+    step(None, "220")?;
+    step(Some(b"LHLO rig.localhost\r\n"), "250")?;
+    step(Some(format!("MAIL FROM:<{from}>\r\n").as_bytes()), "250")?;
+    step(Some(format!("RCPT TO:<{to}>\r\n").as_bytes()), "250")?;
+    step(Some(b"DATA\r\n"), "354")?;
+    let mut data = Vec::with_capacity(raw.len() + 64);
+    for line in crlf(raw).split_inclusive(|&b| b == b'\n') {
+        if line.first() == Some(&b'.') {
+            data.push(b'.');
+        }
+        data.extend_from_slice(line);
+    }
+    data.extend_from_slice(b".\r\n");
+    step(Some(&data), "250")?;
+    step(Some(b"QUIT\r\n"), "221")
+}
+
+/// Reads one (possibly multi-line) SMTP/LMTP reply.
+fn read_reply(reader: &mut impl BufRead) -> Result<String, String> {
+    let mut reply = String::new();
+    loop {
+        let mut line = String::new();
+        let n = reader.read_line(&mut line).map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err(format!("connection closed; got {reply:?}"));
+        }
+        reply.push_str(&line);
+        if line.len() < 4 || line.as_bytes()[3] != b'-' {
+            return Ok(reply);
+        }
+    }
+}
+
+/// Bare LF → CRLF, and a final CRLF, as SMTP and LMTP require.
+fn crlf(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len() + raw.len() / 40 + 2);
+    let mut prev = 0u8;
+    for &b in raw {
+        if b == b'\n' && prev != b'\r' {
+            out.push(b'\r');
+        }
+        out.push(b);
+        prev = b;
+    }
+    if !out.ends_with(b"\r\n") {
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+fn header_recipients(raw: &[u8]) -> Vec<String> {
+    let Some(msg) = mail_parser::MessageParser::default().parse_headers(raw) else {
+        return Vec::new();
+    };
+    [msg.to(), msg.cc(), msg.bcc()]
+        .into_iter()
+        .flatten()
+        .flat_map(|a| a.iter())
+        .filter_map(|a| a.address().map(str::to_string))
+        .collect()
+}
+
+fn header_from(raw: &[u8]) -> Option<String> {
+    let msg = mail_parser::MessageParser::default().parse_headers(raw)?;
+    msg.from()?.first()?.address().map(str::to_string)
+}
+
+fn header_subject(raw: &[u8]) -> String {
+    mail_parser::MessageParser::default()
+        .parse_headers(raw)
+        .and_then(|m| m.subject().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// True once something on `port` greets with `prefix`.
+fn greets(port: u16, prefix: &[u8]) -> bool {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let mut buf = [0u8; 64];
+    let greeted = matches!(stream.read(&mut buf), Ok(n) if buf[..n].starts_with(prefix));
+    let quit: &[u8] = if prefix == b"220" {
+        b"QUIT\r\n"
+    } else {
+        b"a LOGOUT\r\n"
+    };
+    let _ = stream.write_all(quit);
+    greeted
+}
+
+/// Polls `check` every 10 ms until it gives an answer or READY_TIMEOUT passes.
+fn wait_until<T>(mut check: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + READY_TIMEOUT;
+    loop {
+        if let Some(answer) = check() {
+            return Some(answer);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+// ----- processes -----------------------------------------------------------------------
+
+fn signal(pid: u32, sig: &str) {
+    let _ = Command::new("kill")
+        .arg(format!("-{sig}"))
+        .arg(pid.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// Whether `pid` runs (a zombie left for an init that does not reap counts as gone).
+fn alive(pid: u32) -> bool {
+    match fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| !rest.starts_with('Z')),
+        Err(_) => false,
+    }
+}
+
+/// SIGTERM, then SIGKILL after STOP_TIMEOUT; Postfix's master takes its children along.
+fn terminate_pid(pid: u32) {
+    signal(pid, "TERM");
+    let deadline = Instant::now() + STOP_TIMEOUT;
+    while alive(pid) {
+        if Instant::now() >= deadline {
+            signal(pid, "KILL");
+            break;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// SIGTERM to our Dovecot child (it stops its own children), SIGKILL after a timeout.
+fn terminate_child(child: &mut Child) {
+    signal(child.id(), "TERM");
+    let deadline = Instant::now() + STOP_TIMEOUT;
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) | Err(_) => return,
+            Ok(None) if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return;
+            }
+            Ok(None) => thread::sleep(Duration::from_millis(10)),
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding the lock leaves valid data here; keep going so Drop still stops.
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+// ----- files ---------------------------------------------------------------------------
+
+fn mkdir(path: &Path) -> Result<(), String> {
+    fs::create_dir_all(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    set_mode(path, 0o755)
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn set_mode(path: &Path, mode: u32) -> Result<(), String> {
+    fs::set_permissions(path, fs::Permissions::from_mode(mode))
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn chown(path: &Path, uid: u32, gid: u32) -> Result<(), String> {
+    std::os::unix::fs::chown(path, Some(uid), Some(gid))
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Last lines of a log, for panic messages.
+fn tail(path: &Path) -> String {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(30)..].join("\n")
+}
