@@ -10,3 +10,4 @@ pub mod capability;
 pub mod command;
 pub mod parse;
 pub mod quote;
+pub mod ticket;
