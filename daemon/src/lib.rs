@@ -16,3 +16,4 @@ pub mod mailbox;
 pub mod compose;
 pub mod outbox;
 pub mod smtp;
+pub mod ticket;
