@@ -10,3 +10,6 @@ pub mod capability;
 pub mod command;
 pub mod parse;
 pub mod quote;
+pub mod attachment;
+pub mod autodetect;
+pub mod subject;
