@@ -5,15 +5,19 @@
 //! Pure pieces with no I/O: `calendar`, `quote`, `command`, `capability`, `parse`,
 //! `classify`.
 
+pub mod attachment;
+pub mod autodetect;
 pub mod calendar;
 pub mod capability;
 pub mod command;
+pub mod compose;
+pub mod config;
+pub mod mailbox;
+pub mod outbox;
 pub mod parse;
 pub mod quote;
-pub mod config;
-pub mod store;
-pub mod mailbox;
-pub mod compose;
-pub mod outbox;
 pub mod smtp;
+pub mod standards;
+pub mod store;
+pub mod subject;
 pub mod ticket;
