@@ -26,6 +26,21 @@ pub struct Sender {
     envelope_from: lettre::Address,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FailureKind {
+    /// 5xx: the server will never take it.
+    Permanent,
+    /// 4xx: try again later.
+    Transient,
+    /// No answer at all: the server is away; stop this pass.
+    Connection,
+}
+
+struct Failure {
+    kind: FailureKind,
+    message: String,
+}
+
 /// What one flush did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Flushed {
@@ -83,11 +98,22 @@ impl Sender {
         }
     }
 
-    fn send(&self, p: &Pending) -> Result<(), lettre::transport::smtp::Error> {
+    fn send(&self, p: &Pending) -> Result<(), Failure> {
         let to: Vec<lettre::Address> = p.recipients.iter().filter_map(|r| r.parse().ok()).collect();
-        let envelope = Envelope::new(Some(self.envelope_from.clone()), to)
-            .map_err(|_| lettre::transport::smtp::Error::from(std::io::Error::other("no valid recipient")))?;
-        self.transport.send_raw(&envelope, &p.raw).map(|_| ())
+        let envelope = Envelope::new(Some(self.envelope_from.clone()), to).map_err(|_| Failure {
+            kind: FailureKind::Permanent,
+            message: format!("no valid recipient in {:?}", p.recipients),
+        })?;
+        self.transport.send_raw(&envelope, &p.raw).map(|_| ()).map_err(|e| Failure {
+            kind: if e.is_permanent() {
+                FailureKind::Permanent
+            } else if e.is_transient() {
+                FailureKind::Transient
+            } else {
+                FailureKind::Connection
+            },
+            message: e.to_string(),
+        })
     }
 
     /// Sends what is due. Stops at the first connection-level failure: the server is
@@ -101,16 +127,16 @@ impl Sender {
                     tracing::info!(id = p.id, message_id = %p.message_id, to = ?p.recipients, "sent");
                     done.sent += 1;
                 }
-                Err(e) if e.is_permanent() => {
-                    tracing::warn!(id = p.id, error = %e, "SMTP refused the mail for good");
-                    outbox::mark_failed(conn, p.id, &e.to_string())?;
+                Err(f) if f.kind == FailureKind::Permanent => {
+                    tracing::warn!(id = p.id, error = %f.message, "SMTP refused the mail for good");
+                    outbox::mark_failed(conn, p.id, &f.message)?;
                     done.failed += 1;
                 }
-                Err(e) => {
-                    tracing::warn!(id = p.id, error = %e, "SMTP failed, will retry");
-                    outbox::mark_retry(conn, &p, &e.to_string(), now)?;
+                Err(f) => {
+                    tracing::warn!(id = p.id, error = %f.message, "SMTP failed, will retry");
+                    outbox::mark_retry(conn, &p, &f.message, now)?;
                     done.retried += 1;
-                    if !e.is_transient() {
+                    if f.kind == FailureKind::Connection {
                         break;
                     }
                 }

@@ -63,6 +63,8 @@ const MIGRATIONS: &[&str] = &[
         first_response_at TEXT,
         resolved_at       TEXT,
         closed_at         TEXT,
+        paused_at         TEXT,
+        last_progress_at  TEXT,
         previous_ticket   INTEGER REFERENCES tickets(id),
         root_message_id   TEXT
     );
@@ -92,9 +94,31 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX messages_sender ON messages(sender, received_at);
     -- Every Message-ID we know belongs to a ticket: received and sent. Threads are
     -- followed through In-Reply-To/References by looking ids up here.
+    -- kind: 'in' (received), 'out' (sent to the stakeholder), 'staff' (sent to staff:
+    -- a reply to it comes from staff, never from the stakeholder).
     CREATE TABLE thread_ids (
         message_id TEXT PRIMARY KEY,
-        ticket_id  INTEGER NOT NULL REFERENCES tickets(id)
+        ticket_id  INTEGER NOT NULL REFERENCES tickets(id),
+        kind       TEXT NOT NULL
+    );
+    -- Staff who took part in a ticket: they get its notes and news.
+    CREATE TABLE participants (
+        ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+        address   TEXT NOT NULL,
+        PRIMARY KEY (ticket_id, address)
+    );
+    -- Satisfaction answers (IKM scale 1-4).
+    CREATE TABLE ratings (
+        ticket_id   INTEGER PRIMARY KEY REFERENCES tickets(id),
+        score       INTEGER NOT NULL CHECK (score BETWEEN 1 AND 4),
+        comment     TEXT NOT NULL DEFAULT '',
+        at          TEXT NOT NULL,
+        message_row INTEGER REFERENCES messages(id)
+    );
+    -- Small settings the daemon keeps (round-robin position).
+    CREATE TABLE kv (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
     );
     CREATE TABLE attachments (
         id          INTEGER PRIMARY KEY,

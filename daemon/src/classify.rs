@@ -1,0 +1,174 @@
+//! Decides what a parsed mail is, from the mail and a few facts looked up for it.
+//! Pure: the caller does the lookups, so every rule is testable without a database.
+
+use crate::autodetect::AutoReason;
+
+/// What the caller found out about a mail before classifying it.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// The ticket that In-Reply-To/References lead to, and the kind of the id found
+    /// there ("in", "out" or "staff").
+    pub thread: Option<(i64, String)>,
+    /// The ticket named by the subject tag, when that ticket exists.
+    pub tagged: Option<i64>,
+    /// The sender is a listed staff address.
+    pub sender_is_staff: bool,
+    /// The ticket of a valid staff capability among In-Reply-To/References for this sender.
+    pub capability: Option<i64>,
+    /// `Authentication-Results` from the trusted server show an aligned pass, or no
+    /// trusted server is configured.
+    pub authenticated: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// Automatic mail: stored (with its ticket when it belongs to one), never answered,
+    /// never executed.
+    Automatic {
+        reason: AutoReason,
+        ticket: Option<i64>,
+    },
+    /// A staff reply that proves itself: its commands are executed.
+    Staff { ticket: i64 },
+    /// Looks like staff work but fails the proof: stored, not executed; the real staff
+    /// address is told.
+    Unverified { ticket: i64, why: &'static str },
+    /// A reply to a staff notification from someone who is not staff: stored, never relayed
+    /// or executed.
+    Stray { ticket: i64 },
+    /// The stakeholder writes again in an existing ticket.
+    Reply { ticket: i64 },
+    /// A new question.
+    New,
+}
+
+pub fn classify(automatic: Option<&AutoReason>, facts: &Facts) -> Route {
+    let linked = facts.thread.as_ref().map(|(t, _)| *t).or(facts.tagged);
+    if let Some(reason) = automatic {
+        return Route::Automatic {
+            reason: reason.clone(),
+            ticket: linked,
+        };
+    }
+    if facts.sender_is_staff {
+        if let Some(ticket) = facts.capability {
+            return if facts.authenticated {
+                Route::Staff { ticket }
+            } else {
+                Route::Unverified {
+                    ticket,
+                    why: "authentication-results",
+                }
+            };
+        }
+        if let Some(ticket) = linked {
+            return Route::Unverified {
+                ticket,
+                why: "no-capability",
+            };
+        }
+        // Staff writing a fresh mail to the office is asking as anyone would.
+        return Route::New;
+    }
+    match (&facts.thread, facts.tagged) {
+        (Some((ticket, kind)), _) if kind == "staff" => Route::Stray { ticket: *ticket },
+        (Some((ticket, _)), _) => Route::Reply { ticket: *ticket },
+        (None, Some(ticket)) => Route::Reply { ticket },
+        (None, None) => Route::New,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts() -> Facts {
+        Facts {
+            authenticated: true,
+            ..Facts::default()
+        }
+    }
+
+    #[test]
+    fn a_fresh_mail_is_new() {
+        assert_eq!(classify(None, &facts()), Route::New);
+    }
+
+    #[test]
+    fn automatic_wins_even_from_staff_with_a_capability() {
+        let f = Facts {
+            sender_is_staff: true,
+            capability: Some(4),
+            thread: Some((4, "staff".into())),
+            ..facts()
+        };
+        let r = classify(Some(&AutoReason::AutoSubmitted("auto-replied".into())), &f);
+        assert_eq!(
+            r,
+            Route::Automatic {
+                reason: AutoReason::AutoSubmitted("auto-replied".into()),
+                ticket: Some(4)
+            }
+        );
+    }
+
+    #[test]
+    fn staff_with_capability_is_executed() {
+        let f = Facts {
+            sender_is_staff: true,
+            capability: Some(7),
+            ..facts()
+        };
+        assert_eq!(classify(None, &f), Route::Staff { ticket: 7 });
+    }
+
+    #[test]
+    fn staff_address_without_capability_is_not_executed() {
+        let f = Facts {
+            sender_is_staff: true,
+            tagged: Some(7),
+            ..facts()
+        };
+        assert_eq!(
+            classify(None, &f),
+            Route::Unverified {
+                ticket: 7,
+                why: "no-capability"
+            }
+        );
+    }
+
+    #[test]
+    fn failed_authentication_is_not_executed() {
+        let f = Facts {
+            sender_is_staff: true,
+            capability: Some(7),
+            authenticated: false,
+            ..Facts::default()
+        };
+        assert!(matches!(classify(None, &f), Route::Unverified { .. }));
+    }
+
+    #[test]
+    fn outsider_answering_a_notification_is_stray() {
+        let f = Facts {
+            thread: Some((3, "staff".into())),
+            ..facts()
+        };
+        assert_eq!(classify(None, &f), Route::Stray { ticket: 3 });
+    }
+
+    #[test]
+    fn stakeholder_reply_by_thread_or_tag() {
+        let f = Facts {
+            thread: Some((3, "out".into())),
+            ..facts()
+        };
+        assert_eq!(classify(None, &f), Route::Reply { ticket: 3 });
+        let f = Facts {
+            tagged: Some(9),
+            ..facts()
+        };
+        assert_eq!(classify(None, &f), Route::Reply { ticket: 9 });
+    }
+}

@@ -1,0 +1,314 @@
+//! The mails the desk sends, each queued in the caller's transaction: to the
+//! stakeholder in the ticket's thread (from the official address), and to staff with
+//! a capability Message-ID that lets their reply act on the ticket.
+
+use chrono::{DateTime, Datelike, Timelike, Utc};
+use rusqlite::Connection;
+use serde::Serialize;
+use tera::Context;
+
+use crate::compose::{Draft, FileAttachment};
+use crate::desk::Desk;
+use crate::outbox;
+use crate::store::StoreError;
+use crate::subject;
+use crate::tickets::{self, Ticket};
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Compose(#[from] crate::compose::ComposeError),
+}
+
+/// Queues mail for one transaction.
+pub struct Mailer<'a> {
+    pub desk: &'a Desk,
+    pub conn: &'a Connection,
+    pub now: DateTime<Utc>,
+}
+
+/// The ticket as templates see it.
+#[derive(Serialize)]
+struct TicketView<'a> {
+    id: i64,
+    subject: &'a str,
+    status: &'static str,
+    requester: &'a str,
+    requester_name: Option<&'a str>,
+    service_code: &'a str,
+    service_title: String,
+    completion: String,
+    escalation: Option<String>,
+    due: Option<String>,
+    escalation_due: Option<String>,
+    section: Option<String>,
+    assignee: Option<&'a str>,
+    previous_ticket: Option<i64>,
+    tag: String,
+}
+
+impl<'a> Mailer<'a> {
+    /// The context every template gets for a ticket.
+    pub fn context(&self, t: &Ticket) -> Context {
+        let service = self.desk.site.service(&t.service);
+        let view = TicketView {
+            id: t.id,
+            subject: &t.subject,
+            status: t.status.label_id(),
+            requester: &t.requester,
+            requester_name: t.requester_name.as_deref(),
+            service_code: &t.service,
+            service_title: service.map_or_else(|| t.service.clone(), |s| s.title.clone()),
+            completion: service.map_or_else(String::new, |s| s.completion_label.clone()),
+            escalation: service.and_then(|s| s.escalation_label.clone()),
+            due: t.due_at.map(|d| self.local(d)),
+            escalation_due: t.escalation_due_at.map(|d| self.local(d)),
+            section: t
+                .section
+                .as_deref()
+                .map(|c| self.desk.config.section(c).map_or(c, |s| &s.name).to_string()),
+            assignee: t.assignee.as_deref(),
+            previous_ticket: t.previous_ticket,
+            tag: format!("[{} #{}]", self.desk.config.mail.tag, t.id),
+        };
+        let mut ctx = Context::new();
+        ctx.insert("ticket", &view);
+        ctx.insert("service_url", &service.map(|s| s.url.clone()));
+        ctx
+    }
+
+    /// "Jumat, 27 Maret 2026 pukul 16.00 WITA"
+    pub fn local(&self, at: DateTime<Utc>) -> String {
+        let offset = self.desk.calendar.utc_offset();
+        let l = at.with_timezone(&offset);
+        const DAYS: [&str; 7] = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"];
+        const MONTHS: [&str; 12] = [
+            "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+            "September", "Oktober", "November", "Desember",
+        ];
+        let zone = match offset.local_minus_utc() {
+            25200 => "WIB",
+            28800 => "WITA",
+            32400 => "WIT",
+            _ => "",
+        };
+        format!(
+            "{}, {} {} {} pukul {:02}.{:02} {}",
+            DAYS[l.weekday().num_days_from_monday() as usize],
+            l.day(),
+            MONTHS[l.month0() as usize],
+            l.year(),
+            l.hour(),
+            l.minute(),
+            zone
+        )
+        .trim_end()
+        .to_string()
+    }
+
+    fn subject(&self, t: &Ticket) -> String {
+        subject::reply_subject(&self.desk.config.mail.tag, t.id, &t.subject)
+    }
+
+    /// A mail to the stakeholder in the ticket's thread. Automatic mail is subject to the
+    /// per-sender hourly limit; returns false when the limit suppressed it.
+    #[allow(clippy::too_many_arguments)]
+    pub fn to_stakeholder(
+        &self,
+        t: &Ticket,
+        kind: &'static str,
+        template: &str,
+        ctx: Context,
+        automatic: bool,
+        in_reply_to: Option<&str>,
+        attachments: Vec<FileAttachment>,
+    ) -> Result<bool, MailError> {
+        self.to_stakeholder_deduped(t, kind, template, ctx, automatic, in_reply_to, attachments, None)
+    }
+
+    /// As `to_stakeholder`, queued at most once per `dedup` key (scheduled mail).
+    #[allow(clippy::too_many_arguments)]
+    pub fn to_stakeholder_deduped(
+        &self,
+        t: &Ticket,
+        kind: &'static str,
+        template: &str,
+        ctx: Context,
+        automatic: bool,
+        in_reply_to: Option<&str>,
+        attachments: Vec<FileAttachment>,
+        dedup: Option<&str>,
+    ) -> Result<bool, MailError> {
+        if automatic && self.over_limit(&t.requester)? {
+            tickets::event(
+                self.conn,
+                t.id,
+                self.now,
+                "loketd",
+                "reply_suppressed",
+                None,
+                &format!("{kind}: automatic replies to {} over the hourly limit", t.requester),
+            )?;
+            return Ok(false);
+        }
+        let parent = in_reply_to.map(str::to_string).or_else(|| t.root_message_id.clone());
+        let mut references: Vec<String> = t.root_message_id.iter().cloned().collect();
+        if let Some(p) = in_reply_to
+            && !references.iter().any(|r| r == p)
+        {
+            references.push(p.to_string());
+        }
+        let draft = Draft {
+            kind,
+            template,
+            to: vec![(t.requester_name.clone(), t.requester.clone())],
+            subject: self.subject(t),
+            context: ctx,
+            in_reply_to: parent,
+            references,
+            automatic,
+            message_id: Some(self.desk.composer.new_message_id(Some(t.id))),
+            attachments,
+        };
+        self.queue(t.id, draft, "out", dedup)
+    }
+
+    /// A mail to one staff member about a ticket. Its Message-ID is their capability
+    /// for this ticket; they become a participant (they get its notes).
+    pub fn to_staff(
+        &self,
+        t: &Ticket,
+        staff: &str,
+        kind: &'static str,
+        template: &str,
+        mut ctx: Context,
+        attachments: Vec<FileAttachment>,
+        dedup: Option<&str>,
+    ) -> Result<bool, MailError> {
+        let name = self
+            .desk
+            .config
+            .staff_by_address(staff)
+            .map(|s| s.name.clone());
+        let message_id =
+            self.desk
+                .key
+                .notification_message_id(t.id, staff, self.desk.composer.domain());
+        ctx.insert("staff_name", &name);
+        ctx.insert("cheat_sheet", crate::command::cheat_sheet());
+        ctx.insert("links", &self.command_links(t, &message_id));
+        let draft = Draft {
+            kind,
+            template,
+            to: vec![(name, staff.to_string())],
+            subject: self.subject(t),
+            context: ctx,
+            in_reply_to: t.root_message_id.clone(),
+            references: t.root_message_id.iter().cloned().collect(),
+            automatic: false,
+            message_id: Some(message_id),
+            attachments,
+        };
+        tickets::add_participant(self.conn, t.id, staff)?;
+        self.queue(t.id, draft, "staff", dedup)
+    }
+
+    /// A mail to a staff address that carries no capability (errors, warnings).
+    pub fn to_staff_plain(
+        &self,
+        ticket: Option<i64>,
+        staff: &str,
+        kind: &'static str,
+        subject: String,
+        template: &str,
+        ctx: Context,
+    ) -> Result<bool, MailError> {
+        let draft = Draft {
+            kind,
+            template,
+            to: vec![(None, staff.to_string())],
+            subject,
+            context: ctx,
+            in_reply_to: None,
+            references: Vec::new(),
+            automatic: true,
+            message_id: None,
+            attachments: Vec::new(),
+        };
+        if self.over_limit(staff)? {
+            return Ok(false);
+        }
+        let mail = self.desk.composer.compose(draft)?;
+        Ok(outbox::enqueue(self.conn, ticket, &mail, None, self.now)?)
+    }
+
+    fn queue(
+        &self,
+        ticket: i64,
+        draft: Draft<'_>,
+        thread_kind: &str,
+        dedup: Option<&str>,
+    ) -> Result<bool, MailError> {
+        let mail = self.desk.composer.compose(draft)?;
+        let queued = outbox::enqueue(self.conn, Some(ticket), &mail, dedup, self.now)?;
+        if queued {
+            tickets::add_thread_id(self.conn, &mail.message_id, ticket, thread_kind)?;
+        }
+        Ok(queued)
+    }
+
+    fn over_limit(&self, address: &str) -> Result<bool, StoreError> {
+        let limit = self.desk.config.helpdesk.auto_replies_per_hour;
+        let sent = outbox::automatic_sent_since(
+            self.conn,
+            address,
+            self.now - chrono::Duration::hours(1),
+        )?;
+        Ok(sent >= limit)
+    }
+
+    /// `mailto:` links that pre-fill a command. RFC 6068 allows In-Reply-To in a mailto
+    /// URI; clients that drop it produce an unverified mail, and the staff member is told
+    /// to use Reply instead.
+    fn command_links(&self, t: &Ticket, capability: &str) -> Vec<(String, String)> {
+        let subject = format!("Re: {}", self.subject(t));
+        [
+            ("#selesai", "#selesai\n\n"),
+            ("#dokumen", "#dokumen\n\n"),
+            ("#eskalasi", "#eskalasi \n\n"),
+            ("#progres", "#progres\n\n"),
+            ("#catatan", "#catatan\n\n"),
+            ("#ambil", "#ambil\n"),
+            ("#tutup", "#tutup\n"),
+        ]
+        .iter()
+        .map(|(label, body)| {
+            (
+                label.to_string(),
+                format!(
+                    "mailto:{}?subject={}&in-reply-to={}&body={}",
+                    self.desk.config.mail.address,
+                    pct(&subject),
+                    pct(&format!("<{capability}>")),
+                    pct(body)
+                ),
+            )
+        })
+        .collect()
+    }
+}
+
+/// Percent-encoding for mailto hfields (RFC 6068: everything but unreserved).
+fn pct(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
