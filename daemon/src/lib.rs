@@ -5,6 +5,7 @@
 //! Pure pieces with no I/O: `calendar`, `quote`, `command`, `capability`, `parse`,
 //! `classify`.
 
+pub mod authres;
 pub mod calendar;
 pub mod capability;
 pub mod command;
