@@ -9,6 +9,7 @@ pub mod authres;
 pub mod calendar;
 pub mod capability;
 pub mod command;
+pub mod ikm;
 pub mod parse;
 pub mod quote;
 pub mod ticket;
