@@ -51,6 +51,11 @@ pub enum CalendarError {
     OpenNotBeforeClose { open: NaiveTime, close: NaiveTime },
 }
 
+/// Bounds on clock spans (about 80 years of office time / 40 years of working days), so a
+/// corrupt value cannot overflow chrono or loop for ages.
+const MAX_MINUTES: i64 = 10_000_000;
+const MAX_WORKING_DAYS: u32 = 10_000;
+
 /// Days off on top of weekends: national holidays and cuti bersama alike.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Holidays {
@@ -252,7 +257,7 @@ impl OfficeCalendar {
     /// not count: 20 minutes from 22:00 on a Friday end at 08:20 on Monday. Zero (or a
     /// negative number) gives the next moment the office is open, `start` itself when open.
     pub fn add_office_minutes(&self, start: DateTime<Utc>, minutes: i64) -> DateTime<Utc> {
-        let mut remaining = TimeDelta::minutes(minutes.max(0));
+        let mut remaining = TimeDelta::minutes(minutes.clamp(0, MAX_MINUTES));
         let mut t = self.local(start);
         loop {
             let date = t.date();
@@ -307,7 +312,7 @@ impl OfficeCalendar {
     /// day when `start` falls on a day off.
     pub fn add_working_days(&self, start: DateTime<Utc>, n: u32) -> DateTime<Utc> {
         let mut date = self.local_date(start);
-        let mut left = n;
+        let mut left = n.min(MAX_WORKING_DAYS);
         if n == 0 {
             while !self.is_working_day(date) {
                 date = next_day(date);
@@ -575,6 +580,27 @@ mod tests {
         );
         assert_eq!(cal.next_open(closed), wita(&cal, d(2026, 3, 11), 8, 0));
         assert_eq!(cal.add_office_minutes(open, -5), open);
+        // Absurd spans are clamped instead of overflowing.
+        assert!(cal.add_office_minutes(open, i64::MAX) > open);
+        assert!(cal.add_working_days(open, u32::MAX) > open);
+    }
+
+    #[test]
+    fn minutes_between_inverts_add_minutes() {
+        let cal = office();
+        let start = wita(&cal, d(2026, 3, 13), 7, 0);
+        for step in 0..200 {
+            let a = start + TimeDelta::minutes(step * 97);
+            for minutes in [0, 1, 20, 479, 480, 1000] {
+                let due = cal.add_office_minutes(a, minutes);
+                assert!(cal.is_open(due) || minutes > 0, "{a} + {minutes}");
+                assert_eq!(
+                    cal.office_minutes_between(a, due),
+                    minutes,
+                    "{a} + {minutes}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -214,6 +214,24 @@ mod tests {
     }
 
     #[test]
+    fn outlook_bold_headers_from_html_cut() {
+        let text = "Sudah kami proses.\n\n*From:* Budi <budi@satker.example>\n*Sent:* Monday, March 2, 2026 10:00\n*To:* CSO\n*Subject:* SPM\n\nPertanyaan lama";
+        assert_eq!(strip_reply(text), "Sudah kami proses.");
+    }
+
+    #[test]
+    fn gmail_english_wrapped_attribution() {
+        let text = "Noted.\n\nOn Mon, 2 Mar 2026 at 10:00, Budi Santoso <budi.santoso@satker.example>\nwrote:\n\n> old\n";
+        assert_eq!(strip_reply(text), "Noted.");
+    }
+
+    #[test]
+    fn a_from_line_in_prose_is_kept() {
+        let text = "From: the satker's letter we learn the SPM is late.\nPlease resend.";
+        assert_eq!(strip_reply(text), text);
+    }
+
+    #[test]
     fn nothing_new_is_empty() {
         assert_eq!(strip_reply("> only quoted\n> text\n"), "");
         assert_eq!(strip_reply(""), "");
