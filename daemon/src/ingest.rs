@@ -76,6 +76,7 @@ pub fn ingest(
         None => format!("uid:{}:{}:{}", src.folder, src.uidvalidity, src.uid),
     };
 
+    let dir = store.dir().to_path_buf();
     let tx = store.transaction()?;
     let exists: Option<i64> = tx
         .query_row(
@@ -95,7 +96,7 @@ pub fn ingest(
             sha: &sha,
             dedup_key: &dedup_key,
         };
-        apply(&tx, desk, store.dir(), &stored, route, now)?
+        apply(&tx, desk, &dir, &stored, route, now)?
     };
     store::set_folder_state(&tx, &src.folder, src.uidvalidity, src.uid)?;
     tx.commit()?;

@@ -16,6 +16,7 @@ pub struct Ticket {
     pub subject: String,
     pub requester: String,
     pub requester_name: Option<String>,
+    #[serde(serialize_with = "status_str")]
     pub status: Status,
     pub assignee: Option<String>,
     pub section: Option<String>,
@@ -30,6 +31,10 @@ pub struct Ticket {
     pub previous_ticket: Option<i64>,
     /// The stakeholder's first Message-ID: every reply to them references it.
     pub root_message_id: Option<String>,
+}
+
+fn status_str<S: serde::Serializer>(s: &Status, ser: S) -> Result<S::Ok, S::Error> {
+    ser.serialize_str(s.as_str())
 }
 
 const COLUMNS: &str = "id, service, subject, requester, requester_name, status, assignee, section, \
