@@ -1,1 +1,114 @@
-fn main() {}
+//! `loket`: build, check and scaffold a KPPN's service-standard site.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use loket::diagnostics::Diagnostic;
+use loket::{BuildOptions, scaffold};
+
+#[derive(Parser)]
+#[command(name = "loket", version, about = "Static site of a KPPN's public service standards")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the site into the output folder (emptied first).
+    Build {
+        /// Site root holding site.toml, content/ and themes/.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Output folder [default: <root>/public].
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Override `base_url` from site.toml.
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Include pages marked `draft = true`.
+        #[arg(long)]
+        drafts: bool,
+    },
+    /// Validate everything, including internal links and anchors; writes nothing.
+    Check {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Also check pages marked `draft = true` as published pages.
+        #[arg(long)]
+        drafts: bool,
+    },
+    /// Scaffold a new standard at content/layanan/<slug>.md (as a draft).
+    New {
+        slug: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
+}
+
+fn print(diags: &[Diagnostic]) {
+    for d in diags {
+        eprintln!("{}: {d}", d.severity);
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Build { root, output, base_url, drafts } => {
+            let start = Instant::now();
+            let output = output.unwrap_or_else(|| root.join("public"));
+            eprintln!("Building site from {} into {}", root.display(), output.display());
+            let opts = BuildOptions { root, output: Some(output), base_url, drafts };
+            match loket::build(&opts) {
+                Ok(report) => {
+                    print(&report.warnings);
+                    eprintln!(
+                        "Built {} pages ({} services, {} files) in {} ms",
+                        report.pages,
+                        report.services,
+                        report.files,
+                        start.elapsed().as_millis()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(diags) => {
+                    print(&diags.0);
+                    eprintln!(
+                        "Build failed: {} error(s), {} warning(s)",
+                        diags.error_count(),
+                        diags.warning_count()
+                    );
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Check { root, drafts } => {
+            let start = Instant::now();
+            let diags = loket::check(&root, drafts);
+            print(&diags.0);
+            eprintln!(
+                "Checked {} in {} ms: {} error(s), {} warning(s)",
+                root.display(),
+                start.elapsed().as_millis(),
+                diags.error_count(),
+                diags.warning_count()
+            );
+            if diags.has_errors() { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+        }
+        Command::New { slug, title, root } => match scaffold::new_service(&root, &slug, title.as_deref()) {
+            Ok(path) => {
+                eprintln!("Created {} (draft = true; remove it to publish)", path.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}

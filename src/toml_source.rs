@@ -127,6 +127,17 @@ impl TomlText<'_> {
         }
     }
 
+    /// Positions of keys in a table that is not checked here, for diagnostics elsewhere.
+    fn record_positions(&self, table: &DeTable<'_>, prefix: &str, positions: &mut KeyPositions) {
+        for (key, value) in table.iter() {
+            let dotted = format!("{prefix}.{}", key.get_ref());
+            positions.entry(dotted.clone()).or_insert(self.pos(key.span().start));
+            if let DeValue::Table(t) = value.get_ref() {
+                self.record_positions(t, &dotted, positions);
+            }
+        }
+    }
+
     fn check_value(
         &self,
         value: &Spanned<DeValue<'_>>,
@@ -149,6 +160,7 @@ impl TomlText<'_> {
                     }
                 }
             }
+            (Shape::Any, DeValue::Table(t)) => self.record_positions(t, dotted, positions),
             // Type mismatches are reported by deserialization, with the value's span.
             _ => {}
         }

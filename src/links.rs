@@ -1,0 +1,137 @@
+//! Internal link and `#anchor` checking over rendered pages (`loket check`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diagnostics::Diagnostic;
+use crate::site::RenderedPage;
+
+/// Values of every `id="…"` attribute in an HTML document.
+pub fn ids_in(html: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut rest = html;
+    while let Some(i) = rest.find(" id=\"") {
+        rest = &rest[i + 5..];
+        if let Some(end) = rest.find('"') {
+            ids.push(rest[..end].to_string());
+            rest = &rest[end..];
+        }
+    }
+    ids
+}
+
+/// Checks every link written in content against the pages and files of the site.
+pub(crate) fn check(pages: &[RenderedPage], static_files: &[&str]) -> Vec<Diagnostic> {
+    let by_path: BTreeMap<&str, BTreeSet<&str>> = pages
+        .iter()
+        .map(|p| (p.url_path.as_str(), p.ids.iter().map(String::as_str).collect()))
+        .collect();
+    let mut files: BTreeSet<String> = static_files.iter().map(|s| s.to_string()).collect();
+    files.extend(["sitemap.xml", "robots.txt", "404.html", "layanan/index.json"].map(String::from));
+    files.extend(
+        pages
+            .iter()
+            .filter(|p| p.url_path.starts_with("layanan/") && p.url_path != "layanan/")
+            .map(|p| format!("{}index.json", p.url_path)),
+    );
+
+    let mut diags = Vec::new();
+    for page in pages {
+        let Some(source) = &page.source else { continue };
+        for link in &page.links {
+            let Some((target, fragment)) = resolve(&page.url_path, &link.href) else {
+                continue;
+            };
+            let pos = (page.body_line + link.line - 1, link.col);
+            let page_key = if by_path.contains_key(target.as_str()) {
+                Some(target.clone())
+            } else if by_path.contains_key(format!("{target}/").as_str()) {
+                Some(format!("{target}/"))
+            } else {
+                None
+            };
+            match page_key {
+                Some(key) => {
+                    if let Some(frag) = fragment
+                        && !frag.is_empty()
+                        && !by_path.get(key.as_str()).is_some_and(|ids| ids.contains(frag.as_str()))
+                    {
+                        diags.push(Diagnostic::error(
+                            source,
+                            pos,
+                            format!("broken anchor in link {:?}: no #{frag} on /{key}", link.href),
+                            "link to a heading that exists (ids are shown in the page's table of contents)",
+                        ));
+                    }
+                }
+                None if files.contains(&target) => {}
+                None => diags.push(Diagnostic::error(
+                    source,
+                    pos,
+                    format!("broken internal link {:?}: /{target} does not exist", link.href),
+                    "fix the path (site links start with /, e.g. /layanan/<slug>/) or remove the link",
+                )),
+            }
+        }
+    }
+    diags
+}
+
+/// Site path and fragment of an internal link; `None` for external links.
+fn resolve(page: &str, href: &str) -> Option<(String, Option<String>)> {
+    let scheme_end = href.find(':');
+    let first_sep = href.find(['/', '?', '#']);
+    if href.starts_with("//") || matches!((scheme_end, first_sep), (Some(c), Some(s)) if c < s) || (scheme_end.is_some() && first_sep.is_none()) {
+        return None;
+    }
+    let (before_frag, fragment) = match href.split_once('#') {
+        Some((p, f)) => (p, Some(f.to_string())),
+        None => (href, None),
+    };
+    let path = before_frag.split('?').next().unwrap_or("");
+    let joined = if path.is_empty() {
+        page.to_string()
+    } else if let Some(abs) = path.strip_prefix('/') {
+        abs.to_string()
+    } else {
+        format!("{page}{path}")
+    };
+    // Normalise `.` and `..` segments, keeping a trailing slash.
+    let trailing = joined.ends_with('/') || joined.is_empty();
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in joined.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    let mut target = parts.join("/");
+    if target.ends_with("index.html") {
+        target.truncate(target.len() - "index.html".len());
+    } else if trailing && !target.is_empty() {
+        target.push('/');
+    }
+    Some((target, fragment))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_internal_links() {
+        assert_eq!(resolve("tentang/", "/layanan/a/#x"), Some(("layanan/a/".into(), Some("x".into()))));
+        assert_eq!(resolve("tentang/", "#kontak"), Some(("tentang/".into(), Some("kontak".into()))));
+        assert_eq!(resolve("layanan/a/", "../b/"), Some(("layanan/b/".into(), None)));
+        assert_eq!(resolve("x/", "/"), Some((String::new(), None)));
+        assert_eq!(resolve("x/", "https://a.b/"), None);
+        assert_eq!(resolve("x/", "mailto:a@b"), None);
+    }
+
+    #[test]
+    fn finds_ids() {
+        assert_eq!(ids_in(r#"<h2 id="a">x</h2><p id="b-c">"#), vec!["a", "b-c"]);
+    }
+}
