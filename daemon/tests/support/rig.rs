@@ -359,12 +359,11 @@ impl Rig {
     /// Appends `raw` to `folder` (created when missing).
     pub fn append(&self, to: &Account, folder: &str, raw: &[u8]) {
         let mut session = self.imap_session(to);
-        if !folder.eq_ignore_ascii_case("INBOX") {
-            if let Err(e) = session.create(folder) {
-                if !e.to_string().contains("ALREADYEXISTS") {
-                    panic!("mail rig: CREATE {folder} for {}: {e}", to.address);
-                }
-            }
+        if !folder.eq_ignore_ascii_case("INBOX")
+            && let Err(e) = session.create(folder)
+            && !says(&e, &["ALREADYEXISTS", "already exists"])
+        {
+            panic!("mail rig: CREATE {folder} for {}: {e}", to.address);
         }
         session
             .append(folder, raw)
@@ -379,7 +378,7 @@ impl Rig {
         let mut session = self.imap_session(who);
         let mailbox = match session.examine(folder) {
             Ok(m) => m,
-            Err(e) if e.to_string().contains("NONEXISTENT") => return Vec::new(),
+            Err(e) if says(&e, &["NONEXISTENT", "doesn't exist"]) => return Vec::new(),
             Err(e) => panic!("mail rig: EXAMINE {folder} for {}: {e}", who.address),
         };
         if mailbox.exists == 0 {
@@ -470,6 +469,25 @@ impl Rig {
         if let Err(e) = self.try_start_dovecot() {
             panic!("mail rig: cannot restart Dovecot: {e}");
         }
+        // Hand Postfix's deferred mail over now rather than at its next queue run.
+        if lock(&self.postfix_master).is_some() {
+            let _ = Command::new("postfix")
+                .arg("-c")
+                .arg(self.paths().file("postfix"))
+                .arg("flush")
+                .stdin(Stdio::null())
+                .output();
+        }
+    }
+
+    /// Process id of Dovecot's master, while it runs.
+    pub fn dovecot_pid(&self) -> Option<u32> {
+        lock(&self.dovecot).as_ref().map(Child::id)
+    }
+
+    /// Process id of Postfix's master, while it runs.
+    pub fn postfix_pid(&self) -> Option<u32> {
+        *lock(&self.postfix_master)
     }
 
     fn try_start_dovecot(&self) -> Result<(), String> {
@@ -491,10 +509,10 @@ impl Rig {
             .map_err(|e| format!("cannot run dovecot: {e}"))?;
         *lock(&self.dovecot) = Some(child);
         let ready = wait_until(|| {
-            if let Some(child) = lock(&self.dovecot).as_mut() {
-                if let Ok(Some(status)) = child.try_wait() {
-                    return Some(Err(format!("dovecot exited with {status}")));
-                }
+            if let Some(child) = lock(&self.dovecot).as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                return Some(Err(format!("dovecot exited with {status}")));
             }
             let imap = greets(self.ports.imap, b"* OK");
             let lmtp = UnixStream::connect(p.lmtp_socket()).is_ok();
@@ -727,6 +745,10 @@ smtpd_tls_cert_file = {d}/tls/server.pem
 smtpd_tls_key_file = {d}/tls/server.key
 smtpd_tls_security_level = may
 smtpd_tls_session_cache_database =
+# Mail deferred while Dovecot is stopped goes out within seconds of its return.
+queue_run_delay = 1s
+minimal_backoff_time = 1s
+maximal_backoff_time = 4s
 message_size_limit = 104857600
 mailbox_size_limit = 0
 virtual_mailbox_limit = 0
@@ -1039,6 +1061,16 @@ fn header_subject(raw: &[u8]) -> String {
         .parse_headers(raw)
         .and_then(|m| m.subject().map(str::to_string))
         .unwrap_or_default()
+}
+
+/// Whether an IMAP error carries one of `texts`. imap-proto does not parse RFC 5530
+/// codes such as [NONEXISTENT], so Dovecot's wording is matched as well.
+fn says(e: &imap::Error, texts: &[&str]) -> bool {
+    let shown = match e {
+        imap::Error::No(no) => format!("{} {:?}", no.information, no.code),
+        other => other.to_string(),
+    };
+    texts.iter().any(|t| shown.contains(t))
 }
 
 /// True once something on `port` greets with `prefix`.
