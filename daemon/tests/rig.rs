@@ -324,3 +324,50 @@ fn drop_stops_exactly_its_servers_even_on_panic() {
     );
     assert_eq!(other.messages(other.office(), "INBOX").len(), 1);
 }
+
+#[test]
+fn start_reaps_servers_left_by_a_killed_test_process() {
+    use std::process::{Command, Stdio};
+    // A rig folder whose owner died without Drop, with a "Postfix master" (a sleep
+    // running in its queue folder) and an unrelated process whose pid sits in the
+    // Dovecot pid file but which does not belong to the folder.
+    let mut gone = Command::new("true").spawn().expect("spawn true");
+    let owner = gone.id();
+    gone.wait().expect("reap true");
+    let dir = tempfile::Builder::new()
+        .prefix("loket-rig-")
+        .tempdir_in("/tmp")
+        .expect("temp dir")
+        .keep();
+    std::fs::create_dir_all(dir.join("pfq/pid")).expect("pfq");
+    std::fs::create_dir_all(dir.join("run/dovecot")).expect("run");
+    let spawn_sleep = |cwd: &std::path::Path| {
+        Command::new("sleep")
+            .arg("60")
+            .current_dir(cwd)
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("spawn sleep")
+    };
+    let mut stale = spawn_sleep(&dir.join("pfq"));
+    let mut bystander = spawn_sleep(std::path::Path::new("/"));
+    std::fs::write(dir.join("pfq/pid/master.pid"), format!("{}\n", stale.id())).expect("pid");
+    std::fs::write(
+        dir.join("run/dovecot/master.pid"),
+        bystander.id().to_string(),
+    )
+    .expect("pid");
+    std::fs::write(dir.join("owner"), format!("{owner} 1")).expect("owner");
+
+    let _rig = Rig::start();
+
+    assert!(!dir.exists(), "stale folder {} not removed", dir.display());
+    let stale_status = stale.wait().expect("wait stale");
+    assert!(!stale_status.success(), "the stale server was signalled");
+    assert!(
+        bystander.try_wait().expect("try_wait").is_none(),
+        "a process not proven to be the folder's must not be touched"
+    );
+    bystander.kill().expect("kill bystander");
+    let _ = bystander.wait();
+}

@@ -162,6 +162,7 @@ impl Rig {
         if let Err(e) = ensure_packages() {
             panic!("mail rig: cannot install Dovecot/Postfix: {e}");
         }
+        reap_stale_rigs();
         let mut last_error = String::new();
         for _ in 0..START_ATTEMPTS {
             match Rig::try_start() {
@@ -580,6 +581,10 @@ impl Rig {
         let dir = self.dir();
         // Dovecot's and Postfix's users must traverse the folder; tempfile makes it 0700.
         set_mode(dir, 0o755)?;
+        write(
+            &p.file(OWNER_FILE),
+            &owner_stamp(std::process::id()).unwrap_or_default(),
+        )?;
         for sub in ["run", "state", "tls", "postfix", "mail", "pfq", "pfdata"] {
             mkdir(&p.file(sub))?;
         }
@@ -894,6 +899,67 @@ fn make_certificates(p: &Paths<'_>) -> Result<(), String> {
     }
     set_mode(&p.file("tls/ca.pem"), 0o644)?;
     set_mode(&p.file("tls/server.pem"), 0o644)
+}
+
+// ----- leftovers of killed test processes -----------------------------------------------
+
+/// Names the process that owns a rig folder: "pid start-time".
+const OWNER_FILE: &str = "owner";
+
+/// "pid start-time" of a running process; the start time tells a reused pid apart.
+fn owner_stamp(pid: u32) -> Option<String> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Field 22 (starttime); fields after the ")" that closes the command name.
+    let (_, rest) = stat.rsplit_once(") ")?;
+    if rest.starts_with('Z') {
+        return None; // exited, not yet reaped
+    }
+    let start = rest.split_whitespace().nth(19)?;
+    Some(format!("{pid} {start}"))
+}
+
+/// Stops the servers of rig folders whose owning process is gone (a test binary killed
+/// by SIGKILL or Ctrl-C never runs `Drop`) and removes those folders. Only processes
+/// proven to belong to such a folder are signalled.
+fn reap_stale_rigs() {
+    let Ok(entries) = fs::read_dir("/tmp") else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let dir = entry.path();
+        let is_rig = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("loket-rig-"));
+        // A folder without an owner file is still being set up by someone: leave it.
+        let Ok(owner) = fs::read_to_string(dir.join(OWNER_FILE)) else {
+            continue;
+        };
+        let owner_pid = owner.split(' ').next().and_then(|p| p.parse::<u32>().ok());
+        if !is_rig || owner_pid.is_some_and(|pid| owner_stamp(pid).as_deref() == Some(owner.trim()))
+        {
+            continue;
+        }
+        let pid_in = |file: &str| {
+            fs::read_to_string(dir.join(file))
+                .ok()
+                .and_then(|s| s.trim().parse::<u32>().ok())
+        };
+        if let Some(pid) = pid_in("pfq/pid/master.pid")
+            && fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|cwd| cwd == dir.join("pfq"))
+        {
+            terminate_pid(pid);
+        }
+        if let Some(pid) = pid_in("run/dovecot/master.pid")
+            && fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|cmd| {
+                let conf = dir.join("dovecot.conf");
+                String::from_utf8_lossy(&cmd).contains(&*conf.to_string_lossy())
+            })
+        {
+            terminate_pid(pid);
+        }
+        let _ = fs::remove_dir_all(&dir);
+    }
 }
 
 // ----- packages ------------------------------------------------------------------------
