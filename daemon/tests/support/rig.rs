@@ -162,6 +162,7 @@ impl Rig {
         if let Err(e) = ensure_packages() {
             panic!("mail rig: cannot install Dovecot/Postfix: {e}");
         }
+        reap_stale_rigs();
         let mut last_error = String::new();
         for _ in 0..START_ATTEMPTS {
             match Rig::try_start() {
@@ -359,12 +360,11 @@ impl Rig {
     /// Appends `raw` to `folder` (created when missing).
     pub fn append(&self, to: &Account, folder: &str, raw: &[u8]) {
         let mut session = self.imap_session(to);
-        if !folder.eq_ignore_ascii_case("INBOX") {
-            if let Err(e) = session.create(folder) {
-                if !e.to_string().contains("ALREADYEXISTS") {
-                    panic!("mail rig: CREATE {folder} for {}: {e}", to.address);
-                }
-            }
+        if !folder.eq_ignore_ascii_case("INBOX")
+            && let Err(e) = session.create(folder)
+            && !says(&e, &["ALREADYEXISTS", "already exists"])
+        {
+            panic!("mail rig: CREATE {folder} for {}: {e}", to.address);
         }
         session
             .append(folder, raw)
@@ -379,7 +379,7 @@ impl Rig {
         let mut session = self.imap_session(who);
         let mailbox = match session.examine(folder) {
             Ok(m) => m,
-            Err(e) if e.to_string().contains("NONEXISTENT") => return Vec::new(),
+            Err(e) if says(&e, &["NONEXISTENT", "doesn't exist"]) => return Vec::new(),
             Err(e) => panic!("mail rig: EXAMINE {folder} for {}: {e}", who.address),
         };
         if mailbox.exists == 0 {
@@ -470,6 +470,25 @@ impl Rig {
         if let Err(e) = self.try_start_dovecot() {
             panic!("mail rig: cannot restart Dovecot: {e}");
         }
+        // Hand Postfix's deferred mail over now rather than at its next queue run.
+        if lock(&self.postfix_master).is_some() {
+            let _ = Command::new("postfix")
+                .arg("-c")
+                .arg(self.paths().file("postfix"))
+                .arg("flush")
+                .stdin(Stdio::null())
+                .output();
+        }
+    }
+
+    /// Process id of Dovecot's master, while it runs.
+    pub fn dovecot_pid(&self) -> Option<u32> {
+        lock(&self.dovecot).as_ref().map(Child::id)
+    }
+
+    /// Process id of Postfix's master, while it runs.
+    pub fn postfix_pid(&self) -> Option<u32> {
+        *lock(&self.postfix_master)
     }
 
     fn try_start_dovecot(&self) -> Result<(), String> {
@@ -491,10 +510,10 @@ impl Rig {
             .map_err(|e| format!("cannot run dovecot: {e}"))?;
         *lock(&self.dovecot) = Some(child);
         let ready = wait_until(|| {
-            if let Some(child) = lock(&self.dovecot).as_mut() {
-                if let Ok(Some(status)) = child.try_wait() {
-                    return Some(Err(format!("dovecot exited with {status}")));
-                }
+            if let Some(child) = lock(&self.dovecot).as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                return Some(Err(format!("dovecot exited with {status}")));
             }
             let imap = greets(self.ports.imap, b"* OK");
             let lmtp = UnixStream::connect(p.lmtp_socket()).is_ok();
@@ -562,6 +581,10 @@ impl Rig {
         let dir = self.dir();
         // Dovecot's and Postfix's users must traverse the folder; tempfile makes it 0700.
         set_mode(dir, 0o755)?;
+        write(
+            &p.file(OWNER_FILE),
+            &owner_stamp(std::process::id()).unwrap_or_default(),
+        )?;
         for sub in ["run", "state", "tls", "postfix", "mail", "pfq", "pfdata"] {
             mkdir(&p.file(sub))?;
         }
@@ -727,6 +750,10 @@ smtpd_tls_cert_file = {d}/tls/server.pem
 smtpd_tls_key_file = {d}/tls/server.key
 smtpd_tls_security_level = may
 smtpd_tls_session_cache_database =
+# Mail deferred while Dovecot is stopped goes out within seconds of its return.
+queue_run_delay = 1s
+minimal_backoff_time = 1s
+maximal_backoff_time = 4s
 message_size_limit = 104857600
 mailbox_size_limit = 0
 virtual_mailbox_limit = 0
@@ -872,6 +899,67 @@ fn make_certificates(p: &Paths<'_>) -> Result<(), String> {
     }
     set_mode(&p.file("tls/ca.pem"), 0o644)?;
     set_mode(&p.file("tls/server.pem"), 0o644)
+}
+
+// ----- leftovers of killed test processes -----------------------------------------------
+
+/// Names the process that owns a rig folder: "pid start-time".
+const OWNER_FILE: &str = "owner";
+
+/// "pid start-time" of a running process; the start time tells a reused pid apart.
+fn owner_stamp(pid: u32) -> Option<String> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Field 22 (starttime); fields after the ")" that closes the command name.
+    let (_, rest) = stat.rsplit_once(") ")?;
+    if rest.starts_with('Z') {
+        return None; // exited, not yet reaped
+    }
+    let start = rest.split_whitespace().nth(19)?;
+    Some(format!("{pid} {start}"))
+}
+
+/// Stops the servers of rig folders whose owning process is gone (a test binary killed
+/// by SIGKILL or Ctrl-C never runs `Drop`) and removes those folders. Only processes
+/// proven to belong to such a folder are signalled.
+fn reap_stale_rigs() {
+    let Ok(entries) = fs::read_dir("/tmp") else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let dir = entry.path();
+        let is_rig = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("loket-rig-"));
+        // A folder without an owner file is still being set up by someone: leave it.
+        let Ok(owner) = fs::read_to_string(dir.join(OWNER_FILE)) else {
+            continue;
+        };
+        let owner_pid = owner.split(' ').next().and_then(|p| p.parse::<u32>().ok());
+        if !is_rig || owner_pid.is_some_and(|pid| owner_stamp(pid).as_deref() == Some(owner.trim()))
+        {
+            continue;
+        }
+        let pid_in = |file: &str| {
+            fs::read_to_string(dir.join(file))
+                .ok()
+                .and_then(|s| s.trim().parse::<u32>().ok())
+        };
+        if let Some(pid) = pid_in("pfq/pid/master.pid")
+            && fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|cwd| cwd == dir.join("pfq"))
+        {
+            terminate_pid(pid);
+        }
+        if let Some(pid) = pid_in("run/dovecot/master.pid")
+            && fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|cmd| {
+                let conf = dir.join("dovecot.conf");
+                String::from_utf8_lossy(&cmd).contains(&*conf.to_string_lossy())
+            })
+        {
+            terminate_pid(pid);
+        }
+        let _ = fs::remove_dir_all(&dir);
+    }
 }
 
 // ----- packages ------------------------------------------------------------------------
@@ -1039,6 +1127,16 @@ fn header_subject(raw: &[u8]) -> String {
         .parse_headers(raw)
         .and_then(|m| m.subject().map(str::to_string))
         .unwrap_or_default()
+}
+
+/// Whether an IMAP error carries one of `texts`. imap-proto does not parse RFC 5530
+/// codes such as [NONEXISTENT], so Dovecot's wording is matched as well.
+fn says(e: &imap::Error, texts: &[&str]) -> bool {
+    let shown = match e {
+        imap::Error::No(no) => format!("{} {:?}", no.information, no.code),
+        other => other.to_string(),
+    };
+    texts.iter().any(|t| shown.contains(t))
 }
 
 /// True once something on `port` greets with `prefix`.
