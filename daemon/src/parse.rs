@@ -220,7 +220,7 @@ pub fn msg_ids(value: &str) -> Vec<String> {
             .chars()
             .filter(|c| !c.is_whitespace() && !c.is_control())
             .collect();
-        if !id.is_empty() {
+        if !id.is_empty() && id.len() <= MAX_ID_BYTES {
             ids.push(id);
         }
         rest = &after[close + 1..];
@@ -243,8 +243,13 @@ pub fn msg_ids(value: &str) -> Vec<String> {
             ids.push(words[0].to_string());
         }
     }
+    ids.retain(|id| id.len() <= MAX_ID_BYTES);
     ids
 }
+
+/// An id longer than a header line may be (RFC 5322 §2.1.1) cannot be echoed in our
+/// `In-Reply-To`/`References`, so it is not an id we can thread on.
+const MAX_ID_BYTES: usize = 998;
 
 /// Removes RFC 5322 comments `( ... )`, nesting allowed, outside angle brackets.
 fn strip_comments(value: &str) -> String {
@@ -391,10 +396,13 @@ fn attachment(part: &MessagePart<'_>) -> Attachment {
         Some(name) => sanitize_filename(name),
         None => sanitize_filename(&format!("lampiran{}", extension_for(&content_type))),
     };
+    let inline = matches!(part.body, PartType::InlineBinary(_))
+        || part.content_disposition().is_some_and(|d| d.is_inline());
     Attachment {
         filename,
         original_name,
         content_type,
+        inline,
         data: part.contents().to_vec(),
     }
 }
@@ -416,6 +424,8 @@ mod tests {
         assert_eq!(msg_ids("<>"), Vec::<String>::new());
         assert_eq!(msg_ids("   "), Vec::<String>::new());
         assert_eq!(msg_ids("token-without-at"), vec!["token-without-at"]);
+        let huge = format!("<{}@x>", "a".repeat(2000));
+        assert_eq!(msg_ids(&format!("{huge} <ok@x>")), vec!["ok@x"]);
     }
 
     #[test]

@@ -492,3 +492,36 @@ fn nesting_far_beyond_any_real_mail_still_parses() {
         assert_eq!(m.text.trim_end(), "dasar");
     });
 }
+
+#[test]
+fn lf_only_line_ends_parse_like_crlf() {
+    let crlf = fs::read(fixture_path("mail/base64-utf8.eml")).expect("read");
+    let lf: Vec<u8> = String::from_utf8(crlf.clone())
+        .expect("ascii fixture")
+        .replace("\r\n", "\n")
+        .into_bytes();
+    let (a, b) = (parse(&crlf).expect("crlf"), parse(&lf).expect("lf"));
+    assert_eq!(a.subject, b.subject);
+    assert_eq!(a.text, b.text);
+    assert_eq!(a.message_id, b.message_id);
+    assert_eq!(a.to, b.to);
+}
+
+#[test]
+fn inline_image_in_related_html_is_marked_inline() {
+    let raw = mail(
+        "From: a@b.example\nSubject: logo\nMIME-Version: 1.0\n\
+         Content-Type: multipart/related; boundary=R",
+        "--R\nContent-Type: text/html\n\n<p>Halo <img src=\"cid:logo\"></p>\n\
+         --R\nContent-Type: image/png\nContent-ID: <logo>\nContent-Disposition: inline\n\
+         Content-Transfer-Encoding: base64\n\niVBORw0KGgo=\n--R--",
+    );
+    let m = parse(&raw).expect("parses");
+    assert!(m.html);
+    assert_eq!(m.text, "Halo");
+    assert_eq!(m.attachments.len(), 1);
+    assert!(m.attachments[0].inline);
+    assert_eq!(m.attachments[0].filename, "lampiran.png");
+    assert_eq!(m.attachments[0].data, b"\x89PNG\r\n\x1a\n");
+    assert!(!fixture("hostile-attachments.eml").attachments[0].inline);
+}
