@@ -14,6 +14,8 @@ pub struct Attachment {
     pub original_name: Option<String>,
     /// `type/subtype`, lowercased; `application/octet-stream` when the part has none.
     pub content_type: String,
+    /// Shown inside the body (e.g. a logo in an HTML signature) rather than attached.
+    pub inline: bool,
     /// Decoded content. Text parts are UTF-8 after charset conversion.
     pub data: Vec<u8>,
 }

@@ -100,10 +100,15 @@ pub fn parse(raw: &[u8]) -> Result<ParsedMail, ParseError> {
     if raw.iter().all(u8::is_ascii_whitespace) {
         return Err(ParseError::Empty);
     }
-    // The whole conversion runs inside catch_unwind, not just mail-parser: our reading
-    // of its result must not take the ingest loop down either. Nothing escapes the
-    // closure but owned data, so unwind safety holds.
-    catch_unwind(AssertUnwindSafe(|| parse_inner(raw))).unwrap_or_else(|payload| {
+    guarded(|| parse_inner(raw))
+}
+
+/// Runs `f`, turning a panic into [`ParseError::Panicked`]. The whole conversion runs
+/// inside, not just mail-parser: our reading of its result must not take the ingest
+/// loop down either. Nothing escapes the closure but owned data, so unwind safety
+/// holds.
+fn guarded<T>(f: impl FnOnce() -> Result<T, ParseError>) -> Result<T, ParseError> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| {
         let what = payload
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
@@ -117,10 +122,34 @@ fn parse_inner(raw: &[u8]) -> Result<ParsedMail, ParseError> {
     let msg = MessageParser::default()
         .parse(raw)
         .ok_or(ParseError::NoHeaders)?;
+    let result = convert(&msg, raw);
+    drop_iteratively(msg);
+    result
+}
+
+/// Drops a message tree without recursion. mail-parser builds nested
+/// `message/rfc822` parts iteratively and without a depth limit, but the derived drop
+/// recurses once per level: a mail of 10,000 nested messages (a few hundred kB) would
+/// overflow the stack, which no `catch_unwind` can catch.
+fn drop_iteratively(msg: mail_parser::Message<'_>) {
+    let mut pending = vec![msg];
+    while let Some(mut msg) = pending.pop() {
+        for part in &mut msg.parts {
+            if matches!(part.body, PartType::Message(_))
+                && let PartType::Message(inner) = std::mem::take(&mut part.body)
+            {
+                pending.push(inner);
+            }
+        }
+        // `msg` now holds no nested message and drops shallowly here.
+    }
+}
+
+fn convert(msg: &mail_parser::Message<'_>, raw: &[u8]) -> Result<ParsedMail, ParseError> {
     if msg.parts.first().is_none_or(|root| root.headers.is_empty()) {
         return Err(ParseError::NoHeaders);
     }
-    let headers = raw_headers(&msg);
+    let headers = raw_headers(msg);
     let values = |name: &'static str| header_values(&headers, name);
 
     let message_id = values("Message-ID")
@@ -133,8 +162,8 @@ fn parse_inner(raw: &[u8]) -> Result<ParsedMail, ParseError> {
         .filter(|v| !v.is_empty())
         .collect();
 
-    let (text, html) = body_text(&msg);
-    let automatic = autodetect::detect(&msg);
+    let (text, html) = body_text(msg);
+    let automatic = autodetect::detect(msg);
 
     Ok(ParsedMail {
         message_id,
@@ -191,7 +220,7 @@ pub fn msg_ids(value: &str) -> Vec<String> {
             .chars()
             .filter(|c| !c.is_whitespace() && !c.is_control())
             .collect();
-        if !id.is_empty() {
+        if !id.is_empty() && id.len() <= MAX_ID_BYTES {
             ids.push(id);
         }
         rest = &after[close + 1..];
@@ -214,8 +243,13 @@ pub fn msg_ids(value: &str) -> Vec<String> {
             ids.push(words[0].to_string());
         }
     }
+    ids.retain(|id| id.len() <= MAX_ID_BYTES);
     ids
 }
+
+/// An id longer than a header line may be (RFC 5322 §2.1.1) cannot be echoed in our
+/// `In-Reply-To`/`References`, so it is not an id we can thread on.
+const MAX_ID_BYTES: usize = 998;
 
 /// Removes RFC 5322 comments `( ... )`, nesting allowed, outside angle brackets.
 fn strip_comments(value: &str) -> String {
@@ -362,10 +396,13 @@ fn attachment(part: &MessagePart<'_>) -> Attachment {
         Some(name) => sanitize_filename(name),
         None => sanitize_filename(&format!("lampiran{}", extension_for(&content_type))),
     };
+    let inline = matches!(part.body, PartType::InlineBinary(_))
+        || part.content_disposition().is_some_and(|d| d.is_inline());
     Attachment {
         filename,
         original_name,
         content_type,
+        inline,
         data: part.contents().to_vec(),
     }
 }
@@ -387,12 +424,23 @@ mod tests {
         assert_eq!(msg_ids("<>"), Vec::<String>::new());
         assert_eq!(msg_ids("   "), Vec::<String>::new());
         assert_eq!(msg_ids("token-without-at"), vec!["token-without-at"]);
+        let huge = format!("<{}@x>", "a".repeat(2000));
+        assert_eq!(msg_ids(&format!("{huge} <ok@x>")), vec!["ok@x"]);
     }
 
     #[test]
     fn single_line_removes_every_break() {
         assert_eq!(single_line(" a\r\n\tb\u{2028}c\0d  "), "a b c d");
         assert_eq!(single_line("\r\n"), "");
+    }
+
+    #[test]
+    fn a_panic_becomes_an_error() {
+        let result: Result<(), ParseError> = guarded(|| panic!("boom {}", 1));
+        assert_eq!(result, Err(ParseError::Panicked("boom 1".into())));
+        let result: Result<(), ParseError> = guarded(|| std::panic::panic_any(7u8));
+        assert_eq!(result, Err(ParseError::Panicked("unknown panic".into())));
+        assert_eq!(guarded(|| Ok(3)), Ok(3));
     }
 
     #[test]
