@@ -141,6 +141,9 @@ impl<'a> Mailer<'a> {
         attachments: Vec<FileAttachment>,
         dedup: Option<&str>,
     ) -> Result<bool, MailError> {
+        if self.already_queued(dedup)? {
+            return Ok(false);
+        }
         if automatic && self.over_limit(&t.requester)? {
             tickets::event(
                 self.conn,
@@ -187,6 +190,9 @@ impl<'a> Mailer<'a> {
         attachments: Vec<FileAttachment>,
         dedup: Option<&str>,
     ) -> Result<bool, MailError> {
+        if self.already_queued(dedup)? {
+            return Ok(false);
+        }
         let name = self
             .desk
             .config
@@ -257,6 +263,14 @@ impl<'a> Mailer<'a> {
             tickets::add_thread_id(self.conn, &mail.message_id, ticket, thread_kind)?;
         }
         Ok(queued)
+    }
+
+    /// A scheduled mail with this key exists: skip before composing it again.
+    fn already_queued(&self, dedup: Option<&str>) -> Result<bool, StoreError> {
+        match dedup {
+            Some(key) => outbox::has_dedup(self.conn, key),
+            None => Ok(false),
+        }
     }
 
     fn over_limit(&self, address: &str) -> Result<bool, StoreError> {

@@ -1,1 +1,265 @@
-fn main() {}
+//! `loketd`: the command line around the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::{Context, Result, bail};
+use chrono::{NaiveDate, Utc};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use loketd::config::Config;
+use loketd::desk::Desk;
+use loketd::store::Store;
+use loketd::{outbox, report, run, tickets};
+
+#[derive(Parser)]
+#[command(name = "loketd", version, about = "The office mailbox as a helpdesk: IMAP in, tickets in SQLite, SMTP out")]
+struct Cli {
+    /// Site folder holding site.toml, content/ and themes/.
+    #[arg(long, global = true, default_value = ".")]
+    root: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Watch the mailbox (IDLE or polling) and send replies until SIGTERM/SIGINT.
+    Run,
+    /// One inbox pass, one scheduler tick and one outbox flush (for cron and tests).
+    Once,
+    /// List tickets.
+    Tickets {
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Show one ticket with its messages and events.
+    Show { id: i64 },
+    /// List outgoing mail (e.g. --status failed); --retry puts failed mail back in the queue.
+    Outbox {
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        retry: bool,
+    },
+    /// List mail that was quarantined and why.
+    Quarantine,
+    /// Parse the configuration and log in to IMAP and SMTP; print each result.
+    CheckConfig,
+    /// Service statistics and the satisfaction index (IKM).
+    Report {
+        /// First day (YYYY-MM-DD, office time zone), inclusive.
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        /// Last day (YYYY-MM-DD), inclusive.
+        #[arg(long)]
+        to: Option<NaiveDate>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("loketd: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<ExitCode> {
+    let root = cli.root;
+    match cli.command {
+        Command::Run => {
+            let desk = Arc::new(load(&root)?);
+            let stop = Arc::new(AtomicBool::new(false));
+            for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+                signal_hook::flag::register(sig, stop.clone()).context("installing signal handler")?;
+            }
+            run::run(desk, stop)?;
+        }
+        Command::Once => {
+            let desk = load(&root)?;
+            let r = run::once(&desk)?;
+            eprintln!(
+                "fetched {} · new tickets {} · replies {} · staff {} · stored only {} · duplicates {} · quarantined {} · recovered {} · sent {} · retry {} · failed {}",
+                r.pass.fetched,
+                r.pass.new_tickets,
+                r.pass.replies,
+                r.pass.staff,
+                r.pass.stored_only,
+                r.pass.duplicates,
+                r.pass.quarantined,
+                r.pass.recovered,
+                r.flushed.sent,
+                r.flushed.retried,
+                r.flushed.failed
+            );
+        }
+        Command::Tickets { status } => {
+            let store = open_store(&root)?;
+            for t in tickets::list(store.conn(), status.as_deref())? {
+                println!(
+                    "#{:<5} {:<18} {:<5} {:<32} {}",
+                    t.id,
+                    t.status.as_str(),
+                    t.service,
+                    t.requester,
+                    t.subject
+                );
+            }
+        }
+        Command::Show { id } => {
+            let store = open_store(&root)?;
+            let Some(t) = tickets::get(store.conn(), id)? else {
+                bail!("no ticket #{id}");
+            };
+            println!("Ticket #{} [{}] {}", t.id, t.status.as_str(), t.subject);
+            println!("  service {} · requester {} · assignee {}", t.service, t.requester, t.assignee.as_deref().unwrap_or("-"));
+            println!("  created {} · due {} · escalation due {}", t.created_at, opt(t.due_at), opt(t.escalation_due_at));
+            let mut stmt = store.conn().prepare(
+                "SELECT id, received_at, kind, COALESCE(sender, ''), body FROM messages WHERE ticket_id = ?1 ORDER BY id",
+            )?;
+            let rows = stmt.query_map([id], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, chrono::DateTime<Utc>>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?))
+            })?;
+            println!("Messages:");
+            for row in rows {
+                let (mid, at, kind, sender, body) = row?;
+                println!("  [{mid}] {at} {kind} {sender}");
+                for line in body.lines().take(20) {
+                    println!("      {line}");
+                }
+            }
+            println!("Events:");
+            for e in tickets::events(store.conn(), id)? {
+                let change = match (&e.from_status, &e.to_status) {
+                    (Some(f), Some(t)) => format!(" {f} → {t}"),
+                    _ => String::new(),
+                };
+                println!("  {} {} {}{} {}", e.at, e.actor, e.kind, change, e.detail);
+            }
+        }
+        Command::Outbox { status, retry } => {
+            let store = open_store(&root)?;
+            if retry {
+                let n = outbox::retry_failed(store.conn(), Utc::now())?;
+                println!("{n} failed mail(s) queued again");
+            }
+            for r in outbox::list(store.conn(), status.as_deref())? {
+                println!(
+                    "{:<5} #{:<5} {:<18} {:<8} {:<3} {:<36} {}",
+                    r.id,
+                    r.ticket_id.map_or("-".into(), |t| t.to_string()),
+                    r.kind,
+                    r.status,
+                    r.attempts,
+                    r.recipients,
+                    r.last_error.unwrap_or_default()
+                );
+            }
+        }
+        Command::Quarantine => {
+            let store = open_store(&root)?;
+            let mut stmt = store.conn().prepare(
+                "SELECT at, folder, uid, COALESCE(sender, '-'), size, reason, COALESCE(raw_sha256, '') FROM quarantine ORDER BY id",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(format!(
+                    "{} {} uid {} from {} ({} bytes): {} {}",
+                    r.get::<_, chrono::DateTime<Utc>>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?
+                ))
+            })?;
+            for r in rows {
+                println!("{}", r?);
+            }
+        }
+        Command::CheckConfig => return check_config(&root),
+        Command::Report { from, to, format } => {
+            let desk = load(&root)?;
+            let store = Store::open(&desk.config.mail.data_dir)?;
+            let start = |d: NaiveDate| desk.calendar.at_local(d, chrono::NaiveTime::MIN);
+            let from = from.map(start);
+            let to = to.and_then(|d| d.succ_opt()).map(start);
+            let r = report::build(store.conn(), from, to, Utc::now())?;
+            match format {
+                Format::Table => print!("{}", r.table()),
+                Format::Csv => print!("{}", r.csv()),
+                Format::Json => println!("{}", serde_json::to_string_pretty(&r)?),
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn load(root: &std::path::Path) -> Result<Desk> {
+    Desk::load(root).with_context(|| format!("cannot start with the site in {}", root.display()))
+}
+
+fn open_store(root: &std::path::Path) -> Result<Store> {
+    let config = Config::load(root)?;
+    Ok(Store::open(&config.mail.data_dir)?)
+}
+
+fn opt(d: Option<chrono::DateTime<Utc>>) -> String {
+    d.map_or("-".into(), |d| d.to_string())
+}
+
+fn check_config(root: &std::path::Path) -> Result<ExitCode> {
+    let mut ok = true;
+    let desk = match Desk::load(root) {
+        Ok(d) => {
+            println!("ok    configuration, standards ({}), templates, calendar, key", d.site.services.len());
+            d
+        }
+        Err(e) => {
+            println!("FAIL  configuration: {e}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let imap = &desk.config.mail.imap.server;
+    match run::open_mailbox(&desk) {
+        Ok(mb) => {
+            println!("ok    IMAP {}:{} as {} (UIDVALIDITY {}, IDLE {})", imap.host, imap.port, imap.user.as_deref().unwrap_or("-"), mb.uidvalidity(), mb.can_idle());
+            mb.logout();
+        }
+        Err(e) => {
+            ok = false;
+            println!("FAIL  IMAP {}:{}: {e}", imap.host, imap.port);
+        }
+    }
+    let smtp = &desk.config.mail.smtp;
+    match run::sender(&desk).map_err(|e| e.to_string()).and_then(|s| s.test()) {
+        Ok(()) => println!("ok    SMTP {}:{}", smtp.host, smtp.port),
+        Err(e) => {
+            ok = false;
+            println!("FAIL  SMTP {}:{}: {e}", smtp.host, smtp.port);
+        }
+    }
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}

@@ -60,6 +60,13 @@ pub fn enqueue(
     Ok(n == 1)
 }
 
+pub fn has_dedup(conn: &Connection, key: &str) -> Result<bool, StoreError> {
+    Ok(conn
+        .query_row("SELECT 1 FROM outbox WHERE dedup = ?1", [key], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
 /// Automatic mails queued to `address` since `since` (the per-sender loop guard).
 pub fn automatic_sent_since(
     conn: &Connection,

@@ -44,6 +44,11 @@ pub fn on_duty(conn: &Connection, desk: &Desk) -> Result<Vec<String>, StoreError
     }
 }
 
+/// Every CSO (for alerts, which must not advance the round-robin turn).
+pub fn on_duty_all(desk: &Desk) -> Vec<String> {
+    desk.config.csos().map(|s| s.address.clone()).collect()
+}
+
 /// Attachments that fit in a notification, and the names of those that do not.
 pub fn forwardable(desk: &Desk, mail: &ParsedMail) -> (Vec<FileAttachment>, Vec<String>) {
     let max = desk.config.helpdesk.forward_attachments_max_bytes;
