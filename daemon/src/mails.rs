@@ -286,7 +286,7 @@ impl<'a> Mailer<'a> {
     /// `mailto:` links that pre-fill a command. RFC 6068 allows In-Reply-To in a mailto
     /// URI; clients that drop it produce an unverified mail, and the staff member is told
     /// to use Reply instead.
-    fn command_links(&self, t: &Ticket, capability: &str) -> Vec<(String, String)> {
+    fn command_links(&self, t: &Ticket, capability: &str) -> Vec<Link> {
         let subject = format!("Re: {}", self.subject(t));
         [
             ("#selesai", "#selesai\n\n"),
@@ -298,20 +298,24 @@ impl<'a> Mailer<'a> {
             ("#tutup", "#tutup\n"),
         ]
         .iter()
-        .map(|(label, body)| {
-            (
-                label.to_string(),
-                format!(
+        .map(|(label, body)| Link {
+            label: label.to_string(),
+            url: format!(
                     "mailto:{}?subject={}&in-reply-to={}&body={}",
                     self.desk.config.mail.address,
                     pct(&subject),
                     pct(&format!("<{capability}>")),
-                    pct(body)
-                ),
-            )
+                pct(body)
+            ),
         })
         .collect()
     }
+}
+
+#[derive(Serialize)]
+struct Link {
+    label: String,
+    url: String,
 }
 
 /// Percent-encoding for mailto hfields (RFC 6068: everything but unreserved).

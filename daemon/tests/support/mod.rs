@@ -1,1 +1,5 @@
+//! Shared by the daemon's integration tests. Each test binary uses a part of it.
+#![allow(dead_code)]
+
+pub mod desk;
 pub mod rig;

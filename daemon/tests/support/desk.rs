@@ -1,0 +1,203 @@
+//! A site folder wired to a running rig, and helpers to drive the daemon through its
+//! library with a clock the test moves.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use loketd::desk::Desk;
+use loketd::fetch::{self, PassReport};
+use loketd::store::Store;
+
+use super::rig::{Account, Rig};
+
+pub const WAIT: Duration = Duration::from_secs(30);
+
+/// How the test site reaches the rig.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// IMAP and SMTP in clear on loopback (tls = "none").
+    Plain,
+    /// IMAPS (implicit TLS) and SMTP submission with STARTTLS + AUTH, verified with the
+    /// rig's CA through `ca_file`.
+    Tls,
+}
+
+pub struct TestSite {
+    pub dir: tempfile::TempDir,
+}
+
+impl TestSite {
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("var/loketd")
+    }
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Copies the shipped site (site.toml, content, themes, data) into a temp folder and
+/// points its [mail] tables at the rig. `extra` is appended to [helpdesk]-free TOML
+/// (e.g. to change the size limit: pass replacements).
+pub fn site(rig: &Rig, transport: Transport, edit: impl Fn(String) -> String) -> TestSite {
+    let dir = tempfile::Builder::new().prefix("loket-site-").tempdir().unwrap();
+    let repo = repo_root();
+    for sub in ["content", "themes", "data"] {
+        copy_tree(&repo.join(sub), &dir.path().join(sub));
+    }
+    let text = fs::read_to_string(repo.join("site.toml")).unwrap();
+    let start = text.find("[mail.imap]").expect("site.toml has [mail.imap]");
+    let end = text.find("[office_hours]").expect("site.toml has [office_hours]");
+    let office = rig.office();
+    let pw = dir.path().join("secrets/imap-password");
+    fs::create_dir_all(pw.parent().unwrap()).unwrap();
+    fs::write(&pw, &office.password).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&pw, fs::Permissions::from_mode(0o600)).unwrap();
+    fs::copy(rig.ca_file(), dir.path().join("secrets/ca.pem")).unwrap();
+    let servers = match transport {
+        Transport::Plain => format!(
+            "[mail.imap]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nuser = \"{}\"\n\
+             password_file = \"secrets/imap-password\"\nidle = true\npoll_seconds = 5\n\n\
+             [mail.smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\n\n",
+            rig.imap_port(),
+            office.address,
+            rig.smtp_port()
+        ),
+        Transport::Tls => format!(
+            "[mail.imap]\nhost = \"localhost\"\nport = {}\ntls = \"implicit\"\nuser = \"{}\"\n\
+             password_file = \"secrets/imap-password\"\nca_file = \"secrets/ca.pem\"\n\n\
+             [mail.smtp]\nhost = \"localhost\"\nport = {}\ntls = \"starttls\"\nuser = \"{}\"\n\
+             password_file = \"secrets/imap-password\"\nca_file = \"secrets/ca.pem\"\n\n",
+            rig.imaps_port(),
+            office.address,
+            rig.submission_port(),
+            office.address
+        ),
+    };
+    let text = format!("{}{}{}", &text[..start], servers, &text[end..]);
+    fs::write(dir.path().join("site.toml"), edit(text)).unwrap();
+    TestSite { dir }
+}
+
+pub fn desk(site: &TestSite) -> Desk {
+    Desk::load(site.root()).unwrap_or_else(|e| panic!("test site does not load: {e}"))
+}
+
+/// One inbox pass, scheduler tick and outbox flush with the clock at `now`.
+pub fn once_at(desk: &Desk, now: DateTime<Utc>) -> PassReport {
+    let mut store = Store::open(&desk.config.mail.data_dir).unwrap();
+    let mut mb = loketd::run::open_mailbox(desk).unwrap();
+    let report = fetch::pass(&mut mb, &mut store, desk, || now).unwrap();
+    mb.logout();
+    loketd::scheduler::tick(&mut store, desk, now).unwrap();
+    let sender = loketd::run::sender(desk).unwrap();
+    sender.flush(store.conn(), now).unwrap();
+    report
+}
+
+pub fn once(desk: &Desk) -> PassReport {
+    once_at(desk, Utc::now())
+}
+
+/// 10:00 WITA on the given day of 2026.
+pub fn wita(month: u32, day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
+    chrono::FixedOffset::east_opt(8 * 3600)
+        .unwrap()
+        .with_ymd_and_hms(2026, month, day, hour, minute, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// A plain text mail.
+pub fn mail(from: &Account, to: &str, subject: &str, message_id: &str, body: &str) -> Vec<u8> {
+    mail_with(from, to, subject, message_id, &[], body)
+}
+
+/// A plain text mail with extra header lines.
+pub fn mail_with(
+    from: &Account,
+    to: &str,
+    subject: &str,
+    message_id: &str,
+    headers: &[&str],
+    body: &str,
+) -> Vec<u8> {
+    let mut s = format!(
+        "From: {}\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: <{message_id}>\r\n\
+         Date: Tue, 17 Mar 2026 10:00:00 +0800\r\nMIME-Version: 1.0\r\n",
+        from.address
+    );
+    for h in headers {
+        s.push_str(h);
+        s.push_str("\r\n");
+    }
+    s.push_str("Content-Type: text/plain; charset=utf-8\r\n\r\n");
+    s.push_str(&body.replace('\n', "\r\n"));
+    s.push_str("\r\n");
+    s.into_bytes()
+}
+
+pub struct Received {
+    pub subject: String,
+    pub text: String,
+    pub message_id: String,
+    pub in_reply_to: Option<String>,
+    pub raw: String,
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> Option<String> {
+        let msg = mail_parser::MessageParser::default().parse(self.raw.as_bytes())?;
+        msg.header_raw(name).map(|v| v.trim().to_string())
+    }
+}
+
+pub fn read(raw: &[u8]) -> Received {
+    let msg = mail_parser::MessageParser::default()
+        .parse(raw)
+        .expect("a mail the daemon sent parses");
+    Received {
+        subject: msg.subject().unwrap_or_default().to_string(),
+        text: msg.body_text(0).unwrap_or_default().to_string(),
+        message_id: msg.message_id().unwrap_or_default().to_string(),
+        in_reply_to: msg.in_reply_to().as_text().map(str::to_string),
+        raw: String::from_utf8_lossy(raw).into_owned(),
+    }
+}
+
+/// Waits until `who` has at least `n` mails in INBOX and returns them parsed.
+pub fn inbox(rig: &Rig, who: &Account, n: usize) -> Vec<Received> {
+    rig.wait_for_messages(who, "INBOX", n, WAIT)
+        .iter()
+        .map(|m| read(m))
+        .collect()
+}
+
+/// Waits for mail to reach the office INBOX (SMTP delivery is asynchronous).
+pub fn office_has(rig: &Rig, n: usize) {
+    rig.wait_for_messages(rig.office(), "INBOX", n, WAIT);
+}
+
+pub fn count(store: &Store, sql: &str) -> i64 {
+    store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+}
