@@ -525,3 +525,47 @@ fn inline_image_in_related_html_is_marked_inline() {
     assert_eq!(m.attachments[0].data, b"\x89PNG\r\n\x1a\n");
     assert!(!fixture("hostile-attachments.eml").attachments[0].inline);
 }
+
+#[test]
+fn mutated_corpus_never_escapes() {
+    // Truncations and byte flips of every corpus file, deterministic. A panic inside
+    // mail-parser may become ParseError::Panicked; nothing may unwind out of parse()
+    // or abort the process, and every Ok result keeps the single-line guarantees.
+    let root = fixture_path("mail-parser-corpus");
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut panicked = Vec::new();
+    for dir in ["malformed", "thirdparty", "legacy"] {
+        for entry in fs::read_dir(root.join(dir)).expect("corpus dir") {
+            let path = entry.expect("dir entry").path();
+            let raw = fs::read(&path).expect("read");
+            if raw.is_empty() {
+                continue;
+            }
+            for round in 0..20 {
+                let mut bytes = raw.clone();
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                if round % 2 == 0 {
+                    bytes.truncate((state as usize) % bytes.len());
+                } else {
+                    for k in 0..8 {
+                        let at = (state as usize).wrapping_mul(k + 1) % bytes.len();
+                        bytes[at] = bytes[at].rotate_left(k as u32 + 1) ^ b'\n';
+                    }
+                }
+                match parse(&bytes) {
+                    Ok(m) => assert!(!m.subject.contains(['\r', '\n'])),
+                    Err(ParseError::Panicked(why)) => {
+                        panicked.push(format!("{}: {why}", path.display()))
+                    }
+                    Err(_) => {}
+                }
+            }
+        }
+    }
+    eprintln!(
+        "mutated corpus: {} mail-parser panics caught: {panicked:#?}",
+        panicked.len()
+    );
+}
