@@ -97,7 +97,11 @@ impl Composer {
                 .parse()
                 .map_err(|e| ComposeError::Build(format!("official address {address}: {e}")))?,
         );
-        let domain = address.rsplit('@').next().unwrap_or("localhost").to_string();
+        let domain = address
+            .rsplit('@')
+            .next()
+            .unwrap_or("localhost")
+            .to_string();
         Ok(Composer { tera, from, domain })
     }
 

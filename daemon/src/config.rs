@@ -412,9 +412,7 @@ struct Validator<'a> {
 
 impl Validator<'_> {
     fn at(&mut self, span: Option<Range<usize>>, message: String) {
-        let (line, col) = span
-            .map(|s| line_col(self.text, s.start))
-            .unwrap_or((1, 1));
+        let (line, col) = span.map(|s| line_col(self.text, s.start)).unwrap_or((1, 1));
         self.problems.push(Problem {
             path: self.path.to_path_buf(),
             line,
@@ -427,7 +425,8 @@ impl Validator<'_> {
         let Some(mail) = raw.mail else {
             self.at(
                 None,
-                "missing [mail] table: loketd needs the official address and the IMAP/SMTP servers".into(),
+                "missing [mail] table: loketd needs the official address and the IMAP/SMTP servers"
+                    .into(),
             );
             return None;
         };
@@ -483,8 +482,7 @@ impl Validator<'_> {
     fn mail(&mut self, root: &Path, m: RawMail) -> Mail {
         self.address("mail.address", &m.address);
         let tag_ok = !m.tag.get_ref().is_empty()
-            && m
-                .tag
+            && m.tag
                 .get_ref()
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-');
@@ -837,7 +835,10 @@ section = "pd"
             "password_env = \"X_IMAP\"\npassword = \"hunter2\"",
         );
         let p = problems(&text);
-        assert!(p.iter().any(|p| p.message.contains("never live in site.toml")));
+        assert!(
+            p.iter()
+                .any(|p| p.message.contains("never live in site.toml"))
+        );
         assert_eq!(p[0].line, 13);
     }
 
@@ -854,10 +855,17 @@ section = "pd"
         let text = GOOD
             .replace("open = \"08:00\"", "open = \"8 pagi\"")
             .replace("role = \"cso\"", "role = \"boss\"")
-            .replace("address = \"Layanan@kppn.example\"", "address = \"layanan\"");
+            .replace(
+                "address = \"Layanan@kppn.example\"",
+                "address = \"layanan\"",
+            );
         let p = problems(&text);
         assert_eq!(p.len(), 3, "{p:?}");
-        let all = p.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n");
+        let all = p
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join("\n");
         assert!(all.contains("8 pagi") && all.contains("boss") && all.contains("layanan"));
     }
 

@@ -87,7 +87,14 @@ pub fn pass(
             }
             None if u64::from(l.size) > desk.config.mail.max_message_bytes => {
                 let header = mb.fetch_header(l.uid)?;
-                match ingest::quarantine_oversize(store, desk, &source(l.uid), header.as_deref(), l.size, now()) {
+                match ingest::quarantine_oversize(
+                    store,
+                    desk,
+                    &source(l.uid),
+                    header.as_deref(),
+                    l.size,
+                    now(),
+                ) {
                     Ok(()) => {}
                     Err(IngestError::Store(e)) => return Err(e.into()),
                     Err(IngestError::Mail(e)) => {

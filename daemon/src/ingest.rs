@@ -43,14 +43,25 @@ pub struct Source {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    New { ticket: i64 },
-    Reply { ticket: i64 },
-    Staff { ticket: i64 },
+    New {
+        ticket: i64,
+    },
+    Reply {
+        ticket: i64,
+    },
+    Staff {
+        ticket: i64,
+    },
     /// Stored without action: automatic, unverified or stray mail.
-    StoredOnly { ticket: Option<i64>, kind: String },
+    StoredOnly {
+        ticket: Option<i64>,
+        kind: String,
+    },
     /// Already stored earlier (a re-fetch, or the same mail delivered twice).
     Duplicate,
-    Quarantined { reason: String },
+    Quarantined {
+        reason: String,
+    },
 }
 
 /// Stores and acts on one mail.
@@ -164,7 +175,10 @@ pub fn quarantine_oversize(
         ctx.insert("limit_mb", &format!("{:.1}", limit as f64 / 1_048_576.0));
         ctx.insert(
             "subject",
-            &parsed.as_ref().map(|m| m.subject.clone()).unwrap_or_default(),
+            &parsed
+                .as_ref()
+                .map(|m| m.subject.clone())
+                .unwrap_or_default(),
         );
         let subj = format!(
             "Surat Anda terlalu besar: {}",
@@ -289,7 +303,15 @@ fn apply(
         Route::Automatic { reason, ticket } => {
             let row = m.insert(tx, dir, ticket, "automatic", Some(&reason.to_string()), now)?;
             if let Some(t) = ticket {
-                tickets::event(tx, t, now, &sender(m.mail), "automatic_mail", Some(row), &reason.to_string())?;
+                tickets::event(
+                    tx,
+                    t,
+                    now,
+                    &sender(m.mail),
+                    "automatic_mail",
+                    Some(row),
+                    &reason.to_string(),
+                )?;
             }
             tracing::info!(?ticket, %reason, "automatic mail stored, not answered");
             Ok(Outcome::StoredOnly {
@@ -304,16 +326,23 @@ fn apply(
         Route::Reply { ticket } => stakeholder_reply(tx, desk, &mailer, dir, m, ticket, now),
         Route::Staff { ticket } => {
             let row = m.insert(tx, dir, Some(ticket), "staff", None, now)?;
-            let mut t = tickets::get(tx, ticket)?.ok_or(StoreError::Sql(
-                rusqlite::Error::QueryReturnedNoRows,
-            ))?;
+            let mut t = tickets::get(tx, ticket)?
+                .ok_or(StoreError::Sql(rusqlite::Error::QueryReturnedNoRows))?;
             staff::execute(&mailer, &mut t, m.mail, row)?;
             Ok(Outcome::Staff { ticket })
         }
         Route::Unverified { ticket, why } => {
             let row = m.insert(tx, dir, Some(ticket), "unverified", Some(why), now)?;
             let from = sender(m.mail);
-            tickets::event(tx, ticket, now, &from, "unverified_staff_mail", Some(row), why)?;
+            tickets::event(
+                tx,
+                ticket,
+                now,
+                &from,
+                "unverified_staff_mail",
+                Some(row),
+                why,
+            )?;
             if let Some(t) = tickets::get(tx, ticket)? {
                 let mut ctx = mailer.context(&t);
                 ctx.insert("why", why);
@@ -322,7 +351,10 @@ fn apply(
                     Some(ticket),
                     &from,
                     "unverified",
-                    format!("Balasan atas nama Anda tidak dapat diverifikasi [{} #{}]", desk.config.mail.tag, ticket),
+                    format!(
+                        "Balasan atas nama Anda tidak dapat diverifikasi [{} #{}]",
+                        desk.config.mail.tag, ticket
+                    ),
                     "unverified.txt",
                     ctx,
                 )?;
@@ -334,8 +366,23 @@ fn apply(
             })
         }
         Route::Stray { ticket } => {
-            let row = m.insert(tx, dir, Some(ticket), "stray", Some("reply to a staff notification from outside the staff"), now)?;
-            tickets::event(tx, ticket, now, &sender(m.mail), "stray_mail", Some(row), "")?;
+            let row = m.insert(
+                tx,
+                dir,
+                Some(ticket),
+                "stray",
+                Some("reply to a staff notification from outside the staff"),
+                now,
+            )?;
+            tickets::event(
+                tx,
+                ticket,
+                now,
+                &sender(m.mail),
+                "stray_mail",
+                Some(row),
+                "",
+            )?;
             Ok(Outcome::StoredOnly {
                 ticket: Some(ticket),
                 kind: "stray".into(),
@@ -397,11 +444,21 @@ fn open_ticket(
         &from.email.to_lowercase(),
         "created",
         Some(row),
-        &previous.map(|p| format!("follows #{p}")).unwrap_or_default(),
+        &previous
+            .map(|p| format!("follows #{p}"))
+            .unwrap_or_default(),
     )?;
     let t = tickets::get(tx, id)?.ok_or(StoreError::Sql(rusqlite::Error::QueryReturnedNoRows))?;
     let ctx = mailer.context(&t);
-    mailer.to_stakeholder(&t, "ack", "ack.txt", ctx, true, mail.message_id.as_deref(), Vec::new())?;
+    mailer.to_stakeholder(
+        &t,
+        "ack",
+        "ack.txt",
+        ctx,
+        true,
+        mail.message_id.as_deref(),
+        Vec::new(),
+    )?;
     for cso in staff::on_duty(tx, desk)? {
         let mut ctx = mailer.context(&t);
         ctx.insert("event", "new");
@@ -511,7 +568,15 @@ fn record_rating(
          ON CONFLICT(ticket_id) DO UPDATE SET score = ?2, comment = ?3, at = ?4, message_row = ?5",
         params![t.id, score, comment, now, row],
     )?;
-    tickets::event(tx, t.id, now, &t.requester, "rated", Some(row), &score.to_string())?;
+    tickets::event(
+        tx,
+        t.id,
+        now,
+        &t.requester,
+        "rated",
+        Some(row),
+        &score.to_string(),
+    )?;
     Ok(())
 }
 

@@ -115,11 +115,14 @@ impl Mailbox {
     }
 
     pub fn interrupter(&self) -> Result<Interrupter, MailboxError> {
-        let s = self.socket.try_clone().map_err(|source| MailboxError::Connect {
-            host: "imap".into(),
-            port: 0,
-            source,
-        })?;
+        let s = self
+            .socket
+            .try_clone()
+            .map_err(|source| MailboxError::Connect {
+                host: "imap".into(),
+                port: 0,
+                source,
+            })?;
         Ok(Interrupter(Arc::new(s)))
     }
 
@@ -161,7 +164,11 @@ impl Mailbox {
             .map(|(_, b)| b))
     }
 
-    fn fetch_part(&mut self, uids: &[u32], what: &str) -> Result<Vec<(u32, Vec<u8>)>, MailboxError> {
+    fn fetch_part(
+        &mut self,
+        uids: &[u32],
+        what: &str,
+    ) -> Result<Vec<(u32, Vec<u8>)>, MailboxError> {
         if uids.is_empty() {
             return Ok(Vec::new());
         }
@@ -299,7 +306,9 @@ fn starttls(mut tcp: TcpStream, host: &str) -> Result<TcpStream, MailboxError> {
     };
     let mut reader = BufReader::new(tcp.try_clone().map_err(|e| fail(e.to_string()))?);
     let mut line = String::new();
-    reader.read_line(&mut line).map_err(|e| fail(e.to_string()))?;
+    reader
+        .read_line(&mut line)
+        .map_err(|e| fail(e.to_string()))?;
     if !line.starts_with("* OK") {
         return Err(fail(format!("unexpected greeting {:?}", line.trim_end())));
     }
@@ -307,7 +316,11 @@ fn starttls(mut tcp: TcpStream, host: &str) -> Result<TcpStream, MailboxError> {
         .map_err(|e| fail(e.to_string()))?;
     loop {
         line.clear();
-        if reader.read_line(&mut line).map_err(|e| fail(e.to_string()))? == 0 {
+        if reader
+            .read_line(&mut line)
+            .map_err(|e| fail(e.to_string()))?
+            == 0
+        {
             return Err(fail("connection closed during STARTTLS".into()));
         }
         if let Some(rest) = line.strip_prefix("s1 ") {

@@ -15,7 +15,11 @@ use loketd::store::Store;
 use loketd::{outbox, report, run, tickets};
 
 #[derive(Parser)]
-#[command(name = "loketd", version, about = "The office mailbox as a helpdesk: IMAP in, tickets in SQLite, SMTP out")]
+#[command(
+    name = "loketd",
+    version,
+    about = "The office mailbox as a helpdesk: IMAP in, tickets in SQLite, SMTP out"
+)]
 struct Cli {
     /// Site folder holding site.toml, content/ and themes/.
     #[arg(long, global = true, default_value = ".")]
@@ -93,7 +97,8 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             let desk = Arc::new(load(&root)?);
             let stop = Arc::new(AtomicBool::new(false));
             for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
-                signal_hook::flag::register(sig, stop.clone()).context("installing signal handler")?;
+                signal_hook::flag::register(sig, stop.clone())
+                    .context("installing signal handler")?;
             }
             run::run(desk, stop)?;
         }
@@ -134,13 +139,29 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 bail!("no ticket #{id}");
             };
             println!("Ticket #{} [{}] {}", t.id, t.status.as_str(), t.subject);
-            println!("  service {} · requester {} · assignee {}", t.service, t.requester, t.assignee.as_deref().unwrap_or("-"));
-            println!("  created {} · due {} · escalation due {}", t.created_at, opt(t.due_at), opt(t.escalation_due_at));
+            println!(
+                "  service {} · requester {} · assignee {}",
+                t.service,
+                t.requester,
+                t.assignee.as_deref().unwrap_or("-")
+            );
+            println!(
+                "  created {} · due {} · escalation due {}",
+                t.created_at,
+                opt(t.due_at),
+                opt(t.escalation_due_at)
+            );
             let mut stmt = store.conn().prepare(
                 "SELECT id, received_at, kind, COALESCE(sender, ''), body FROM messages WHERE ticket_id = ?1 ORDER BY id",
             )?;
             let rows = stmt.query_map([id], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, chrono::DateTime<Utc>>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?))
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, chrono::DateTime<Utc>>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
             })?;
             println!("Messages:");
             for row in rows {
@@ -234,7 +255,10 @@ fn check_config(root: &std::path::Path) -> Result<ExitCode> {
     let mut ok = true;
     let desk = match Desk::load(root) {
         Ok(d) => {
-            println!("ok    configuration, standards ({}), templates, calendar, key", d.site.services.len());
+            println!(
+                "ok    configuration, standards ({}), templates, calendar, key",
+                d.site.services.len()
+            );
             d
         }
         Err(e) => {
@@ -245,7 +269,14 @@ fn check_config(root: &std::path::Path) -> Result<ExitCode> {
     let imap = &desk.config.mail.imap.server;
     match run::open_mailbox(&desk) {
         Ok(mb) => {
-            println!("ok    IMAP {}:{} as {} (UIDVALIDITY {}, IDLE {})", imap.host, imap.port, imap.user.as_deref().unwrap_or("-"), mb.uidvalidity(), mb.can_idle());
+            println!(
+                "ok    IMAP {}:{} as {} (UIDVALIDITY {}, IDLE {})",
+                imap.host,
+                imap.port,
+                imap.user.as_deref().unwrap_or("-"),
+                mb.uidvalidity(),
+                mb.can_idle()
+            );
             mb.logout();
         }
         Err(e) => {
@@ -254,12 +285,19 @@ fn check_config(root: &std::path::Path) -> Result<ExitCode> {
         }
     }
     let smtp = &desk.config.mail.smtp;
-    match run::sender(&desk).map_err(|e| e.to_string()).and_then(|s| s.test()) {
+    match run::sender(&desk)
+        .map_err(|e| e.to_string())
+        .and_then(|s| s.test())
+    {
         Ok(()) => println!("ok    SMTP {}:{}", smtp.host, smtp.port),
         Err(e) => {
             ok = false;
             println!("FAIL  SMTP {}:{}: {e}", smtp.host, smtp.port);
         }
     }
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

@@ -80,7 +80,11 @@ pub fn automatic_sent_since(
     )?)
 }
 
-pub fn due(conn: &Connection, now: DateTime<Utc>, limit: usize) -> Result<Vec<Pending>, StoreError> {
+pub fn due(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<Vec<Pending>, StoreError> {
     let mut stmt = conn.prepare(
         "SELECT id, message_id, recipients, raw, attempts, created_at FROM outbox
          WHERE status = 'pending' AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2",
@@ -139,7 +143,12 @@ pub fn mark_retry(
     let jitter = rand::random_range(0..=base / 4);
     conn.execute(
         "UPDATE outbox SET attempts = ?2, last_error = ?3, next_attempt_at = ?4 WHERE id = ?1",
-        params![p.id, attempts, error, now + Duration::seconds(base + jitter)],
+        params![
+            p.id,
+            attempts,
+            error,
+            now + Duration::seconds(base + jitter)
+        ],
     )?;
     Ok(())
 }

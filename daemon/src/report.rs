@@ -160,7 +160,10 @@ fn share(part: usize, whole: usize) -> String {
     if whole == 0 {
         "-".into()
     } else {
-        format!("{:.1}% ({part}/{whole})", part as f64 * 100.0 / whole as f64)
+        format!(
+            "{:.1}% ({part}/{whole})",
+            part as f64 * 100.0 / whole as f64
+        )
     }
 }
 
@@ -208,9 +211,18 @@ impl Report {
             }
         }
         out.push_str(&format!("answered_in_time,,{}\n", self.answered_in_time));
-        out.push_str(&format!("completion_measured,,{}\n", self.completion_measured));
-        out.push_str(&format!("escalations_in_time,,{}\n", self.escalations_in_time));
-        out.push_str(&format!("escalations_measured,,{}\n", self.escalations_measured));
+        out.push_str(&format!(
+            "completion_measured,,{}\n",
+            self.completion_measured
+        ));
+        out.push_str(&format!(
+            "escalations_in_time,,{}\n",
+            self.escalations_in_time
+        ));
+        out.push_str(&format!(
+            "escalations_measured,,{}\n",
+            self.escalations_measured
+        ));
         let opt = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.2}"));
         out.push_str(&format!(
             "median_first_response_minutes,,{}\n",
@@ -221,10 +233,15 @@ impl Report {
             opt(self.median_resolution_hours)
         ));
         out.push_str(&format!("ratings,,{}\n", self.ratings));
-        out.push_str(&format!("ikm,,{}\n", opt(self.ikm.as_ref().map(|i| i.value))));
+        out.push_str(&format!(
+            "ikm,,{}\n",
+            opt(self.ikm.as_ref().map(|i| i.value))
+        ));
         out.push_str(&format!(
             "ikm_grade,,{}\n",
-            self.ikm.as_ref().map_or(String::new(), |i| i.grade.to_string())
+            self.ikm
+                .as_ref()
+                .map_or(String::new(), |i| i.grade.to_string())
         ));
         out
     }

@@ -41,7 +41,11 @@ pub struct OnceReport {
 pub fn sender(desk: &Desk) -> Result<Sender, RunError> {
     let smtp = &desk.config.mail.smtp;
     let password = smtp.password.read("SMTP")?;
-    Ok(Sender::new(smtp, password.as_deref(), &desk.config.mail.address)?)
+    Ok(Sender::new(
+        smtp,
+        password.as_deref(),
+        &desk.config.mail.address,
+    )?)
 }
 
 pub fn open_mailbox(desk: &Desk) -> Result<Mailbox, RunError> {
@@ -109,7 +113,11 @@ pub fn run(desk: Arc<Desk>, stop: Arc<AtomicBool>) -> Result<(), RunError> {
             while !stop.load(Ordering::SeqCst) {
                 std::thread::sleep(Duration::from_millis(200));
             }
-            if let Some(i) = interrupter.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            if let Some(i) = interrupter
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_ref()
+            {
                 i.interrupt();
             }
         })
@@ -161,7 +169,9 @@ fn fetch_loop(
         if let Err(e) = session {
             let delay = backoff.next();
             let hint = match &e {
-                RunError::Mailbox(m) if m.needs_admin() => " (check the IMAP settings and password)",
+                RunError::Mailbox(m) if m.needs_admin() => {
+                    " (check the IMAP settings and password)"
+                }
                 RunError::Config(_) => " (fix the configuration)",
                 _ => "",
             };

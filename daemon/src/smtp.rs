@@ -100,20 +100,24 @@ impl Sender {
 
     fn send(&self, p: &Pending) -> Result<(), Failure> {
         let to: Vec<lettre::Address> = p.recipients.iter().filter_map(|r| r.parse().ok()).collect();
-        let envelope = Envelope::new(Some(self.envelope_from.clone()), to).map_err(|_| Failure {
-            kind: FailureKind::Permanent,
-            message: format!("no valid recipient in {:?}", p.recipients),
-        })?;
-        self.transport.send_raw(&envelope, &p.raw).map(|_| ()).map_err(|e| Failure {
-            kind: if e.is_permanent() {
-                FailureKind::Permanent
-            } else if e.is_transient() {
-                FailureKind::Transient
-            } else {
-                FailureKind::Connection
-            },
-            message: e.to_string(),
-        })
+        let envelope =
+            Envelope::new(Some(self.envelope_from.clone()), to).map_err(|_| Failure {
+                kind: FailureKind::Permanent,
+                message: format!("no valid recipient in {:?}", p.recipients),
+            })?;
+        self.transport
+            .send_raw(&envelope, &p.raw)
+            .map(|_| ())
+            .map_err(|e| Failure {
+                kind: if e.is_permanent() {
+                    FailureKind::Permanent
+                } else if e.is_transient() {
+                    FailureKind::Transient
+                } else {
+                    FailureKind::Connection
+                },
+                message: e.to_string(),
+            })
     }
 
     /// Sends what is due. Stops at the first connection-level failure: the server is

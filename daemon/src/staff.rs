@@ -106,7 +106,15 @@ pub fn execute(
             )?;
             let mut ctx = mailer.context(t);
             ctx.insert("problem", &problem);
-            mailer.to_staff(t, &actor, "command_error", "command_error.txt", ctx, Vec::new(), None)?;
+            mailer.to_staff(
+                t,
+                &actor,
+                "command_error",
+                "command_error.txt",
+                ctx,
+                Vec::new(),
+                None,
+            )?;
             tracing::info!(ticket = t.id, staff = %actor, %problem, "staff command rejected");
             Ok(())
         }
@@ -136,7 +144,12 @@ fn plan(desk: &Desk, t: &Ticket, actor: &str, text: &str) -> Result<Plan, String
             }
             Command::Escalate { ref section } => {
                 if desk.config.section(section).is_none() {
-                    let codes: Vec<&str> = desk.config.sections.iter().map(|s| s.code.as_str()).collect();
+                    let codes: Vec<&str> = desk
+                        .config
+                        .sections
+                        .iter()
+                        .map(|s| s.code.as_str())
+                        .collect();
                     return Err(format!(
                         "Seksi `{section}` tidak dikenal. Kode seksi yang ada: {}.",
                         codes.join(", ")
@@ -223,23 +236,52 @@ fn apply(
             let Some(Command::Escalate { section }) = &plan.command else {
                 unreachable!("Escalate comes from the #eskalasi command")
             };
-            let section = desk.config.section(section).cloned().expect("checked in plan");
+            let section = desk
+                .config
+                .section(section)
+                .cloned()
+                .expect("checked in plan");
             t.section = Some(section.code.clone());
             let days = match desk.site.service(&t.service).and_then(|s| s.escalation) {
                 Some(Deadline::WorkingDays(n)) => n,
                 _ => 3,
             };
             t.escalation_due_at = Some(desk.calendar.add_working_days(t.created_at, days));
-            tickets::set_status(conn, t, plan.to, now, actor, "escalated", Some(row), &section.code)?;
+            tickets::set_status(
+                conn,
+                t,
+                plan.to,
+                now,
+                actor,
+                "escalated",
+                Some(row),
+                &section.code,
+            )?;
             let mut ctx = mailer.context(t);
             ctx.insert("text", &plan.text);
             ctx.insert("staff_name", &staff_name);
-            mailer.to_stakeholder(t, "escalated", "escalated.txt", ctx.clone(), false, reply_to, Vec::new())?;
+            mailer.to_stakeholder(
+                t,
+                "escalated",
+                "escalated.txt",
+                ctx.clone(),
+                false,
+                reply_to,
+                Vec::new(),
+            )?;
             ctx.insert("event", "escalated");
             ctx.insert("by", actor);
             ctx.insert("thread", &thread(conn, t.id)?);
             ctx.insert("listed_attachments", &Vec::<String>::new());
-            mailer.to_staff(t, &section.head, "escalation", "notify.txt", ctx, files, None)?;
+            mailer.to_staff(
+                t,
+                &section.head,
+                "escalation",
+                "notify.txt",
+                ctx,
+                files,
+                None,
+            )?;
             tickets::save(conn, t)?;
             return Ok(());
         }

@@ -198,8 +198,10 @@ impl Store {
         let conn = Connection::open(&path).map_err(db)?;
         // Another process (a CLI call, a backup) may hold the lock briefly: wait, do not fail.
         conn.busy_timeout(Duration::from_secs(30)).map_err(db)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(db)?;
-        conn.pragma_update(None, "synchronous", "FULL").map_err(db)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(db)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(db)?;
         let mut store = Store {
             conn,
@@ -422,6 +424,11 @@ mod tests {
         let b = s.save_attachment(b"same").unwrap();
         assert_eq!(a, b);
         assert_eq!(fs::read(s.attachment_path(&a)).unwrap(), b"same");
-        assert_eq!(fs::read_dir(dir.path().join("attachments")).unwrap().count(), 1);
+        assert_eq!(
+            fs::read_dir(dir.path().join("attachments"))
+                .unwrap()
+                .count(),
+            1
+        );
     }
 }

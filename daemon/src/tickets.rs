@@ -248,7 +248,8 @@ pub fn thread_lookup(
     conn: &Connection,
     ids: &[String],
 ) -> Result<Option<(i64, String)>, StoreError> {
-    let mut stmt = conn.prepare_cached("SELECT ticket_id, kind FROM thread_ids WHERE message_id = ?1")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT ticket_id, kind FROM thread_ids WHERE message_id = ?1")?;
     for id in ids {
         if let Some(hit) = stmt
             .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))

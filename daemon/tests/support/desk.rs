@@ -59,14 +59,19 @@ fn copy_tree(from: &Path, to: &Path) {
 /// points its [mail] tables at the rig. `extra` is appended to [helpdesk]-free TOML
 /// (e.g. to change the size limit: pass replacements).
 pub fn site(rig: &Rig, transport: Transport, edit: impl Fn(String) -> String) -> TestSite {
-    let dir = tempfile::Builder::new().prefix("loket-site-").tempdir().unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("loket-site-")
+        .tempdir()
+        .unwrap();
     let repo = repo_root();
     for sub in ["content", "themes", "data"] {
         copy_tree(&repo.join(sub), &dir.path().join(sub));
     }
     let text = fs::read_to_string(repo.join("site.toml")).unwrap();
     let start = text.find("[mail.imap]").expect("site.toml has [mail.imap]");
-    let end = text.find("[office_hours]").expect("site.toml has [office_hours]");
+    let end = text
+        .find("[office_hours]")
+        .expect("site.toml has [office_hours]");
     let office = rig.office();
     let pw = dir.path().join("secrets/imap-password");
     fs::create_dir_all(pw.parent().unwrap()).unwrap();
