@@ -371,3 +371,44 @@ fn start_reaps_servers_left_by_a_killed_test_process() {
     bystander.kill().expect("kill bystander");
     let _ = bystander.wait();
 }
+
+/// Prints the rig's start/stop times and SMTP-to-IMAP latency; asserts nothing timed.
+/// `cargo test -p loketd --test rig -- --ignored --nocapture measure`
+#[test]
+#[ignore = "measurement, run by hand"]
+fn measure_start_stop_and_delivery_latency() {
+    let mut starts = Vec::new();
+    let mut stops = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let rig = Rig::start();
+        starts.push(t.elapsed());
+        let t = Instant::now();
+        drop(rig);
+        stops.push(t.elapsed());
+    }
+    eprintln!("start: {starts:?}\nstop:  {stops:?}");
+
+    let rig = Rig::start();
+    let office = rig.office().address.clone();
+    let from = rig.stakeholder().address.clone();
+    let (mut plain, mut submission) = (Vec::new(), Vec::new());
+    for i in 0..10 {
+        let raw = mail(rig.stakeholder(), rig.office(), &format!("Ukur {i}"), "x");
+        let t = Instant::now();
+        rig.send_smtp(&from, &[&office], &raw);
+        while rig.messages(rig.office(), "INBOX").len() < 2 * i + 1 {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        plain.push(t.elapsed());
+        let t = Instant::now();
+        rig.send(rig.stakeholder(), &raw);
+        while rig.messages(rig.office(), "INBOX").len() < 2 * i + 2 {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        submission.push(t.elapsed());
+    }
+    eprintln!("SMTP send → visible in IMAP (plain port): {plain:?}");
+    eprintln!("submission (STARTTLS+AUTH) → visible in IMAP: {submission:?}");
+    assert_eq!(rig.messages(rig.office(), "INBOX").len(), 20);
+}
