@@ -65,10 +65,13 @@ impl<'a> Mailer<'a> {
             escalation: service.and_then(|s| s.escalation_label.clone()),
             due: t.due_at.map(|d| self.local(d)),
             escalation_due: t.escalation_due_at.map(|d| self.local(d)),
-            section: t
-                .section
-                .as_deref()
-                .map(|c| self.desk.config.section(c).map_or(c, |s| &s.name).to_string()),
+            section: t.section.as_deref().map(|c| {
+                self.desk
+                    .config
+                    .section(c)
+                    .map_or(c, |s| &s.name)
+                    .to_string()
+            }),
             assignee: t.assignee.as_deref(),
             previous_ticket: t.previous_ticket,
             tag: format!("[{} #{}]", self.desk.config.mail.tag, t.id),
@@ -83,10 +86,22 @@ impl<'a> Mailer<'a> {
     pub fn local(&self, at: DateTime<Utc>) -> String {
         let offset = self.desk.calendar.utc_offset();
         let l = at.with_timezone(&offset);
-        const DAYS: [&str; 7] = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"];
+        const DAYS: [&str; 7] = [
+            "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu",
+        ];
         const MONTHS: [&str; 12] = [
-            "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-            "September", "Oktober", "November", "Desember",
+            "Januari",
+            "Februari",
+            "Maret",
+            "April",
+            "Mei",
+            "Juni",
+            "Juli",
+            "Agustus",
+            "September",
+            "Oktober",
+            "November",
+            "Desember",
         ];
         let zone = match offset.local_minus_utc() {
             25200 => "WIB",
@@ -125,7 +140,16 @@ impl<'a> Mailer<'a> {
         in_reply_to: Option<&str>,
         attachments: Vec<FileAttachment>,
     ) -> Result<bool, MailError> {
-        self.to_stakeholder_deduped(t, kind, template, ctx, automatic, in_reply_to, attachments, None)
+        self.to_stakeholder_deduped(
+            t,
+            kind,
+            template,
+            ctx,
+            automatic,
+            in_reply_to,
+            attachments,
+            None,
+        )
     }
 
     /// As `to_stakeholder`, queued at most once per `dedup` key (scheduled mail).
@@ -152,11 +176,16 @@ impl<'a> Mailer<'a> {
                 "loketd",
                 "reply_suppressed",
                 None,
-                &format!("{kind}: automatic replies to {} over the hourly limit", t.requester),
+                &format!(
+                    "{kind}: automatic replies to {} over the hourly limit",
+                    t.requester
+                ),
             )?;
             return Ok(false);
         }
-        let parent = in_reply_to.map(str::to_string).or_else(|| t.root_message_id.clone());
+        let parent = in_reply_to
+            .map(str::to_string)
+            .or_else(|| t.root_message_id.clone());
         let mut references: Vec<String> = t.root_message_id.iter().cloned().collect();
         if let Some(p) = in_reply_to
             && !references.iter().any(|r| r == p)
@@ -180,6 +209,7 @@ impl<'a> Mailer<'a> {
 
     /// A mail to one staff member about a ticket. Its Message-ID is their capability
     /// for this ticket; they become a participant (they get its notes).
+    #[allow(clippy::too_many_arguments)]
     pub fn to_staff(
         &self,
         t: &Ticket,
@@ -198,10 +228,15 @@ impl<'a> Mailer<'a> {
             .config
             .staff_by_address(staff)
             .map(|s| s.name.clone());
-        let message_id =
-            self.desk
-                .key
-                .notification_message_id(t.id, staff, self.desk.composer.domain());
+        // The key hands out `<id>`; drafts, thread ids and the outbox keep ids bare (the
+        // composer adds the brackets), or a reply's In-Reply-To never finds the thread.
+        let message_id = self
+            .desk
+            .key
+            .notification_message_id(t.id, staff, self.desk.composer.domain())
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .to_string();
         ctx.insert("staff_name", &name);
         ctx.insert("cheat_sheet", crate::command::cheat_sheet());
         ctx.insert("links", &self.command_links(t, &message_id));
@@ -301,10 +336,10 @@ impl<'a> Mailer<'a> {
         .map(|(label, body)| Link {
             label: label.to_string(),
             url: format!(
-                    "mailto:{}?subject={}&in-reply-to={}&body={}",
-                    self.desk.config.mail.address,
-                    pct(&subject),
-                    pct(&format!("<{capability}>")),
+                "mailto:{}?subject={}&in-reply-to={}&body={}",
+                self.desk.config.mail.address,
+                pct(&subject),
+                pct(&format!("<{capability}>")),
                 pct(body)
             ),
         })

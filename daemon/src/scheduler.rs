@@ -77,7 +77,16 @@ fn documents_reminder(m: &Mailer<'_>, t: &Ticket, r: &mut TickReport) -> Result<
     let mut ctx = m.context(t);
     ctx.insert("text", "");
     ctx.insert("reminder", &true);
-    if m.to_stakeholder_deduped(t, "documents_reminder", "documents_reminder.txt", ctx, true, None, Vec::new(), Some(&key))? {
+    if m.to_stakeholder_deduped(
+        t,
+        "documents_reminder",
+        "documents_reminder.txt",
+        ctx,
+        true,
+        None,
+        Vec::new(),
+        Some(&key),
+    )? {
         r.reminders += 1;
     }
     Ok(())
@@ -92,18 +101,37 @@ fn escalated(m: &Mailer<'_>, t: &mut Ticket, r: &mut TickReport) -> Result<(), M
     let progress_at = crate::calendar::parse_time(&desk.config.helpdesk.progress_time)
         .map(|time| cal.at_local(today, time))
         .unwrap_or(m.now);
-    let sent_today = t.last_progress_at.is_some_and(|p| cal.local_date(p) == today);
+    let sent_today = t
+        .last_progress_at
+        .is_some_and(|p| cal.local_date(p) == today);
     if cal.is_working_day(today) && m.now >= progress_at && !sent_today {
         let key = format!("progress:{}:{today}", t.id);
         let mut ctx = m.context(t);
         ctx.insert("text", "");
         ctx.insert("staff_name", &None::<String>);
-        if m.to_stakeholder_deduped(t, "progress", "progress.txt", ctx, true, None, Vec::new(), Some(&key))? {
+        if m.to_stakeholder_deduped(
+            t,
+            "progress",
+            "progress.txt",
+            ctx,
+            true,
+            None,
+            Vec::new(),
+            Some(&key),
+        )? {
             r.progress += 1;
         }
         t.last_progress_at = Some(m.now);
         tickets::save(m.conn, t)?;
-        tickets::event(m.conn, t.id, m.now, "loketd", "progress_sent", None, "scheduled")?;
+        tickets::event(
+            m.conn,
+            t.id,
+            m.now,
+            "loketd",
+            "progress_sent",
+            None,
+            "scheduled",
+        )?;
     }
 
     let Some(due) = t.escalation_due_at else {
@@ -116,7 +144,10 @@ fn escalated(m: &Mailer<'_>, t: &mut Ticket, r: &mut TickReport) -> Result<(), M
         .map(|s| s.head.clone());
     let mut responsible: Vec<String> = head.into_iter().chain(t.assignee.clone()).collect();
     responsible.dedup();
-    let halfway = t.created_at + (due - t.created_at) / 2;
+    // Half of the office time between the question and the deadline: counted in
+    // calendar time, a deadline across Idulfitri would put "half-way" on a holiday.
+    let span = cal.office_minutes_between(t.created_at, due);
+    let halfway = cal.add_office_minutes(t.created_at, span / 2);
     if m.now >= halfway && m.now < due {
         for s in &responsible {
             if remind(m, t, s, "halfway", &format!("halfway:{}:{s}", t.id))? {
@@ -132,7 +163,12 @@ fn escalated(m: &Mailer<'_>, t: &mut Ticket, r: &mut TickReport) -> Result<(), M
         }
     }
     if m.now >= due {
-        let heads: Vec<String> = desk.config.head_of_office().map(|k| k.address.clone()).into_iter().collect();
+        let heads: Vec<String> = desk
+            .config
+            .head_of_office()
+            .map(|k| k.address.clone())
+            .into_iter()
+            .collect();
         for k in heads {
             if remind(m, t, &k, "breach", &format!("breach:{}", t.id))? {
                 r.alerts += 1;
@@ -159,12 +195,34 @@ fn auto_close(m: &Mailer<'_>, t: &mut Ticket, r: &mut TickReport) -> Result<(), 
 }
 
 /// A reminder or alert to one staff member, at most once per key.
-fn remind(m: &Mailer<'_>, t: &Ticket, staff: &str, what: &str, key: &str) -> Result<bool, MailError> {
+fn remind(
+    m: &Mailer<'_>,
+    t: &Ticket,
+    staff: &str,
+    what: &str,
+    key: &str,
+) -> Result<bool, MailError> {
     let mut ctx = m.context(t);
     ctx.insert("what", what);
-    let sent = m.to_staff(t, staff, "reminder", "reminder.txt", ctx, Vec::new(), Some(key))?;
+    let sent = m.to_staff(
+        t,
+        staff,
+        "reminder",
+        "reminder.txt",
+        ctx,
+        Vec::new(),
+        Some(key),
+    )?;
     if sent {
-        tickets::event(m.conn, t.id, m.now, "loketd", &format!("reminder_{what}"), None, staff)?;
+        tickets::event(
+            m.conn,
+            t.id,
+            m.now,
+            "loketd",
+            &format!("reminder_{what}"),
+            None,
+            staff,
+        )?;
     }
     Ok(sent)
 }

@@ -106,7 +106,15 @@ pub fn execute(
             )?;
             let mut ctx = mailer.context(t);
             ctx.insert("problem", &problem);
-            mailer.to_staff(t, &actor, "command_error", "command_error.txt", ctx, Vec::new(), None)?;
+            mailer.to_staff(
+                t,
+                &actor,
+                "command_error",
+                "command_error.txt",
+                ctx,
+                Vec::new(),
+                None,
+            )?;
             tracing::info!(ticket = t.id, staff = %actor, %problem, "staff command rejected");
             Ok(())
         }
@@ -116,6 +124,7 @@ pub fn execute(
 fn plan(desk: &Desk, t: &Ticket, actor: &str, text: &str) -> Result<Plan, String> {
     let parsed = command::parse(text).map_err(|e| e.to_string())?;
     let mut owner = None;
+    let mut handover = false;
     let mut main = None;
     for c in parsed.commands {
         match c {
@@ -133,10 +142,16 @@ fn plan(desk: &Desk, t: &Ticket, actor: &str, text: &str) -> Result<Plan, String
                         )
                     })?;
                 owner = Some(found.address.clone());
+                handover = true;
             }
             Command::Escalate { ref section } => {
                 if desk.config.section(section).is_none() {
-                    let codes: Vec<&str> = desk.config.sections.iter().map(|s| s.code.as_str()).collect();
+                    let codes: Vec<&str> = desk
+                        .config
+                        .sections
+                        .iter()
+                        .map(|s| s.code.as_str())
+                        .collect();
                     return Err(format!(
                         "Seksi `{section}` tidak dikenal. Kode seksi yang ada: {}.",
                         codes.join(", ")
@@ -149,6 +164,9 @@ fn plan(desk: &Desk, t: &Ticket, actor: &str, text: &str) -> Result<Plan, String
     }
     let action = match &main {
         Some(c) => Action::from_command(c),
+        // The text under `#alihkan` is a hand-over note for the new owner: it must never
+        // reach the stakeholder as an answer.
+        None if handover => Action::Assign,
         None if parsed.text.is_empty() && owner.is_some() => Action::Take,
         None if parsed.text.is_empty() => {
             return Err("Balasan Anda kosong: tidak ada jawaban maupun perintah.".into());
@@ -177,7 +195,9 @@ fn apply(
     let conn = mailer.conn;
     let now = mailer.now;
     let files = attachments_of(mail);
-    let reply_to = mail.message_id.as_deref();
+    // The stakeholder never saw the staff reply: thread on their own latest mail.
+    let last_in = last_stakeholder_message(conn, t.id)?;
+    let reply_to = last_in.as_deref();
 
     if let Some(owner) = &plan.owner
         && t.assignee.as_deref() != Some(owner.as_str())
@@ -189,6 +209,7 @@ fn apply(
             ctx.insert("event", "assigned");
             ctx.insert("text", &plan.text);
             ctx.insert("by", actor);
+            ctx.insert("thread", &thread(conn, t.id)?);
             ctx.insert("listed_attachments", &Vec::<String>::new());
             mailer.to_staff(t, owner, "notify", "notify.txt", ctx, Vec::new(), None)?;
         }
@@ -223,23 +244,55 @@ fn apply(
             let Some(Command::Escalate { section }) = &plan.command else {
                 unreachable!("Escalate comes from the #eskalasi command")
             };
-            let section = desk.config.section(section).cloned().expect("checked in plan");
+            let section = desk
+                .config
+                .section(section)
+                .cloned()
+                .expect("checked in plan");
             t.section = Some(section.code.clone());
             let days = match desk.site.service(&t.service).and_then(|s| s.escalation) {
                 Some(Deadline::WorkingDays(n)) => n,
                 _ => 3,
             };
             t.escalation_due_at = Some(desk.calendar.add_working_days(t.created_at, days));
-            tickets::set_status(conn, t, plan.to, now, actor, "escalated", Some(row), &section.code)?;
+            // The escalation mail tells the stakeholder where things stand: it is today's
+            // progress reply, so the scheduler starts on the next working day.
+            t.last_progress_at = Some(now);
+            tickets::set_status(
+                conn,
+                t,
+                plan.to,
+                now,
+                actor,
+                "escalated",
+                Some(row),
+                &section.code,
+            )?;
             let mut ctx = mailer.context(t);
             ctx.insert("text", &plan.text);
             ctx.insert("staff_name", &staff_name);
-            mailer.to_stakeholder(t, "escalated", "escalated.txt", ctx.clone(), false, reply_to, Vec::new())?;
+            mailer.to_stakeholder(
+                t,
+                "escalated",
+                "escalated.txt",
+                ctx.clone(),
+                false,
+                reply_to,
+                Vec::new(),
+            )?;
             ctx.insert("event", "escalated");
             ctx.insert("by", actor);
             ctx.insert("thread", &thread(conn, t.id)?);
             ctx.insert("listed_attachments", &Vec::<String>::new());
-            mailer.to_staff(t, &section.head, "escalation", "notify.txt", ctx, files, None)?;
+            mailer.to_staff(
+                t,
+                &section.head,
+                "escalation",
+                "notify.txt",
+                ctx,
+                files,
+                None,
+            )?;
             tickets::save(conn, t)?;
             return Ok(());
         }
@@ -272,7 +325,11 @@ fn apply(
             t.closed_at = Some(now);
             "closed"
         }
-        Action::Take | Action::Assign => "assigned",
+        Action::Take | Action::Assign => {
+            // The ownership block above logged the change; only save it.
+            tickets::save(conn, t)?;
+            return Ok(());
+        }
         Action::StakeholderReply { .. } | Action::AutoClose | Action::Reopen => {
             unreachable!("not a staff action")
         }
@@ -299,6 +356,20 @@ struct ThreadEntry {
     at: DateTime<Utc>,
     sender: String,
     body: String,
+}
+
+/// The Message-ID of the stakeholder's latest mail in the ticket.
+fn last_stakeholder_message(conn: &Connection, ticket: i64) -> Result<Option<String>, StoreError> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row(
+            "SELECT message_id FROM messages
+             WHERE ticket_id = ?1 AND kind = 'stakeholder' AND message_id IS NOT NULL
+             ORDER BY id DESC LIMIT 1",
+            [ticket],
+            |r| r.get(0),
+        )
+        .optional()?)
 }
 
 fn thread(conn: &Connection, ticket: i64) -> Result<Vec<ThreadEntry>, StoreError> {
