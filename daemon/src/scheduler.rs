@@ -119,19 +119,21 @@ fn escalated(m: &Mailer<'_>, t: &mut Ticket, r: &mut TickReport) -> Result<(), M
             Vec::new(),
             Some(&key),
         )? {
+            // Marked only when queued: a reply held back by the hourly loop guard is
+            // tried again on the next tick instead of silently skipping the day.
             r.progress += 1;
+            t.last_progress_at = Some(m.now);
+            tickets::save(m.conn, t)?;
+            tickets::event(
+                m.conn,
+                t.id,
+                m.now,
+                "loketd",
+                "progress_sent",
+                None,
+                "scheduled",
+            )?;
         }
-        t.last_progress_at = Some(m.now);
-        tickets::save(m.conn, t)?;
-        tickets::event(
-            m.conn,
-            t.id,
-            m.now,
-            "loketd",
-            "progress_sent",
-            None,
-            "scheduled",
-        )?;
     }
 
     let Some(due) = t.escalation_due_at else {

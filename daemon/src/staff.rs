@@ -283,7 +283,9 @@ fn apply(
             ctx.insert("event", "escalated");
             ctx.insert("by", actor);
             ctx.insert("thread", &thread(conn, t.id)?);
-            ctx.insert("listed_attachments", &Vec::<String>::new());
+            // The section head joins late: give them the stakeholder's documents too.
+            let (files, listed) = earlier_attachments(desk, conn, t.id, files)?;
+            ctx.insert("listed_attachments", &listed);
             mailer.to_staff(
                 t,
                 &section.head,
@@ -356,6 +358,54 @@ struct ThreadEntry {
     at: DateTime<Utc>,
     sender: String,
     body: String,
+}
+
+/// `files` (the staff reply's own attachments) plus the stakeholder's earlier ones, read
+/// back from the attachment store, as far as the forwarding limit allows; the names of
+/// the rest are listed.
+fn earlier_attachments(
+    desk: &Desk,
+    conn: &Connection,
+    ticket: i64,
+    mut files: Vec<FileAttachment>,
+) -> Result<(Vec<FileAttachment>, Vec<String>), StoreError> {
+    let max = desk.config.helpdesk.forward_attachments_max_bytes;
+    let mut total: u64 = files.iter().map(|f| f.data.len() as u64).sum();
+    let mut listed = Vec::new();
+    let mut stmt = conn.prepare(
+        "SELECT a.sha256, a.filename, a.content_type, a.size FROM attachments a
+         JOIN messages m ON m.id = a.message_row
+         WHERE m.ticket_id = ?1 AND m.kind = 'stakeholder' ORDER BY a.id",
+    )?;
+    let rows = stmt.query_map([ticket], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, i64>(3)?,
+        ))
+    })?;
+    for row in rows {
+        let (sha, filename, content_type, size) = row?;
+        let size = size.max(0) as u64;
+        let path = desk.config.mail.data_dir.join("attachments").join(&sha);
+        match std::fs::read(&path) {
+            Ok(data) if total + size <= max => {
+                total += size;
+                files.push(FileAttachment {
+                    filename,
+                    content_type,
+                    data,
+                });
+            }
+            // Too large to forward, or missing from the store: name it, never fail the reply.
+            _ => listed.push(format!(
+                "{filename} ({:.1} MB, tersimpan di server loketd)",
+                size as f64 / 1_048_576.0
+            )),
+        }
+    }
+    Ok((files, listed))
 }
 
 /// The Message-ID of the stakeholder's latest mail in the ticket.

@@ -258,6 +258,10 @@ fn online_procedure_end_to_end() {
         head.text
     );
     assert!(
+        head.raw.contains("SPM-0042.pdf"),
+        "the section head gets the stakeholder's documents"
+    );
+    assert!(
         head.text.contains("Mohon konfirmasi status SP2D"),
         "{}",
         head.text
@@ -1037,4 +1041,37 @@ fn no_scheduled_mail_is_sent_twice_across_a_restart() {
     once_at(&desk, at);
     let w = World { rig, site, desk };
     assert_eq!(w.outbox_rows(), rows, "a restart sends nothing twice");
+}
+
+#[test]
+fn staff_progress_replaces_that_days_scheduled_progress() {
+    let w = world();
+    let rig = &w.rig;
+    let st = rig.stakeholder().address.clone();
+    let (_, n1) = w.ask(wita(3, 17, 10, 0), "Kapan SP2D terbit?");
+    let r = reply(rig.cso1(), &n1, "esc@cso.test", &[], "#eskalasi pd");
+    w.deliver_and_run(rig.cso1(), &r, wita(3, 17, 10, 10));
+    let head = nth(rig, rig.kasi(), 1);
+    let r = reply(
+        rig.kasi(),
+        &head,
+        "kp@kasi.test",
+        &[],
+        "#progres\nKami sedang menghubungi bank.",
+    );
+    w.deliver_and_run(rig.kasi(), &r, wita(3, 25, 8, 30));
+    once_at(&w.desk, wita(3, 25, 9, 0));
+    once_at(&w.desk, wita(3, 25, 15, 0));
+    let progress = |w: &World| {
+        w.outbox_to(&st)
+            .into_iter()
+            .filter(|(k, _)| k == "progress")
+            .map(|(_, raw)| read(raw.as_bytes()).text)
+            .collect::<Vec<_>>()
+    };
+    let p = progress(&w);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(p[0].contains("menghubungi bank"), "{}", p[0]);
+    once_at(&w.desk, wita(3, 26, 9, 0));
+    assert_eq!(progress(&w).len(), 2);
 }
