@@ -228,10 +228,15 @@ impl<'a> Mailer<'a> {
             .config
             .staff_by_address(staff)
             .map(|s| s.name.clone());
-        let message_id =
-            self.desk
-                .key
-                .notification_message_id(t.id, staff, self.desk.composer.domain());
+        // The key hands out `<id>`; drafts, thread ids and the outbox keep ids bare (the
+        // composer adds the brackets), or a reply's In-Reply-To never finds the thread.
+        let message_id = self
+            .desk
+            .key
+            .notification_message_id(t.id, staff, self.desk.composer.domain())
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .to_string();
         ctx.insert("staff_name", &name);
         ctx.insert("cheat_sheet", crate::command::cheat_sheet());
         ctx.insert("links", &self.command_links(t, &message_id));

@@ -119,19 +119,21 @@ fn escalated(m: &Mailer<'_>, t: &mut Ticket, r: &mut TickReport) -> Result<(), M
             Vec::new(),
             Some(&key),
         )? {
+            // Marked only when queued: a reply held back by the hourly loop guard is
+            // tried again on the next tick instead of silently skipping the day.
             r.progress += 1;
+            t.last_progress_at = Some(m.now);
+            tickets::save(m.conn, t)?;
+            tickets::event(
+                m.conn,
+                t.id,
+                m.now,
+                "loketd",
+                "progress_sent",
+                None,
+                "scheduled",
+            )?;
         }
-        t.last_progress_at = Some(m.now);
-        tickets::save(m.conn, t)?;
-        tickets::event(
-            m.conn,
-            t.id,
-            m.now,
-            "loketd",
-            "progress_sent",
-            None,
-            "scheduled",
-        )?;
     }
 
     let Some(due) = t.escalation_due_at else {
@@ -144,7 +146,10 @@ fn escalated(m: &Mailer<'_>, t: &mut Ticket, r: &mut TickReport) -> Result<(), M
         .map(|s| s.head.clone());
     let mut responsible: Vec<String> = head.into_iter().chain(t.assignee.clone()).collect();
     responsible.dedup();
-    let halfway = t.created_at + (due - t.created_at) / 2;
+    // Half of the office time between the question and the deadline: counted in
+    // calendar time, a deadline across Idulfitri would put "half-way" on a holiday.
+    let span = cal.office_minutes_between(t.created_at, due);
+    let halfway = cal.add_office_minutes(t.created_at, span / 2);
     if m.now >= halfway && m.now < due {
         for s in &responsible {
             if remind(m, t, s, "halfway", &format!("halfway:{}:{s}", t.id))? {

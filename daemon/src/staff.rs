@@ -124,6 +124,7 @@ pub fn execute(
 fn plan(desk: &Desk, t: &Ticket, actor: &str, text: &str) -> Result<Plan, String> {
     let parsed = command::parse(text).map_err(|e| e.to_string())?;
     let mut owner = None;
+    let mut handover = false;
     let mut main = None;
     for c in parsed.commands {
         match c {
@@ -141,6 +142,7 @@ fn plan(desk: &Desk, t: &Ticket, actor: &str, text: &str) -> Result<Plan, String
                         )
                     })?;
                 owner = Some(found.address.clone());
+                handover = true;
             }
             Command::Escalate { ref section } => {
                 if desk.config.section(section).is_none() {
@@ -162,6 +164,9 @@ fn plan(desk: &Desk, t: &Ticket, actor: &str, text: &str) -> Result<Plan, String
     }
     let action = match &main {
         Some(c) => Action::from_command(c),
+        // The text under `#alihkan` is a hand-over note for the new owner: it must never
+        // reach the stakeholder as an answer.
+        None if handover => Action::Assign,
         None if parsed.text.is_empty() && owner.is_some() => Action::Take,
         None if parsed.text.is_empty() => {
             return Err("Balasan Anda kosong: tidak ada jawaban maupun perintah.".into());
@@ -190,7 +195,9 @@ fn apply(
     let conn = mailer.conn;
     let now = mailer.now;
     let files = attachments_of(mail);
-    let reply_to = mail.message_id.as_deref();
+    // The stakeholder never saw the staff reply: thread on their own latest mail.
+    let last_in = last_stakeholder_message(conn, t.id)?;
+    let reply_to = last_in.as_deref();
 
     if let Some(owner) = &plan.owner
         && t.assignee.as_deref() != Some(owner.as_str())
@@ -202,6 +209,7 @@ fn apply(
             ctx.insert("event", "assigned");
             ctx.insert("text", &plan.text);
             ctx.insert("by", actor);
+            ctx.insert("thread", &thread(conn, t.id)?);
             ctx.insert("listed_attachments", &Vec::<String>::new());
             mailer.to_staff(t, owner, "notify", "notify.txt", ctx, Vec::new(), None)?;
         }
@@ -247,6 +255,9 @@ fn apply(
                 _ => 3,
             };
             t.escalation_due_at = Some(desk.calendar.add_working_days(t.created_at, days));
+            // The escalation mail tells the stakeholder where things stand: it is today's
+            // progress reply, so the scheduler starts on the next working day.
+            t.last_progress_at = Some(now);
             tickets::set_status(
                 conn,
                 t,
@@ -272,7 +283,9 @@ fn apply(
             ctx.insert("event", "escalated");
             ctx.insert("by", actor);
             ctx.insert("thread", &thread(conn, t.id)?);
-            ctx.insert("listed_attachments", &Vec::<String>::new());
+            // The section head joins late: give them the stakeholder's documents too.
+            let (files, listed) = earlier_attachments(desk, conn, t.id, files)?;
+            ctx.insert("listed_attachments", &listed);
             mailer.to_staff(
                 t,
                 &section.head,
@@ -314,7 +327,11 @@ fn apply(
             t.closed_at = Some(now);
             "closed"
         }
-        Action::Take | Action::Assign => "assigned",
+        Action::Take | Action::Assign => {
+            // The ownership block above logged the change; only save it.
+            tickets::save(conn, t)?;
+            return Ok(());
+        }
         Action::StakeholderReply { .. } | Action::AutoClose | Action::Reopen => {
             unreachable!("not a staff action")
         }
@@ -341,6 +358,68 @@ struct ThreadEntry {
     at: DateTime<Utc>,
     sender: String,
     body: String,
+}
+
+/// `files` (the staff reply's own attachments) plus the stakeholder's earlier ones, read
+/// back from the attachment store, as far as the forwarding limit allows; the names of
+/// the rest are listed.
+fn earlier_attachments(
+    desk: &Desk,
+    conn: &Connection,
+    ticket: i64,
+    mut files: Vec<FileAttachment>,
+) -> Result<(Vec<FileAttachment>, Vec<String>), StoreError> {
+    let max = desk.config.helpdesk.forward_attachments_max_bytes;
+    let mut total: u64 = files.iter().map(|f| f.data.len() as u64).sum();
+    let mut listed = Vec::new();
+    let mut stmt = conn.prepare(
+        "SELECT a.sha256, a.filename, a.content_type, a.size FROM attachments a
+         JOIN messages m ON m.id = a.message_row
+         WHERE m.ticket_id = ?1 AND m.kind = 'stakeholder' ORDER BY a.id",
+    )?;
+    let rows = stmt.query_map([ticket], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, i64>(3)?,
+        ))
+    })?;
+    for row in rows {
+        let (sha, filename, content_type, size) = row?;
+        let size = size.max(0) as u64;
+        let path = desk.config.mail.data_dir.join("attachments").join(&sha);
+        match std::fs::read(&path) {
+            Ok(data) if total + size <= max => {
+                total += size;
+                files.push(FileAttachment {
+                    filename,
+                    content_type,
+                    data,
+                });
+            }
+            // Too large to forward, or missing from the store: name it, never fail the reply.
+            _ => listed.push(format!(
+                "{filename} ({:.1} MB, tersimpan di server loketd)",
+                size as f64 / 1_048_576.0
+            )),
+        }
+    }
+    Ok((files, listed))
+}
+
+/// The Message-ID of the stakeholder's latest mail in the ticket.
+fn last_stakeholder_message(conn: &Connection, ticket: i64) -> Result<Option<String>, StoreError> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row(
+            "SELECT message_id FROM messages
+             WHERE ticket_id = ?1 AND kind = 'stakeholder' AND message_id IS NOT NULL
+             ORDER BY id DESC LIMIT 1",
+            [ticket],
+            |r| r.get(0),
+        )
+        .optional()?)
 }
 
 fn thread(conn: &Connection, ticket: i64) -> Result<Vec<ThreadEntry>, StoreError> {
