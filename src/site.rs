@@ -28,7 +28,12 @@ pub struct BuildOptions {
 impl BuildOptions {
     pub fn new(root: impl Into<PathBuf>) -> Self {
         let root = root.into();
-        BuildOptions { output: Some(root.join("public")), root, base_url: None, drafts: false }
+        BuildOptions {
+            output: Some(root.join("public")),
+            root,
+            base_url: None,
+            drafts: false,
+        }
     }
 }
 
@@ -63,7 +68,11 @@ pub(crate) struct RenderedPage {
 impl Site {
     /// Reads config, content and theme, reporting problems of all three at once.
     /// Drafts are dropped unless `drafts` is set (they are still validated).
-    pub fn load(root: &Path, base_url: Option<&str>, drafts: bool) -> Result<(Site, Vec<Diagnostic>), Diagnostics> {
+    pub fn load(
+        root: &Path,
+        base_url: Option<&str>,
+        drafts: bool,
+    ) -> Result<(Site, Vec<Diagnostic>), Diagnostics> {
         let mut diags = Vec::new();
         let config = match SiteConfig::load(root) {
             Ok(mut c) => {
@@ -93,7 +102,15 @@ impl Site {
             content.pages.retain(|p| !p.draft);
         }
         theme.set_globals(globals(&config, &content));
-        Ok((Site { root: root.to_path_buf(), config, content, theme }, all.0))
+        Ok((
+            Site {
+                root: root.to_path_buf(),
+                config,
+                content,
+                theme,
+            },
+            all.0,
+        ))
     }
 
     /// Renders every output file and hands it to `sink` (path relative to the output root).
@@ -102,7 +119,8 @@ impl Site {
         F: Fn(&str, &[u8]) -> Result<(), Diagnostic> + Sync,
     {
         let base_path = self.config.base_path();
-        let listing: Vec<ServiceItem> = self.content.services.iter().map(|s| self.item(s)).collect();
+        let listing: Vec<ServiceItem> =
+            self.content.services.iter().map(|s| self.item(s)).collect();
 
         let service_pages: Vec<Result<RenderedPage, Diagnostic>> = self
             .content
@@ -178,11 +196,19 @@ impl Site {
         ctx.insert("url_path", url_path);
         ctx.insert("canonical", &self.config.absolute_url(url_path));
         ctx.insert("title", title);
-        ctx.insert("description", description.unwrap_or(&self.config.description));
+        ctx.insert(
+            "description",
+            description.unwrap_or(&self.config.description),
+        );
         ctx
     }
 
-    fn render_service<F>(&self, s: &Service, base_path: &str, sink: &F) -> Result<RenderedPage, Diagnostic>
+    fn render_service<F>(
+        &self,
+        s: &Service,
+        base_path: &str,
+        sink: &F,
+    ) -> Result<RenderedPage, Diagnostic>
     where
         F: Fn(&str, &[u8]) -> Result<(), Diagnostic> + Sync,
     {
@@ -216,7 +242,10 @@ impl Site {
                 lang: &s.lang,
             },
         );
-        ctx.insert("jsonld", &jsonld::to_script(&jsonld::service(&self.config, s, &url)));
+        ctx.insert(
+            "jsonld",
+            &jsonld::to_script(&jsonld::service(&self.config, s, &url)),
+        );
         let html = self.theme.render("service.html", &ctx, &url_path)?;
         sink(&format!("{url_path}index.html"), html.as_bytes())?;
         let data = opendata::ServiceData::new(s, url);
@@ -233,7 +262,12 @@ impl Site {
         })
     }
 
-    fn render_page<F>(&self, p: &Page, base_path: &str, sink: &F) -> Result<RenderedPage, Diagnostic>
+    fn render_page<F>(
+        &self,
+        p: &Page,
+        base_path: &str,
+        sink: &F,
+    ) -> Result<RenderedPage, Diagnostic>
     where
         F: Fn(&str, &[u8]) -> Result<(), Diagnostic> + Sync,
     {
@@ -261,13 +295,20 @@ impl Site {
         })
     }
 
-    fn render_home<F>(&self, listing: &[ServiceItem], base_path: &str, sink: &F) -> Result<RenderedPage, Diagnostic>
+    fn render_home<F>(
+        &self,
+        listing: &[ServiceItem],
+        base_path: &str,
+        sink: &F,
+    ) -> Result<RenderedPage, Diagnostic>
     where
         F: Fn(&str, &[u8]) -> Result<(), Diagnostic> + Sync,
     {
         let home = self.content.home.as_ref();
         let title = home.map_or(self.config.title.as_str(), |h| h.title.as_str());
-        let body = home.map(|h| markdown::render(&h.body, None, base_path)).unwrap_or_default();
+        let body = home
+            .map(|h| markdown::render(&h.body, None, base_path))
+            .unwrap_or_default();
         let mut ctx = self.page_context("", title, home.and_then(|h| h.description.as_deref()));
         ctx.insert("intro_html", &body.html);
         ctx.insert("services", listing);
@@ -300,31 +341,61 @@ impl Site {
         })
     }
 
-    fn render_simple<F>(&self, template: &str, out: &str, title: &str, sink: &F) -> Result<RenderedPage, Diagnostic>
+    fn render_simple<F>(
+        &self,
+        template: &str,
+        out: &str,
+        title: &str,
+        sink: &F,
+    ) -> Result<RenderedPage, Diagnostic>
     where
         F: Fn(&str, &[u8]) -> Result<(), Diagnostic> + Sync,
     {
         let ctx = self.page_context(out, title, None);
         let html = self.theme.render(template, &ctx, out)?;
         sink(out, html.as_bytes())?;
-        Ok(RenderedPage { ids: Vec::new(), url_path: out.into(), source: None, body_line: 1, links: Vec::new() })
+        Ok(RenderedPage {
+            ids: Vec::new(),
+            url_path: out.into(),
+            source: None,
+            body_line: 1,
+            links: Vec::new(),
+        })
     }
 
     /// sitemap.xml, robots.txt and the services index as open data.
     fn data_files(&self) -> Vec<(String, Vec<u8>)> {
-        let mut entries: Vec<(String, Option<chrono::NaiveDate>)> = vec![(String::new(), None), ("layanan/".into(), None)];
-        entries.extend(self.content.services.iter().map(|s| (s.url_path(), s.updated)));
+        let mut entries: Vec<(String, Option<chrono::NaiveDate>)> =
+            vec![(String::new(), None), ("layanan/".into(), None)];
+        entries.extend(
+            self.content
+                .services
+                .iter()
+                .map(|s| (s.url_path(), s.updated)),
+        );
         entries.extend(self.content.pages.iter().map(|p| (p.url_path(), p.updated)));
         let index: BTreeMap<&str, String> = self
             .content
             .services
             .iter()
-            .map(|s| (s.slug.as_str(), self.config.absolute_url(&format!("{}index.json", s.url_path()))))
+            .map(|s| {
+                (
+                    s.slug.as_str(),
+                    self.config
+                        .absolute_url(&format!("{}index.json", s.url_path())),
+                )
+            })
             .collect();
         let index_json = serde_json::to_string_pretty(&index).unwrap_or_else(|_| "{}".into());
         vec![
-            ("sitemap.xml".into(), sitemap::sitemap(&self.config, &entries).into_bytes()),
-            ("robots.txt".into(), sitemap::robots(&self.config).into_bytes()),
+            (
+                "sitemap.xml".into(),
+                sitemap::sitemap(&self.config, &entries).into_bytes(),
+            ),
+            (
+                "robots.txt".into(),
+                sitemap::robots(&self.config).into_bytes(),
+            ),
             ("layanan/index.json".into(), index_json.into_bytes()),
         ]
     }
@@ -387,8 +458,16 @@ struct NavItem {
 fn globals(config: &SiteConfig, content: &Content) -> Context {
     let mut g = Context::new();
     let mut nav = vec![
-        NavItem { title: "Beranda".into(), url: config.link(""), path: String::new() },
-        NavItem { title: "Layanan".into(), url: config.link("layanan/"), path: "layanan/".into() },
+        NavItem {
+            title: "Beranda".into(),
+            url: config.link(""),
+            path: String::new(),
+        },
+        NavItem {
+            title: "Layanan".into(),
+            url: config.link("layanan/"),
+            path: "layanan/".into(),
+        },
     ];
     nav.extend(content.pages.iter().map(|p| NavItem {
         title: p.title.clone(),
@@ -416,7 +495,12 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
         }
         None => site.render(&|_: &str, _: &[u8]| Ok(()))?,
     };
-    Ok(BuildReport { pages: pages.len(), services: site.content.services.len(), files, warnings })
+    Ok(BuildReport {
+        pages: pages.len(),
+        services: site.content.services.len(),
+        files,
+        warnings,
+    })
 }
 
 /// Everything `build` validates plus internal links and anchors; writes nothing.
@@ -428,7 +512,12 @@ pub fn check(root: &Path, drafts: bool) -> Diagnostics {
     };
     match site.render(&|_: &str, _: &[u8]| Ok(())) {
         Ok((pages, _)) => {
-            let static_files: Vec<&str> = site.theme.static_files.iter().map(|(_, r)| r.as_str()).collect();
+            let static_files: Vec<&str> = site
+                .theme
+                .static_files
+                .iter()
+                .map(|(_, r)| r.as_str())
+                .collect();
             diags.extend(links::check(&pages, &static_files));
         }
         Err(d) => diags.extend(d),
@@ -453,11 +542,21 @@ fn prepare_output(root: &Path, out: &Path) -> Result<(), Diagnostics> {
             .into());
         }
         std::fs::remove_dir_all(out).map_err(|e| {
-            Diagnostic::error(out, (1, 1), format!("cannot empty the output folder: {e}"), "check its permissions")
+            Diagnostic::error(
+                out,
+                (1, 1),
+                format!("cannot empty the output folder: {e}"),
+                "check its permissions",
+            )
         })?;
     }
     std::fs::create_dir_all(out).map_err(|e| {
-        Diagnostic::error(out, (1, 1), format!("cannot create the output folder: {e}"), "check its permissions")
+        Diagnostic::error(
+            out,
+            (1, 1),
+            format!("cannot create the output folder: {e}"),
+            "check its permissions",
+        )
     })?;
     Ok(())
 }
@@ -465,7 +564,12 @@ fn prepare_output(root: &Path, out: &Path) -> Result<(), Diagnostics> {
 fn write_file(out: &Path, rel: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
     let path = out.join(rel);
     let fail = |e: std::io::Error| {
-        Diagnostic::error(&path, (1, 1), format!("cannot write: {e}"), "check the output folder's permissions and free space")
+        Diagnostic::error(
+            &path,
+            (1, 1),
+            format!("cannot write: {e}"),
+            "check the output folder's permissions and free space",
+        )
     };
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(fail)?;
