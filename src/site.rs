@@ -54,6 +54,8 @@ pub struct Site {
     pub config: SiteConfig,
     pub content: Content,
     theme: Theme,
+    /// Whether rendering records element ids for the link check.
+    collect_ids: bool,
 }
 
 /// A page as rendered, for link checking.
@@ -108,6 +110,7 @@ impl Site {
                 config,
                 content,
                 theme,
+                collect_ids: false,
             },
             all.0,
         ))
@@ -177,6 +180,11 @@ impl Site {
             d.sort();
             Err(d)
         }
+    }
+
+    /// Element ids of a page, collected only when links will be checked.
+    fn ids_of(&self, html: &str) -> Vec<String> {
+        if self.collect_ids { links::ids_in(html) } else { Vec::new() }
     }
 
     fn item(&self, s: &Service) -> ServiceItem {
@@ -254,7 +262,7 @@ impl Site {
         })?;
         sink(&format!("{url_path}index.json"), json.as_bytes())?;
         Ok(RenderedPage {
-            ids: links::ids_in(&html),
+            ids: self.ids_of(&html),
             url_path,
             source: Some(s.path.clone()),
             body_line: s.body_line,
@@ -287,7 +295,7 @@ impl Site {
         let html = self.theme.render("page.html", &ctx, &url_path)?;
         sink(&format!("{url_path}index.html"), html.as_bytes())?;
         Ok(RenderedPage {
-            ids: links::ids_in(&html),
+            ids: self.ids_of(&html),
             url_path,
             source: Some(p.path.clone()),
             body_line: p.body_line,
@@ -316,7 +324,7 @@ impl Site {
         let html = self.theme.render("index.html", &ctx, "/")?;
         sink("index.html", html.as_bytes())?;
         Ok(RenderedPage {
-            ids: links::ids_in(&html),
+            ids: self.ids_of(&html),
             url_path: String::new(),
             source: home.map(|h| h.path.clone()),
             body_line: home.map_or(1, |h| h.body_line),
@@ -333,7 +341,7 @@ impl Site {
         let html = self.theme.render("list.html", &ctx, "layanan/")?;
         sink("layanan/index.html", html.as_bytes())?;
         Ok(RenderedPage {
-            ids: links::ids_in(&html),
+            ids: self.ids_of(&html),
             url_path: "layanan/".into(),
             source: None,
             body_line: 1,
@@ -506,10 +514,11 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
 /// Everything `build` validates plus internal links and anchors; writes nothing.
 /// Returns all diagnostics, warnings included.
 pub fn check(root: &Path, drafts: bool) -> Diagnostics {
-    let (site, mut diags) = match Site::load(root, None, drafts) {
+    let (mut site, mut diags) = match Site::load(root, None, drafts) {
         Ok(x) => x,
         Err(d) => return d,
     };
+    site.collect_ids = true;
     match site.render(&|_: &str, _: &[u8]| Ok(())) {
         Ok((pages, _)) => {
             let static_files: Vec<&str> = site
