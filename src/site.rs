@@ -125,18 +125,33 @@ impl Site {
         let listing: Vec<ServiceItem> =
             self.content.services.iter().map(|s| self.item(s)).collect();
 
-        let service_pages: Vec<Result<RenderedPage, Diagnostic>> = self
-            .content
-            .services
-            .par_iter()
-            .map(|s| self.render_service(s, base_path, sink))
-            .collect();
-        let other_pages: Vec<Result<RenderedPage, Diagnostic>> = self
-            .content
-            .pages
-            .par_iter()
-            .map(|p| self.render_page(p, base_path, sink))
-            .collect();
+        // Free pages, the two long listings and 404 render while the standards do.
+        let singles = || {
+            let mut out: Vec<Result<RenderedPage, Diagnostic>> = self
+                .content
+                .pages
+                .par_iter()
+                .map(|p| self.render_page(p, base_path, sink))
+                .collect();
+            let (home, list) = rayon::join(
+                || self.render_home(&listing, base_path, sink),
+                || self.render_list(&listing, sink),
+            );
+            out.extend([
+                home,
+                list,
+                self.render_simple("404.html", "404.html", "Halaman tidak ditemukan", sink),
+            ]);
+            out
+        };
+        let services = || -> Vec<Result<RenderedPage, Diagnostic>> {
+            self.content
+                .services
+                .par_iter()
+                .map(|s| self.render_service(s, base_path, sink))
+                .collect()
+        };
+        let (service_pages, other_pages) = rayon::join(services, singles);
 
         let mut diags = Vec::new();
         let mut pages = Vec::new();
@@ -146,19 +161,8 @@ impl Site {
                 Err(d) => diags.push(d),
             }
         }
+        // Each standard also writes its open-data file.
         let mut files = pages.len() + self.content.services.len();
-        let singles = [
-            self.render_home(&listing, base_path, sink),
-            self.render_list(&listing, sink),
-            self.render_simple("404.html", "404.html", "Halaman tidak ditemukan", sink),
-        ];
-        for r in singles {
-            match r {
-                Ok(p) => pages.push(p),
-                Err(d) => diags.push(d),
-            }
-        }
-        files += 3;
         let mut extra = self.data_files();
         for (src, rel) in &self.theme.static_files {
             match std::fs::read(src) {
@@ -184,7 +188,11 @@ impl Site {
 
     /// Element ids of a page, collected only when links will be checked.
     fn ids_of(&self, html: &str) -> Vec<String> {
-        if self.collect_ids { links::ids_in(html) } else { Vec::new() }
+        if self.collect_ids {
+            links::ids_in(html)
+        } else {
+            Vec::new()
+        }
     }
 
     fn item(&self, s: &Service) -> ServiceItem {
