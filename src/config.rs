@@ -384,12 +384,16 @@ impl OfficeHours {
             self.open.replace(':', "."),
             self.close.replace(':', ".")
         );
-        [days, time, zone]
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ")
-            .replacen(' ', ", ", 1)
+        let time = if zone.is_empty() {
+            time
+        } else {
+            format!("{time} {zone}")
+        };
+        if days.is_empty() {
+            time
+        } else {
+            format!("{days}, {time}")
+        }
     }
 
     /// schema.org day names (`Monday` …) of the open days.
@@ -483,6 +487,17 @@ y = 1
             Some("Senin–Jumat, 08.00–16.00 WITA")
         );
         assert_eq!(c.office.tel_uri(), "tel:+625522034375");
+    }
+
+    #[test]
+    fn hours_label_lists_scattered_days() {
+        let h = OfficeHours {
+            days: vec!["mon".into(), "wed".into()],
+            open: "07:30".into(),
+            close: "15:00".into(),
+            utc_offset: "+07:00".into(),
+        };
+        assert_eq!(h.label_id(), "Senin, Rabu, 07.30–15.00 WIB");
     }
 
     #[test]
