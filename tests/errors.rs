@@ -222,7 +222,11 @@ fn new_standard_passes_check() {
         assert!(o.status.success(), "{cmd:?}: {}", stderr(&o));
         assert!(!stderr(&o).contains("pencairan-dana"), "{}", stderr(&o));
     }
-    // Published with --drafts, it has all six sections.
+    // A draft is left out of a normal build…
+    let o = loket(&["build"], site.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!site.path().join("public/layanan/pencairan-dana").exists());
+    // …and published with --drafts, with all six sections.
     let o = loket(&["build", "--drafts"], site.path());
     assert!(o.status.success(), "{}", stderr(&o));
     let html =

@@ -500,6 +500,27 @@ mod tests {
     }
 
     #[test]
+    fn english_headings_only_on_english_pages() {
+        let en = GOOD
+            .replace(
+                "updated = 2026-11-29",
+                "updated = 2026-11-29\nlang = \"en\"",
+            )
+            .replace("## Persyaratan", "## Requirements")
+            .replace("## Biaya / Tarif", "## Fees");
+        let mut d = Vec::new();
+        let s = parse_service(Path::new("en.md"), &en, &mut d).expect("English page");
+        assert_eq!(s.components[0].kind, ComponentKind::Persyaratan);
+        assert_eq!(s.components[3].kind, ComponentKind::Biaya);
+        let id = en.replace("lang = \"en\"\n", "");
+        assert!(parse_service(Path::new("id.md"), &id, &mut d).is_none());
+        assert!(
+            d.iter()
+                .any(|x| x.message.contains("unknown section \"## Requirements\""))
+        );
+    }
+
+    #[test]
     fn fee_labels() {
         assert_eq!(fee_label_id(0), "Tidak dipungut biaya");
         assert_eq!(fee_label_id(50_000), "Rp50.000");
