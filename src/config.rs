@@ -164,7 +164,11 @@ impl SiteConfig {
     /// Parses configuration text; `path` is used only in diagnostics.
     pub fn parse(path: &Path, text: &str) -> Result<SiteConfig, Diagnostics> {
         let mut diags = Vec::new();
-        let doc = TomlText { path, text, first_line: 1 };
+        let doc = TomlText {
+            path,
+            text,
+            first_line: 1,
+        };
         let Some((raw, positions)) = doc.read::<RawConfig>(TOP_KEYS, CONFIG_FILE, &mut diags)
         else {
             return Err(Diagnostics(diags));
@@ -241,7 +245,10 @@ impl SiteConfig {
             {
                 out.push(self.error(
                     &format!("complaints[{i}].url"),
-                    format!("complaint channel {:?} has a URL that is not http(s)", c.name),
+                    format!(
+                        "complaint channel {:?} has a URL that is not http(s)",
+                        c.name
+                    ),
                     "write the full address starting with https://, or remove `url`",
                 ));
             }
@@ -256,7 +263,10 @@ impl SiteConfig {
                     ));
                 }
             }
-            for (key, t) in [("office_hours.open", &h.open), ("office_hours.close", &h.close)] {
+            for (key, t) in [
+                ("office_hours.open", &h.open),
+                ("office_hours.close", &h.close),
+            ] {
                 if chrono::NaiveTime::parse_from_str(t, "%H:%M").is_err() {
                     out.push(self.error(
                         key,
@@ -293,7 +303,10 @@ impl SiteConfig {
             out.push(Diagnostic::warning(
                 &self.path,
                 self.at("base_url"),
-                format!("`base_url` ({}) is on a reserved example domain", self.base_url),
+                format!(
+                    "`base_url` ({}) is on a reserved example domain",
+                    self.base_url
+                ),
                 "set the published address, or pass --base-url when building",
             ));
         }
@@ -366,13 +379,21 @@ impl OfficeHours {
             "" => String::new(),
             other => format!("UTC{other}"),
         };
-        let time = format!("{}–{}", self.open.replace(':', "."), self.close.replace(':', "."));
-        [days, time, zone]
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ")
-            .replacen(' ', ", ", 1)
+        let time = format!(
+            "{}–{}",
+            self.open.replace(':', "."),
+            self.close.replace(':', ".")
+        );
+        let time = if zone.is_empty() {
+            time
+        } else {
+            format!("{time} {zone}")
+        };
+        if days.is_empty() {
+            time
+        } else {
+            format!("{days}, {time}")
+        }
     }
 
     /// schema.org day names (`Monday` …) of the open days.
@@ -466,6 +487,17 @@ y = 1
             Some("Senin–Jumat, 08.00–16.00 WITA")
         );
         assert_eq!(c.office.tel_uri(), "tel:+625522034375");
+    }
+
+    #[test]
+    fn hours_label_lists_scattered_days() {
+        let h = OfficeHours {
+            days: vec!["mon".into(), "wed".into()],
+            open: "07:30".into(),
+            close: "15:00".into(),
+            utc_offset: "+07:00".into(),
+        };
+        assert_eq!(h.label_id(), "Senin, Rabu, 07.30–15.00 WIB");
     }
 
     #[test]

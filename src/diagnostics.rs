@@ -127,9 +127,9 @@ impl Diagnostics {
 
     /// Orders by file, then position, so output does not depend on thread scheduling.
     pub fn sort(&mut self) {
-        self.0.sort_by(|a, b| {
-            (&a.path, a.line, a.col, &a.message).cmp(&(&b.path, b.line, b.col, &b.message))
-        });
+        // Stable: problems at one position keep the order they were found in.
+        self.0
+            .sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
         self.0.dedup();
     }
 
@@ -215,7 +215,10 @@ mod tests {
     #[test]
     fn display_is_path_line_col_message_hint() {
         let d = Diagnostic::error("site.toml", (3, 5), "unknown key `foo`", "remove it");
-        assert_eq!(d.to_string(), "site.toml:3:5: unknown key `foo` — remove it");
+        assert_eq!(
+            d.to_string(),
+            "site.toml:3:5: unknown key `foo` — remove it"
+        );
     }
 
     #[test]
@@ -230,8 +233,9 @@ mod tests {
 
     #[test]
     fn warnings_alone_are_not_errors() {
-        let ds: Diagnostics =
-            vec![Diagnostic::warning("a", (1, 1), "w", "")].into_iter().collect();
+        let ds: Diagnostics = vec![Diagnostic::warning("a", (1, 1), "w", "")]
+            .into_iter()
+            .collect();
         assert!(!ds.has_errors());
         assert!(ds.into_result().is_ok());
     }

@@ -11,6 +11,8 @@ pub mod jsonld;
 mod links;
 pub mod markdown;
 pub mod opendata;
+mod output;
+mod render;
 pub mod scaffold;
 pub mod site;
 pub mod sitemap;

@@ -23,10 +23,23 @@ pub fn ids_in(html: &str) -> Vec<String> {
 pub(crate) fn check(pages: &[RenderedPage], static_files: &[&str]) -> Vec<Diagnostic> {
     let by_path: BTreeMap<&str, BTreeSet<&str>> = pages
         .iter()
-        .map(|p| (p.url_path.as_str(), p.ids.iter().map(String::as_str).collect()))
+        .map(|p| {
+            (
+                p.url_path.as_str(),
+                p.ids.iter().map(String::as_str).collect(),
+            )
+        })
         .collect();
     let mut files: BTreeSet<String> = static_files.iter().map(|s| s.to_string()).collect();
-    files.extend(["sitemap.xml", "robots.txt", "404.html", "layanan/index.json"].map(String::from));
+    files.extend(
+        [
+            "sitemap.xml",
+            "robots.txt",
+            "404.html",
+            "layanan/index.json",
+        ]
+        .map(String::from),
+    );
     files.extend(
         pages
             .iter()
@@ -80,7 +93,10 @@ pub(crate) fn check(pages: &[RenderedPage], static_files: &[&str]) -> Vec<Diagno
 fn resolve(page: &str, href: &str) -> Option<(String, Option<String>)> {
     let scheme_end = href.find(':');
     let first_sep = href.find(['/', '?', '#']);
-    if href.starts_with("//") || matches!((scheme_end, first_sep), (Some(c), Some(s)) if c < s) || (scheme_end.is_some() && first_sep.is_none()) {
+    if href.starts_with("//")
+        || matches!((scheme_end, first_sep), (Some(c), Some(s)) if c < s)
+        || (scheme_end.is_some() && first_sep.is_none())
+    {
         return None;
     }
     let (before_frag, fragment) = match href.split_once('#') {
@@ -122,9 +138,18 @@ mod tests {
 
     #[test]
     fn resolves_internal_links() {
-        assert_eq!(resolve("tentang/", "/layanan/a/#x"), Some(("layanan/a/".into(), Some("x".into()))));
-        assert_eq!(resolve("tentang/", "#kontak"), Some(("tentang/".into(), Some("kontak".into()))));
-        assert_eq!(resolve("layanan/a/", "../b/"), Some(("layanan/b/".into(), None)));
+        assert_eq!(
+            resolve("tentang/", "/layanan/a/#x"),
+            Some(("layanan/a/".into(), Some("x".into())))
+        );
+        assert_eq!(
+            resolve("tentang/", "#kontak"),
+            Some(("tentang/".into(), Some("kontak".into())))
+        );
+        assert_eq!(
+            resolve("layanan/a/", "../b/"),
+            Some(("layanan/b/".into(), None))
+        );
         assert_eq!(resolve("x/", "/"), Some((String::new(), None)));
         assert_eq!(resolve("x/", "https://a.b/"), None);
         assert_eq!(resolve("x/", "mailto:a@b"), None);

@@ -9,7 +9,11 @@ use loket::diagnostics::Diagnostic;
 use loket::{BuildOptions, scaffold};
 
 #[derive(Parser)]
-#[command(name = "loket", version, about = "Static site of a KPPN's public service standards")]
+#[command(
+    name = "loket",
+    version,
+    about = "Static site of a KPPN's public service standards"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -52,6 +56,11 @@ enum Command {
 
 fn print(diags: &[Diagnostic]) {
     for d in diags {
+        // `./content/x.md` reads better as `content/x.md`.
+        let mut d = d.clone();
+        if let Ok(rel) = d.path.strip_prefix(".") {
+            d.path = rel.to_path_buf();
+        }
         eprintln!("{}: {d}", d.severity);
     }
 }
@@ -59,11 +68,25 @@ fn print(diags: &[Diagnostic]) {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Build { root, output, base_url, drafts } => {
+        Command::Build {
+            root,
+            output,
+            base_url,
+            drafts,
+        } => {
             let start = Instant::now();
             let output = output.unwrap_or_else(|| root.join("public"));
-            eprintln!("Building site from {} into {}", root.display(), output.display());
-            let opts = BuildOptions { root, output: Some(output), base_url, drafts };
+            eprintln!(
+                "Building site from {} into {}",
+                root.display(),
+                output.display()
+            );
+            let opts = BuildOptions {
+                root,
+                output: Some(output),
+                base_url,
+                drafts,
+            };
             match loket::build(&opts) {
                 Ok(report) => {
                     print(&report.warnings);
@@ -98,17 +121,26 @@ fn main() -> ExitCode {
                 diags.error_count(),
                 diags.warning_count()
             );
-            if diags.has_errors() { ExitCode::FAILURE } else { ExitCode::SUCCESS }
-        }
-        Command::New { slug, title, root } => match scaffold::new_service(&root, &slug, title.as_deref()) {
-            Ok(path) => {
-                eprintln!("Created {} (draft = true; remove it to publish)", path.display());
+            if diags.has_errors() {
+                ExitCode::FAILURE
+            } else {
                 ExitCode::SUCCESS
             }
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::FAILURE
+        }
+        Command::New { slug, title, root } => {
+            match scaffold::new_service(&root, &slug, title.as_deref()) {
+                Ok(path) => {
+                    eprintln!(
+                        "Created {} (draft = true; remove it to publish)",
+                        path.display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
             }
-        },
+        }
     }
 }

@@ -46,9 +46,18 @@ pub fn render(body: &str, h2_ids: Option<&[&str]>, base_path: &str) -> Rendered 
     let mut heading_starts: Vec<usize> = Vec::new();
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
         let event = match event {
-            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
                 let (line, col) = line_col(body, range.start);
-                links.push(Link { href: dest_url.to_string(), line, col });
+                links.push(Link {
+                    href: dest_url.to_string(),
+                    line,
+                    col,
+                });
                 Event::Start(Tag::Link {
                     link_type,
                     dest_url: site_link(dest_url, base_path),
@@ -56,14 +65,17 @@ pub fn render(body: &str, h2_ids: Option<&[&str]>, base_path: &str) -> Rendered 
                     id,
                 })
             }
-            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
-                Event::Start(Tag::Image {
-                    link_type,
-                    dest_url: site_link(dest_url, base_path),
-                    title,
-                    id,
-                })
-            }
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => Event::Start(Tag::Image {
+                link_type,
+                dest_url: site_link(dest_url, base_path),
+                title,
+                id,
+            }),
             Event::Html(_) | Event::InlineHtml(_) => {
                 has_raw_html = true;
                 event
@@ -94,11 +106,22 @@ pub fn render(body: &str, h2_ids: Option<&[&str]>, base_path: &str) -> Rendered 
             }
             _ => slug::slugify(&title),
         };
-        let id = unique_id(if wanted.is_empty() { "bagian".into() } else { wanted }, &mut used);
+        let id = unique_id(
+            if wanted.is_empty() {
+                "bagian".into()
+            } else {
+                wanted
+            },
+            &mut used,
+        );
         if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[start] {
             *slot = Some(CowStr::from(id.clone()));
         }
-        let entry = TocEntry { id, title, children: Vec::new() };
+        let entry = TocEntry {
+            id,
+            title,
+            children: Vec::new(),
+        };
         match level {
             HeadingLevel::H2 => toc.push(entry),
             HeadingLevel::H3 => match toc.last_mut() {
@@ -115,7 +138,11 @@ pub fn render(body: &str, h2_ids: Option<&[&str]>, base_path: &str) -> Rendered 
         // Content is trusted but edited by many hands: raw HTML is cleaned, not trusted.
         out = ammonia::clean(&out);
     }
-    Rendered { html: out, toc, links }
+    Rendered {
+        html: out,
+        toc,
+        links,
+    }
 }
 
 fn heading_text(events: &[Event<'_>]) -> String {
@@ -157,7 +184,11 @@ mod tests {
     fn component_ids_toc_and_links() {
         let md = "Intro [a](/tentang/#kontak).\n\n## Persyaratan\n\nx\n\n### Sub bagian\n\n## Prosedur\n\n[b](#persyaratan)\n";
         let r = render(md, Some(&["persyaratan", "prosedur"]), "/kppn/");
-        assert!(r.html.contains(r#"<h2 id="persyaratan">Persyaratan</h2>"#), "{}", r.html);
+        assert!(
+            r.html.contains(r#"<h2 id="persyaratan">Persyaratan</h2>"#),
+            "{}",
+            r.html
+        );
         assert!(r.html.contains(r#"<h3 id="sub-bagian">"#));
         assert!(r.html.contains(r#"href="/kppn/tentang/#kontak""#));
         assert_eq!(r.toc.len(), 2);

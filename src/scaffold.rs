@@ -29,10 +29,17 @@ pub fn new_service(root: &Path, slug: &str, title: Option<&str>) -> Result<PathB
     }
     // Codes must be unique; broken files elsewhere must not stop scaffolding.
     let mut ignored = Vec::new();
-    let taken: BTreeSet<String> =
-        load_content(root, &mut ignored).services.into_iter().map(|s| s.code).collect();
+    let taken: BTreeSet<String> = load_content(root, &mut ignored)
+        .services
+        .into_iter()
+        .map(|s| s.code)
+        .collect();
     let title = title.map_or_else(|| default_title(slug), str::to_string);
-    let text = template(&title, &unique_code(slug, &taken), chrono::Local::now().date_naive());
+    let text = template(
+        &title,
+        &unique_code(slug, &taken),
+        chrono::Local::now().date_naive(),
+    );
     std::fs::create_dir_all(&dir).map_err(|e| ScaffoldError::Io(dir.clone(), e))?;
     std::fs::write(&path, text).map_err(|e| ScaffoldError::Io(path.clone(), e))?;
     Ok(path)
@@ -43,7 +50,8 @@ fn default_title(slug: &str) -> String {
         .split('-')
         .map(|w| {
             let mut c = w.chars();
-            c.next().map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
+            c.next()
+                .map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
         })
         .collect();
     format!("Layanan {}", words.join(" "))
@@ -53,8 +61,17 @@ fn default_title(slug: &str) -> String {
 fn unique_code(slug: &str, taken: &BTreeSet<String>) -> String {
     let words: Vec<&str> = slug.split('-').filter(|w| !w.is_empty()).collect();
     let initials: String = words.iter().filter_map(|w| w.chars().next()).collect();
-    let mut base = if initials.len() >= 2 { initials } else { slug.replace('-', "") };
-    base = base.to_ascii_uppercase().chars().filter(char::is_ascii_alphanumeric).take(8).collect();
+    let mut base = if initials.len() >= 2 {
+        initials
+    } else {
+        slug.replace('-', "")
+    };
+    base = base
+        .to_ascii_uppercase()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(8)
+        .collect();
     if base.len() < 2 {
         base = "LAYANAN".to_string();
     }
@@ -102,6 +119,9 @@ mod tests {
     #[test]
     fn bad_slug_is_refused() {
         let dir = tempfile::tempdir().expect("tempdir");
-        assert!(matches!(new_service(dir.path(), "Bad Slug", None), Err(ScaffoldError::BadSlug(..))));
+        assert!(matches!(
+            new_service(dir.path(), "Bad Slug", None),
+            Err(ScaffoldError::BadSlug(..))
+        ));
     }
 }

@@ -17,7 +17,10 @@ pub fn sitemap(config: &SiteConfig, entries: &[(String, Option<NaiveDate>)]) -> 
         out.push_str(&xml_escape(&config.absolute_url(path)));
         out.push_str("</loc>\n");
         if let Some(d) = updated {
-            out.push_str(&format!("    <lastmod>{}</lastmod>\n", d.format("%Y-%m-%d")));
+            out.push_str(&format!(
+                "    <lastmod>{}</lastmod>\n",
+                d.format("%Y-%m-%d")
+            ));
         }
         out.push_str("  </url>\n");
     }
@@ -26,5 +29,8 @@ pub fn sitemap(config: &SiteConfig, entries: &[(String, Option<NaiveDate>)]) -> 
 }
 
 pub fn robots(config: &SiteConfig) -> String {
-    format!("User-agent: *\nAllow: /\n\nSitemap: {}\n", config.absolute_url("sitemap.xml"))
+    format!(
+        "User-agent: *\nAllow: /\n\nSitemap: {}\n",
+        config.absolute_url("sitemap.xml")
+    )
 }

@@ -19,7 +19,13 @@ pub struct Theme {
 }
 
 /// Templates every theme must provide.
-pub const REQUIRED: &[&str] = &["index.html", "service.html", "page.html", "list.html", "404.html"];
+pub const REQUIRED: &[&str] = &[
+    "index.html",
+    "service.html",
+    "page.html",
+    "list.html",
+    "404.html",
+];
 
 impl Theme {
     /// Loads `<root>/themes/default`. Mail templates (`email/`) belong to the daemon and
@@ -56,7 +62,9 @@ impl Theme {
         }
         let mut tera = Tera::new();
         tera.autoescape_on(vec![".html", ".xml"]);
-        if let Err(e) = tera.add_raw_templates(sources.iter().map(|(n, t)| (n.as_str(), t.as_str()))) {
+        if let Err(e) =
+            tera.add_raw_templates(sources.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+        {
             diags.push(template_error(&templates_dir, &e, None));
         }
         for name in REQUIRED {
@@ -71,7 +79,11 @@ impl Theme {
         }
         let static_files = list_static(&dir.join("static"), &mut diags);
         if diags.is_empty() {
-            Ok(Theme { dir, tera, static_files })
+            Ok(Theme {
+                dir,
+                tera,
+                static_files,
+            })
         } else {
             Err(diags)
         }

@@ -131,7 +131,9 @@ impl TomlText<'_> {
     fn record_positions(&self, table: &DeTable<'_>, prefix: &str, positions: &mut KeyPositions) {
         for (key, value) in table.iter() {
             let dotted = format!("{prefix}.{}", key.get_ref());
-            positions.entry(dotted.clone()).or_insert(self.pos(key.span().start));
+            positions
+                .entry(dotted.clone())
+                .or_insert(self.pos(key.span().start));
             if let DeValue::Table(t) = value.get_ref() {
                 self.record_positions(t, &dotted, positions);
             }
@@ -192,7 +194,11 @@ mod tests {
     #[test]
     fn reports_every_unknown_key_with_its_line() {
         let text = "a = 1\nb = 2\n[t]\nx = 1\ny = 2\n[other]\nwhatever = 3\n";
-        let doc = TomlText { path: Path::new("f.toml"), text, first_line: 10 };
+        let doc = TomlText {
+            path: Path::new("f.toml"),
+            text,
+            first_line: 10,
+        };
         let mut diags = Vec::new();
         let r = doc.read::<Doc>(SCHEMA, "f", &mut diags);
         assert!(r.is_none());
@@ -210,7 +216,11 @@ mod tests {
     #[test]
     fn bad_syntax_names_its_line() {
         let text = "a = 1\nb = = 2\n";
-        let doc = TomlText { path: Path::new("f.toml"), text, first_line: 1 };
+        let doc = TomlText {
+            path: Path::new("f.toml"),
+            text,
+            first_line: 1,
+        };
         let mut diags = Vec::new();
         assert!(doc.read::<Doc>(SCHEMA, "f", &mut diags).is_none());
         assert_eq!(diags.len(), 1);

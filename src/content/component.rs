@@ -41,7 +41,11 @@ const NAMES: &[Names] = &[
         id: "Persyaratan",
         en: "Requirements",
         anchor: "persyaratan",
-        aliases_id: &["persyaratan", "persyaratan pelayanan", "persyaratan layanan"],
+        aliases_id: &[
+            "persyaratan",
+            "persyaratan pelayanan",
+            "persyaratan layanan",
+        ],
         aliases_en: &["requirements", "service requirements"],
     },
     Names {
@@ -220,14 +224,18 @@ impl ComponentKind {
         NAMES
             .iter()
             .find(|c| {
-                c.aliases_id.contains(&n.as_str()) || (english && c.aliases_en.contains(&n.as_str()))
+                c.aliases_id.contains(&n.as_str())
+                    || (english && c.aliases_en.contains(&n.as_str()))
             })
             .map(|c| c.kind)
     }
 
     /// Every heading a writer may use, for error hints.
     pub fn all_names(english: bool) -> Vec<&'static str> {
-        NAMES.iter().map(|c| if english { c.en } else { c.id }).collect()
+        NAMES
+            .iter()
+            .map(|c| if english { c.en } else { c.id })
+            .collect()
     }
 }
 
@@ -268,20 +276,44 @@ mod tests {
     #[test]
     fn recognises_published_and_regulation_names() {
         use ComponentKind::*;
-        assert_eq!(ComponentKind::recognise("Waktu Penyelesaian", false), Some(JangkaWaktu));
-        assert_eq!(ComponentKind::recognise("Jangka Waktu Penyelesaian", false), Some(JangkaWaktu));
-        assert_eq!(ComponentKind::recognise("Biaya / Tarif", false), Some(Biaya));
-        assert_eq!(ComponentKind::recognise("Pengaduan Layanan", false), Some(Pengaduan));
+        assert_eq!(
+            ComponentKind::recognise("Waktu Penyelesaian", false),
+            Some(JangkaWaktu)
+        );
+        assert_eq!(
+            ComponentKind::recognise("Jangka Waktu Penyelesaian", false),
+            Some(JangkaWaktu)
+        );
+        assert_eq!(
+            ComponentKind::recognise("Biaya / Tarif", false),
+            Some(Biaya)
+        );
+        assert_eq!(
+            ComponentKind::recognise("Pengaduan Layanan", false),
+            Some(Pengaduan)
+        );
         assert_eq!(
             ComponentKind::recognise("Penanganan Pengaduan, Saran dan Masukan", false),
             Some(Pengaduan)
         );
-        assert_eq!(ComponentKind::recognise("1. Persyaratan", false), Some(Persyaratan));
-        assert_eq!(ComponentKind::recognise("Sistem, Mekanisme, dan Prosedur", false), Some(Prosedur));
+        assert_eq!(
+            ComponentKind::recognise("1. Persyaratan", false),
+            Some(Persyaratan)
+        );
+        assert_eq!(
+            ComponentKind::recognise("Sistem, Mekanisme, dan Prosedur", false),
+            Some(Prosedur)
+        );
         assert_eq!(ComponentKind::recognise("Lain-lain", false), None);
         assert_eq!(ComponentKind::recognise("B) Biaya", false), Some(Biaya));
         assert_eq!(ComponentKind::recognise("Requirements", false), None);
-        assert_eq!(ComponentKind::recognise("Requirements", true), Some(Persyaratan));
-        assert_eq!(ComponentKind::recognise("Dasar Hukum", false), Some(DasarHukum));
+        assert_eq!(
+            ComponentKind::recognise("Requirements", true),
+            Some(Persyaratan)
+        );
+        assert_eq!(
+            ComponentKind::recognise("Dasar Hukum", false),
+            Some(DasarHukum)
+        );
     }
 }

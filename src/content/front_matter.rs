@@ -32,8 +32,7 @@ pub(crate) fn split<'a>(path: &Path, text: &'a str) -> Result<Split<'a>, Diagnos
     }
     let front_start = first.len();
     let mut offset = front_start;
-    let mut line_no = 2;
-    for line in lines {
+    for (line_no, line) in (2..).zip(lines) {
         if line.trim_end() == "+++" {
             return Ok(Split {
                 front: &text[front_start..offset],
@@ -43,7 +42,6 @@ pub(crate) fn split<'a>(path: &Path, text: &'a str) -> Result<Split<'a>, Diagnos
             });
         }
         offset += line.len();
-        line_no += 1;
     }
     Err(Diagnostic::error(
         path,

@@ -43,7 +43,11 @@ pub fn load_services(root: &Path) -> Result<Vec<Service>, Diagnostics> {
 pub fn load_content(root: &Path, diags: &mut Vec<Diagnostic>) -> Content {
     let services = read_services(root, diags);
     let (home, pages) = read_pages(root, diags);
-    Content { home, pages, services }
+    Content {
+        home,
+        pages,
+        services,
+    }
 }
 
 fn markdown_files(dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
@@ -102,10 +106,20 @@ fn check_unique(services: &[Service], diags: &mut Vec<Diagnostic>) {
     sorted.sort_by(|a, b| a.path.cmp(&b.path));
     for s in sorted {
         if let Some(first) = by_slug.insert(&s.slug, s) {
+            // Blame the file that chose the slug explicitly, if one did.
+            let (blamed, other) = if first.slug_line.is_some() && s.slug_line.is_none() {
+                (first, s)
+            } else {
+                (s, first)
+            };
             diags.push(Diagnostic::error(
-                &s.path,
-                (1, 1),
-                format!("duplicate slug {:?}: {} uses it too", s.slug, first.path.display()),
+                &blamed.path,
+                (blamed.slug_line.unwrap_or(1), 1),
+                format!(
+                    "duplicate slug {:?}: {} uses it too",
+                    blamed.slug,
+                    other.path.display()
+                ),
                 "give one of them a different `slug` in front matter (or rename the file)",
             ));
         }
@@ -113,7 +127,11 @@ fn check_unique(services: &[Service], diags: &mut Vec<Diagnostic>) {
             diags.push(Diagnostic::error(
                 &s.path,
                 (1, 1),
-                format!("duplicate service code {:?}: {} uses it too", s.code, first.path.display()),
+                format!(
+                    "duplicate service code {:?}: {} uses it too",
+                    s.code,
+                    first.path.display()
+                ),
                 "each service needs its own `code`; mail is filed by it",
             ));
         }
@@ -131,7 +149,11 @@ fn read_pages(root: &Path, diags: &mut Vec<Diagnostic>) -> (Option<Page>, Vec<Pa
                 continue;
             }
         };
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("")
+            .to_string();
         if stem == "_index" {
             home = parse_page(&path, "", &text, diags);
         } else if stem == "layanan" || stem == "404" {

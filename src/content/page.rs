@@ -48,12 +48,21 @@ struct Front {
 impl Page {
     /// Site path: "" for home, `<slug>/` otherwise.
     pub fn url_path(&self) -> String {
-        if self.slug.is_empty() { String::new() } else { format!("{}/", self.slug) }
+        if self.slug.is_empty() {
+            String::new()
+        } else {
+            format!("{}/", self.slug)
+        }
     }
 }
 
 /// Reads one page; `slug` is empty for the home page.
-pub fn parse_page(path: &Path, slug: &str, text: &str, diags: &mut Vec<Diagnostic>) -> Option<Page> {
+pub fn parse_page(
+    path: &Path,
+    slug: &str,
+    text: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Page> {
     let parts = match split(path, text) {
         Ok(p) => p,
         Err(d) => {
@@ -61,7 +70,11 @@ pub fn parse_page(path: &Path, slug: &str, text: &str, diags: &mut Vec<Diagnosti
             return None;
         }
     };
-    let doc = TomlText { path, text: parts.front, first_line: parts.front_line };
+    let doc = TomlText {
+        path,
+        text: parts.front,
+        first_line: parts.front_line,
+    };
     let (front, positions) = doc.read::<Front>(PAGE_KEYS, "front matter", diags)?;
     let updated = match &front.updated {
         None => None,

@@ -56,6 +56,8 @@ pub struct Service {
     pub intro: String,
     /// The `##` sections in file order.
     pub components: Vec<Component>,
+    /// File line of the `slug` key, when front matter sets one.
+    pub slug_line: Option<usize>,
     /// The whole Markdown body and the file line it starts on.
     pub body: String,
     pub body_line: usize,
@@ -142,7 +144,7 @@ pub fn fee_label_id(fee: u64) -> String {
     let digits = fee.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(c);
@@ -152,7 +154,10 @@ pub fn fee_label_id(fee: u64) -> String {
 
 /// Label of a channel id; unknown ids show as written.
 pub fn channel_label(id: &str) -> &str {
-    CHANNELS.iter().find(|(k, _)| *k == id).map_or(id, |(_, v)| v)
+    CHANNELS
+        .iter()
+        .find(|(k, _)| *k == id)
+        .map_or(id, |(_, v)| v)
 }
 
 /// Reads one standard; diagnostics (errors and warnings) go to `diags`.
@@ -164,14 +169,19 @@ pub fn parse_service(path: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> Op
             return None;
         }
     };
-    let doc = TomlText { path, text: parts.front, first_line: parts.front_line };
+    let doc = TomlText {
+        path,
+        text: parts.front,
+        first_line: parts.front_line,
+    };
     let front = doc.read::<Front>(SERVICE_KEYS, "front matter", diags);
     // Sections are checked even when front matter is broken, to report everything at once.
     let lang = front
         .as_ref()
         .and_then(|(f, _)| f.lang.clone())
         .unwrap_or_else(|| "id".to_string());
-    let (intro, components) = read_components(path, parts.body, parts.body_line, lang == "en", diags);
+    let (intro, components) =
+        read_components(path, parts.body, parts.body_line, lang == "en", diags);
     let (front, positions) = front?;
     let before = diags.len();
     check_front(path, &front, &positions, diags);
@@ -223,6 +233,7 @@ pub fn parse_service(path: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> Op
         lang,
         intro,
         components: components?,
+        slug_line: positions.get("slug").map(|p| p.0),
         body: parts.body.to_string(),
         body_line: parts.body_line,
     })
@@ -232,16 +243,26 @@ fn check_front(path: &Path, f: &Front, positions: &KeyPositions, diags: &mut Vec
     let at = |k: &str| position_of(positions, k, 2);
     for (key, value) in [("title", &f.title), ("sk", &f.sk)] {
         if value.trim().is_empty() {
-            diags.push(Diagnostic::error(path, at(key), format!("`{key}` is empty"), "give it a value"));
+            diags.push(Diagnostic::error(
+                path,
+                at(key),
+                format!("`{key}` is empty"),
+                "give it a value",
+            ));
         }
     }
     let code_ok = (2..=10).contains(&f.code.len())
-        && f.code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        && f.code
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
     if !code_ok {
         diags.push(Diagnostic::error(
             path,
             at("code"),
-            format!("service code {:?} is not 2–10 capital letters or digits", f.code),
+            format!(
+                "service code {:?} is not 2–10 capital letters or digits",
+                f.code
+            ),
             "use a short code such as \"KONS\"; it goes into mail subjects like [KONS]",
         ));
     }
@@ -296,7 +317,10 @@ fn read_components(
     let mut ok = true;
     for (event, range) in Parser::new_ext(body, markdown::options()).into_offset_iter() {
         match event {
-            Event::Start(Tag::Heading { level: HeadingLevel::H1, .. }) => {
+            Event::Start(Tag::Heading {
+                level: HeadingLevel::H1,
+                ..
+            }) => {
                 ok = false;
                 diags.push(Diagnostic::error(
                     path,
@@ -305,7 +329,10 @@ fn read_components(
                     "the page title comes from `title`; use `##` for components, `###` below them",
                 ));
             }
-            Event::Start(Tag::Heading { level: HeadingLevel::H2, .. }) => {
+            Event::Start(Tag::Heading {
+                level: HeadingLevel::H2,
+                ..
+            }) => {
                 current = Some((range, String::new()));
             }
             Event::Text(t) | Event::Code(t) => {
@@ -361,7 +388,12 @@ fn read_components(
                 "write the published text of this component under its heading",
             ));
         }
-        components.push(Component { kind, heading: text.trim().to_string(), line: pos.0, markdown });
+        components.push(Component {
+            kind,
+            heading: text.trim().to_string(),
+            line: pos.0,
+            markdown,
+        });
     }
 
     // Public components: all present, in the regulation's order.
@@ -375,8 +407,18 @@ fn read_components(
         // Point at the heading that should have followed it.
         let next = public.iter().find(|c| (c.kind as usize) > idx);
         let (line, hint) = match next {
-            Some(c) => (c.line, format!("add \"## {}\" before \"## {}\"", name(*kind, english), c.heading)),
-            None => (end_line, format!("add \"## {}\" at the end", name(*kind, english))),
+            Some(c) => (
+                c.line,
+                format!(
+                    "add \"## {}\" before \"## {}\"",
+                    name(*kind, english),
+                    c.heading
+                ),
+            ),
+            None => (
+                end_line,
+                format!("add \"## {}\" at the end", name(*kind, english)),
+            ),
         };
         diags.push(Diagnostic::error(
             path,
@@ -403,11 +445,19 @@ fn read_components(
 }
 
 fn name(kind: ComponentKind, english: bool) -> &'static str {
-    if english { kind.name_en() } else { kind.name_id() }
+    if english {
+        kind.name_en()
+    } else {
+        kind.name_id()
+    }
 }
 
 fn order_hint(english: bool) -> String {
-    ComponentKind::PUBLIC.iter().map(|k| name(*k, english)).collect::<Vec<_>>().join(", ")
+    ComponentKind::PUBLIC
+        .iter()
+        .map(|k| name(*k, english))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -431,14 +481,43 @@ mod tests {
 
     #[test]
     fn missing_and_misordered_sections_are_located() {
-        let text = GOOD
-            .replace("## Persyaratan\nA\n\n", "")
-            .replace("## Biaya / Tarif\nD\n\n## Produk Pelayanan\nE\n", "## Produk Pelayanan\nE\n\n## Biaya / Tarif\nD\n");
+        let text = GOOD.replace("## Persyaratan\nA\n\n", "").replace(
+            "## Biaya / Tarif\nD\n\n## Produk Pelayanan\nE\n",
+            "## Produk Pelayanan\nE\n\n## Biaya / Tarif\nD\n",
+        );
         let mut d = Vec::new();
         assert!(parse_service(Path::new("x.md"), &text, &mut d).is_none());
         let msgs: Vec<(usize, &str)> = d.iter().map(|x| (x.line, x.message.as_str())).collect();
-        assert!(msgs.contains(&(10, "missing component \"Persyaratan\"")), "{msgs:?}");
-        assert!(msgs.iter().any(|(l, m)| *l == 19 && m.contains("out of order")), "{msgs:?}");
+        assert!(
+            msgs.contains(&(10, "missing component \"Persyaratan\"")),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter()
+                .any(|(l, m)| *l == 19 && m.contains("out of order")),
+            "{msgs:?}"
+        );
+    }
+
+    #[test]
+    fn english_headings_only_on_english_pages() {
+        let en = GOOD
+            .replace(
+                "updated = 2026-11-29",
+                "updated = 2026-11-29\nlang = \"en\"",
+            )
+            .replace("## Persyaratan", "## Requirements")
+            .replace("## Biaya / Tarif", "## Fees");
+        let mut d = Vec::new();
+        let s = parse_service(Path::new("en.md"), &en, &mut d).expect("English page");
+        assert_eq!(s.components[0].kind, ComponentKind::Persyaratan);
+        assert_eq!(s.components[3].kind, ComponentKind::Biaya);
+        let id = en.replace("lang = \"en\"\n", "");
+        assert!(parse_service(Path::new("id.md"), &id, &mut d).is_none());
+        assert!(
+            d.iter()
+                .any(|x| x.message.contains("unknown section \"## Requirements\""))
+        );
     }
 
     #[test]

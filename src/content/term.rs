@@ -16,7 +16,9 @@ pub enum Term {
 
 /// Why a deadline could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("cannot read deadline {input:?}: write e.g. \"20m\", \"1h\", \"3 working days\" or \"3 hari kerja\"")]
+#[error(
+    "cannot read deadline {input:?}: write e.g. \"20m\", \"1h\", \"3 working days\" or \"3 hari kerja\""
+)]
 pub struct TermError {
     pub input: String,
 }
@@ -25,7 +27,9 @@ impl FromStr for Term {
     type Err = TermError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || TermError { input: s.to_string() };
+        let err = || TermError {
+            input: s.to_string(),
+        };
         let t = s.trim().to_lowercase();
         let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
         let (num, unit) = t.split_at(split);
@@ -59,9 +63,8 @@ impl Term {
 
     /// English label: "20 minutes", "1 hour", "3 working days".
     pub fn label_en(&self) -> String {
-        let plural = |n: u32, one: &str, many: &str| {
-            format!("{n} {}", if n == 1 { one } else { many })
-        };
+        let plural =
+            |n: u32, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         match *self {
             Term::OfficeMinutes(m) if m % 60 == 0 => plural(m / 60, "hour", "hours"),
             Term::OfficeMinutes(m) => plural(m, "minute", "minutes"),
@@ -118,7 +121,16 @@ mod tests {
 
     #[test]
     fn rejects_nonsense() {
-        for bad in ["", "m", "0m", "20", "3 days", "twenty minutes", "-1h", "99999999999h"] {
+        for bad in [
+            "",
+            "m",
+            "0m",
+            "20",
+            "3 days",
+            "twenty minutes",
+            "-1h",
+            "99999999999h",
+        ] {
             assert!(bad.parse::<Term>().is_err(), "{bad:?} should not parse");
         }
     }
@@ -130,7 +142,11 @@ mod tests {
         assert_eq!(Term::WorkingDays(3).label_id(), "3 hari kerja");
         assert_eq!(Term::WorkingDays(1).label_en(), "1 working day");
         assert_eq!(Term::OfficeMinutes(20).iso8601(), "PT20M");
-        for t in [Term::OfficeMinutes(90), Term::WorkingDays(1), Term::WorkingDays(3)] {
+        for t in [
+            Term::OfficeMinutes(90),
+            Term::WorkingDays(1),
+            Term::WorkingDays(3),
+        ] {
             assert_eq!(t.to_string().parse(), Ok(t));
         }
     }

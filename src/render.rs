@@ -1,0 +1,399 @@
+//! Rendering: every page's template context, in parallel, handed to an output sink.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::Context;
+
+use crate::config::SiteConfig;
+use crate::content::{Content, Page, Service, channel_label};
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::markdown::{self, TocEntry};
+use crate::site::{RenderedPage, Site};
+use crate::{jsonld, links, opendata, sitemap, text};
+
+impl Site {
+    /// Renders every output file and hands it to `sink` (path relative to the output root).
+    pub(crate) fn render<F>(&self, sink: &F) -> Result<(Vec<RenderedPage>, usize), Diagnostics>
+    where
+        F: Fn(&str, &[u8]) -> Result<(), Diagnostic> + Sync,
+    {
+        let base_path = self.config.base_path();
+        let listing: Vec<ServiceItem> =
+            self.content.services.iter().map(|s| self.item(s)).collect();
+
+        // Free pages, the two long listings and 404 render while the standards do.
+        let singles = || {
+            let mut out: Vec<Result<RenderedPage, Diagnostic>> = self
+                .content
+                .pages
+                .par_iter()
+                .map(|p| self.render_page(p, base_path, sink))
+                .collect();
+            let (home, list) = rayon::join(
+                || self.render_home(&listing, base_path, sink),
+                || self.render_list(&listing, sink),
+            );
+            out.extend([
+                home,
+                list,
+                self.render_simple("404.html", "404.html", "Halaman tidak ditemukan", sink),
+            ]);
+            out
+        };
+        let services = || -> Vec<Result<RenderedPage, Diagnostic>> {
+            self.content
+                .services
+                .par_iter()
+                .map(|s| self.render_service(s, base_path, sink))
+                .collect()
+        };
+        let (service_pages, other_pages) = rayon::join(services, singles);
+
+        let mut diags = Vec::new();
+        let mut pages = Vec::new();
+        for r in service_pages.into_iter().chain(other_pages) {
+            match r {
+                Ok(p) => pages.push(p),
+                Err(d) => diags.push(d),
+            }
+        }
+        // Each standard also writes its open-data file.
+        let mut files = pages.len() + self.content.services.len();
+        let mut extra = self.data_files();
+        for (src, rel) in &self.theme.static_files {
+            match std::fs::read(src) {
+                Ok(bytes) => extra.push((rel.clone(), bytes)),
+                Err(e) => diags.push(crate::diagnostics::io_error(src, &e)),
+            }
+        }
+        files += extra.len();
+        for (rel, bytes) in &extra {
+            if let Err(d) = sink(rel, bytes) {
+                diags.push(d);
+            }
+        }
+        if diags.is_empty() {
+            pages.sort_by(|a, b| a.url_path.cmp(&b.url_path));
+            Ok((pages, files))
+        } else {
+            let mut d = Diagnostics(diags);
+            d.sort();
+            Err(d)
+        }
+    }
+
+    /// Element ids of a page, collected only when links will be checked.
+    fn ids_of(&self, html: &str) -> Vec<String> {
+        if self.collect_ids {
+            links::ids_in(html)
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn item(&self, s: &Service) -> ServiceItem {
+        ServiceItem {
+            title: s.title.clone(),
+            url: self.config.link(&s.url_path()),
+            code: s.code.clone(),
+            sk: s.sk.clone(),
+            summary: s.summary.clone(),
+            completion_label: s.completion.label_id(),
+            fee_label: s.fee_label_id(),
+        }
+    }
+
+    fn page_context(&self, url_path: &str, title: &str, description: Option<&str>) -> Context {
+        let mut ctx = Context::new();
+        ctx.insert("url_path", url_path);
+        ctx.insert("canonical", &self.config.absolute_url(url_path));
+        ctx.insert("title", title);
+        ctx.insert(
+            "description",
+            description.unwrap_or(&self.config.description),
+        );
+        ctx
+    }
+
+    fn render_service<F>(
+        &self,
+        s: &Service,
+        base_path: &str,
+        sink: &F,
+    ) -> Result<RenderedPage, Diagnostic>
+    where
+        F: Fn(&str, &[u8]) -> Result<(), Diagnostic> + Sync,
+    {
+        let url_path = s.url_path();
+        let ids: Vec<&str> = s.components.iter().map(|c| c.kind.anchor()).collect();
+        let body = markdown::render(&s.body, Some(&ids), base_path);
+        let url = self.config.absolute_url(&url_path);
+        let mut ctx = self.page_context(&url_path, &s.title, s.summary.as_deref());
+        ctx.insert(
+            "service",
+            &ServiceView {
+                title: &s.title,
+                code: &s.code,
+                sk: &s.sk,
+                summary: s.summary.as_deref(),
+                completion_label: s.completion.label_id(),
+                escalation_label: s.escalation.map(|t| t.label_id()),
+                fee_label: s.fee_label_id(),
+                channels: s.channels.iter().map(|c| channel_label(c)).collect(),
+                updated_label: s.updated.map(text::date_id),
+                updated_iso: s.updated.map(|d| d.format("%Y-%m-%d").to_string()),
+                mail_subject: s.mail_subject_prefix(),
+                mailto: format!(
+                    "mailto:{}?subject={}",
+                    self.config.contact_email(),
+                    text::percent_encode(&s.mail_subject_prefix())
+                ),
+                json_url: self.config.link(&format!("{url_path}index.json")),
+                html: &body.html,
+                toc: &body.toc,
+                lang: &s.lang,
+            },
+        );
+        ctx.insert(
+            "jsonld",
+            &jsonld::to_script(&jsonld::service(&self.config, s, &url)),
+        );
+        let html = self.theme.render("service.html", &ctx, &url_path)?;
+        sink(&format!("{url_path}index.html"), html.as_bytes())?;
+        let data = opendata::ServiceData::new(s, url);
+        let json = serde_json::to_string_pretty(&data).map_err(|e| {
+            Diagnostic::error(&s.path, (1, 1), format!("cannot encode open data: {e}"), "")
+        })?;
+        sink(&format!("{url_path}index.json"), json.as_bytes())?;
+        Ok(RenderedPage {
+            ids: self.ids_of(&html),
+            url_path,
+            source: Some(s.path.clone()),
+            body_line: s.body_line,
+            links: body.links,
+        })
+    }
+
+    fn render_page<F>(
+        &self,
+        p: &Page,
+        base_path: &str,
+        sink: &F,
+    ) -> Result<RenderedPage, Diagnostic>
+    where
+        F: Fn(&str, &[u8]) -> Result<(), Diagnostic> + Sync,
+    {
+        let url_path = p.url_path();
+        let body = markdown::render(&p.body, None, base_path);
+        let mut ctx = self.page_context(&url_path, &p.title, p.description.as_deref());
+        ctx.insert(
+            "page",
+            &PageView {
+                title: &p.title,
+                html: &body.html,
+                toc: &body.toc,
+                updated_label: p.updated.map(text::date_id),
+                updated_iso: p.updated.map(|d| d.format("%Y-%m-%d").to_string()),
+            },
+        );
+        let html = self.theme.render("page.html", &ctx, &url_path)?;
+        sink(&format!("{url_path}index.html"), html.as_bytes())?;
+        Ok(RenderedPage {
+            ids: self.ids_of(&html),
+            url_path,
+            source: Some(p.path.clone()),
+            body_line: p.body_line,
+            links: body.links,
+        })
+    }
+
+    fn render_home<F>(
+        &self,
+        listing: &[ServiceItem],
+        base_path: &str,
+        sink: &F,
+    ) -> Result<RenderedPage, Diagnostic>
+    where
+        F: Fn(&str, &[u8]) -> Result<(), Diagnostic> + Sync,
+    {
+        let home = self.content.home.as_ref();
+        let title = home.map_or(self.config.title.as_str(), |h| h.title.as_str());
+        let body = home
+            .map(|h| markdown::render(&h.body, None, base_path))
+            .unwrap_or_default();
+        let mut ctx = self.page_context("", title, home.and_then(|h| h.description.as_deref()));
+        ctx.insert("intro_html", &body.html);
+        ctx.insert("services", listing);
+        ctx.insert("jsonld", &jsonld::to_script(&home_jsonld(&self.config)));
+        let html = self.theme.render("index.html", &ctx, "/")?;
+        sink("index.html", html.as_bytes())?;
+        Ok(RenderedPage {
+            ids: self.ids_of(&html),
+            url_path: String::new(),
+            source: home.map(|h| h.path.clone()),
+            body_line: home.map_or(1, |h| h.body_line),
+            links: body.links,
+        })
+    }
+
+    fn render_list<F>(&self, listing: &[ServiceItem], sink: &F) -> Result<RenderedPage, Diagnostic>
+    where
+        F: Fn(&str, &[u8]) -> Result<(), Diagnostic> + Sync,
+    {
+        let mut ctx = self.page_context("layanan/", "Daftar Layanan", None);
+        ctx.insert("services", listing);
+        let html = self.theme.render("list.html", &ctx, "layanan/")?;
+        sink("layanan/index.html", html.as_bytes())?;
+        Ok(RenderedPage {
+            ids: self.ids_of(&html),
+            url_path: "layanan/".into(),
+            source: None,
+            body_line: 1,
+            links: Vec::new(),
+        })
+    }
+
+    fn render_simple<F>(
+        &self,
+        template: &str,
+        out: &str,
+        title: &str,
+        sink: &F,
+    ) -> Result<RenderedPage, Diagnostic>
+    where
+        F: Fn(&str, &[u8]) -> Result<(), Diagnostic> + Sync,
+    {
+        let ctx = self.page_context(out, title, None);
+        let html = self.theme.render(template, &ctx, out)?;
+        sink(out, html.as_bytes())?;
+        Ok(RenderedPage {
+            ids: Vec::new(),
+            url_path: out.into(),
+            source: None,
+            body_line: 1,
+            links: Vec::new(),
+        })
+    }
+
+    /// sitemap.xml, robots.txt and the services index as open data.
+    fn data_files(&self) -> Vec<(String, Vec<u8>)> {
+        let mut entries: Vec<(String, Option<chrono::NaiveDate>)> =
+            vec![(String::new(), None), ("layanan/".into(), None)];
+        entries.extend(
+            self.content
+                .services
+                .iter()
+                .map(|s| (s.url_path(), s.updated)),
+        );
+        entries.extend(self.content.pages.iter().map(|p| (p.url_path(), p.updated)));
+        let index: BTreeMap<&str, String> = self
+            .content
+            .services
+            .iter()
+            .map(|s| {
+                (
+                    s.slug.as_str(),
+                    self.config
+                        .absolute_url(&format!("{}index.json", s.url_path())),
+                )
+            })
+            .collect();
+        let index_json = serde_json::to_string_pretty(&index).unwrap_or_else(|_| "{}".into());
+        vec![
+            (
+                "sitemap.xml".into(),
+                sitemap::sitemap(&self.config, &entries).into_bytes(),
+            ),
+            (
+                "robots.txt".into(),
+                sitemap::robots(&self.config).into_bytes(),
+            ),
+            ("layanan/index.json".into(), index_json.into_bytes()),
+        ]
+    }
+}
+
+fn home_jsonld(config: &SiteConfig) -> serde_json::Value {
+    let mut office = jsonld::office(config);
+    office["@context"] = serde_json::json!("https://schema.org");
+    office
+}
+
+#[derive(Serialize)]
+struct ServiceItem {
+    title: String,
+    url: String,
+    code: String,
+    sk: String,
+    summary: Option<String>,
+    completion_label: String,
+    fee_label: String,
+}
+
+#[derive(Serialize)]
+struct ServiceView<'a> {
+    title: &'a str,
+    code: &'a str,
+    sk: &'a str,
+    summary: Option<&'a str>,
+    completion_label: String,
+    escalation_label: Option<String>,
+    fee_label: String,
+    channels: Vec<&'a str>,
+    updated_label: Option<String>,
+    updated_iso: Option<String>,
+    mail_subject: String,
+    mailto: String,
+    json_url: String,
+    html: &'a str,
+    toc: &'a [TocEntry],
+    lang: &'a str,
+}
+
+#[derive(Serialize)]
+struct PageView<'a> {
+    title: &'a str,
+    html: &'a str,
+    toc: &'a [TocEntry],
+    updated_label: Option<String>,
+    updated_iso: Option<String>,
+}
+
+#[derive(Serialize)]
+struct NavItem {
+    title: String,
+    url: String,
+    path: String,
+}
+
+/// Values shared by every page: site, office, contact, navigation.
+pub(crate) fn globals(config: &SiteConfig, content: &Content) -> Context {
+    let mut g = Context::new();
+    let mut nav = vec![
+        NavItem {
+            title: "Beranda".into(),
+            url: config.link(""),
+            path: String::new(),
+        },
+        NavItem {
+            title: "Layanan".into(),
+            url: config.link("layanan/"),
+            path: "layanan/".into(),
+        },
+    ];
+    nav.extend(content.pages.iter().map(|p| NavItem {
+        title: p.title.clone(),
+        url: config.link(&p.url_path()),
+        path: p.url_path(),
+    }));
+    g.insert("nav", &nav);
+    g.insert("site", config);
+    g.insert("base_path", config.base_path());
+    g.insert("css_url", &config.link("style.css"));
+    g.insert("tel_uri", &config.office.tel_uri());
+    g.insert("contact_email", config.contact_email());
+    g.insert("hours_label", &config.hours.as_ref().map(|h| h.label_id()));
+    g
+}

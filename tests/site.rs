@@ -1,0 +1,327 @@
+//! Builds the shipped site and checks the produced pages with an HTML parser.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use common::{loket, repo, site_copy, stderr};
+use loket::config::SiteConfig;
+use scraper::{Html, Selector};
+
+const BASE: &str = "https://standar.kppn-test.go.id/tanjungselor/";
+const SERVICE: &str = "layanan/konsultasi-stakeholder/index.html";
+
+fn build_into(out: &Path) {
+    let o = loket(
+        &[
+            "build",
+            "--root",
+            repo().to_str().expect("utf-8 path"),
+            "--output",
+            out.to_str().expect("utf-8"),
+            "--base-url",
+            BASE,
+        ],
+        &repo(),
+    );
+    assert!(o.status.success(), "build failed: {}", stderr(&o));
+}
+
+fn built() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    build_into(&dir.path().join("public"));
+    dir
+}
+
+fn read(dir: &tempfile::TempDir, rel: &str) -> String {
+    std::fs::read_to_string(dir.path().join("public").join(rel))
+        .unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+fn sel(s: &str) -> Selector {
+    Selector::parse(s).expect("selector")
+}
+
+fn text_of(doc: &Html, s: &str) -> Vec<String> {
+    doc.select(&sel(s))
+        .map(|e| e.text().collect::<String>().trim().to_string())
+        .collect()
+}
+
+#[test]
+fn service_page_has_six_components_in_order_with_published_text() {
+    let dir = built();
+    let doc = Html::parse_document(&read(&dir, SERVICE));
+    let ids: Vec<String> = doc
+        .select(&sel(".isi h2"))
+        .filter_map(|h| h.value().attr("id").map(String::from))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "persyaratan",
+            "prosedur",
+            "waktu-penyelesaian",
+            "biaya",
+            "produk",
+            "pengaduan"
+        ]
+    );
+
+    let body = text_of(&doc, ".isi").join(" ");
+    for phrase in [
+        "disampaikan secara online melalui HAI CSO pada Aplikasi OM SPAN",
+        // The OCR slip in step 1 of the face-to-face procedure is fixed.
+        "Stakeholder menyampaikan pertanyaan/permasalahan pada saat konsultasi berlangsung",
+        "Stakeholder menyampaikan pertanyaan/permasalahan melalui HAI CSO atau kontak resmi",
+        "paling lambat 3 (tiga) hari kerja",
+        "20 menit per satu jenis layanan",
+        "Tidak dipungut biaya",
+        "Tanggapan dengan status penyelesaian layanan \"Resolved\"",
+        "Progres atas penyelesaian solusi",
+        "https://wise.kemenkeu.go.id/",
+    ] {
+        assert!(body.contains(phrase), "missing {phrase:?}");
+    }
+    assert!(!body.contains("menarukakan"));
+    // Lists in order: requirements (2), two procedures of six steps, products (3),
+    // complaint channels (4).
+    let sizes: Vec<usize> = doc
+        .select(&sel(".isi > ol"))
+        .map(|ol| {
+            ol.children()
+                .filter(|c| c.value().as_element().is_some())
+                .count()
+        })
+        .collect();
+    assert_eq!(sizes, [2, 6, 6, 3, 4]);
+}
+
+#[test]
+fn service_page_is_accessible_and_carries_the_facts() {
+    let dir = built();
+    let html = read(&dir, SERVICE);
+    let doc = Html::parse_document(&html);
+    assert_eq!(doc.select(&sel("html[lang=id]")).count(), 1);
+    assert_eq!(doc.select(&sel("h1")).count(), 1);
+    assert_eq!(text_of(&doc, "h1"), ["Layanan Konsultasi Stakeholder"]);
+    assert_eq!(doc.select(&sel("a.skip[href='#isi']")).count(), 1);
+    assert_eq!(doc.select(&sel("main#isi")).count(), 1);
+    assert_eq!(doc.select(&sel("footer")).count(), 1);
+    assert!(
+        doc.select(&sel("script:not([type='application/ld+json'])"))
+            .next()
+            .is_none(),
+        "no JavaScript"
+    );
+
+    let facts = text_of(&doc, ".fakta dd").join("|");
+    assert!(facts.contains("KEP-57/PB/2023"));
+    assert!(facts.contains("20 menit"));
+    assert!(facts.contains("3 hari kerja"));
+    assert!(facts.contains("29 November 2026"));
+    let mailto: Vec<&str> = doc
+        .select(&sel("a.tombol"))
+        .filter_map(|a| a.value().attr("href"))
+        .collect();
+    assert_eq!(
+        mailto,
+        ["mailto:layanan@kppn-tanjungselor.example?subject=%5BKONS%5D%20"]
+    );
+
+    let toc: Vec<&str> = doc
+        .select(&sel(".daftar-isi > ol > li > a"))
+        .filter_map(|a| a.value().attr("href"))
+        .collect();
+    assert_eq!(toc.len(), 6);
+    assert_eq!(toc[0], "#persyaratan");
+
+    // One office header, from config, on the correct host.
+    assert_eq!(doc.select(&sel(".kop .kantor")).count(), 1);
+    assert!(html.contains("https://djpb.kemenkeu.go.id/kppn/tanjungselor/id/"));
+    assert!(!html.contains("djob.") && !html.contains("djp.kemenkeu"));
+
+    // Low bandwidth: page plus stylesheet under 30 KB.
+    let size = html.len() + read(&dir, "style.css").len();
+    assert!(size < 30 * 1024, "page + CSS is {size} bytes");
+}
+
+#[test]
+fn json_ld_names_the_office_and_the_service() {
+    let dir = built();
+    let doc = Html::parse_document(&read(&dir, SERVICE));
+    let config = SiteConfig::load(&repo()).expect("config");
+    let scripts: Vec<String> = doc
+        .select(&sel("script[type='application/ld+json']"))
+        .map(|s| s.text().collect())
+        .collect();
+    assert_eq!(scripts.len(), 1);
+    let v: serde_json::Value = serde_json::from_str(&scripts[0]).expect("JSON-LD parses");
+    assert_eq!(v["@context"], "https://schema.org");
+    assert_eq!(v["@type"], "GovernmentService");
+    assert_eq!(v["name"], "Layanan Konsultasi Stakeholder");
+    assert_eq!(v["identifier"], "KONS");
+    assert_eq!(v["url"], format!("{BASE}layanan/konsultasi-stakeholder/"));
+    assert_eq!(v["provider"]["@type"], "GovernmentOffice");
+    assert_eq!(v["provider"]["name"], config.office.name.as_str());
+    assert_eq!(v["provider"]["contactPoint"]["@type"], "ContactPoint");
+    assert_eq!(
+        v["provider"]["contactPoint"]["email"],
+        "layanan@kppn-tanjungselor.example"
+    );
+    assert_eq!(v["availableChannel"][0]["processingTime"], "PT20M");
+    assert_eq!(v["offers"]["price"], "0");
+    assert_eq!(v["offers"]["priceCurrency"], "IDR");
+}
+
+fn html_pages(root: &Path) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).expect("read dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().is_some_and(|n| n == "index.html") {
+                let rel = p
+                    .parent()
+                    .and_then(|d| d.strip_prefix(root).ok())
+                    .expect("rel");
+                let rel = rel.to_string_lossy().replace('\\', "/");
+                out.insert(if rel.is_empty() {
+                    String::new()
+                } else {
+                    format!("{rel}/")
+                });
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn sitemap_lists_every_page_under_base_url() {
+    let dir = built();
+    let xml = read(&dir, "sitemap.xml");
+    let doc = Html::parse_document(&xml);
+    let locs: BTreeSet<String> = text_of(&doc, "loc").into_iter().collect();
+    let expected: BTreeSet<String> = html_pages(&dir.path().join("public"))
+        .into_iter()
+        .map(|p| format!("{BASE}{p}"))
+        .collect();
+    assert!(expected.len() >= 4, "{expected:?}");
+    assert_eq!(locs, expected);
+    assert!(read(&dir, "robots.txt").contains(&format!("Sitemap: {BASE}sitemap.xml")));
+    assert!(dir.path().join("public/404.html").is_file());
+    // Links inside the site follow the base URL's folder.
+    let home = Html::parse_document(&read(&dir, "index.html"));
+    let hrefs: Vec<&str> = home
+        .select(&sel(".layanan a"))
+        .filter_map(|a| a.value().attr("href"))
+        .collect();
+    assert_eq!(hrefs, ["/tanjungselor/layanan/konsultasi-stakeholder/"]);
+}
+
+#[test]
+fn home_lists_every_service_with_time_and_fee() {
+    let dir = built();
+    let doc = Html::parse_document(&read(&dir, "index.html"));
+    let items = text_of(&doc, ".layanan > li");
+    assert_eq!(items.len(), 1);
+    assert!(items[0].contains("Layanan Konsultasi Stakeholder"));
+    assert!(items[0].contains("20 menit"));
+    assert!(items[0].contains("Tidak dipungut biaya"));
+    assert_eq!(doc.select(&sel("h1")).count(), 1);
+    let about = Html::parse_document(&read(&dir, "tentang/index.html"));
+    assert_eq!(text_of(&about, "h1"), ["Tentang dan Kontak"]);
+    assert!(about.select(&sel("#kontak")).next().is_some());
+}
+
+#[test]
+fn open_data_matches_front_matter() {
+    let dir = built();
+    let data: serde_json::Value =
+        serde_json::from_str(&read(&dir, "layanan/konsultasi-stakeholder/index.json"))
+            .expect("json");
+    let source = std::fs::read_to_string(repo().join("content/layanan/konsultasi-stakeholder.md"))
+        .expect("md");
+    let front = source.split("+++").nth(1).expect("front matter");
+    let fm: toml::Table = toml::from_str(front).expect("toml");
+    for key in ["title", "code", "sk", "completion", "escalation", "summary"] {
+        assert_eq!(data[key].as_str(), fm[key].as_str(), "{key}");
+    }
+    assert_eq!(
+        data["fee"].as_u64(),
+        fm["fee"].as_integer().and_then(|i| u64::try_from(i).ok())
+    );
+    let channels: Vec<&str> = fm["channels"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    let data_channels: Vec<&str> = data["channels"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert_eq!(data_channels, channels);
+    assert_eq!(
+        data["updated"].as_str(),
+        Some(fm["updated"].to_string().as_str())
+    );
+    assert_eq!(data["components"].as_array().map(Vec::len), Some(6));
+    assert_eq!(data["mail_subject_prefix"], "[KONS] ");
+}
+
+fn all_files(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).expect("read dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let bytes = std::fs::read(&p).expect("read");
+                out.push((p.strip_prefix(root).expect("rel").to_path_buf(), bytes));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn builds_are_byte_identical() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    build_into(&dir.path().join("a"));
+    build_into(&dir.path().join("b"));
+    let a = all_files(&dir.path().join("a"));
+    let b = all_files(&dir.path().join("b"));
+    assert!(a.len() > 5);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn default_build_writes_public_under_root() {
+    let site = site_copy();
+    let o = loket(&["build"], site.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(site.path().join("public/index.html").is_file());
+    assert!(stderr(&o).contains("Built 5 pages"), "{}", stderr(&o));
+}
+
+#[test]
+fn check_passes_on_shipped_site_and_warns_about_example_address() {
+    let o = loket(&["check"], &repo());
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("warning: site.toml:"), "{err}");
+    assert!(
+        err.contains("`office.email`") && err.contains("before publishing"),
+        "{err}"
+    );
+}
