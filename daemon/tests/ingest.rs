@@ -892,6 +892,36 @@ fn the_cli_checks_config_runs_once_and_shows_tickets() {
     inbox(&rig, rig.stakeholder(), 1);
 }
 
+#[test]
+fn one_flush_sends_everything_due_beyond_one_batch() {
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Plain, |t| {
+        t.replace("auto_replies_per_hour = 3", "auto_replies_per_hour = 1000")
+    });
+    let d = desk::desk(&site);
+    // 70 tickets: 70 acknowledgements and 140 CSO notifications, more than one batch.
+    let n = 70;
+    for i in 0..n {
+        let raw = mail(
+            rig.stakeholder(),
+            OFFICE,
+            &format!("Soal {i}"),
+            &format!("many{i}@satker.example.test"),
+            "Halo",
+        );
+        rig.deliver(rig.office(), &raw);
+    }
+    let r = once(&d);
+    assert_eq!(r.new_tickets, n, "{r:?}");
+    let store = Store::open(&d.config.mail.data_dir).unwrap();
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM outbox") as usize, 3 * n);
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'") as usize,
+        3 * n
+    );
+    inbox(&rig, rig.stakeholder(), n);
+}
+
 // ----- helpers of this file --------------------------------------------------------
 
 /// Rows in the outbox addressed to `who`.
