@@ -8,4 +8,4 @@
 set -eu
 cd "$(dirname "$0")/.."
 cargo test --release -p loketd --test bench_ingest -- --ignored --nocapture --test-threads=1 "$@" 2>&1 |
-    grep -E '^(backlog|plain|fetch pass|loketd once|SMTP send)|panicked|test result'
+    grep -E '(backlog|plain UID|fetch pass|loketd once|SMTP send).*: |panicked|test result'
