@@ -120,11 +120,30 @@ impl Sender {
             })
     }
 
-    /// Sends what is due. Stops at the first connection-level failure: the server is
-    /// away, and the other mails would only fail the same way.
+    /// Sends everything that is due, in batches of rows read from the outbox. Stops at
+    /// the first connection-level failure: the server is away, and the other mails would
+    /// only fail the same way.
     pub fn flush(&self, conn: &Connection, now: DateTime<Utc>) -> Result<Flushed, SmtpError> {
         let mut done = Flushed::default();
-        for p in outbox::due(conn, now, 200)? {
+        // Each row leaves the due set (sent, failed, or retried later than `now`), so
+        // every round makes progress and the loop ends.
+        loop {
+            let due = outbox::due(conn, now, 200)?;
+            if due.is_empty() || !self.send_batch(conn, now, due, &mut done)? {
+                return Ok(done);
+            }
+        }
+    }
+
+    /// Sends one batch; false when the server went away (stop flushing).
+    fn send_batch(
+        &self,
+        conn: &Connection,
+        now: DateTime<Utc>,
+        due: Vec<Pending>,
+        done: &mut Flushed,
+    ) -> Result<bool, SmtpError> {
+        for p in due {
             match self.send(&p) {
                 Ok(()) => {
                     outbox::mark_sent(conn, p.id, Utc::now())?;
@@ -141,11 +160,11 @@ impl Sender {
                     outbox::mark_retry(conn, &p, &f.message, now)?;
                     done.retried += 1;
                     if f.kind == FailureKind::Connection {
-                        break;
+                        return Ok(false);
                     }
                 }
             }
         }
-        Ok(done)
+        Ok(true)
     }
 }

@@ -110,3 +110,901 @@ fn new_mail_is_ticketed_acknowledged_and_a_reply_joins_it() {
     assert!(rig.messages(rig.office(), "INBOX").is_empty());
     assert_eq!(rig.messages(rig.office(), "Diproses").len(), 2);
 }
+
+#[test]
+fn a_subject_tag_alone_joins_the_ticket() {
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Plain, |t| t);
+    let d = desk::desk(&site);
+    let first = mail(
+        rig.stakeholder(),
+        OFFICE,
+        "Jadwal SP2D",
+        "t1@satker.example.test",
+        "Kapan SP2D terbit?",
+    );
+    rig.send(rig.stakeholder(), &first);
+    office_has(&rig, 1);
+    assert_eq!(once(&d).new_tickets, 1);
+    // A new mail (no In-Reply-To, no References) that only carries the tag.
+    let again = mail(
+        rig.stakeholder(),
+        OFFICE,
+        "Pertanyaan lanjutan [KPPN-TSL #1]",
+        "t2@satker.example.test",
+        "Satu lagi: SP2D gaji?",
+    );
+    rig.send(rig.stakeholder(), &again);
+    office_has(&rig, 1);
+    let r = once(&d);
+    assert_eq!((r.new_tickets, r.replies), (0, 1), "{r:?}");
+    let store = Store::open(&d.config.mail.data_dir).unwrap();
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM tickets"), 1);
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) FROM messages WHERE ticket_id = 1"),
+        2
+    );
+    // A tag naming a ticket that does not exist opens a new one.
+    let bogus = mail(
+        rig.stakeholder(),
+        OFFICE,
+        "Re: [KPPN-TSL #999] Lama",
+        "t3@satker.example.test",
+        "Halo",
+    );
+    rig.send(rig.stakeholder(), &bogus);
+    office_has(&rig, 1);
+    assert_eq!(once(&d).new_tickets, 1);
+}
+
+#[test]
+fn automatic_mail_is_stored_and_never_answered() {
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Plain, |t| t);
+    let d = desk::desk(&site);
+    let s = rig.stakeholder();
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "auto-submitted",
+            mail_with(s, OFFICE, "Out of office", "a1@satker.example.test", &["Auto-Submitted: auto-replied"], "Saya sedang cuti."),
+        ),
+        (
+            "list",
+            mail_with(s, OFFICE, "Buletin", "a2@satker.example.test", &["List-Id: <buletin.satker.example.test>"], "Edisi Maret"),
+        ),
+        (
+            "spam",
+            mail_with(s, OFFICE, "Hadiah", "a3@satker.example.test", &["X-Spam-Flag: YES"], "Anda menang"),
+        ),
+        (
+            "own message-id",
+            mail(s, OFFICE, "Gema", "loket.1.deadbeef@kppn-tanjungselor.example", "our own mail came back"),
+        ),
+        (
+            "mailer-daemon",
+            format!(
+                "From: MAILER-DAEMON@satker.example.test\r\nTo: {OFFICE}\r\nSubject: Undelivered Mail\r\n\
+                 Message-ID: <a5@satker.example.test>\r\nDate: Tue, 17 Mar 2026 10:00:00 +0800\r\n\r\nbounce\r\n"
+            )
+            .into_bytes(),
+        ),
+    ];
+    for (_, raw) in &cases {
+        rig.send_smtp(&s.address, &[OFFICE], raw);
+    }
+    // A bounce: empty envelope sender, so Return-Path: <>.
+    let bounce = mail(
+        s,
+        OFFICE,
+        "Delivery Status Notification",
+        "a6@satker.example.test",
+        "could not deliver",
+    );
+    rig.send_smtp("", &[OFFICE], &bounce);
+    office_has(&rig, cases.len() + 1);
+    let r = once(&d);
+    assert_eq!(
+        (r.new_tickets, r.stored_only),
+        (0, cases.len() + 1),
+        "{r:?}"
+    );
+    let store = Store::open(&d.config.mail.data_dir).unwrap();
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM messages WHERE kind = 'automatic'"
+        ),
+        6
+    );
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM tickets"), 0);
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM outbox"), 0);
+    let reasons: Vec<String> = store
+        .conn()
+        .prepare("SELECT reason FROM messages ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(reasons.len(), 6, "{reasons:?}");
+    assert!(settled_inbox(&rig, s).is_empty());
+    assert!(rig.messages(rig.office(), "INBOX").is_empty());
+}
+
+#[test]
+fn the_same_mail_delivered_twice_is_one_message() {
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Plain, |t| t);
+    let d = desk::desk(&site);
+    let raw = mail(
+        rig.stakeholder(),
+        OFFICE,
+        "Saldo pagu",
+        "dup@satker.example.test",
+        "Berapa sisa pagu?",
+    );
+    rig.send_smtp(&rig.stakeholder().address, &[OFFICE], &raw);
+    rig.send_smtp(&rig.stakeholder().address, &[OFFICE], &raw);
+    office_has(&rig, 2);
+    let r = once(&d);
+    assert_eq!((r.new_tickets, r.duplicates), (1, 1), "{r:?}");
+    let store = Store::open(&d.config.mail.data_dir).unwrap();
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM messages"), 1);
+    assert_eq!(outbox_to(&store, &rig.stakeholder().address), 1);
+    assert_eq!(settled_inbox(&rig, rig.stakeholder()).len(), 1);
+    assert_eq!(rig.messages(rig.office(), "Diproses").len(), 2);
+}
+
+#[test]
+fn different_mails_sharing_a_message_id_are_both_kept() {
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Plain, |t| t);
+    let d = desk::desk(&site);
+    let a = mail(
+        rig.stakeholder(),
+        OFFICE,
+        "Pertanyaan A",
+        "same@satker.example.test",
+        "Isi A",
+    );
+    let b = mail(
+        rig.stakeholder2(),
+        OFFICE,
+        "Pertanyaan B",
+        "same@satker.example.test",
+        "Isi B",
+    );
+    rig.send_smtp(&rig.stakeholder().address, &[OFFICE], &a);
+    rig.send_smtp(&rig.stakeholder2().address, &[OFFICE], &b);
+    office_has(&rig, 2);
+    let r = once(&d);
+    assert_eq!(r.duplicates + r.quarantined, 0, "{r:?}");
+    let store = Store::open(&d.config.mail.data_dir).unwrap();
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM messages WHERE message_id = 'same@satker.example.test'"
+        ),
+        2
+    );
+    let bodies: Vec<String> = store
+        .conn()
+        .prepare("SELECT body FROM messages ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        bodies[0].contains("Isi A") && bodies[1].contains("Isi B"),
+        "{bodies:?}"
+    );
+    assert!(rig.messages(rig.office(), "INBOX").is_empty());
+}
+
+#[test]
+fn mail_without_message_id_is_ticketed_once() {
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Plain, |t| t);
+    let d = desk::desk(&site);
+    let raw = format!(
+        "From: {}\r\nTo: {OFFICE}\r\nSubject: Tanpa Message-ID\r\nDate: Tue, 17 Mar 2026 10:00:00 +0800\r\n\r\nHalo\r\n",
+        rig.stakeholder().address
+    );
+    rig.deliver(rig.office(), raw.as_bytes());
+    let r = once(&d);
+    assert_eq!(r.new_tickets, 1, "{r:?}");
+    let r = once(&d);
+    assert_eq!(r.moved(), 0, "{r:?}");
+    let store = Store::open(&d.config.mail.data_dir).unwrap();
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM tickets"), 1);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM messages WHERE message_id IS NULL AND dedup_key LIKE 'uid:%'"
+        ),
+        1
+    );
+    let acks = inbox(&rig, rig.stakeholder(), 1);
+    assert!(
+        acks[0]
+            .subject
+            .starts_with("[KPPN-TSL #1] Tanpa Message-ID"),
+        "{}",
+        acks[0].subject
+    );
+    assert!(acks[0].in_reply_to.is_none(), "{:?}", acks[0].in_reply_to);
+}
+
+#[test]
+fn charsets_transfer_encodings_and_encoded_subjects_decode() {
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Plain, |t| t);
+    let d = desk::desk(&site);
+    let from = |a: &support::rig::Account| format!("From: {}", a.address);
+    let to = format!("To: {OFFICE}");
+    let date = "Date: Tue, 17 Mar 2026 10:00:00 +0800";
+    // ISO-8859-1, quoted-printable, Q-encoded subject.
+    let latin = raw_mail(
+        &[
+            &from(rig.stakeholder()),
+            &to,
+            "Subject: =?ISO-8859-1?Q?Rekonsiliasi_M=FCller_=26_Co?=",
+            "Message-ID: <latin@satker.example.test>",
+            date,
+            "MIME-Version: 1.0",
+            "Content-Type: text/plain; charset=ISO-8859-1",
+            "Content-Transfer-Encoding: quoted-printable",
+        ],
+        b"Gr=FC=DFe dari Pak M=FCller, saldo =A3 5.000 =3D selesai.\r\n",
+    );
+    // UTF-8 in base64, B-encoded subject.
+    let text = "Mohon bantuan — revisi DIPA ✓ (Rp 1.000.000)\n";
+    let subject = "Revisi DIPA — mohon bantuan";
+    let utf8 = raw_mail(
+        &[
+            &from(rig.stakeholder2()),
+            &to,
+            &format!(
+                "Subject: =?UTF-8?B?{}?=",
+                base64_lines(subject.as_bytes()).trim_end()
+            ),
+            "Message-ID: <utf8@cv-maju.example.test>",
+            date,
+            "MIME-Version: 1.0",
+            "Content-Type: text/plain; charset=UTF-8",
+            "Content-Transfer-Encoding: base64",
+        ],
+        base64_lines(text.as_bytes()).as_bytes(),
+    );
+    rig.send_smtp(&rig.stakeholder().address, &[OFFICE], &latin);
+    rig.send_smtp(&rig.stakeholder2().address, &[OFFICE], &utf8);
+    office_has(&rig, 2);
+    let r = once(&d);
+    assert_eq!(r.new_tickets, 2, "{r:?}");
+    let store = Store::open(&d.config.mail.data_dir).unwrap();
+    let (subj, body, _) = stored(&store, "latin@satker.example.test");
+    assert_eq!(subj, "Rekonsiliasi Müller & Co");
+    assert!(
+        body.contains("Grüße dari Pak Müller, saldo £ 5.000 = selesai."),
+        "{body}"
+    );
+    let (subj, body, _) = stored(&store, "utf8@cv-maju.example.test");
+    assert_eq!(subj, subject);
+    assert!(
+        body.contains("Mohon bantuan — revisi DIPA ✓ (Rp 1.000.000)"),
+        "{body}"
+    );
+    let ack = &inbox(&rig, rig.stakeholder(), 1)[0];
+    assert!(
+        ack.subject.ends_with("] Rekonsiliasi Müller & Co"),
+        "{}",
+        ack.subject
+    );
+    let ack = &inbox(&rig, rig.stakeholder2(), 1)[0];
+    assert!(
+        ack.subject.ends_with(&format!("] {subject}")),
+        "{}",
+        ack.subject
+    );
+}
+
+#[test]
+fn html_only_mail_is_stored_as_text_and_answered() {
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Plain, |t| t);
+    let d = desk::desk(&site);
+    let html = raw_mail(
+        &[
+            &format!("From: {}", rig.stakeholder().address),
+            &format!("To: {OFFICE}"),
+            "Subject: Jadwal layanan",
+            "Message-ID: <html@satker.example.test>",
+            "Date: Tue, 17 Mar 2026 10:00:00 +0800",
+            "MIME-Version: 1.0",
+            "Content-Type: text/html; charset=utf-8",
+        ],
+        b"<html><head><style>p{color:red}</style></head><body><p>Mohon info <b>jadwal</b> layanan SP2D.</p>\
+          <script>alert(1)</script><p>Terima&nbsp;kasih</p></body></html>\r\n",
+    );
+    rig.send_smtp(&rig.stakeholder().address, &[OFFICE], &html);
+    office_has(&rig, 1);
+    assert_eq!(once(&d).new_tickets, 1);
+    let store = Store::open(&d.config.mail.data_dir).unwrap();
+    let (_, body, _) = stored(&store, "html@satker.example.test");
+    assert!(body.contains("Mohon info jadwal layanan SP2D."), "{body}");
+    assert!(body.contains("Terima") && body.contains("kasih"), "{body}");
+    for junk in ["<b>", "<p>", "alert(1)", "color:red"] {
+        assert!(!body.contains(junk), "{junk} in {body}");
+    }
+    let cso = &inbox(&rig, rig.cso1(), 1)[0];
+    assert!(
+        cso.text.contains("Mohon info jadwal layanan SP2D."),
+        "{}",
+        cso.text
+    );
+    inbox(&rig, rig.stakeholder(), 1);
+}
+
+#[test]
+fn a_15_mb_attachment_is_stored_once_by_hash() {
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Plain, |t| t);
+    let d = desk::desk(&site);
+    // Deterministic bytes that do not compress away to nothing.
+    let mut data = Vec::with_capacity(15 << 20);
+    let mut x: u32 = 0x1234_5678;
+    while data.len() < 15 << 20 {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        data.extend_from_slice(&x.to_le_bytes());
+    }
+    let encoded = base64_lines(&data);
+    for n in 1..=2 {
+        let mut body = format!(
+            "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nTerlampir laporan ke-{n}.\r\n\
+             --b\r\nContent-Type: application/pdf; name=\"laporan.pdf\"\r\n\
+             Content-Disposition: attachment; filename=\"../../laporan.pdf\"\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(encoded.as_bytes());
+        body.extend_from_slice(b"--b--\r\n");
+        let raw = raw_mail(
+            &[
+                &format!("From: {}", rig.stakeholder().address),
+                &format!("To: {OFFICE}"),
+                &format!("Subject: Laporan {n}"),
+                &format!("Message-ID: <big{n}@satker.example.test>"),
+                "Date: Tue, 17 Mar 2026 10:00:00 +0800",
+                "MIME-Version: 1.0",
+                "Content-Type: multipart/mixed; boundary=\"b\"",
+            ],
+            &body,
+        );
+        rig.send_smtp(&rig.stakeholder().address, &[OFFICE], &raw);
+    }
+    office_has(&rig, 2);
+    let r = once(&d);
+    assert_eq!(r.new_tickets, 2, "{r:?}");
+    let store = Store::open(&d.config.mail.data_dir).unwrap();
+    let hashes: Vec<(String, String, i64)> = store
+        .conn()
+        .prepare("SELECT sha256, filename, size FROM attachments ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(hashes.len(), 2, "{hashes:?}");
+    assert_eq!(hashes[0].0, hashes[1].0);
+    assert_eq!(hashes[0].2, data.len() as i64);
+    assert!(
+        !hashes[0].1.contains('/') && hashes[0].1.ends_with("laporan.pdf"),
+        "{}",
+        hashes[0].1
+    );
+    let files: Vec<_> = std::fs::read_dir(site.data_dir().join("attachments"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(files, vec![hashes[0].0.clone()]);
+    assert_eq!(
+        std::fs::read(site.data_dir().join("attachments").join(&files[0])).unwrap(),
+        data
+    );
+}
+
+#[test]
+fn an_over_limit_mail_is_quarantined_unread_with_a_note() {
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Plain, |t| {
+        t.replace("max_message_bytes = 26214400", "max_message_bytes = 100000")
+    });
+    let d = desk::desk(&site);
+    assert_eq!(d.config.mail.max_message_bytes, 100_000);
+    let big = mail(
+        rig.stakeholder(),
+        OFFICE,
+        "Berkas besar",
+        "big@satker.example.test",
+        &"Lampiran panjang sekali. ".repeat(8000),
+    );
+    rig.send_smtp(&rig.stakeholder().address, &[OFFICE], &big);
+    office_has(&rig, 1);
+    let r = once(&d);
+    assert_eq!(
+        (r.quarantined, r.fetched, r.new_tickets),
+        (1, 0, 0),
+        "{r:?}"
+    );
+    let store = Store::open(&d.config.mail.data_dir).unwrap();
+    let (sender, reason): (String, String) = store
+        .conn()
+        .query_row("SELECT sender, reason FROM quarantine", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(sender, rig.stakeholder().address);
+    assert!(reason.contains("too large"), "{reason}");
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM messages"), 0);
+    assert!(rig.messages(rig.office(), "INBOX").is_empty());
+    // In the quarantine folder, still unread.
+    let mut session = rig.imap_session(rig.office());
+    session.examine("Karantina").unwrap();
+    let fetches = session.fetch("1:*", "FLAGS").unwrap();
+    let flags: Vec<_> = fetches.iter().map(|f| f.flags().to_vec()).collect();
+    assert_eq!(flags.len(), 1);
+    assert!(
+        !flags[0]
+            .iter()
+            .any(|f| matches!(f, imap::types::Flag::Seen)),
+        "{flags:?}"
+    );
+    let _ = session.logout();
+    let note = &inbox(&rig, rig.stakeholder(), 1)[0];
+    assert!(note.subject.contains("Berkas besar"), "{}", note.subject);
+    assert!(
+        note.subject.starts_with("Surat Anda terlalu besar"),
+        "{}",
+        note.subject
+    );
+}
+
+#[test]
+fn the_malformed_corpus_ends_in_processed_or_quarantine() {
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Plain, |t| t);
+    let d = desk::desk(&site);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/mail-parser-corpus/malformed");
+    let mut session = rig.imap_session(rig.office());
+    let mut appended = 0;
+    let mut refused = Vec::new();
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    for p in &paths {
+        let raw = std::fs::read(p).unwrap();
+        match session.append("INBOX", &raw).finish() {
+            Ok(_) => appended += 1,
+            Err(e) => refused.push(format!("{}: {e}", p.display())),
+        }
+    }
+    let _ = session.logout();
+    assert!(
+        appended >= 20,
+        "only {appended} appended; refused: {refused:?}"
+    );
+    let r = once(&d);
+    assert_eq!(r.moved(), appended, "{r:?}");
+    assert!(rig.messages(rig.office(), "INBOX").is_empty());
+    let done = rig.messages(rig.office(), "Diproses").len()
+        + rig.messages(rig.office(), "Karantina").len();
+    assert_eq!(done, appended);
+    let store = Store::open(&d.config.mail.data_dir).unwrap();
+    let rows = count(&store, "SELECT COUNT(*) FROM messages")
+        + count(&store, "SELECT COUNT(*) FROM quarantine");
+    assert_eq!(rows as usize, appended - r.duplicates);
+    // A second pass finds nothing to do.
+    assert_eq!(once(&d).moved(), 0);
+}
+
+#[test]
+fn a_restart_resumes_from_the_stored_uid_without_reticketing() {
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Plain, |t| t);
+    for n in 1..=2 {
+        let raw = mail(
+            rig.stakeholder(),
+            OFFICE,
+            &format!("Soal {n}"),
+            &format!("r{n}@satker.example.test"),
+            "Halo",
+        );
+        rig.deliver(rig.office(), &raw);
+    }
+    {
+        // The first mail is stored, then the daemon dies before moving it.
+        let d = desk::desk(&site);
+        let mut store = Store::open(&d.config.mail.data_dir).unwrap();
+        let mut mb = loketd::run::open_mailbox(&d).unwrap();
+        let listed = mb.list().unwrap();
+        assert_eq!(listed.len(), 2);
+        let (uid, raw) = mb.fetch(&[listed[0].uid]).unwrap().remove(0);
+        let src = loketd::ingest::Source {
+            folder: "INBOX".into(),
+            uidvalidity: mb.uidvalidity(),
+            uid,
+        };
+        let o = loketd::ingest::ingest(&mut store, &d, &src, &raw, chrono::Utc::now()).unwrap();
+        assert!(
+            matches!(o, loketd::ingest::Outcome::New { ticket: 1 }),
+            "{o:?}"
+        );
+        assert_eq!(
+            store.folder_state("INBOX").unwrap(),
+            Some((mb.uidvalidity(), uid))
+        );
+    }
+    // Started again from disk.
+    let d = desk::desk(&site);
+    let r = once(&d);
+    assert_eq!((r.recovered, r.new_tickets), (1, 1), "{r:?}");
+    let store = Store::open(&d.config.mail.data_dir).unwrap();
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM tickets"), 2);
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) FROM outbox WHERE kind = 'ack'"),
+        2
+    );
+    let (_, last) = store.folder_state("INBOX").unwrap().unwrap();
+    assert_eq!(last, 2);
+    assert_eq!(settled_inbox(&rig, rig.stakeholder()).len(), 2);
+}
+
+#[test]
+fn a_uidvalidity_change_does_not_reticket_stored_mail() {
+    let rig = Rig::start();
+    // Dovecot will not delete INBOX; a work folder shows the same thing.
+    let site = desk::site(&rig, Transport::Plain, |t| {
+        t.replacen("\n[mail.smtp]", "folder = \"Masuk\"\n\n[mail.smtp]", 1)
+    });
+    let d = desk::desk(&site);
+    assert_eq!(d.config.mail.imap.folder, "Masuk");
+    let a = mail(
+        rig.stakeholder(),
+        OFFICE,
+        "Soal A",
+        "uv-a@satker.example.test",
+        "A",
+    );
+    rig.append(rig.office(), "Masuk", &a);
+    assert_eq!(once(&d).new_tickets, 1);
+    let store = Store::open(&d.config.mail.data_dir).unwrap();
+    let (old_validity, _) = store.folder_state("Masuk").unwrap().unwrap();
+    // The folder is recreated (new UIDVALIDITY); the stored mail comes back with a new one.
+    // Dovecot's UIDVALIDITY is a timestamp in seconds: make sure a new second began.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let mut session = rig.imap_session(rig.office());
+    session.delete("Masuk").unwrap();
+    session.create("Masuk").unwrap();
+    let _ = session.logout();
+    let b = mail(
+        rig.stakeholder(),
+        OFFICE,
+        "Soal B",
+        "uv-b@satker.example.test",
+        "B",
+    );
+    rig.append(rig.office(), "Masuk", &a);
+    rig.append(rig.office(), "Masuk", &b);
+    let r = once(&d);
+    assert_eq!((r.duplicates, r.new_tickets), (1, 1), "{r:?}");
+    let (new_validity, last) = store.folder_state("Masuk").unwrap().unwrap();
+    assert_ne!(new_validity, old_validity);
+    assert_eq!(last, 2);
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM tickets"), 2);
+    assert_eq!(settled_inbox(&rig, rig.stakeholder()).len(), 2);
+}
+
+#[test]
+fn imaps_and_smtp_starttls_work_with_the_rigs_ca() {
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Tls, |t| t);
+    let d = desk::desk(&site);
+    assert!(d.config.mail.imap.server.ca_file.is_some());
+    let raw = mail(
+        rig.stakeholder(),
+        OFFICE,
+        "Lewat TLS",
+        "tls@satker.example.test",
+        "Halo",
+    );
+    rig.send(rig.stakeholder(), &raw);
+    office_has(&rig, 1);
+    let r = once(&d);
+    assert_eq!(r.new_tickets, 1, "{r:?}");
+    let ack = &inbox(&rig, rig.stakeholder(), 1)[0];
+    assert!(
+        ack.subject.starts_with("[KPPN-TSL #1] Lewat TLS"),
+        "{}",
+        ack.subject
+    );
+    // Without the CA the same servers are refused.
+    std::fs::write(site.root().join("secrets/ca.pem"), "").unwrap();
+    let d = desk::desk(&site);
+    assert!(loketd::run::open_mailbox(&d).is_err());
+}
+
+#[test]
+fn with_smtp_down_the_ack_waits_in_the_outbox_and_goes_once() {
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Plain, |t| t);
+    let d = desk::desk(&site);
+    rig.stop_postfix();
+    let raw = mail(
+        rig.stakeholder(),
+        OFFICE,
+        "Saat SMTP mati",
+        "down@satker.example.test",
+        "Halo",
+    );
+    rig.deliver(rig.office(), &raw);
+    let r = once(&d);
+    assert_eq!(r.new_tickets, 1, "{r:?}");
+    let store = Store::open(&d.config.mail.data_dir).unwrap();
+    let ack = |store: &Store| -> (String, i64) {
+        store
+            .conn()
+            .query_row(
+                "SELECT status, attempts FROM outbox WHERE kind = 'ack'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+    };
+    let (status, attempts) = ack(&store);
+    assert_eq!(status, "pending");
+    assert!(attempts > 0);
+    rig.start_postfix();
+    let sender = loketd::run::sender(&d).unwrap();
+    let later = chrono::Utc::now() + chrono::Duration::hours(2);
+    let f = sender.flush(store.conn(), later).unwrap();
+    assert!(f.sent >= 1, "{f:?}");
+    assert_eq!(ack(&store).0, "sent");
+    // Another flush sends nothing again.
+    let f = sender
+        .flush(store.conn(), later + chrono::Duration::hours(1))
+        .unwrap();
+    assert_eq!(f.sent, 0, "{f:?}");
+    let got = settled_inbox(&rig, rig.stakeholder());
+    assert_eq!(got.len(), 1);
+    assert!(
+        got[0].subject.starts_with("[KPPN-TSL #1] Saat SMTP mati"),
+        "{}",
+        got[0].subject
+    );
+}
+
+#[test]
+fn automatic_replies_to_one_sender_are_capped_per_hour() {
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Plain, |t| t);
+    let d = desk::desk(&site);
+    let limit = d.config.helpdesk.auto_replies_per_hour as usize;
+    let n = limit + 2;
+    for i in 0..n {
+        let raw = mail(
+            rig.stakeholder(),
+            OFFICE,
+            &format!("Soal nomor {i}"),
+            &format!("rl{i}@satker.example.test"),
+            "Halo",
+        );
+        rig.send_smtp(&rig.stakeholder().address, &[OFFICE], &raw);
+    }
+    office_has(&rig, n);
+    let r = once(&d);
+    assert_eq!(r.new_tickets, n, "{r:?}");
+    let store = Store::open(&d.config.mail.data_dir).unwrap();
+    assert_eq!(
+        outbox_to(&store, &rig.stakeholder().address) as usize,
+        limit
+    );
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM events WHERE kind = 'reply_suppressed'"
+        ) as usize,
+        2
+    );
+    assert_eq!(settled_inbox(&rig, rig.stakeholder()).len(), limit);
+}
+
+#[test]
+fn the_cli_checks_config_runs_once_and_shows_tickets() {
+    use std::process::Command;
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Plain, |t| t);
+    let loketd = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_loketd"))
+            .arg("--root")
+            .arg(site.root())
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    };
+    let (ok, out) = loketd(&["check-config"]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("ok    IMAP") && out.contains("ok    SMTP"),
+        "{out}"
+    );
+
+    let pw = site.root().join("secrets/imap-password");
+    std::fs::write(&pw, "wrong").unwrap();
+    let (ok, out) = loketd(&["check-config"]);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("FAIL  IMAP") && out.contains("refused login"),
+        "{out}"
+    );
+    std::fs::write(&pw, &rig.office().password).unwrap();
+
+    let raw = mail(
+        rig.stakeholder(),
+        OFFICE,
+        "Lewat CLI",
+        "cli@satker.example.test",
+        "Bagaimana cara revisi DIPA?",
+    );
+    rig.send(rig.stakeholder(), &raw);
+    office_has(&rig, 1);
+    let (ok, out) = loketd(&["once"]);
+    assert!(ok, "{out}");
+    assert!(out.contains("new tickets 1"), "{out}");
+    let (ok, out) = loketd(&["tickets"]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("#1") && out.contains("Lewat CLI") && out.contains(&rig.stakeholder().address),
+        "{out}"
+    );
+    let (ok, out) = loketd(&["show", "1"]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("Ticket #1")
+            && out.contains("Bagaimana cara revisi DIPA?")
+            && out.contains("created"),
+        "{out}"
+    );
+    let (ok, out) = loketd(&["show", "7"]);
+    assert!(!ok && out.contains("no ticket #7"), "{out}");
+    inbox(&rig, rig.stakeholder(), 1);
+}
+
+#[test]
+fn one_flush_sends_everything_due_beyond_one_batch() {
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Plain, |t| {
+        t.replace("auto_replies_per_hour = 3", "auto_replies_per_hour = 1000")
+    });
+    let d = desk::desk(&site);
+    // 70 tickets: 70 acknowledgements and 140 CSO notifications, more than one batch.
+    let n = 70;
+    for i in 0..n {
+        let raw = mail(
+            rig.stakeholder(),
+            OFFICE,
+            &format!("Soal {i}"),
+            &format!("many{i}@satker.example.test"),
+            "Halo",
+        );
+        rig.deliver(rig.office(), &raw);
+    }
+    let r = once(&d);
+    assert_eq!(r.new_tickets, n, "{r:?}");
+    let store = Store::open(&d.config.mail.data_dir).unwrap();
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM outbox") as usize, 3 * n);
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'") as usize,
+        3 * n
+    );
+    inbox(&rig, rig.stakeholder(), n);
+}
+
+// ----- helpers of this file --------------------------------------------------------
+
+/// Rows in the outbox addressed to `who`.
+fn outbox_to(store: &Store, who: &str) -> i64 {
+    store
+        .conn()
+        .query_row(
+            "SELECT COUNT(*) FROM outbox WHERE recipients = ?1",
+            [who.to_lowercase()],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+/// Mails in `who`'s INBOX once a sentinel sent after them through the same Postfix has
+/// arrived (the sentinel itself not counted): what the daemon sent has had its chance.
+fn settled_inbox(rig: &Rig, who: &support::rig::Account) -> Vec<desk::Received> {
+    let before = rig.messages(who, "INBOX").len();
+    let sentinel = mail(
+        rig.kepala(),
+        &who.address,
+        "sentinel",
+        &format!("sentinel.{before}@kppn-tanjungselor.example"),
+        "sentinel",
+    );
+    rig.send_smtp(&rig.kepala().address, &[&who.address], &sentinel);
+    let mails: Vec<desk::Received> = loop {
+        let all = rig.messages(who, "INBOX");
+        let parsed: Vec<desk::Received> = all.iter().map(|m| desk::read(m)).collect();
+        if parsed.iter().any(|m| m.subject == "sentinel") {
+            break parsed;
+        }
+        rig.wait_for_messages(who, "INBOX", all.len() + 1, desk::WAIT);
+    };
+    mails
+        .into_iter()
+        .filter(|m| m.subject != "sentinel")
+        .collect()
+}
+
+/// Standard base64 with 76-character lines (MIME).
+fn base64_lines(data: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len() * 4 / 3 + data.len() / 38 + 4);
+    for (i, c) in data.chunks(3).enumerate() {
+        if i > 0 && i % 19 == 0 {
+            out.push_str("\r\n");
+        }
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        out.push(T[(n >> 18) as usize & 63] as char);
+        out.push(T[(n >> 12) as usize & 63] as char);
+        out.push(if c.len() > 1 {
+            T[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if c.len() > 2 {
+            T[n as usize & 63] as char
+        } else {
+            '='
+        });
+    }
+    out.push_str("\r\n");
+    out
+}
+
+/// A mail with a fully given header block (CRLF lines) and raw body bytes.
+fn raw_mail(headers: &[&str], body: &[u8]) -> Vec<u8> {
+    let mut m = headers.join("\r\n").into_bytes();
+    m.extend_from_slice(b"\r\n\r\n");
+    m.extend_from_slice(body);
+    m
+}
+
+fn stored(store: &Store, message_id: &str) -> (String, String, String) {
+    store
+        .conn()
+        .query_row(
+            "SELECT subject, body, kind FROM messages WHERE message_id = ?1",
+            [message_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap_or_else(|e| panic!("message {message_id} not stored: {e}"))
+}
