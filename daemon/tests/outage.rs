@@ -26,7 +26,7 @@ fn count(site: &desk::TestSite, sql: &str) -> i64 {
 }
 
 fn question(rig: &Rig, i: usize) -> Vec<u8> {
-    let from = if i % 2 == 0 {
+    let from = if i.is_multiple_of(2) {
         rig.stakeholder()
     } else {
         rig.stakeholder2()
