@@ -1,10 +1,27 @@
 #!/usr/bin/env bash
-# Installs what loketd's tests need on Debian: Dovecot (IMAP + LMTP), Postfix, openssl.
+# Installs what loketd's tests need on Debian: Dovecot (IMAP + LMTP), Postfix, openssl,
+# Python's email test messages.
 # Idempotent: a quick no-op when everything is present. Must run as root.
 # Servers are NOT started system-wide: the test rig runs its own on free loopback ports.
 set -euo pipefail
 
 packages=(dovecot-core dovecot-imapd dovecot-lmtpd postfix openssl)
+# Python's email test messages (test/test_email/data), fed to the daemon by
+# daemon/tests/hostile.rs. Optional: a release without this package skips that part
+# of the test (it prints why) instead of failing the install.
+optional=(libpython3.11-testsuite)
+
+installed() { [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" == "install ok installed" ]]; }
+missing_optional=()
+for p in "${optional[@]}"; do
+    installed "$p" || missing_optional+=("$p")
+done
+install_optional() {
+    if [[ ${#missing_optional[@]} -gt 0 && $(id -u) -eq 0 ]]; then
+        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing_optional[@]}" ||
+            echo "install-test-deps: optional ${missing_optional[*]} not installed; hostile.rs skips Python's email messages" >&2
+    fi
+}
 
 missing=()
 for p in "${packages[@]}"; do
@@ -14,6 +31,7 @@ for p in "${packages[@]}"; do
     fi
 done
 if [[ ${#missing[@]} -eq 0 ]]; then
+    install_optional
     exit 0
 fi
 
@@ -47,3 +65,4 @@ elif ! install; then
     apt-get update
     install
 fi
+install_optional

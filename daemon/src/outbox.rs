@@ -153,6 +153,29 @@ pub fn mark_retry(
     Ok(())
 }
 
+/// The SMTP server could not be reached at all: the mail is not at fault, so it keeps
+/// its place (due at once when the server is back) and the sender backs off as a whole.
+/// The attempt is counted and the give-up limit still applies.
+pub fn mark_unreachable(
+    conn: &Connection,
+    p: &Pending,
+    error: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if now - p.created_at > Duration::hours(GIVE_UP_AFTER_HOURS) {
+        return mark_failed(
+            conn,
+            p.id,
+            &format!("gave up after {GIVE_UP_AFTER_HOURS} h: {error}"),
+        );
+    }
+    conn.execute(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
+        params![p.id, error],
+    )?;
+    Ok(())
+}
+
 /// A permanent failure (5xx): recorded, shown by `loketd outbox`, never retried.
 pub fn mark_failed(conn: &Connection, id: i64, error: &str) -> Result<(), StoreError> {
     conn.execute(

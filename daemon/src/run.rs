@@ -193,11 +193,21 @@ fn send_loop(desk: &Desk, stop: &AtomicBool, bell: &Bell) {
                     scheduler::tick(&mut store, desk, Utc::now())?;
                     last_tick = Some(Instant::now());
                 }
-                sender.flush(store.conn(), Utc::now())?;
-                backoff.reset();
+                let flushed = sender.flush(store.conn(), Utc::now())?;
                 if stop.load(Ordering::SeqCst) {
                     return Ok(());
                 }
+                if flushed.unreachable {
+                    // Bounded retry: 1 s doubling to a minute, not a busy loop.
+                    let delay = backoff.next();
+                    tracing::error!(
+                        retry_in = ?delay,
+                        "SMTP server unreachable; replies stay queued (check [mail.smtp])"
+                    );
+                    sleep_unless(stop, delay);
+                    continue;
+                }
+                backoff.reset();
                 // Sleep until the next retry is due, a tick, or the fetcher rings.
                 let until_due = crate::outbox::next_due(store.conn())?
                     .map(|d| (d - Utc::now()).to_std().unwrap_or(Duration::ZERO))

@@ -47,6 +47,8 @@ pub struct Flushed {
     pub sent: usize,
     pub retried: usize,
     pub failed: usize,
+    /// The server could not be reached: nothing more was tried; the caller backs off.
+    pub unreachable: bool,
 }
 
 impl Sender {
@@ -155,13 +157,19 @@ impl Sender {
                     outbox::mark_failed(conn, p.id, &f.message)?;
                     done.failed += 1;
                 }
+                // The server is away: the mail stays due (a per-mail backoff would hold
+                // every queued reply back long after the server returns).
+                Err(f) if f.kind == FailureKind::Connection => {
+                    tracing::warn!(id = p.id, error = %f.message, "SMTP server unreachable, mail stays queued");
+                    outbox::mark_unreachable(conn, &p, &f.message, now)?;
+                    done.retried += 1;
+                    done.unreachable = true;
+                    return Ok(false);
+                }
                 Err(f) => {
                     tracing::warn!(id = p.id, error = %f.message, "SMTP failed, will retry");
                     outbox::mark_retry(conn, &p, &f.message, now)?;
                     done.retried += 1;
-                    if f.kind == FailureKind::Connection {
-                        return Ok(false);
-                    }
                 }
             }
         }

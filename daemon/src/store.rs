@@ -12,7 +12,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 
 #[derive(Debug, thiserror::Error)]
@@ -176,6 +176,10 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE(folder, uidvalidity, uid)
     );
     "#,
+    // 2: `loketd report --from/--to` selects tickets by creation time.
+    r#"
+    CREATE INDEX tickets_created ON tickets(created_at);
+    "#,
 ];
 
 pub struct Store {
@@ -224,7 +228,7 @@ impl Store {
             });
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let tx = self.conn.transaction()?;
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             tx.execute_batch(sql)?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
             tx.commit()?;
@@ -236,8 +240,14 @@ impl Store {
         &self.conn
     }
 
+    /// A write transaction. IMMEDIATE takes the write lock at BEGIN, where the busy
+    /// timeout applies: a deferred one that reads first and then writes gets
+    /// "database is locked" at once when another process holds the lock (SQLite does
+    /// not wait there, to avoid a deadlock), and the pass would stop for nothing.
     pub fn transaction(&mut self) -> Result<Transaction<'_>, StoreError> {
-        Ok(self.conn.transaction()?)
+        Ok(self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?)
     }
 
     pub fn dir(&self) -> &Path {

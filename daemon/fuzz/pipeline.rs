@@ -1,0 +1,50 @@
+//! The path one mail's bytes take before anything is stored: parse → classify →
+//! quote strip → command parse, plus the subject, thread-id and rating helpers the
+//! ingest step calls on the same text. Shared by the cargo-fuzz target
+//! (`fuzz_targets/pipeline.rs`) and the regression test (`tests/fuzz_regressions.rs`),
+//! so every crash the fuzzer finds is replayed in CI.
+
+use loketd::classify::{self, Facts};
+use loketd::{command, ikm, ingest, parse, quote, subject};
+
+/// Runs the pipeline on `data`. Panics only where the daemon would panic.
+pub fn run(data: &[u8]) {
+    let _ = ingest::content_hash(data);
+    let Ok(mut mail) = parse::parse(data) else {
+        return;
+    };
+    mail.flag_own("kppn-tanjungselor.example");
+    let _ = mail.reply_address();
+    let _ = subject::ticket_tag(&mail.subject, "KPPN-TSL");
+    let _ = subject::service_codes(&mail.subject);
+    let clean = subject::clean(&mail.subject);
+    let _ = subject::reply_subject("KPPN-TSL", 1, &clean);
+    let mut ids = mail.in_reply_to.clone();
+    ids.extend(mail.references.iter().rev().cloned());
+    for id in &ids {
+        let _ = parse::msg_ids(id);
+    }
+    // Every shape of facts, so each route is reached from the same mail.
+    let thread = data.first().map(|b| (i64::from(*b), "staff".to_string()));
+    for bits in 0u8..16 {
+        let facts = Facts {
+            thread: (bits & 1 != 0).then(|| thread.clone()).flatten(),
+            tagged: (bits & 2 != 0).then_some(7),
+            sender_is_staff: bits & 4 != 0,
+            capability: (bits & 8 != 0).then_some(7),
+            authenticated: bits & 1 == 0,
+        };
+        let _ = classify::classify(mail.automatic.as_ref(), &facts);
+    }
+    let text = quote::strip_reply(&mail.text);
+    let _ = command::parse(&text);
+    let _ = command::parse(&mail.text);
+    let _ = ikm::parse_rating(&text);
+    // The text alone, as if it were the whole body (the fuzzer reaches quote and
+    // command parsing without having to build a valid mail first).
+    let raw_text = String::from_utf8_lossy(data);
+    let stripped = quote::strip_reply(&raw_text);
+    let _ = command::parse(&stripped);
+    let _ = ikm::parse_rating(&stripped);
+    let _ = subject::clean(&raw_text);
+}

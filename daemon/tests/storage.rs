@@ -1,0 +1,129 @@
+//! Storage faults: a database locked by another process, a data folder that cannot be
+//! written, and a database from the previous schema version.
+
+mod support;
+
+use std::fs;
+use std::time::Duration;
+
+use rusqlite::Connection;
+use support::desk::{self, Transport, count, mail, once};
+use support::rig::Rig;
+
+use loketd::fetch::{self, FetchError};
+use loketd::store::Store;
+
+const OFFICE: &str = "layanan@kppn-tanjungselor.example";
+
+fn question(rig: &Rig, i: usize) -> Vec<u8> {
+    mail(
+        rig.stakeholder(),
+        OFFICE,
+        &format!("Pertanyaan {i}"),
+        &format!("q{i}@satker.example.test"),
+        "Mohon penjelasan.",
+    )
+}
+
+#[test]
+fn a_database_locked_by_another_process_is_waited_for() {
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Plain, |t| t);
+    let d = desk::desk(&site);
+    drop(Store::open(&d.config.mail.data_dir).unwrap());
+    for i in 0..3 {
+        rig.deliver(rig.office(), &question(&rig, i));
+    }
+    // Another process (a backup, a CLI call) holds an exclusive lock for 3 s.
+    let db = site.data_dir().join("loketd.sqlite");
+    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+    let holder = std::thread::spawn(move || {
+        let c = Connection::open(db).unwrap();
+        c.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        locked_tx.send(()).unwrap();
+        std::thread::sleep(Duration::from_secs(3));
+        c.execute_batch("COMMIT").unwrap();
+    });
+    locked_rx.recv().unwrap();
+    let r = once(&d);
+    holder.join().unwrap();
+    assert_eq!(r.new_tickets, 3, "{r:?}");
+    let store = Store::open(&d.config.mail.data_dir).unwrap();
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM messages"), 3);
+    assert!(rig.messages(rig.office(), "INBOX").is_empty());
+}
+
+#[test]
+fn an_unwritable_data_folder_keeps_mail_in_the_inbox_and_says_why() {
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Plain, |t| t);
+    let d = desk::desk(&site);
+    let raw_dir = site.data_dir().join("raw");
+    rig.deliver(rig.office(), &question(&rig, 0));
+
+    // The store is open when the folder breaks (root ignores permissions, so `raw/`
+    // becomes a file: no mail file can be written under it).
+    let mut store = Store::open(&d.config.mail.data_dir).unwrap();
+    fs::remove_dir_all(&raw_dir).unwrap();
+    fs::write(&raw_dir, b"not a folder").unwrap();
+    let mut mb = loketd::run::open_mailbox(&d).unwrap();
+    let err = fetch::pass(&mut mb, &mut store, &d, chrono::Utc::now).unwrap_err();
+    mb.logout();
+    assert!(matches!(err, FetchError::Store(_)), "{err:?}");
+    let msg = err.to_string();
+    assert!(msg.contains("mail left in the inbox"), "{msg}");
+    assert!(
+        msg.contains(&raw_dir.display().to_string()),
+        "names the path: {msg}"
+    );
+    assert_eq!(rig.messages(rig.office(), "INBOX").len(), 1);
+    assert!(rig.messages(rig.office(), "Diproses").is_empty());
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM messages"), 0);
+    drop(store);
+
+    // A fresh start on the broken folder refuses to run and names it.
+    let err = loketd::run::once(&d).unwrap_err().to_string();
+    assert!(err.contains(&raw_dir.display().to_string()), "{err}");
+    assert_eq!(rig.messages(rig.office(), "INBOX").len(), 1);
+
+    // Repaired: the mail is ticketed once.
+    fs::remove_file(&raw_dir).unwrap();
+    let r = once(&d);
+    assert_eq!(r.new_tickets, 1, "{r:?}");
+    assert!(rig.messages(rig.office(), "INBOX").is_empty());
+}
+
+#[test]
+fn a_version_1_database_is_migrated_on_start() {
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Plain, |t| t);
+    let d = desk::desk(&site);
+    rig.deliver(rig.office(), &question(&rig, 0));
+    assert_eq!(once(&d).new_tickets, 1);
+    // Turn the database back into what loketd 0.1 (schema 1) left.
+    let db = site.data_dir().join("loketd.sqlite");
+    {
+        let c = Connection::open(&db).unwrap();
+        c.execute_batch("DROP INDEX tickets_created; PRAGMA user_version = 1;")
+            .unwrap();
+    }
+    let store = Store::open(&d.config.mail.data_dir).unwrap();
+    let version: i64 = store
+        .conn()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'tickets_created'"
+        ),
+        1
+    );
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM tickets"), 1);
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    drop(store);
+    // And it keeps working.
+    rig.deliver(rig.office(), &question(&rig, 1));
+    assert_eq!(once(&d).new_tickets, 1);
+}
