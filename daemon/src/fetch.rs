@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use crate::desk::Desk;
 use crate::ingest::{self, IngestError, Outcome, Source};
-use crate::mailbox::{Mailbox, MailboxError};
+use crate::mailbox::{Listed, Mailbox, MailboxError};
 use crate::store::{Disposition, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -104,13 +104,13 @@ pub fn pass(
                 to_quarantine.push(l.uid);
                 report.quarantined += 1;
             }
-            None => fresh.push(l.uid),
+            None => fresh.push(*l),
         }
     }
     move_out(mb, desk, &mut to_processed, &mut to_quarantine)?;
 
-    for batch in fresh.chunks(imap.batch_size) {
-        let fetched = mb.fetch(batch)?;
+    for batch in batches(&fresh, imap.batch_size, BATCH_BYTES) {
+        let fetched = mb.fetch(&batch)?;
         report.fetched += fetched.len();
         for (uid, raw) in fetched {
             let src = source(uid);
@@ -166,6 +166,30 @@ pub fn pass(
     Ok(report)
 }
 
+/// At most this much mail is held in memory at once (plus one mail over it).
+const BATCH_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Groups UIDs into fetches of at most `max_count` mails and about `max_bytes`; a mail
+/// larger than `max_bytes` gets a fetch of its own.
+fn batches(listed: &[Listed], max_count: usize, max_bytes: u64) -> Vec<Vec<u32>> {
+    let mut out: Vec<Vec<u32>> = Vec::new();
+    let mut bytes = 0u64;
+    for l in listed {
+        let size = u64::from(l.size);
+        match out.last_mut() {
+            Some(b) if b.len() < max_count && bytes + size <= max_bytes => {
+                b.push(l.uid);
+                bytes += size;
+            }
+            _ => {
+                out.push(vec![l.uid]);
+                bytes = size;
+            }
+        }
+    }
+    out
+}
+
 fn move_out(
     mb: &mut Mailbox,
     desk: &Desk,
@@ -178,4 +202,22 @@ fn move_out(
     mb.move_to(quarantined, &imap.quarantine_folder)?;
     quarantined.clear();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::batches;
+    use crate::mailbox::Listed;
+
+    #[test]
+    fn batches_are_bounded_by_count_and_bytes() {
+        let l = |uid, size| Listed { uid, size };
+        let listed = [l(1, 10), l(2, 10), l(3, 10), l(4, 50), l(5, 100), l(6, 1)];
+        assert_eq!(
+            batches(&listed, 2, 60),
+            vec![vec![1, 2], vec![3, 4], vec![5], vec![6]]
+        );
+        assert_eq!(batches(&listed, 100, 1000), vec![vec![1, 2, 3, 4, 5, 6]]);
+        assert!(batches(&[], 10, 10).is_empty());
+    }
 }

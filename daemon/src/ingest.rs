@@ -10,7 +10,7 @@ use crate::authres;
 use crate::classify::{self, Facts, Route};
 use crate::compose::FileAttachment;
 use crate::desk::Desk;
-use crate::mails::{MailError, Mailer};
+use crate::mails::{Letter, MailError, Mailer};
 use crate::parse::{self, ParsedMail};
 use crate::standards::Deadline;
 use crate::store::{self, Store, StoreError, sha256_hex};
@@ -87,7 +87,12 @@ pub fn ingest(
         None => format!("uid:{}:{}:{}", src.folder, src.uidvalidity, src.uid),
     };
 
-    let dir = store.dir().to_path_buf();
+    // Files first, fsynced, then the rows that name them (see `store`).
+    let attachment_hashes = mail
+        .attachments
+        .iter()
+        .map(|a| store.save_attachment(&a.data))
+        .collect::<Result<Vec<_>, _>>()?;
     let tx = store.transaction()?;
     let exists: Option<i64> = tx
         .query_row(
@@ -106,8 +111,9 @@ pub fn ingest(
             src,
             sha: &sha,
             dedup_key: &dedup_key,
+            attachment_hashes: &attachment_hashes,
         };
-        apply(&tx, desk, &dir, &stored, route, now)?
+        apply(&tx, desk, &stored, route, now)?
     };
     store::set_folder_state(&tx, &src.folder, src.uidvalidity, src.uid)?;
     tx.commit()?;
@@ -195,6 +201,8 @@ struct StoredMail<'a> {
     src: &'a Source,
     sha: &'a str,
     dedup_key: &'a str,
+    /// Content hashes of `mail.attachments`, already saved under `attachments/`.
+    attachment_hashes: &'a [String],
 }
 
 impl StoredMail<'_> {
@@ -202,7 +210,6 @@ impl StoredMail<'_> {
     fn insert(
         &self,
         conn: &Connection,
-        dir: &std::path::Path,
         ticket: Option<i64>,
         kind: &str,
         reason: Option<&str>,
@@ -231,18 +238,7 @@ impl StoredMail<'_> {
             ],
         )?;
         let row = conn.last_insert_rowid();
-        for a in &m.attachments {
-            let hash = sha256_hex(&a.data);
-            let path = dir.join("attachments").join(&hash);
-            if !path.exists() {
-                let tmp = path.with_extension("tmp");
-                std::fs::write(&tmp, &a.data)
-                    .and_then(|()| std::fs::rename(&tmp, &path))
-                    .map_err(|source| StoreError::Io {
-                        path: path.clone(),
-                        source,
-                    })?;
-            }
+        for (a, hash) in m.attachments.iter().zip(self.attachment_hashes) {
             conn.execute(
                 "INSERT INTO attachments (message_row, sha256, filename, content_type, size)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -289,7 +285,6 @@ fn facts(conn: &Connection, desk: &Desk, mail: &ParsedMail) -> Result<Facts, Sto
 fn apply(
     tx: &Transaction<'_>,
     desk: &Desk,
-    dir: &std::path::Path,
     m: &StoredMail<'_>,
     route: Route,
     now: DateTime<Utc>,
@@ -301,7 +296,7 @@ fn apply(
     };
     match route {
         Route::Automatic { reason, ticket } => {
-            let row = m.insert(tx, dir, ticket, "automatic", Some(&reason.to_string()), now)?;
+            let row = m.insert(tx, ticket, "automatic", Some(&reason.to_string()), now)?;
             if let Some(t) = ticket {
                 tickets::event(
                     tx,
@@ -320,19 +315,19 @@ fn apply(
             })
         }
         Route::New => {
-            let ticket = open_ticket(tx, desk, &mailer, dir, m, None, now)?;
+            let ticket = open_ticket(tx, desk, &mailer, m, None, now)?;
             Ok(Outcome::New { ticket })
         }
-        Route::Reply { ticket } => stakeholder_reply(tx, desk, &mailer, dir, m, ticket, now),
+        Route::Reply { ticket } => stakeholder_reply(tx, desk, &mailer, m, ticket, now),
         Route::Staff { ticket } => {
-            let row = m.insert(tx, dir, Some(ticket), "staff", None, now)?;
+            let row = m.insert(tx, Some(ticket), "staff", None, now)?;
             let mut t = tickets::get(tx, ticket)?
                 .ok_or(StoreError::Sql(rusqlite::Error::QueryReturnedNoRows))?;
             staff::execute(&mailer, &mut t, m.mail, row)?;
             Ok(Outcome::Staff { ticket })
         }
         Route::Unverified { ticket, why } => {
-            let row = m.insert(tx, dir, Some(ticket), "unverified", Some(why), now)?;
+            let row = m.insert(tx, Some(ticket), "unverified", Some(why), now)?;
             let from = sender(m.mail);
             tickets::event(
                 tx,
@@ -368,7 +363,6 @@ fn apply(
         Route::Stray { ticket } => {
             let row = m.insert(
                 tx,
-                dir,
                 Some(ticket),
                 "stray",
                 Some("reply to a staff notification from outside the staff"),
@@ -403,7 +397,6 @@ fn open_ticket(
     tx: &Transaction<'_>,
     desk: &Desk,
     mailer: &Mailer<'_>,
-    dir: &std::path::Path,
     m: &StoredMail<'_>,
     previous: Option<i64>,
     now: DateTime<Utc>,
@@ -411,7 +404,7 @@ fn open_ticket(
     let mail = m.mail;
     let Some(from) = mail.reply_address() else {
         // The parser flags a mail without sender as automatic; nothing to answer here.
-        let row = m.insert(tx, dir, None, "automatic", Some("no-sender"), now)?;
+        let row = m.insert(tx, None, "automatic", Some("no-sender"), now)?;
         return Ok(row);
     };
     let service = subject::service_codes(&mail.subject)
@@ -436,7 +429,7 @@ fn open_ticket(
             root_message_id: mail.message_id.as_deref(),
         },
     )?;
-    let row = m.insert(tx, dir, Some(id), "stakeholder", None, now)?;
+    let row = m.insert(tx, Some(id), "stakeholder", None, now)?;
     tickets::event(
         tx,
         id,
@@ -452,12 +445,9 @@ fn open_ticket(
     let ctx = mailer.context(&t);
     mailer.to_stakeholder(
         &t,
-        "ack",
-        "ack.txt",
-        ctx,
+        Letter::new("ack", "ack.txt", ctx),
         true,
         mail.message_id.as_deref(),
-        Vec::new(),
     )?;
     for cso in staff::on_duty(tx, desk)? {
         let mut ctx = mailer.context(&t);
@@ -465,7 +455,11 @@ fn open_ticket(
         ctx.insert("text", &mail.text);
         let (files, listed) = staff::forwardable(desk, mail);
         ctx.insert("listed_attachments", &listed);
-        mailer.to_staff(&t, &cso, "notify", "notify.txt", ctx, files, None)?;
+        mailer.to_staff(
+            &t,
+            &cso,
+            Letter::new("notify", "notify.txt", ctx).with_files(files),
+        )?;
     }
     tracing::info!(ticket = id, %service, requester = %from.email, "new ticket");
     Ok(id)
@@ -483,13 +477,12 @@ fn stakeholder_reply(
     tx: &Transaction<'_>,
     desk: &Desk,
     mailer: &Mailer<'_>,
-    dir: &std::path::Path,
     m: &StoredMail<'_>,
     ticket: i64,
     now: DateTime<Utc>,
 ) -> Result<Outcome, IngestError> {
     let Some(mut t) = tickets::get(tx, ticket)? else {
-        let id = open_ticket(tx, desk, mailer, dir, m, None, now)?;
+        let id = open_ticket(tx, desk, mailer, m, None, now)?;
         return Ok(Outcome::New { ticket: id });
     };
     let mail = m.mail;
@@ -507,15 +500,15 @@ fn stakeholder_reply(
             && let Some((score, _)) = ikm::parse_rating(&text)
         {
             // A late rating is still a rating.
-            let row = m.insert(tx, dir, Some(t.id), "stakeholder", None, now)?;
+            let row = m.insert(tx, Some(t.id), "stakeholder", None, now)?;
             record_rating(tx, &t, score, &text, row, now)?;
             return Ok(Outcome::Reply { ticket: t.id });
         }
-        let id = open_ticket(tx, desk, mailer, dir, m, Some(t.id), now)?;
+        let id = open_ticket(tx, desk, mailer, m, Some(t.id), now)?;
         return Ok(Outcome::New { ticket: id });
     }
 
-    let row = m.insert(tx, dir, Some(t.id), "stakeholder", None, now)?;
+    let row = m.insert(tx, Some(t.id), "stakeholder", None, now)?;
     let actor = sender(mail);
     if t.status == Status::Resolved {
         if let Some((score, comment)) = ikm::parse_rating(&text) {
@@ -612,7 +605,11 @@ fn forward_to_staff(
         ctx.insert("text", text);
         let (files, listed) = staff::forwardable(desk, mail);
         ctx.insert("listed_attachments", &listed);
-        mailer.to_staff(t, &to, "notify", "notify.txt", ctx, files, None)?;
+        mailer.to_staff(
+            t,
+            &to,
+            Letter::new("notify", "notify.txt", ctx).with_files(files),
+        )?;
     }
     Ok(())
 }

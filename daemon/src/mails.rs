@@ -22,6 +22,38 @@ pub enum MailError {
     Compose(#[from] crate::compose::ComposeError),
 }
 
+/// What a mail says: its kind (for logs and the CLI), template, context and files.
+pub struct Letter<'a> {
+    pub kind: &'static str,
+    pub template: &'a str,
+    pub context: Context,
+    pub attachments: Vec<FileAttachment>,
+    /// Queue at most once per key: scheduled mail stays idempotent across restarts.
+    pub dedup: Option<String>,
+}
+
+impl<'a> Letter<'a> {
+    pub fn new(kind: &'static str, template: &'a str, context: Context) -> Self {
+        Letter {
+            kind,
+            template,
+            context,
+            attachments: Vec::new(),
+            dedup: None,
+        }
+    }
+
+    pub fn with_files(mut self, files: Vec<FileAttachment>) -> Self {
+        self.attachments = files;
+        self
+    }
+
+    pub fn once(mut self, key: &str) -> Self {
+        self.dedup = Some(key.to_string());
+        self
+    }
+}
+
 /// Queues mail for one transaction.
 pub struct Mailer<'a> {
     pub desk: &'a Desk,
@@ -127,44 +159,24 @@ impl<'a> Mailer<'a> {
         subject::reply_subject(&self.desk.config.mail.tag, t.id, &t.subject)
     }
 
-    /// A mail to the stakeholder in the ticket's thread. Automatic mail is subject to the
-    /// per-sender hourly limit; returns false when the limit suppressed it.
-    #[allow(clippy::too_many_arguments)]
+    /// A mail to the stakeholder in the ticket's thread, answering `in_reply_to` (else
+    /// their first mail). Automatic mail is subject to the per-sender hourly limit;
+    /// returns false when that limit or the letter's dedup key held it back.
     pub fn to_stakeholder(
         &self,
         t: &Ticket,
-        kind: &'static str,
-        template: &str,
-        ctx: Context,
+        letter: Letter<'_>,
         automatic: bool,
         in_reply_to: Option<&str>,
-        attachments: Vec<FileAttachment>,
     ) -> Result<bool, MailError> {
-        self.to_stakeholder_deduped(
-            t,
+        let Letter {
             kind,
             template,
-            ctx,
-            automatic,
-            in_reply_to,
+            context,
             attachments,
-            None,
-        )
-    }
-
-    /// As `to_stakeholder`, queued at most once per `dedup` key (scheduled mail).
-    #[allow(clippy::too_many_arguments)]
-    pub fn to_stakeholder_deduped(
-        &self,
-        t: &Ticket,
-        kind: &'static str,
-        template: &str,
-        ctx: Context,
-        automatic: bool,
-        in_reply_to: Option<&str>,
-        attachments: Vec<FileAttachment>,
-        dedup: Option<&str>,
-    ) -> Result<bool, MailError> {
+            dedup,
+        } = letter;
+        let dedup = dedup.as_deref();
         if self.already_queued(dedup)? {
             return Ok(false);
         }
@@ -197,7 +209,7 @@ impl<'a> Mailer<'a> {
             template,
             to: vec![(t.requester_name.clone(), t.requester.clone())],
             subject: self.subject(t),
-            context: ctx,
+            context,
             in_reply_to: parent,
             references,
             automatic,
@@ -209,17 +221,15 @@ impl<'a> Mailer<'a> {
 
     /// A mail to one staff member about a ticket. Its Message-ID is their capability
     /// for this ticket; they become a participant (they get its notes).
-    #[allow(clippy::too_many_arguments)]
-    pub fn to_staff(
-        &self,
-        t: &Ticket,
-        staff: &str,
-        kind: &'static str,
-        template: &str,
-        mut ctx: Context,
-        attachments: Vec<FileAttachment>,
-        dedup: Option<&str>,
-    ) -> Result<bool, MailError> {
+    pub fn to_staff(&self, t: &Ticket, staff: &str, letter: Letter<'_>) -> Result<bool, MailError> {
+        let Letter {
+            kind,
+            template,
+            context: mut ctx,
+            attachments,
+            dedup,
+        } = letter;
+        let dedup = dedup.as_deref();
         if self.already_queued(dedup)? {
             return Ok(false);
         }

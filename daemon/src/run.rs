@@ -269,10 +269,12 @@ mod tests {
         // Each delay is its base plus at most a quarter of jitter.
         for base in [1000, 2000, 4000, 8000, 8000, 8000] {
             let d = b.next().as_millis() as u64;
-            assert!((base..=base + base / 4).contains(&d), "{d} ms for base {base} ms");
+            assert!(
+                (base..=base + base / 4).contains(&d),
+                "{d} ms for base {base} ms"
+            );
         }
         b.reset();
         assert!(b.next() < Duration::from_millis(1250));
     }
-
 }

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::desk::Desk;
-use crate::mails::{MailError, Mailer};
+use crate::mails::{Letter, MailError, Mailer};
 use crate::staff;
 use crate::store::Store;
 use crate::ticket::{self, Action, Status};
@@ -77,15 +77,11 @@ fn documents_reminder(m: &Mailer<'_>, t: &Ticket, r: &mut TickReport) -> Result<
     let mut ctx = m.context(t);
     ctx.insert("text", "");
     ctx.insert("reminder", &true);
-    if m.to_stakeholder_deduped(
+    if m.to_stakeholder(
         t,
-        "documents_reminder",
-        "documents_reminder.txt",
-        ctx,
+        Letter::new("documents_reminder", "documents_reminder.txt", ctx).once(&key),
         true,
         None,
-        Vec::new(),
-        Some(&key),
     )? {
         r.reminders += 1;
     }
@@ -109,15 +105,11 @@ fn escalated(m: &Mailer<'_>, t: &mut Ticket, r: &mut TickReport) -> Result<(), M
         let mut ctx = m.context(t);
         ctx.insert("text", "");
         ctx.insert("staff_name", &None::<String>);
-        if m.to_stakeholder_deduped(
+        if m.to_stakeholder(
             t,
-            "progress",
-            "progress.txt",
-            ctx,
+            Letter::new("progress", "progress.txt", ctx).once(&key),
             true,
             None,
-            Vec::new(),
-            Some(&key),
         )? {
             // Marked only when queued: a reply held back by the hourly loop guard is
             // tried again on the next tick instead of silently skipping the day.
@@ -209,11 +201,7 @@ fn remind(
     let sent = m.to_staff(
         t,
         staff,
-        "reminder",
-        "reminder.txt",
-        ctx,
-        Vec::new(),
-        Some(key),
+        Letter::new("reminder", "reminder.txt", ctx).once(key),
     )?;
     if sent {
         tickets::event(

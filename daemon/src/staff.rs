@@ -10,7 +10,7 @@ use crate::compose::FileAttachment;
 use crate::config::{NotifyMode, Role};
 use crate::desk::Desk;
 use crate::ingest::attachments_of;
-use crate::mails::{MailError, Mailer};
+use crate::mails::{Letter, MailError, Mailer};
 use crate::parse::ParsedMail;
 use crate::quote;
 use crate::standards::Deadline;
@@ -109,11 +109,7 @@ pub fn execute(
             mailer.to_staff(
                 t,
                 &actor,
-                "command_error",
-                "command_error.txt",
-                ctx,
-                Vec::new(),
-                None,
+                Letter::new("command_error", "command_error.txt", ctx),
             )?;
             tracing::info!(ticket = t.id, staff = %actor, %problem, "staff command rejected");
             Ok(())
@@ -211,7 +207,7 @@ fn apply(
             ctx.insert("by", actor);
             ctx.insert("thread", &thread(conn, t.id)?);
             ctx.insert("listed_attachments", &Vec::<String>::new());
-            mailer.to_staff(t, owner, "notify", "notify.txt", ctx, Vec::new(), None)?;
+            mailer.to_staff(t, owner, Letter::new("notify", "notify.txt", ctx))?;
         }
     }
     // Whoever first acts on an unowned ticket owns it.
@@ -232,12 +228,22 @@ fn apply(
     ctx.insert("staff_name", &staff_name);
     let kind = match plan.action {
         Action::StaffAnswer => {
-            mailer.to_stakeholder(t, "answer", "answer.txt", ctx, false, reply_to, files)?;
+            mailer.to_stakeholder(
+                t,
+                Letter::new("answer", "answer.txt", ctx).with_files(files),
+                false,
+                reply_to,
+            )?;
             "answered"
         }
         Action::RequestDocuments => {
             t.paused_at = Some(now);
-            mailer.to_stakeholder(t, "documents", "documents.txt", ctx, false, reply_to, files)?;
+            mailer.to_stakeholder(
+                t,
+                Letter::new("documents", "documents.txt", ctx).with_files(files),
+                false,
+                reply_to,
+            )?;
             "documents_requested"
         }
         Action::Escalate => {
@@ -273,12 +279,9 @@ fn apply(
             ctx.insert("staff_name", &staff_name);
             mailer.to_stakeholder(
                 t,
-                "escalated",
-                "escalated.txt",
-                ctx.clone(),
+                Letter::new("escalated", "escalated.txt", ctx.clone()),
                 false,
                 reply_to,
-                Vec::new(),
             )?;
             ctx.insert("event", "escalated");
             ctx.insert("by", actor);
@@ -289,18 +292,19 @@ fn apply(
             mailer.to_staff(
                 t,
                 &section.head,
-                "escalation",
-                "notify.txt",
-                ctx,
-                files,
-                None,
+                Letter::new("escalation", "notify.txt", ctx).with_files(files),
             )?;
             tickets::save(conn, t)?;
             return Ok(());
         }
         Action::Progress => {
             t.last_progress_at = Some(now);
-            mailer.to_stakeholder(t, "progress", "progress.txt", ctx, false, reply_to, files)?;
+            mailer.to_stakeholder(
+                t,
+                Letter::new("progress", "progress.txt", ctx).with_files(files),
+                false,
+                reply_to,
+            )?;
             "progress_sent"
         }
         Action::Resolve => {
@@ -308,7 +312,12 @@ fn apply(
             t.paused_at = None;
             let mut ctx = ctx;
             ctx.insert("status", "Resolved");
-            mailer.to_stakeholder(t, "resolved", "resolved.txt", ctx, false, reply_to, files)?;
+            mailer.to_stakeholder(
+                t,
+                Letter::new("resolved", "resolved.txt", ctx).with_files(files),
+                false,
+                reply_to,
+            )?;
             "resolved"
         }
         Action::Note => {
@@ -318,7 +327,11 @@ fn apply(
                     ctx.insert("event", "note");
                     ctx.insert("by", actor);
                     ctx.insert("listed_attachments", &Vec::<String>::new());
-                    mailer.to_staff(t, &other, "note", "notify.txt", ctx, files.clone(), None)?;
+                    mailer.to_staff(
+                        t,
+                        &other,
+                        Letter::new("note", "notify.txt", ctx).with_files(files.clone()),
+                    )?;
                 }
             }
             "note"
