@@ -1,6 +1,6 @@
 //! Small text helpers for what visitors read: Indonesian dates, URL encoding.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, NaiveDate, Weekday};
 
 const MONTHS: [&str; 12] = [
     "Januari",
@@ -21,6 +21,14 @@ const MONTHS: [&str; 12] = [
 pub fn date_id(d: NaiveDate) -> String {
     let month = MONTHS.get(d.month0() as usize).copied().unwrap_or("");
     format!("{} {} {}", d.day(), month, d.year())
+}
+
+/// "Senin" … "Minggu".
+pub fn weekday_id(d: Weekday) -> &'static str {
+    const DAYS: [&str; 7] = [
+        "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu",
+    ];
+    DAYS[d.num_days_from_monday() as usize]
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters (for mailto subjects).

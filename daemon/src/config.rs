@@ -5,35 +5,13 @@
 //! Every problem names the file, line and key, and all problems of one file are
 //! reported together, so an admin fixes the file in one go.
 
-use std::fmt;
 use std::net::IpAddr;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use loket::diagnostics::{Diagnostic, line_col};
 use serde::Deserialize;
 use toml::Spanned;
-
-/// One thing wrong in the configuration, located in its file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub path: PathBuf,
-    pub line: usize,
-    pub col: usize,
-    pub message: String,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.path.display(),
-            self.line,
-            self.col,
-            self.message
-        )
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -43,7 +21,7 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     #[error("{}", .0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))]
-    Invalid(Vec<Problem>),
+    Invalid(Vec<Diagnostic>),
     #[error("secret for {what}: {message}")]
     Secret { what: String, message: String },
 }
@@ -407,18 +385,14 @@ struct RawHelpdesk {
 struct Validator<'a> {
     path: &'a Path,
     text: &'a str,
-    problems: Vec<Problem>,
+    problems: Vec<Diagnostic>,
 }
 
 impl Validator<'_> {
     fn at(&mut self, span: Option<Range<usize>>, message: String) {
-        let (line, col) = span.map(|s| line_col(self.text, s.start)).unwrap_or((1, 1));
-        self.problems.push(Problem {
-            path: self.path.to_path_buf(),
-            line,
-            col,
-            message,
-        });
+        let pos = span.map_or((1, 1), |s| line_col(self.text, s.start));
+        self.problems
+            .push(Diagnostic::error(self.path, pos, message, ""));
     }
 
     fn build(&mut self, root: &Path, raw: RawFile) -> Option<Config> {
@@ -735,14 +709,6 @@ fn is_loopback(host: &str) -> bool {
     host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-/// 1-based line and column of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -795,7 +761,7 @@ section = "pd"
         Config::parse(dir.path(), &dir.path().join("site.toml"), text)
     }
 
-    fn problems(text: &str) -> Vec<Problem> {
+    fn problems(text: &str) -> Vec<Diagnostic> {
         match parse(text) {
             Err(ConfigError::Invalid(p)) => p,
             other => panic!("expected problems, got {other:?}"),

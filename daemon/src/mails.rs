@@ -3,6 +3,7 @@
 //! a capability Message-ID that lets their reply act on the ticket.
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
+use loket::text;
 use rusqlite::Connection;
 use serde::Serialize;
 use tera::Context;
@@ -118,41 +119,19 @@ impl<'a> Mailer<'a> {
     pub fn local(&self, at: DateTime<Utc>) -> String {
         let offset = self.desk.calendar.utc_offset();
         let l = at.with_timezone(&offset);
-        const DAYS: [&str; 7] = [
-            "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu",
-        ];
-        const MONTHS: [&str; 12] = [
-            "Januari",
-            "Februari",
-            "Maret",
-            "April",
-            "Mei",
-            "Juni",
-            "Juli",
-            "Agustus",
-            "September",
-            "Oktober",
-            "November",
-            "Desember",
-        ];
         let zone = match offset.local_minus_utc() {
-            25200 => "WIB",
-            28800 => "WITA",
-            32400 => "WIT",
+            25200 => " WIB",
+            28800 => " WITA",
+            32400 => " WIT",
             _ => "",
         };
         format!(
-            "{}, {} {} {} pukul {:02}.{:02} {}",
-            DAYS[l.weekday().num_days_from_monday() as usize],
-            l.day(),
-            MONTHS[l.month0() as usize],
-            l.year(),
+            "{}, {} pukul {:02}.{:02}{zone}",
+            text::weekday_id(l.weekday()),
+            text::date_id(l.date_naive()),
             l.hour(),
             l.minute(),
-            zone
         )
-        .trim_end()
-        .to_string()
     }
 
     fn subject(&self, t: &Ticket) -> String {
@@ -348,9 +327,9 @@ impl<'a> Mailer<'a> {
             url: format!(
                 "mailto:{}?subject={}&in-reply-to={}&body={}",
                 self.desk.config.mail.address,
-                pct(&subject),
-                pct(&format!("<{capability}>")),
-                pct(body)
+                text::percent_encode(&subject),
+                text::percent_encode(&format!("<{capability}>")),
+                text::percent_encode(body)
             ),
         })
         .collect()
@@ -361,17 +340,4 @@ impl<'a> Mailer<'a> {
 struct Link {
     label: String,
     url: String,
-}
-
-/// Percent-encoding for mailto hfields (RFC 6068: everything but unreserved).
-fn pct(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }

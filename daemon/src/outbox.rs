@@ -131,12 +131,8 @@ pub fn mark_retry(
     error: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    if now - p.created_at > Duration::hours(GIVE_UP_AFTER_HOURS) {
-        return mark_failed(
-            conn,
-            p.id,
-            &format!("gave up after {GIVE_UP_AFTER_HOURS} h: {error}"),
-        );
+    if gave_up(conn, p, error, now)? {
+        return Ok(());
     }
     let attempts = p.attempts + 1;
     let base = 30i64.saturating_mul(1 << attempts.min(7)).min(3600);
@@ -162,18 +158,32 @@ pub fn mark_unreachable(
     error: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    if now - p.created_at > Duration::hours(GIVE_UP_AFTER_HOURS) {
-        return mark_failed(
-            conn,
-            p.id,
-            &format!("gave up after {GIVE_UP_AFTER_HOURS} h: {error}"),
-        );
+    if gave_up(conn, p, error, now)? {
+        return Ok(());
     }
     conn.execute(
         "UPDATE outbox SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
         params![p.id, error],
     )?;
     Ok(())
+}
+
+/// Marks the mail failed once it has been retried for `GIVE_UP_AFTER_HOURS`.
+fn gave_up(
+    conn: &Connection,
+    p: &Pending,
+    error: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    if now - p.created_at <= Duration::hours(GIVE_UP_AFTER_HOURS) {
+        return Ok(false);
+    }
+    mark_failed(
+        conn,
+        p.id,
+        &format!("gave up after {GIVE_UP_AFTER_HOURS} h: {error}"),
+    )?;
+    Ok(true)
 }
 
 /// A permanent failure (5xx): recorded, shown by `loketd outbox`, never retried.
