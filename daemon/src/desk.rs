@@ -8,7 +8,8 @@ use crate::calendar::{self, OfficeCalendar};
 use crate::capability::{self, CapabilityKey};
 use crate::compose::Composer;
 use crate::config::Config;
-use crate::standards::Site;
+use crate::standards::{Deadline, Site};
+use chrono::{DateTime, Utc};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {
@@ -44,6 +45,14 @@ pub struct Desk {
 }
 
 impl Desk {
+    /// When a deadline of the standard falls, counted from `start` on the office calendar.
+    pub fn deadline(&self, start: DateTime<Utc>, d: Deadline) -> DateTime<Utc> {
+        match d {
+            Deadline::OfficeMinutes(m) => self.calendar.add_office_minutes(start, i64::from(m)),
+            Deadline::WorkingDays(n) => self.calendar.add_working_days(start, n),
+        }
+    }
+
     pub fn load(root: &Path) -> Result<Desk, DeskError> {
         let config = Config::load(root)?;
         let site = Site::load(root)?;

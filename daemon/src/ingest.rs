@@ -12,7 +12,6 @@ use crate::compose::FileAttachment;
 use crate::desk::Desk;
 use crate::mails::{Letter, MailError, Mailer};
 use crate::parse::{self, ParsedMail};
-use crate::standards::Deadline;
 use crate::store::{self, Store, StoreError, sha256_hex};
 use crate::subject;
 use crate::ticket::{self, Action, Status};
@@ -414,7 +413,7 @@ fn open_ticket(
     let due = desk
         .site
         .service(&service)
-        .map(|s| deadline(desk, now, s.completion));
+        .map(|s| desk.deadline(now, s.completion));
     let clean = subject::clean(&mail.subject);
     let id = tickets::create(
         tx,
@@ -463,14 +462,6 @@ fn open_ticket(
     }
     tracing::info!(ticket = id, %service, requester = %from.email, "new ticket");
     Ok(id)
-}
-
-/// When a deadline falls, counted from `start`.
-pub fn deadline(desk: &Desk, start: DateTime<Utc>, d: Deadline) -> DateTime<Utc> {
-    match d {
-        Deadline::OfficeMinutes(m) => desk.calendar.add_office_minutes(start, i64::from(m)),
-        Deadline::WorkingDays(n) => desk.calendar.add_working_days(start, n),
-    }
 }
 
 fn stakeholder_reply(

@@ -256,11 +256,14 @@ fn apply(
                 .cloned()
                 .expect("checked in plan");
             t.section = Some(section.code.clone());
-            let days = match desk.site.service(&t.service).and_then(|s| s.escalation) {
-                Some(Deadline::WorkingDays(n)) => n,
-                _ => 3,
-            };
-            t.escalation_due_at = Some(desk.calendar.add_working_days(t.created_at, days));
+            // The standard's escalation term; 3 working days (the published default) when
+            // a service names none.
+            let term = desk
+                .site
+                .service(&t.service)
+                .and_then(|s| s.escalation)
+                .unwrap_or(Deadline::WorkingDays(3));
+            t.escalation_due_at = Some(desk.deadline(t.created_at, term));
             // The escalation mail tells the stakeholder where things stand: it is today's
             // progress reply, so the scheduler starts on the next working day.
             t.last_progress_at = Some(now);
