@@ -55,10 +55,9 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// Copies the shipped site (site.toml, content, themes, data) into a temp folder and
-/// points its [mail] tables at the rig. `extra` is appended to [helpdesk]-free TOML
-/// (e.g. to change the size limit: pass replacements).
-pub fn site(rig: &Rig, transport: Transport, edit: impl Fn(String) -> String) -> TestSite {
+/// Copies the shipped site (site.toml, content, themes, data) into a temp folder, as it
+/// is: for start-up tests that need no server.
+pub fn shipped_site() -> TestSite {
     let dir = tempfile::Builder::new()
         .prefix("loket-site-")
         .tempdir()
@@ -67,7 +66,15 @@ pub fn site(rig: &Rig, transport: Transport, edit: impl Fn(String) -> String) ->
     for sub in ["content", "themes", "data"] {
         copy_tree(&repo.join(sub), &dir.path().join(sub));
     }
-    let text = fs::read_to_string(repo.join("site.toml")).unwrap();
+    fs::copy(repo.join("site.toml"), dir.path().join("site.toml")).unwrap();
+    TestSite { dir }
+}
+
+/// The shipped site with its [mail] tables pointed at the rig; `edit` may change the
+/// resulting site.toml further (e.g. lower the size limit).
+pub fn site(rig: &Rig, transport: Transport, edit: impl Fn(String) -> String) -> TestSite {
+    let TestSite { dir } = shipped_site();
+    let text = fs::read_to_string(dir.path().join("site.toml")).unwrap();
     let start = text.find("[mail.imap]").expect("site.toml has [mail.imap]");
     let end = text
         .find("[office_hours]")
