@@ -135,7 +135,8 @@ pub fn mark_retry(
         return Ok(());
     }
     let attempts = p.attempts + 1;
-    let base = 30i64.saturating_mul(1 << attempts.min(7)).min(3600);
+    // 30 s after the first failure, then 60 s, 120 s, … up to an hour.
+    let base = (30i64 << (attempts - 1).min(7)).min(3600);
     let jitter = rand::random_range(0..=base / 4);
     conn.execute(
         "UPDATE outbox SET attempts = ?2, last_error = ?3, next_attempt_at = ?4 WHERE id = ?1",
@@ -222,4 +223,52 @@ pub fn list(conn: &Connection, status: Option<&str>) -> Result<Vec<Row>, StoreEr
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    fn queued(store: &Store, now: DateTime<Utc>) -> Pending {
+        let mail = Outgoing {
+            kind: "ack",
+            message_id: "loket.1@kppn.example".into(),
+            recipients: vec!["a@b.example".into()],
+            raw: b"Subject: x\r\n\r\nx\r\n".to_vec(),
+            automatic: true,
+        };
+        assert!(enqueue(store.conn(), None, &mail, Some("k"), now).unwrap());
+        assert!(
+            !enqueue(store.conn(), None, &mail, Some("k"), now).unwrap(),
+            "dedup"
+        );
+        due(store.conn(), now, 10).unwrap().remove(0)
+    }
+
+    #[test]
+    fn retries_back_off_from_30_seconds_and_give_up_after_72_hours() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let now = Utc::now();
+        let p = queued(&store, now);
+        mark_retry(store.conn(), &p, "421 busy", now).unwrap();
+        let next = next_due(store.conn()).unwrap().unwrap();
+        let wait = (next - now).num_seconds();
+        assert!((30..=38).contains(&wait), "first retry after {wait} s");
+        assert!(due(store.conn(), now, 10).unwrap().is_empty());
+
+        let later = now + Duration::hours(GIVE_UP_AFTER_HOURS + 1);
+        let p = due(store.conn(), later, 10).unwrap().remove(0);
+        mark_retry(store.conn(), &p, "421 busy", later).unwrap();
+        let rows = list(store.conn(), Some("failed")).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert!(
+            rows[0]
+                .last_error
+                .as_deref()
+                .unwrap()
+                .starts_with("gave up after 72 h")
+        );
+    }
 }
