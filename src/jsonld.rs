@@ -2,11 +2,11 @@
 
 use serde_json::{Value, json};
 
-use crate::config::SiteConfig;
-use crate::content::{Service, channel_label};
+use loket_core::config::Config;
+use loket_core::content::{Service, channel_label};
 
 /// The office as a schema.org GovernmentOffice, with its contact point.
-pub fn office(config: &SiteConfig) -> Value {
+pub fn office(config: &Config) -> Value {
     let o = &config.office;
     // The organisational path, innermost parent first, as nested parentOrganization.
     let mut parent = Value::Null;
@@ -25,12 +25,12 @@ pub fn office(config: &SiteConfig) -> Value {
         "telephone": o.tel_uri().trim_start_matches("tel:"),
         "availableLanguage": "id",
     });
-    if let Some(h) = &config.hours {
+    if let Some(h) = &config.office_hours {
         contact["hoursAvailable"] = json!({
             "@type": "OpeningHoursSpecification",
             "dayOfWeek": h.schema_days(),
-            "opens": h.open,
-            "closes": h.close,
+            "opens": h.open.format("%H:%M").to_string(),
+            "closes": h.close.format("%H:%M").to_string(),
         });
     }
     let mut office = json!({
@@ -57,7 +57,7 @@ pub fn office(config: &SiteConfig) -> Value {
 }
 
 /// The JSON-LD document of one standard's page.
-pub fn service(config: &SiteConfig, s: &Service, url: &str) -> Value {
+pub fn service(config: &Config, s: &Service, url: &str) -> Value {
     let channels: Vec<Value> = s
         .channels
         .iter()

@@ -1,12 +1,9 @@
 //! loket: builds a KPPN's public service-standard site.
 //!
-//! Stages, one pass each: [`config`] reads `site.toml`, [`content`] reads and validates
-//! the Markdown, [`theme`] loads the templates, then [`site`] renders every page in
-//! parallel and writes it (or, for `loket check`, only checks links).
+//! Stages, one pass each: `loket_core` reads `site.toml` and the content (and checks
+//! both), [`theme`] loads the templates, then [`site`] renders every page in parallel and
+//! writes it (or, for `loket check`, only checks links).
 
-pub mod config;
-pub mod content;
-pub mod diagnostics;
 pub mod jsonld;
 mod links;
 pub mod markdown;
@@ -16,8 +13,8 @@ mod render;
 pub mod scaffold;
 pub mod site;
 pub mod sitemap;
-pub mod text;
 pub mod theme;
-mod toml_source;
+
+pub use loket_core::{config, content, diagnostics, text};
 
 pub use site::{BuildOptions, BuildReport, build, check};

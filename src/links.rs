@@ -2,11 +2,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::diagnostics::Diagnostic;
 use crate::site::RenderedPage;
+use loket_core::diagnostics::Diagnostic;
 
 /// Values of every `id="…"` attribute in an HTML document.
-pub fn ids_in(html: &str) -> Vec<String> {
+pub(crate) fn ids_in(html: &str) -> Vec<String> {
     let mut ids = Vec::new();
     let mut rest = html;
     while let Some(i) = rest.find(" id=\"") {

@@ -2,15 +2,11 @@
 
 use std::collections::HashSet;
 
-use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Parser, Tag, TagEnd, html};
 use serde::Serialize;
 
-use crate::diagnostics::line_col;
-
-/// The Markdown dialect of content files: CommonMark plus tables and strikethrough.
-pub fn options() -> Options {
-    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH
-}
+use loket_core::content::markdown_options;
+use loket_core::diagnostics::line_col;
 
 /// One entry of a table of contents; `children` are the `###` under a `##`.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -44,7 +40,7 @@ pub fn render(body: &str, h2_ids: Option<&[&str]>, base_path: &str) -> Rendered 
     let mut links = Vec::new();
     let mut has_raw_html = false;
     let mut heading_starts: Vec<usize> = Vec::new();
-    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+    for (event, range) in Parser::new_ext(body, markdown_options()).into_offset_iter() {
         let event = match event {
             Event::Start(Tag::Link {
                 link_type,

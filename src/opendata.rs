@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::content::{Service, channel_label};
+use loket_core::content::{Service, channel_label};
 
 /// The machine-readable form of a standard: front matter plus its sections' Markdown.
 #[derive(Debug, Serialize)]

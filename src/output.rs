@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use loket_core::diagnostics::{Diagnostic, Diagnostics};
 
 /// Empties the output folder, refusing folders that hold the site itself.
 pub(crate) fn prepare_output(root: &Path, out: &Path) -> Result<(), Diagnostics> {

@@ -6,12 +6,14 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::Context;
 
-use crate::config::SiteConfig;
-use crate::content::{Content, Page, Service, channel_label};
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use loket_core::config::{ComplaintChannel, Config, Office};
+use loket_core::content::{Content, Page, Service, channel_label};
+use loket_core::diagnostics::{Diagnostic, Diagnostics, io_error};
+use loket_core::text;
+
 use crate::markdown::{self, TocEntry};
 use crate::site::{RenderedPage, Site};
-use crate::{jsonld, links, opendata, sitemap, text};
+use crate::{jsonld, links, opendata, sitemap};
 
 impl Site {
     /// Renders every output file and hands it to `sink` (path relative to the output root).
@@ -65,7 +67,7 @@ impl Site {
         for (src, rel) in &self.theme.static_files {
             match std::fs::read(src) {
                 Ok(bytes) => extra.push((rel.clone(), bytes)),
-                Err(e) => diags.push(crate::diagnostics::io_error(src, &e)),
+                Err(e) => diags.push(io_error(src, &e)),
             }
         }
         files += extra.len();
@@ -315,7 +317,7 @@ impl Site {
     }
 }
 
-fn home_jsonld(config: &SiteConfig) -> serde_json::Value {
+fn home_jsonld(config: &Config) -> serde_json::Value {
     let mut office = jsonld::office(config);
     office["@context"] = serde_json::json!("https://schema.org");
     office
@@ -368,8 +370,19 @@ struct NavItem {
     path: String,
 }
 
+/// What templates see of `site.toml` (`site.*`): the public facts, never the staff list.
+#[derive(Serialize)]
+struct SiteView<'a> {
+    title: &'a str,
+    description: &'a str,
+    base_url: &'a str,
+    language: &'a str,
+    office: &'a Office,
+    complaints: &'a [ComplaintChannel],
+}
+
 /// Values shared by every page: site, office, contact, navigation.
-pub(crate) fn globals(config: &SiteConfig, content: &Content) -> Context {
+pub(crate) fn globals(config: &Config, content: &Content) -> Context {
     let mut g = Context::new();
     let mut nav = vec![
         NavItem {
@@ -389,11 +402,24 @@ pub(crate) fn globals(config: &SiteConfig, content: &Content) -> Context {
         path: p.url_path(),
     }));
     g.insert("nav", &nav);
-    g.insert("site", config);
+    g.insert(
+        "site",
+        &SiteView {
+            title: &config.title,
+            description: &config.description,
+            base_url: &config.base_url,
+            language: &config.language,
+            office: &config.office,
+            complaints: &config.complaints,
+        },
+    );
     g.insert("base_path", config.base_path());
     g.insert("css_url", &config.link("style.css"));
     g.insert("tel_uri", &config.office.tel_uri());
     g.insert("contact_email", config.contact_email());
-    g.insert("hours_label", &config.hours.as_ref().map(|h| h.label_id()));
+    g.insert(
+        "hours_label",
+        &config.office_hours.as_ref().map(|h| h.label_id()),
+    );
     g
 }

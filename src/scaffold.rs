@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::content::{ComponentKind, SERVICES_DIR, load_content};
+use loket_core::content::{ComponentKind, SERVICES_DIR, load_content, read_in_turn};
 
 /// Why a standard could not be scaffolded.
 #[derive(Debug, thiserror::Error)]
@@ -29,7 +29,7 @@ pub fn new_service(root: &Path, slug: &str, title: Option<&str>) -> Result<PathB
     }
     // Codes must be unique; broken files elsewhere must not stop scaffolding.
     let mut ignored = Vec::new();
-    let taken: BTreeSet<String> = load_content(root, &mut ignored)
+    let taken: BTreeSet<String> = load_content(root, &mut ignored, read_in_turn)
         .services
         .into_iter()
         .map(|s| s.code)

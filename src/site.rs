@@ -3,9 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::SiteConfig;
-use crate::content::{Content, load_content};
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use loket_core::config::Config;
+use loket_core::content::{Content, load_content, read_service};
+use loket_core::diagnostics::{Diagnostic, Diagnostics};
+use rayon::prelude::*;
+
 use crate::links;
 use crate::markdown::Link;
 use crate::output::{prepare_output, write_file};
@@ -48,7 +50,7 @@ pub struct BuildReport {
 /// A loaded site, ready to render.
 pub struct Site {
     pub root: PathBuf,
-    pub config: SiteConfig,
+    pub config: Config,
     pub content: Content,
     pub(crate) theme: Theme,
     /// Whether rendering records element ids for the link check.
@@ -73,7 +75,7 @@ impl Site {
         drafts: bool,
     ) -> Result<(Site, Vec<Diagnostic>), Diagnostics> {
         let mut diags = Vec::new();
-        let config = match SiteConfig::load(root) {
+        let config = match Config::load(root) {
             Ok(mut c) => {
                 if let Some(url) = base_url {
                     c.set_base_url(url);
@@ -86,7 +88,10 @@ impl Site {
                 None
             }
         };
-        let mut content = load_content(root, &mut diags);
+        // Standards are read in parallel: a site may have thousands.
+        let mut content = load_content(root, &mut diags, |files| {
+            files.par_iter().map(|p| read_service(p)).collect()
+        });
         let theme = Theme::load(root).map_err(|e| diags.extend(e)).ok();
         let mut all = Diagnostics(diags);
         all.sort();

@@ -2,11 +2,10 @@
 
 use chrono::NaiveDate;
 
-use crate::config::SiteConfig;
-use crate::text::xml_escape;
+use loket_core::config::Config;
 
 /// Every page under the base URL, in path order; `lastmod` where a page has `updated`.
-pub fn sitemap(config: &SiteConfig, entries: &[(String, Option<NaiveDate>)]) -> String {
+pub fn sitemap(config: &Config, entries: &[(String, Option<NaiveDate>)]) -> String {
     let mut sorted: Vec<&(String, Option<NaiveDate>)> = entries.iter().collect();
     sorted.sort();
     let mut out = String::from(
@@ -28,9 +27,25 @@ pub fn sitemap(config: &SiteConfig, entries: &[(String, Option<NaiveDate>)]) -> 
     out
 }
 
-pub fn robots(config: &SiteConfig) -> String {
+pub fn robots(config: &Config) -> String {
     format!(
         "User-agent: *\nAllow: /\n\nSitemap: {}\n",
         config.absolute_url("sitemap.xml")
     )
+}
+
+/// Escapes text for XML content and attribute values.
+fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
 }

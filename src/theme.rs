@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use tera::{Context, ErrorKind, Tera};
 use walkdir::WalkDir;
 
-use crate::diagnostics::{Diagnostic, io_error};
+use loket_core::diagnostics::{Diagnostic, io_error};
 
 /// Folder of the shipped theme, relative to the site root.
 pub const THEME_DIR: &str = "themes/default";

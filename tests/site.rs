@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use common::{loket, repo, site_copy, stderr};
-use loket::config::SiteConfig;
+use loket::config::Config;
 use scraper::{Html, Selector};
 
 const BASE: &str = "https://standar.kppn-test.go.id/tanjungselor/";
@@ -151,7 +151,7 @@ fn service_page_is_accessible_and_carries_the_facts() {
 fn json_ld_names_the_office_and_the_service() {
     let dir = built();
     let doc = Html::parse_document(&read(&dir, SERVICE));
-    let config = SiteConfig::load(&repo()).expect("config");
+    let config = Config::load(&repo()).expect("config");
     let scripts: Vec<String> = doc
         .select(&sel("script[type='application/ld+json']"))
         .map(|s| s.text().collect())

@@ -4,11 +4,14 @@
 //! (`fuzz_targets/pipeline.rs`) and the regression test (`tests/fuzz_regressions.rs`),
 //! so every crash the fuzzer finds is replayed in CI.
 
-use loketd::classify::{self, Facts};
-use loketd::{command, ikm, ingest, parse, quote, subject};
+use loketd::mail::{parse, quote, subject};
+use loketd::rules::classify::{self, Facts};
+use loketd::rules::kinds::ThreadKind;
+use loketd::rules::{command, ikm};
+use loketd::workflow::ingest;
 
 /// Runs the pipeline on `data`. Panics only where the daemon would panic.
-pub fn run(data: &[u8]) {
+pub(crate) fn run(data: &[u8]) {
     let _ = ingest::content_hash(data);
     let Ok(mut mail) = parse::parse(data) else {
         return;
@@ -25,10 +28,10 @@ pub fn run(data: &[u8]) {
         let _ = parse::msg_ids(id);
     }
     // Every shape of facts, so each route is reached from the same mail.
-    let thread = data.first().map(|b| (i64::from(*b), "staff".to_string()));
+    let thread = data.first().map(|b| (i64::from(*b), ThreadKind::Staff));
     for bits in 0u8..16 {
         let facts = Facts {
-            thread: (bits & 1 != 0).then(|| thread.clone()).flatten(),
+            thread: (bits & 1 != 0).then_some(thread).flatten(),
             tagged: (bits & 2 != 0).then_some(7),
             sender_is_staff: bits & 4 != 0,
             capability: (bits & 8 != 0).then_some(7),

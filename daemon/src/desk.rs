@@ -1,100 +1,131 @@
-//! The help desk's fixed surroundings, loaded once at start-up and validated as a
-//! whole: configuration, the published standards, the office calendar, the mail
-//! templates and the capability key. Nothing in it changes while the daemon runs.
+//! The help desk's fixed surroundings, loaded once at start-up and checked as a whole:
+//! `site.toml` (through `loket_core`, the same parser the site builder uses), the
+//! published standards, the office calendar, the mail templates and the capability key.
+//! Nothing in it changes while the daemon runs.
 
 use std::path::Path;
 
-use crate::calendar::{self, OfficeCalendar};
-use crate::capability::{self, CapabilityKey};
-use crate::compose::Composer;
-use crate::config::Config;
-use crate::standards::{Deadline, Site};
 use chrono::{DateTime, Utc};
+use loket_core::config::{Config, DeskConfig};
+use loket_core::content::{self, Service, Term};
+use loket_core::diagnostics::Diagnostics;
+
+use crate::mail::compose::{ComposeError, Composer};
+use crate::rules::calendar::{self, CalendarError, OfficeCalendar};
+use crate::rules::capability::CapabilityKey;
+use crate::store::key::{self, KeyError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {
+    /// `site.toml` or a standard is wrong: every problem with its file and line.
     #[error("{0}")]
-    Config(#[from] crate::config::ConfigError),
-    #[error("site content: {0}")]
-    Site(#[from] crate::standards::SiteError),
+    Site(Diagnostics),
     #[error("office calendar: {0}")]
-    Calendar(#[from] calendar::CalendarError),
+    Calendar(#[from] CalendarError),
     #[error("cannot read {path}: {source}")]
     Read {
         path: String,
         source: std::io::Error,
     },
     #[error("{0}")]
-    Templates(#[from] crate::compose::ComposeError),
+    Templates(#[from] ComposeError),
     #[error("capability key: {0}")]
-    Key(#[from] capability::KeyError),
-    #[error("{0}")]
-    Store(#[from] crate::store::StoreError),
-    #[error(
-        "helpdesk.default_service = \"{0}\" is not the code of any standard in content/layanan/"
-    )]
-    DefaultService(String),
+    Key(#[from] KeyError),
 }
 
 pub struct Desk {
-    pub config: Config,
-    pub site: Site,
+    pub config: DeskConfig,
+    /// The published standards (drafts left out), as the site shows them.
+    pub services: Vec<Service>,
     pub calendar: OfficeCalendar,
     pub composer: Composer,
     pub key: CapabilityKey,
 }
 
 impl Desk {
-    /// When a deadline of the standard falls, counted from `start` on the office calendar.
-    pub fn deadline(&self, start: DateTime<Utc>, d: Deadline) -> DateTime<Utc> {
-        match d {
-            Deadline::OfficeMinutes(m) => self.calendar.add_office_minutes(start, i64::from(m)),
-            Deadline::WorkingDays(n) => self.calendar.add_working_days(start, n),
-        }
-    }
-
     pub fn load(root: &Path) -> Result<Desk, DeskError> {
-        let config = Config::load(root)?;
-        let site = Site::load(root)?;
-        if site.service(&config.helpdesk.default_service).is_none() {
-            return Err(DeskError::DefaultService(
-                config.helpdesk.default_service.clone(),
+        let config = Config::load(root)
+            .and_then(Config::into_desk)
+            .map_err(DeskError::Site)?;
+        let services: Vec<Service> = content::load_services(root)
+            .map_err(DeskError::Site)?
+            .into_iter()
+            .filter(|s| !s.draft)
+            .collect();
+        let default = &config.helpdesk.default_service;
+        if !services
+            .iter()
+            .any(|s| s.code.eq_ignore_ascii_case(default))
+        {
+            let codes: Vec<&str> = services.iter().map(|s| s.code.as_str()).collect();
+            return Err(DeskError::Site(
+                config
+                    .error_at(
+                        "helpdesk.default_service",
+                        format!(
+                            "`helpdesk.default_service` = {default:?} is not the code of any published standard in content/layanan/"
+                        ),
+                        format!("use one of: {}", codes.join(", ")),
+                    )
+                    .into(),
             ));
         }
         let calendar = load_calendar(&config)?;
-        let composer = Composer::load(root, &site, &config.mail.address)?;
-        std::fs::create_dir_all(&config.mail.data_dir).map_err(|source| DeskError::Read {
-            path: config.mail.data_dir.display().to_string(),
+        let composer = Composer::load(
+            root,
+            &config.office,
+            &config.complaints,
+            &config.mail.address,
+        )?;
+        let data_dir = &config.mail.data_dir;
+        std::fs::create_dir_all(data_dir).map_err(|source| DeskError::Read {
+            path: data_dir.display().to_string(),
             source,
         })?;
-        let key = capability::load_or_create(&config.mail.data_dir)?;
+        let key = key::load_or_create(data_dir)?;
         Ok(Desk {
             config,
-            site,
+            services,
             calendar,
             composer,
             key,
         })
     }
+
+    /// The published standard with this code (any case).
+    pub fn service(&self, code: &str) -> Option<&Service> {
+        self.services
+            .iter()
+            .find(|s| s.code.eq_ignore_ascii_case(code))
+    }
+
+    /// The standard's page on the public site.
+    pub fn service_url(&self, s: &Service) -> String {
+        self.config.absolute_url(&s.url_path())
+    }
+
+    /// When a term of the standard ends, counted from `start` on the office calendar.
+    pub fn deadline(&self, start: DateTime<Utc>, term: Term) -> DateTime<Utc> {
+        match term {
+            Term::OfficeMinutes(m) => self.calendar.add_office_minutes(start, i64::from(m)),
+            Term::WorkingDays(n) => self.calendar.add_working_days(start, n),
+        }
+    }
 }
 
-fn load_calendar(config: &Config) -> Result<OfficeCalendar, DeskError> {
-    let h = &config.office_hours;
-    let text = std::fs::read_to_string(&h.holidays).map_err(|source| DeskError::Read {
-        path: h.holidays.display().to_string(),
+fn load_calendar(config: &DeskConfig) -> Result<OfficeCalendar, DeskError> {
+    let file = &config.holidays;
+    let text = std::fs::read_to_string(file).map_err(|source| DeskError::Read {
+        path: file.display().to_string(),
         source,
     })?;
-    let holidays = calendar::parse_holidays(&h.holidays, &text)?;
-    let days = h
-        .days
-        .iter()
-        .map(|d| calendar::parse_weekday(d))
-        .collect::<Result<Vec<_>, _>>()?;
+    let holidays = calendar::parse_holidays(file, &text)?;
+    let h = &config.office_hours;
     Ok(OfficeCalendar::new(
-        days,
-        calendar::parse_time(&h.open)?,
-        calendar::parse_time(&h.close)?,
-        calendar::parse_offset(&h.utc_offset)?,
+        h.days.iter().copied(),
+        h.open,
+        h.close,
+        h.utc_offset,
         holidays,
     )?)
 }

@@ -1,35 +1,27 @@
 //! loketd: the office mailbox as a helpdesk.
 //!
-//! Data path, top to bottom: `mailbox` (IMAP) → `parse` → `classify` → `ingest`
-//! (one SQLite transaction in `store`, with events and `outbox` rows) → `smtp`.
-//! Pure pieces with no I/O: `calendar`, `quote`, `command`, `capability` (except loading
-//! its key file), `authres`, `ikm`, `ticket`, `parse`, `classify`.
+//! The folders are the data path, top to bottom:
+//!
+//! ```text
+//! run/       the loops: an inbox pass (IMAP → workflow → MOVE), the scheduler, the sender
+//! workflow/  one mail in, one transaction out: ingest, the stakeholder's side, the staff's
+//!            commands, the clocks, and the mails each step writes
+//! desk.rs    what the workflow runs on: config, standards, calendar, templates, key
+//! store/     all SQL and the files beside it: messages, tickets and events, the outbox
+//! rules/     pure decisions: ticket states, commands, classification, capability,
+//!            office calendar, satisfaction index
+//! mail/      mail as bytes and text: parse, HTML, automatic-mail signs, quotes,
+//!            subjects, attachments, composing outgoing mail
+//! net/       the servers: IMAP in, SMTP out
+//! ```
+//!
+//! A module imports only from the folders below it; `rules/` and `mail/` do no I/O
+//! (except loading templates once), so every decision is tested without a server.
 
-pub mod attachment;
-pub mod authres;
-pub mod autodetect;
-pub mod calendar;
-pub mod capability;
-pub mod classify;
-pub mod command;
-pub mod compose;
-pub mod config;
 pub mod desk;
-pub mod fetch;
-pub mod ikm;
-pub mod ingest;
-pub mod mailbox;
-pub mod mails;
-pub mod outbox;
-pub mod parse;
-pub mod quote;
-pub mod report;
+pub mod mail;
+pub mod net;
+pub mod rules;
 pub mod run;
-pub mod scheduler;
-pub mod smtp;
-pub mod staff;
-pub mod standards;
 pub mod store;
-pub mod subject;
-pub mod ticket;
-pub mod tickets;
+pub mod workflow;

@@ -9,10 +9,12 @@ use anyhow::{Context, Result, bail};
 use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use loketd::config::Config;
+use loket_core::config::Config;
 use loketd::desk::Desk;
-use loketd::store::Store;
-use loketd::{outbox, report, run, tickets};
+use loketd::rules::kinds::OutboxStatus;
+use loketd::rules::ticket::Status;
+use loketd::run;
+use loketd::store::{Store, messages, outbox, report, tickets};
 
 #[derive(Parser)]
 #[command(
@@ -36,15 +38,17 @@ enum Command {
     Once,
     /// List tickets.
     Tickets {
+        /// new, in_progress, awaiting_documents, escalated, resolved or closed.
         #[arg(long)]
-        status: Option<String>,
+        status: Option<Status>,
     },
     /// Show one ticket with its messages and events.
     Show { id: i64 },
     /// List outgoing mail (e.g. --status failed); --retry puts failed mail back in the queue.
     Outbox {
+        /// pending, sent or failed.
         #[arg(long)]
-        status: Option<String>,
+        status: Option<OutboxStatus>,
         #[arg(long)]
         retry: bool,
     },
@@ -140,7 +144,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::Tickets { status } => {
             let store = open_store(&root)?;
-            for t in tickets::list(store.conn(), status.as_deref())? {
+            for t in tickets::list(store.conn(), status)? {
                 println!(
                     "#{:<5} {:<18} {:<5} {:<32} {}",
                     t.id,
@@ -153,7 +157,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::Show { id } => {
             let store = open_store(&root)?;
-            let Some(t) = tickets::get(store.conn(), id)? else {
+            let Some(t) = tickets::find(store.conn(), id)? else {
                 bail!("no ticket #{id}");
             };
             println!("Ticket #{} [{}] {}", t.id, t.status.as_str(), t.subject);
@@ -169,23 +173,10 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 opt(t.due_at),
                 opt(t.escalation_due_at)
             );
-            let mut stmt = store.conn().prepare(
-                "SELECT id, received_at, kind, COALESCE(sender, ''), body FROM messages WHERE ticket_id = ?1 ORDER BY id",
-            )?;
-            let rows = stmt.query_map([id], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, chrono::DateTime<Utc>>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                ))
-            })?;
             println!("Messages:");
-            for row in rows {
-                let (mid, at, kind, sender, body) = row?;
-                println!("  [{mid}] {at} {kind} {sender}");
-                for line in body.lines().take(20) {
+            for m in messages::of_ticket(store.conn(), id)? {
+                println!("  [{}] {} {} {}", m.id, m.received_at, m.kind, m.sender);
+                for line in m.body.lines().take(20) {
                     println!("      {line}");
                 }
             }
@@ -204,13 +195,13 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 let n = outbox::retry_failed(store.conn(), Utc::now())?;
                 println!("{n} failed mail(s) queued again");
             }
-            for r in outbox::list(store.conn(), status.as_deref())? {
+            for r in outbox::list(store.conn(), status)? {
                 println!(
                     "{:<5} #{:<5} {:<18} {:<8} {:<3} {:<36} {}",
                     r.id,
                     r.ticket_id.map_or("-".into(), |t| t.to_string()),
-                    r.kind,
-                    r.status,
+                    r.kind.to_string(),
+                    r.status.to_string(),
                     r.attempts,
                     r.recipients,
                     r.last_error.unwrap_or_default()
@@ -219,23 +210,17 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::Quarantine => {
             let store = open_store(&root)?;
-            let mut stmt = store.conn().prepare(
-                "SELECT at, folder, uid, COALESCE(sender, '-'), size, reason, COALESCE(raw_sha256, '') FROM quarantine ORDER BY id",
-            )?;
-            let rows = stmt.query_map([], |r| {
-                Ok(format!(
+            for q in messages::quarantined(store.conn())? {
+                println!(
                     "{} {} uid {} from {} ({} bytes): {} {}",
-                    r.get::<_, chrono::DateTime<Utc>>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, i64>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, String>(6)?
-                ))
-            })?;
-            for r in rows {
-                println!("{}", r?);
+                    q.at,
+                    q.folder,
+                    q.uid,
+                    q.sender.as_deref().unwrap_or("-"),
+                    q.size,
+                    q.reason,
+                    q.raw_sha256.as_deref().unwrap_or_default()
+                );
             }
         }
         Command::CheckConfig => return check_config(&root),
@@ -260,8 +245,11 @@ fn load(root: &std::path::Path) -> Result<Desk> {
     Desk::load(root).with_context(|| format!("cannot start with the site in {}", root.display()))
 }
 
+/// The store alone, for the commands that only read it (no calendar, key or templates).
 fn open_store(root: &std::path::Path) -> Result<Store> {
-    let config = Config::load(root)?;
+    let config = Config::load(root)
+        .and_then(Config::into_desk)
+        .context("site.toml")?;
     Ok(Store::open(&config.mail.data_dir)?)
 }
 
@@ -275,7 +263,7 @@ fn check_config(root: &std::path::Path) -> Result<ExitCode> {
         Ok(d) => {
             println!(
                 "ok    configuration, standards ({}), templates, calendar, key",
-                d.site.services.len()
+                d.services.len()
             );
             d
         }

@@ -98,7 +98,7 @@ fn bench_backlog_throughput() {
     let mut store = loketd::store::Store::open(&d.config.mail.data_dir).unwrap();
     let started = Instant::now();
     let mut mb = loketd::run::open_mailbox(&d).unwrap();
-    let report = loketd::fetch::pass(&mut mb, &mut store, &d, chrono::Utc::now).unwrap();
+    let report = loketd::run::pass::pass(&mut mb, &mut store, &d, chrono::Utc::now).unwrap();
     let pass = started.elapsed();
     assert_eq!(report.new_tickets, n, "{report:?}");
 

@@ -635,14 +635,15 @@ fn a_restart_resumes_from_the_stored_uid_without_reticketing() {
         let listed = mb.list().unwrap();
         assert_eq!(listed.len(), 2);
         let (uid, raw) = mb.fetch(&[listed[0].uid]).unwrap().remove(0);
-        let src = loketd::ingest::Source {
+        let src = loketd::workflow::ingest::Source {
             folder: "INBOX".into(),
             uidvalidity: mb.uidvalidity(),
             uid,
         };
-        let o = loketd::ingest::ingest(&mut store, &d, &src, &raw, chrono::Utc::now()).unwrap();
+        let o = loketd::workflow::ingest::ingest(&mut store, &d, &src, &raw, chrono::Utc::now())
+            .unwrap();
         assert!(
-            matches!(o, loketd::ingest::Outcome::New { ticket: 1 }),
+            matches!(o, loketd::workflow::ingest::Outcome::New { ticket: 1 }),
             "{o:?}"
         );
         assert_eq!(
@@ -772,12 +773,11 @@ fn with_smtp_down_the_ack_waits_in_the_outbox_and_goes_once() {
     rig.start_postfix();
     let sender = loketd::run::sender(&d).unwrap();
     let later = chrono::Utc::now() + chrono::Duration::hours(2);
-    let f = sender.flush(store.conn(), later).unwrap();
+    let f = loketd::run::send::flush(&sender, store.conn(), later).unwrap();
     assert!(f.sent >= 1, "{f:?}");
     assert_eq!(ack(&store).0, "sent");
     // Another flush sends nothing again.
-    let f = sender
-        .flush(store.conn(), later + chrono::Duration::hours(1))
+    let f = loketd::run::send::flush(&sender, store.conn(), later + chrono::Duration::hours(1))
         .unwrap();
     assert_eq!(f.sent, 0, "{f:?}");
     let got = settled_inbox(&rig, rig.stakeholder());

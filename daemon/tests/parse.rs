@@ -4,9 +4,9 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use loketd::autodetect::AutoReason;
-use loketd::parse::{Address, ParseError, ParsedMail, parse};
-use loketd::subject;
+use loketd::mail::autodetect::AutoReason;
+use loketd::mail::parse::{Address, ParseError, ParsedMail, parse};
+use loketd::mail::subject;
 
 fn fixture_path(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -10,9 +10,9 @@ use support::desk::{
 use support::rig::{Account, Rig};
 
 use loketd::desk::Desk;
+use loketd::rules::ticket::Status;
 use loketd::store::Store;
-use loketd::ticket::Status;
-use loketd::tickets::{self, Ticket};
+use loketd::store::tickets::{self, Ticket};
 
 const OFFICE: &str = "layanan@kppn-tanjungselor.example";
 const DEADLINE_TEXT: &str = "Jumat, 27 Maret 2026 pukul 16.00 WITA";
@@ -42,9 +42,7 @@ impl World {
     }
 
     fn ticket(&self, id: i64) -> Ticket {
-        tickets::get(self.store().conn(), id)
-            .unwrap()
-            .expect("ticket exists")
+        tickets::get(self.store().conn(), id).unwrap()
     }
 
     /// Sends `raw` as `from`, waits for it in the office INBOX, runs one pass at `now`.
@@ -349,7 +347,8 @@ fn online_procedure_end_to_end() {
     assert_eq!((score, comment.as_str()), (4, "terima kasih"));
 
     // The report, through the library and through the CLI.
-    let report = loketd::report::build(w.store().conn(), None, None, wita(3, 27, 12, 0)).unwrap();
+    let report =
+        loketd::store::report::build(w.store().conn(), None, None, wita(3, 27, 12, 0)).unwrap();
     assert_eq!(report.tickets, 1);
     assert_eq!(
         report.by_status.get("resolved").and_then(|s| s.get("KONS")),
@@ -1036,7 +1035,7 @@ fn no_scheduled_mail_is_sent_twice_across_a_restart() {
     drop(desk);
     let desk = desk::desk(&site);
     let mut store = Store::open(&desk.config.mail.data_dir).unwrap();
-    loketd::scheduler::tick(&mut store, &desk, at).unwrap();
+    loketd::workflow::scheduler::tick(&mut store, &desk, at).unwrap();
     drop(store);
     once_at(&desk, at);
     let w = World { rig, site, desk };

@@ -28,10 +28,10 @@ fn the_shipped_site_loads() {
     let site = shipped_site();
     let desk = Desk::load(site.root()).unwrap();
     assert_eq!(
-        desk.site.service("kons").unwrap().completion_label,
+        desk.service("kons").unwrap().completion.label_id(),
         "20 menit"
     );
-    assert_eq!(desk.config.csos().count(), 2);
+    assert_eq!(desk.config.roster.csos().count(), 2);
 }
 
 #[test]

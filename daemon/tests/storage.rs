@@ -10,7 +10,7 @@ use rusqlite::Connection;
 use support::desk::{self, Transport, count, mail, once};
 use support::rig::Rig;
 
-use loketd::fetch::{self, FetchError};
+use loketd::run::pass::{self, PassError};
 use loketd::store::Store;
 
 const OFFICE: &str = "layanan@kppn-tanjungselor.example";
@@ -67,9 +67,9 @@ fn an_unwritable_data_folder_keeps_mail_in_the_inbox_and_says_why() {
     fs::remove_dir_all(&raw_dir).unwrap();
     fs::write(&raw_dir, b"not a folder").unwrap();
     let mut mb = loketd::run::open_mailbox(&d).unwrap();
-    let err = fetch::pass(&mut mb, &mut store, &d, chrono::Utc::now).unwrap_err();
+    let err = pass::pass(&mut mb, &mut store, &d, chrono::Utc::now).unwrap_err();
     mb.logout();
-    assert!(matches!(err, FetchError::Store(_)), "{err:?}");
+    assert!(matches!(err, PassError::Store(_)), "{err:?}");
     let msg = err.to_string();
     assert!(msg.contains("mail left in the inbox"), "{msg}");
     assert!(

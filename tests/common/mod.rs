@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-pub fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
@@ -23,7 +23,7 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// A fresh copy of the shipped site sources (config, content, theme, data).
-pub fn site_copy() -> tempfile::TempDir {
+pub(crate) fn site_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::copy(repo().join("site.toml"), dir.path().join("site.toml")).expect("site.toml");
     for sub in ["content", "themes", "data"] {
@@ -32,11 +32,11 @@ pub fn site_copy() -> tempfile::TempDir {
     dir
 }
 
-pub fn fixture(name: &str) -> PathBuf {
+pub(crate) fn fixture(name: &str) -> PathBuf {
     repo().join("tests/fixtures").join(name)
 }
 
-pub fn loket(args: &[&str], cwd: &Path) -> Output {
+pub(crate) fn loket(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_loket"))
         .args(args)
         .current_dir(cwd)
@@ -44,6 +44,6 @@ pub fn loket(args: &[&str], cwd: &Path) -> Output {
         .expect("run loket")
 }
 
-pub fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::desk::TestSite;
 
-pub struct Daemon {
+pub(crate) struct Daemon {
     child: Option<Child>,
     root: PathBuf,
     log: PathBuf,
@@ -17,7 +17,7 @@ pub struct Daemon {
 
 impl Daemon {
     /// Starts `loketd run` for `site`; stderr goes to `<site>/loketd.log`.
-    pub fn run(site: &TestSite) -> Daemon {
+    pub(crate) fn run(site: &TestSite) -> Daemon {
         let mut d = Daemon {
             child: None,
             root: site.root().to_path_buf(),
@@ -28,7 +28,7 @@ impl Daemon {
         d
     }
 
-    pub fn start(&mut self) {
+    pub(crate) fn start(&mut self) {
         assert!(self.child.is_none(), "loketd already runs");
         let log = fs::OpenOptions::new()
             .create(true)
@@ -50,7 +50,7 @@ impl Daemon {
     }
 
     /// SIGKILL: no clean-up of any kind, as a power cut or the OOM killer.
-    pub fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
             let _ = c.wait();
@@ -58,7 +58,7 @@ impl Daemon {
     }
 
     /// SIGTERM and wait for the clean stop (SIGKILL after 20 s).
-    pub fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
             let _ = Command::new("kill")
                 .arg("-TERM")
@@ -81,22 +81,22 @@ impl Daemon {
     }
 
     /// Whether the process is still alive (it did not exit on its own).
-    pub fn alive(&mut self) -> bool {
+    pub(crate) fn alive(&mut self) -> bool {
         self.child
             .as_mut()
             .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
     }
 
-    pub fn log_path(&self) -> &Path {
+    pub(crate) fn log_path(&self) -> &Path {
         &self.log
     }
 
-    pub fn log_text(&self) -> String {
+    pub(crate) fn log_text(&self) -> String {
         fs::read_to_string(&self.log).unwrap_or_default()
     }
 
     /// Lines of the log that contain `needle`.
-    pub fn log_lines(&self, needle: &str) -> usize {
+    pub(crate) fn log_lines(&self, needle: &str) -> usize {
         self.log_text()
             .lines()
             .filter(|l| l.contains(needle))
@@ -111,14 +111,14 @@ impl Drop for Daemon {
 }
 
 /// A small deterministic generator (xorshift64*) for seeded test schedules.
-pub struct Seeded(u64);
+pub(crate) struct Seeded(u64);
 
 impl Seeded {
-    pub fn new(seed: u64) -> Seeded {
+    pub(crate) fn new(seed: u64) -> Seeded {
         Seeded(seed.max(1))
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
@@ -128,13 +128,13 @@ impl Seeded {
     }
 
     /// Uniform in `lo..hi`.
-    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+    pub(crate) fn range(&mut self, lo: u64, hi: u64) -> u64 {
         lo + self.next() % (hi - lo).max(1)
     }
 }
 
 /// Waits until `check` holds, polling; panics with `what` after `timeout`.
-pub fn wait_until(timeout: Duration, what: &str, mut check: impl FnMut() -> bool) {
+pub(crate) fn wait_until(timeout: Duration, what: &str, mut check: impl FnMut() -> bool) {
     let end = Instant::now() + timeout;
     while !check() {
         assert!(Instant::now() < end, "waited {timeout:?} for {what}");

@@ -7,16 +7,16 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use loketd::desk::Desk;
-use loketd::fetch::{self, PassReport};
+use loketd::run::pass::{self, PassReport};
 use loketd::store::Store;
 
 use super::rig::{Account, Rig};
 
-pub const WAIT: Duration = Duration::from_secs(30);
+pub(crate) const WAIT: Duration = Duration::from_secs(30);
 
 /// How the test site reaches the rig.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Transport {
+pub(crate) enum Transport {
     /// IMAP and SMTP in clear on loopback (tls = "none").
     Plain,
     /// IMAPS (implicit TLS) and SMTP submission with STARTTLS + AUTH, verified with the
@@ -24,16 +24,16 @@ pub enum Transport {
     Tls,
 }
 
-pub struct TestSite {
+pub(crate) struct TestSite {
     pub dir: tempfile::TempDir,
 }
 
 impl TestSite {
-    pub fn root(&self) -> &Path {
+    pub(crate) fn root(&self) -> &Path {
         self.dir.path()
     }
 
-    pub fn data_dir(&self) -> PathBuf {
+    pub(crate) fn data_dir(&self) -> PathBuf {
         self.dir.path().join("var/loketd")
     }
 }
@@ -57,7 +57,7 @@ fn copy_tree(from: &Path, to: &Path) {
 
 /// Copies the shipped site (site.toml, content, themes, data) into a temp folder, as it
 /// is: for start-up tests that need no server.
-pub fn shipped_site() -> TestSite {
+pub(crate) fn shipped_site() -> TestSite {
     let dir = tempfile::Builder::new()
         .prefix("loket-site-")
         .tempdir()
@@ -72,7 +72,7 @@ pub fn shipped_site() -> TestSite {
 
 /// The shipped site with its [mail] tables pointed at the rig; `edit` may change the
 /// resulting site.toml further (e.g. lower the size limit).
-pub fn site(rig: &Rig, transport: Transport, edit: impl Fn(String) -> String) -> TestSite {
+pub(crate) fn site(rig: &Rig, transport: Transport, edit: impl Fn(String) -> String) -> TestSite {
     let TestSite { dir } = shipped_site();
     let text = fs::read_to_string(dir.path().join("site.toml")).unwrap();
     let start = text.find("[mail.imap]").expect("site.toml has [mail.imap]");
@@ -111,28 +111,28 @@ pub fn site(rig: &Rig, transport: Transport, edit: impl Fn(String) -> String) ->
     TestSite { dir }
 }
 
-pub fn desk(site: &TestSite) -> Desk {
+pub(crate) fn desk(site: &TestSite) -> Desk {
     Desk::load(site.root()).unwrap_or_else(|e| panic!("test site does not load: {e}"))
 }
 
 /// One inbox pass, scheduler tick and outbox flush with the clock at `now`.
-pub fn once_at(desk: &Desk, now: DateTime<Utc>) -> PassReport {
+pub(crate) fn once_at(desk: &Desk, now: DateTime<Utc>) -> PassReport {
     let mut store = Store::open(&desk.config.mail.data_dir).unwrap();
     let mut mb = loketd::run::open_mailbox(desk).unwrap();
-    let report = fetch::pass(&mut mb, &mut store, desk, || now).unwrap();
+    let report = pass::pass(&mut mb, &mut store, desk, || now).unwrap();
     mb.logout();
-    loketd::scheduler::tick(&mut store, desk, now).unwrap();
+    loketd::workflow::scheduler::tick(&mut store, desk, now).unwrap();
     let sender = loketd::run::sender(desk).unwrap();
-    sender.flush(store.conn(), now).unwrap();
+    loketd::run::send::flush(&sender, store.conn(), now).unwrap();
     report
 }
 
-pub fn once(desk: &Desk) -> PassReport {
+pub(crate) fn once(desk: &Desk) -> PassReport {
     once_at(desk, Utc::now())
 }
 
 /// 10:00 WITA on the given day of 2026.
-pub fn wita(month: u32, day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
+pub(crate) fn wita(month: u32, day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
     chrono::FixedOffset::east_opt(8 * 3600)
         .unwrap()
         .with_ymd_and_hms(2026, month, day, hour, minute, 0)
@@ -141,12 +141,18 @@ pub fn wita(month: u32, day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
 }
 
 /// A plain text mail.
-pub fn mail(from: &Account, to: &str, subject: &str, message_id: &str, body: &str) -> Vec<u8> {
+pub(crate) fn mail(
+    from: &Account,
+    to: &str,
+    subject: &str,
+    message_id: &str,
+    body: &str,
+) -> Vec<u8> {
     mail_with(from, to, subject, message_id, &[], body)
 }
 
 /// A plain text mail with extra header lines.
-pub fn mail_with(
+pub(crate) fn mail_with(
     from: &Account,
     to: &str,
     subject: &str,
@@ -169,7 +175,7 @@ pub fn mail_with(
     s.into_bytes()
 }
 
-pub struct Received {
+pub(crate) struct Received {
     pub subject: String,
     pub text: String,
     pub message_id: String,
@@ -178,13 +184,13 @@ pub struct Received {
 }
 
 impl Received {
-    pub fn header(&self, name: &str) -> Option<String> {
+    pub(crate) fn header(&self, name: &str) -> Option<String> {
         let msg = mail_parser::MessageParser::default().parse(self.raw.as_bytes())?;
         msg.header_raw(name).map(|v| v.trim().to_string())
     }
 }
 
-pub fn read(raw: &[u8]) -> Received {
+pub(crate) fn read(raw: &[u8]) -> Received {
     let msg = mail_parser::MessageParser::default()
         .parse(raw)
         .expect("a mail the daemon sent parses");
@@ -198,7 +204,7 @@ pub fn read(raw: &[u8]) -> Received {
 }
 
 /// Waits until `who` has at least `n` mails in INBOX and returns them parsed.
-pub fn inbox(rig: &Rig, who: &Account, n: usize) -> Vec<Received> {
+pub(crate) fn inbox(rig: &Rig, who: &Account, n: usize) -> Vec<Received> {
     rig.wait_for_messages(who, "INBOX", n, WAIT)
         .iter()
         .map(|m| read(m))
@@ -206,10 +212,10 @@ pub fn inbox(rig: &Rig, who: &Account, n: usize) -> Vec<Received> {
 }
 
 /// Waits for mail to reach the office INBOX (SMTP delivery is asynchronous).
-pub fn office_has(rig: &Rig, n: usize) {
+pub(crate) fn office_has(rig: &Rig, n: usize) {
     rig.wait_for_messages(rig.office(), "INBOX", n, WAIT);
 }
 
-pub fn count(store: &Store, sql: &str) -> i64 {
+pub(crate) fn count(store: &Store, sql: &str) -> i64 {
     store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
 }

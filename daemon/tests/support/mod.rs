@@ -1,6 +1,6 @@
 //! Shared by the daemon's integration tests. Each test binary uses a part of it.
 #![allow(dead_code)]
 
-pub mod daemon;
-pub mod desk;
-pub mod rig;
+pub(crate) mod daemon;
+pub(crate) mod desk;
+pub(crate) mod rig;

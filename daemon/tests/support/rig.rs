@@ -20,9 +20,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 /// Domain of the office's own mailboxes.
-pub const OFFICE_DOMAIN: &str = "kppn-tanjungselor.example";
+pub(crate) const OFFICE_DOMAIN: &str = "kppn-tanjungselor.example";
 /// Domains of the outsiders (stakeholders). Both are local to the rig.
-pub const STAKEHOLDER_DOMAINS: [&str; 2] = ["satker.example.test", "cv-maju.example.test"];
+pub(crate) const STAKEHOLDER_DOMAINS: [&str; 2] = ["satker.example.test", "cv-maju.example.test"];
 
 const START_ATTEMPTS: usize = 4;
 const READY_TIMEOUT: Duration = Duration::from_secs(20);
@@ -31,7 +31,7 @@ const IO_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// One mailbox of the rig: its address is also its IMAP/SMTP login name.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Account {
+pub(crate) struct Account {
     pub address: String,
     pub password: String,
 }
@@ -147,7 +147,7 @@ impl Ids {
 }
 
 /// A running Dovecot + Postfix pair. See the module docs.
-pub struct Rig {
+pub(crate) struct Rig {
     dir: tempfile::TempDir,
     ca_file: PathBuf,
     ports: Ports,
@@ -159,7 +159,7 @@ pub struct Rig {
 impl Rig {
     /// Starts both servers and waits until they answer. Panics with the reason (and the
     /// servers' log tails) when it cannot.
-    pub fn start() -> Rig {
+    pub(crate) fn start() -> Rig {
         if let Err(e) = ensure_packages() {
             panic!("mail rig: cannot install Dovecot/Postfix: {e}");
         }
@@ -195,66 +195,66 @@ impl Rig {
         Ok(rig)
     }
 
-    pub fn office(&self) -> &Account {
+    pub(crate) fn office(&self) -> &Account {
         &self.accounts.office
     }
-    pub fn stakeholder(&self) -> &Account {
+    pub(crate) fn stakeholder(&self) -> &Account {
         &self.accounts.stakeholder
     }
-    pub fn stakeholder2(&self) -> &Account {
+    pub(crate) fn stakeholder2(&self) -> &Account {
         &self.accounts.stakeholder2
     }
-    pub fn cso1(&self) -> &Account {
+    pub(crate) fn cso1(&self) -> &Account {
         &self.accounts.cso1
     }
-    pub fn cso2(&self) -> &Account {
+    pub(crate) fn cso2(&self) -> &Account {
         &self.accounts.cso2
     }
-    pub fn kasi(&self) -> &Account {
+    pub(crate) fn kasi(&self) -> &Account {
         &self.accounts.kasi
     }
-    pub fn kepala(&self) -> &Account {
+    pub(crate) fn kepala(&self) -> &Account {
         &self.accounts.kepala
     }
     /// Every account, office first.
-    pub fn accounts(&self) -> Vec<&Account> {
+    pub(crate) fn accounts(&self) -> Vec<&Account> {
         self.accounts.all().to_vec()
     }
 
     /// IMAP without TLS on connect; STARTTLS offered; plain LOGIN allowed.
-    pub fn imap_port(&self) -> u16 {
+    pub(crate) fn imap_port(&self) -> u16 {
         self.ports.imap
     }
     /// IMAP over implicit TLS (993-style).
-    pub fn imaps_port(&self) -> u16 {
+    pub(crate) fn imaps_port(&self) -> u16 {
         self.ports.imaps
     }
     /// SMTP (25-style): plain with STARTTLS offered, no AUTH, delivers to rig domains only.
-    pub fn smtp_port(&self) -> u16 {
+    pub(crate) fn smtp_port(&self) -> u16 {
         self.ports.smtp
     }
     /// SMTP over implicit TLS with AUTH (465-style).
-    pub fn smtps_port(&self) -> u16 {
+    pub(crate) fn smtps_port(&self) -> u16 {
         self.ports.smtps
     }
     /// Submission (587-style): STARTTLS and AUTH required.
-    pub fn submission_port(&self) -> u16 {
+    pub(crate) fn submission_port(&self) -> u16 {
         self.ports.submission
     }
     /// PEM of the rig's CA; the servers' certificate (for `localhost` and 127.0.0.1) is
     /// signed by it.
-    pub fn ca_file(&self) -> &Path {
+    pub(crate) fn ca_file(&self) -> &Path {
         &self.ca_file
     }
-    pub fn dir(&self) -> &Path {
+    pub(crate) fn dir(&self) -> &Path {
         self.dir.path()
     }
     /// Dovecot's log (also holds LMTP deliveries), for diagnosing a test.
-    pub fn dovecot_log(&self) -> PathBuf {
+    pub(crate) fn dovecot_log(&self) -> PathBuf {
         self.dir().join("dovecot.log")
     }
     /// Postfix's log.
-    pub fn postfix_log(&self) -> PathBuf {
+    pub(crate) fn postfix_log(&self) -> PathBuf {
         self.dir().join("postfix.log")
     }
 
@@ -266,7 +266,7 @@ impl Rig {
 
     /// Submits `raw` as `from` over the submission port (STARTTLS, AUTH PLAIN, verified
     /// against the rig's CA). Recipients are taken from To, Cc and Bcc.
-    pub fn send(&self, from: &Account, raw: &[u8]) {
+    pub(crate) fn send(&self, from: &Account, raw: &[u8]) {
         let to = header_recipients(raw);
         assert!(
             !to.is_empty(),
@@ -279,7 +279,7 @@ impl Rig {
     }
 
     /// Like `send`, with an explicit envelope; returns the server's refusal as text.
-    pub fn try_send(
+    pub(crate) fn try_send(
         &self,
         login: &Account,
         envelope_from: &str,
@@ -309,7 +309,7 @@ impl Rig {
 
     /// Sends over the plain SMTP port without AUTH, as another MTA would. An empty
     /// `envelope_from` gives `MAIL FROM:<>` (a bounce).
-    pub fn send_smtp(&self, envelope_from: &str, to: &[&str], raw: &[u8]) {
+    pub(crate) fn send_smtp(&self, envelope_from: &str, to: &[&str], raw: &[u8]) {
         if let Err(e) = self.try_send_smtp(envelope_from, to, raw) {
             panic!("mail rig: SMTP from <{envelope_from}> to {to:?} failed: {e}");
         }
@@ -317,7 +317,7 @@ impl Rig {
 
     /// Like `send_smtp`; returns the server's refusal as text (e.g. `554 5.7.1 ... Relay
     /// access denied`).
-    pub fn try_send_smtp(
+    pub(crate) fn try_send_smtp(
         &self,
         envelope_from: &str,
         to: &[&str],
@@ -332,13 +332,13 @@ impl Rig {
 
     /// Puts `raw` straight into `to`'s INBOX over LMTP, skipping Postfix. The envelope
     /// sender (Dovecot's Return-Path) is the From address.
-    pub fn deliver(&self, to: &Account, raw: &[u8]) {
+    pub(crate) fn deliver(&self, to: &Account, raw: &[u8]) {
         let from = header_from(raw).unwrap_or_else(|| "rig@localhost".to_string());
         self.deliver_from(&from, to, raw);
     }
 
     /// Like `deliver` with an explicit envelope sender; empty gives `Return-Path: <>`.
-    pub fn deliver_from(&self, envelope_from: &str, to: &Account, raw: &[u8]) {
+    pub(crate) fn deliver_from(&self, envelope_from: &str, to: &Account, raw: &[u8]) {
         let socket = self.paths().lmtp_socket();
         if let Err(e) = lmtp_deliver(&socket, envelope_from, &to.address, raw) {
             panic!("mail rig: LMTP delivery to {} failed: {e}", to.address);
@@ -348,7 +348,7 @@ impl Rig {
     // ----- reading -------------------------------------------------------------------
 
     /// Logs in over plain IMAP on loopback.
-    pub fn imap_session(&self, who: &Account) -> imap::Session<imap::Connection> {
+    pub(crate) fn imap_session(&self, who: &Account) -> imap::Session<imap::Connection> {
         let client = imap::ClientBuilder::new("127.0.0.1", self.ports.imap)
             .mode(imap::ConnectionMode::Plaintext)
             .connect()
@@ -359,7 +359,7 @@ impl Rig {
     }
 
     /// Appends `raw` to `folder` (created when missing).
-    pub fn append(&self, to: &Account, folder: &str, raw: &[u8]) {
+    pub(crate) fn append(&self, to: &Account, folder: &str, raw: &[u8]) {
         let mut session = self.imap_session(to);
         if !folder.eq_ignore_ascii_case("INBOX")
             && let Err(e) = session.create(folder)
@@ -376,7 +376,7 @@ impl Rig {
 
     /// Every message in `folder`, raw, in mailbox order. A folder that does not exist
     /// reads as empty.
-    pub fn messages(&self, who: &Account, folder: &str) -> Vec<Vec<u8>> {
+    pub(crate) fn messages(&self, who: &Account, folder: &str) -> Vec<Vec<u8>> {
         let mut session = self.imap_session(who);
         let mailbox = match session.examine(folder) {
             Ok(m) => m,
@@ -401,7 +401,7 @@ impl Rig {
 
     /// Polls `folder` until it holds at least `at_least` messages; panics on timeout with
     /// the subjects it saw.
-    pub fn wait_for_messages(
+    pub(crate) fn wait_for_messages(
         &self,
         who: &Account,
         folder: &str,
@@ -429,7 +429,7 @@ impl Rig {
     }
 
     /// Names of every folder of `who`.
-    pub fn folders(&self, who: &Account) -> Vec<String> {
+    pub(crate) fn folders(&self, who: &Account) -> Vec<String> {
         let mut session = self.imap_session(who);
         let names = session
             .list(None, Some("*"))
@@ -441,14 +441,14 @@ impl Rig {
 
     // ----- server control ------------------------------------------------------------
 
-    pub fn stop_postfix(&self) {
+    pub(crate) fn stop_postfix(&self) {
         let pid = lock(&self.postfix_master).take();
         if let Some(pid) = pid {
             terminate_pid(pid);
         }
     }
 
-    pub fn start_postfix(&self) {
+    pub(crate) fn start_postfix(&self) {
         if lock(&self.postfix_master).is_some() {
             return;
         }
@@ -457,14 +457,14 @@ impl Rig {
         }
     }
 
-    pub fn stop_dovecot(&self) {
+    pub(crate) fn stop_dovecot(&self) {
         let child = lock(&self.dovecot).take();
         if let Some(mut child) = child {
             terminate_child(&mut child);
         }
     }
 
-    pub fn start_dovecot(&self) {
+    pub(crate) fn start_dovecot(&self) {
         if lock(&self.dovecot).is_some() {
             return;
         }
@@ -483,12 +483,12 @@ impl Rig {
     }
 
     /// Process id of Dovecot's master, while it runs.
-    pub fn dovecot_pid(&self) -> Option<u32> {
+    pub(crate) fn dovecot_pid(&self) -> Option<u32> {
         lock(&self.dovecot).as_ref().map(Child::id)
     }
 
     /// Process id of Postfix's master, while it runs.
-    pub fn postfix_pid(&self) -> Option<u32> {
+    pub(crate) fn postfix_pid(&self) -> Option<u32> {
         *lock(&self.postfix_master)
     }
 

@@ -1,0 +1,69 @@
+//! `[helpdesk]`: how the help desk runs. Periods in days; `progress_time` is local
+//! office time.
+
+use chrono::NaiveTime;
+
+use super::Checker;
+use super::raw::RawHelpdesk;
+
+/// Who hears of a new ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotifyMode {
+    /// Every CSO gets every new ticket.
+    All,
+    /// New tickets go to one CSO at a time, in turn.
+    RoundRobin,
+}
+
+#[derive(Debug, Clone)]
+pub struct Helpdesk {
+    pub notify: NotifyMode,
+    /// The service a mail without a `[CODE]` in its subject is filed under.
+    pub default_service: String,
+    /// Local time of day at which escalated tickets get their progress reply.
+    pub progress_time: NaiveTime,
+    pub document_reminder_days: u32,
+    pub reopen_days: u32,
+    pub auto_close_days: u32,
+    /// Automatic replies (acknowledgements, notes) to one address per hour.
+    pub auto_replies_per_hour: u32,
+    /// Staff notifications carry attachments up to this total; larger ones are listed.
+    pub forward_attachments_max_bytes: u64,
+    /// When set, staff commands need an aligned DKIM/SPF pass from this server's
+    /// `Authentication-Results`.
+    pub trusted_authserv_id: Option<String>,
+}
+
+impl Helpdesk {
+    pub(super) fn from_raw(h: RawHelpdesk, c: &mut Checker<'_>) -> Helpdesk {
+        let notify = match h.notify.as_deref() {
+            None | Some("all") => NotifyMode::All,
+            Some("round_robin") => NotifyMode::RoundRobin,
+            Some(other) => {
+                c.error(
+                    "helpdesk.notify",
+                    format!("`helpdesk.notify` = {other:?} is not a notify mode"),
+                    "use \"all\" or \"round_robin\"",
+                );
+                NotifyMode::All
+            }
+        };
+        let progress_time = match &h.progress_time {
+            Some(t) => c.time("helpdesk.progress_time", t),
+            None => NaiveTime::from_hms_opt(9, 0, 0),
+        };
+        Helpdesk {
+            notify,
+            default_service: h.default_service.unwrap_or_else(|| "KONS".into()),
+            progress_time: progress_time.unwrap_or(NaiveTime::MIN),
+            document_reminder_days: h.document_reminder_days.unwrap_or(2),
+            reopen_days: h.reopen_days.unwrap_or(7),
+            auto_close_days: h.auto_close_days.unwrap_or(5),
+            auto_replies_per_hour: h.auto_replies_per_hour.unwrap_or(3),
+            forward_attachments_max_bytes: h
+                .forward_attachments_max_bytes
+                .unwrap_or(10 * 1024 * 1024),
+            trusted_authserv_id: h.trusted_authserv_id,
+        }
+    }
+}

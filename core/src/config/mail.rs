@@ -1,0 +1,238 @@
+//! `[mail]`: the official mailbox and the servers behind it.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use super::raw::{RawMail, RawServer};
+use super::{Checker, valid_address};
+
+/// How a connection is encrypted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tls {
+    /// TLS from the first byte (IMAPS 993, SMTPS 465).
+    Implicit,
+    /// Plain connect, then STARTTLS; refuses to continue without it.
+    StartTls,
+    /// No encryption: allowed only for a loopback host.
+    None,
+}
+
+/// Where a secret comes from: never from `site.toml` itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretSource {
+    /// An environment variable, read when connecting.
+    Env(String),
+    /// A file readable by its owner only (mode 0600), resolved against the site root.
+    File(PathBuf),
+    None,
+}
+
+/// One server the daemon logs in to.
+#[derive(Debug, Clone)]
+pub struct Server {
+    pub host: String,
+    pub port: u16,
+    pub tls: Tls,
+    pub user: Option<String>,
+    pub password: SecretSource,
+    /// An extra CA certificate (a private CA), resolved against the site root.
+    pub ca_file: Option<PathBuf>,
+}
+
+/// `[mail.imap]`: the server plus the folders the daemon works in.
+#[derive(Debug, Clone)]
+pub struct Imap {
+    pub server: Server,
+    pub folder: String,
+    pub processed_folder: String,
+    pub quarantine_folder: String,
+    pub idle: bool,
+    pub poll_seconds: u64,
+    pub batch_size: usize,
+}
+
+/// `[mail]`.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    /// The official address, lower case: the mailbox read and the From of every reply.
+    pub address: String,
+    /// Subject tag: replies carry `[TAG #n]`.
+    pub tag: String,
+    /// SQLite, raw mail, attachments and the capability key; resolved against the root.
+    pub data_dir: PathBuf,
+    pub max_message_bytes: u64,
+    pub imap: Imap,
+    pub smtp: Server,
+}
+
+impl Mail {
+    /// The domain our Message-IDs are made on.
+    pub fn domain(&self) -> &str {
+        self.address.rsplit('@').next().unwrap_or("localhost")
+    }
+
+    pub(super) fn from_raw(m: RawMail, c: &mut Checker<'_>) -> Mail {
+        if !valid_address(&m.address) {
+            c.error(
+                "mail.address",
+                format!("`mail.address` is not a mail address: {:?}", m.address),
+                "write it as name@domain",
+            );
+        }
+        let tag_ok = !m.tag.is_empty()
+            && m.tag
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '-');
+        if !tag_ok {
+            c.error(
+                "mail.tag",
+                format!(
+                    "`mail.tag` = {:?} is not letters, digits and '-' only",
+                    m.tag
+                ),
+                "it goes into subjects as [TAG #n]; use e.g. \"KPPN-TSL\"",
+            );
+        }
+        let max_message_bytes = m.max_message_bytes.unwrap_or(25 * 1024 * 1024);
+        if max_message_bytes < 64 * 1024 {
+            c.error(
+                "mail.max_message_bytes",
+                "`mail.max_message_bytes` is below 64 KiB: ordinary mail would be quarantined",
+                "leave it out (25 MiB) or raise it",
+            );
+        }
+        let folders = Folders::from_raw(&m.imap);
+        let imap = Server::from_raw("mail.imap", m.imap, c);
+        let extra = m.smtp.imap_keys_set();
+        for key in extra {
+            c.error(
+                &format!("mail.smtp.{key}"),
+                format!("`mail.smtp.{key}` applies to IMAP only"),
+                "move it to [mail.imap] or remove it",
+            );
+        }
+        let smtp = Server::from_raw("mail.smtp", m.smtp, c);
+        Mail {
+            address: m.address.to_lowercase(),
+            tag: m.tag,
+            data_dir: c.root.join(m.data_dir.as_deref().unwrap_or("var/loketd")),
+            max_message_bytes,
+            imap: Imap {
+                server: imap,
+                folder: folders.folder,
+                processed_folder: folders.processed,
+                quarantine_folder: folders.quarantine,
+                idle: folders.idle,
+                poll_seconds: folders.poll_seconds,
+                batch_size: folders.batch_size,
+            },
+            smtp,
+        }
+    }
+}
+
+struct Folders {
+    folder: String,
+    processed: String,
+    quarantine: String,
+    idle: bool,
+    poll_seconds: u64,
+    batch_size: usize,
+}
+
+impl Folders {
+    fn from_raw(s: &RawServer) -> Folders {
+        Folders {
+            folder: s.folder.clone().unwrap_or_else(|| "INBOX".into()),
+            processed: s
+                .processed_folder
+                .clone()
+                .unwrap_or_else(|| "Diproses".into()),
+            quarantine: s
+                .quarantine_folder
+                .clone()
+                .unwrap_or_else(|| "Karantina".into()),
+            idle: s.idle.unwrap_or(true),
+            poll_seconds: s.poll_seconds.unwrap_or(60).max(1),
+            batch_size: s.batch_size.unwrap_or(100).clamp(1, 10_000),
+        }
+    }
+}
+
+impl Server {
+    fn from_raw(key: &str, s: RawServer, c: &mut Checker<'_>) -> Server {
+        let tls = match s.tls.as_str() {
+            "implicit" => Tls::Implicit,
+            "starttls" => Tls::StartTls,
+            "none" => Tls::None,
+            other => {
+                c.error(
+                    &format!("{key}.tls"),
+                    format!("`{key}.tls` = {other:?} is not a TLS mode"),
+                    "use \"implicit\", \"starttls\" or \"none\"",
+                );
+                Tls::Implicit
+            }
+        };
+        if tls == Tls::None && !is_loopback(&s.host) {
+            c.error(
+                &format!("{key}.tls"),
+                format!(
+                    "`{key}.tls` = \"none\" is only allowed for a loopback host, not {}",
+                    s.host
+                ),
+                "passwords would cross the network in clear: use \"implicit\" or \"starttls\"",
+            );
+        }
+        if s.password.is_some() {
+            c.error(
+                &format!("{key}.password"),
+                format!("`{key}.password`: secrets never live in site.toml"),
+                "use password_env = \"VAR\" or password_file = \"path\" (mode 0600)",
+            );
+        }
+        let password = match (s.password_env, s.password_file) {
+            (Some(_), Some(_)) => {
+                c.error(
+                    &format!("{key}.password_file"),
+                    format!("`{key}` sets both password_env and password_file"),
+                    "keep one of them",
+                );
+                SecretSource::None
+            }
+            (Some(var), None) => SecretSource::Env(var),
+            (None, Some(file)) => SecretSource::File(c.root.join(file)),
+            (None, None) => SecretSource::None,
+        };
+        if s.user.is_some() && password == SecretSource::None && s.password.is_none() {
+            c.error(
+                &format!("{key}.user"),
+                format!("`{key}.user` is set but no password_env or password_file"),
+                "add password_env = \"VAR\" or password_file = \"path\"",
+            );
+        }
+        let ca_file = s.ca_file.map(|f| {
+            let p = c.root.join(&f);
+            if !p.is_file() {
+                c.error(
+                    &format!("{key}.ca_file"),
+                    format!("`{key}.ca_file`: {} does not exist", p.display()),
+                    "give the path of a PEM file, relative to the site folder",
+                );
+            }
+            p
+        });
+        Server {
+            host: s.host,
+            port: s.port,
+            tls,
+            user: s.user,
+            password,
+            ca_file,
+        }
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}

@@ -1,0 +1,201 @@
+//! The content model: service standards and free pages read from `content/`.
+//!
+//! A standard's front matter carries the facts machines read (code, terms, fee); its
+//! body carries the six public components as `##` sections. The site renders both; the
+//! daemon reads the same files for its clocks and its wording.
+
+mod component;
+mod front_matter;
+mod page;
+mod service;
+mod term;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use pulldown_cmark::Options;
+
+pub use component::{ComponentKind, normalise_heading};
+pub use page::{Page, parse_page};
+pub use service::{CHANNELS, Component, Service, channel_label, parse_service};
+pub use term::{Term, TermError};
+
+use crate::diagnostics::{Diagnostic, Diagnostics, io_error};
+
+/// Folder of the service standards, relative to the site root.
+pub const SERVICES_DIR: &str = "content/layanan";
+
+/// Everything under `content/`.
+#[derive(Debug, Clone, Default)]
+pub struct Content {
+    pub home: Option<Page>,
+    pub pages: Vec<Page>,
+    pub services: Vec<Service>,
+}
+
+/// The Markdown dialect of content files: CommonMark plus tables and strikethrough.
+pub fn markdown_options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH
+}
+
+/// One standard as read from its file: the service when it is valid, and every problem
+/// found in it.
+pub type ServiceFile = (Option<Service>, Vec<Diagnostic>);
+
+/// Reads one standard from disk.
+pub fn read_service(path: &Path) -> ServiceFile {
+    let mut d = Vec::new();
+    let service = match std::fs::read_to_string(path) {
+        Ok(text) => parse_service(path, &text, &mut d),
+        Err(e) => {
+            d.push(io_error(path, &e));
+            None
+        }
+    };
+    (service, d)
+}
+
+/// Reads the standards one after another. The site builder, which has threads to
+/// spare, reads them in parallel instead (see [`load_content`]).
+pub fn read_in_turn(files: &[PathBuf]) -> Vec<ServiceFile> {
+    files.iter().map(|p| read_service(p)).collect()
+}
+
+/// Reads every standard in `content/layanan/*.md` (drafts included, flagged).
+/// Fails with every error found; warnings are dropped (use [`load_content`] to see them).
+pub fn load_services(root: &Path) -> Result<Vec<Service>, Diagnostics> {
+    let mut diags = Vec::new();
+    let services = read_services(root, &mut diags, read_in_turn);
+    let mut diags = Diagnostics(diags);
+    diags.sort();
+    diags.into_result().map(|()| services)
+}
+
+/// Reads all content, collecting errors and warnings into `diags`. `read` turns the
+/// list of standards' files into their contents ([`read_in_turn`], or a parallel map of
+/// [`read_service`]).
+pub fn load_content(
+    root: &Path,
+    diags: &mut Vec<Diagnostic>,
+    read: impl FnOnce(&[PathBuf]) -> Vec<ServiceFile>,
+) -> Content {
+    let services = read_services(root, diags, read);
+    let (home, pages) = read_pages(root, diags);
+    Content {
+        home,
+        pages,
+        services,
+    }
+}
+
+fn markdown_files(dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
+        Err(e) => {
+            diags.push(io_error(dir, &e));
+            return Vec::new();
+        }
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "md"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn read_services(
+    root: &Path,
+    diags: &mut Vec<Diagnostic>,
+    read: impl FnOnce(&[PathBuf]) -> Vec<ServiceFile>,
+) -> Vec<Service> {
+    let dir = root.join(SERVICES_DIR);
+    let files: Vec<PathBuf> = markdown_files(&dir, diags)
+        .into_iter()
+        .filter(|p| p.file_name().is_some_and(|n| n != "_index.md"))
+        .collect();
+    let parsed = read(&files);
+    let mut services = Vec::with_capacity(parsed.len());
+    for (s, d) in parsed {
+        diags.extend(d);
+        services.extend(s);
+    }
+    check_unique(&services, diags);
+    services.sort_by(|a, b| (a.weight, &a.title, &a.slug).cmp(&(b.weight, &b.title, &b.slug)));
+    services
+}
+
+/// Slugs name pages and codes name mailboxes' subjects: both must be unique.
+fn check_unique(services: &[Service], diags: &mut Vec<Diagnostic>) {
+    let mut by_slug: BTreeMap<&str, &Service> = BTreeMap::new();
+    let mut by_code: BTreeMap<&str, &Service> = BTreeMap::new();
+    let mut sorted: Vec<&Service> = services.iter().collect();
+    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+    for s in sorted {
+        if let Some(first) = by_slug.insert(&s.slug, s) {
+            // Blame the file that chose the slug explicitly, if one did.
+            let (blamed, other) = if first.slug_line.is_some() && s.slug_line.is_none() {
+                (first, s)
+            } else {
+                (s, first)
+            };
+            diags.push(Diagnostic::error(
+                &blamed.path,
+                (blamed.slug_line.unwrap_or(1), 1),
+                format!(
+                    "duplicate slug {:?}: {} uses it too",
+                    blamed.slug,
+                    other.path.display()
+                ),
+                "give one of them a different `slug` in front matter (or rename the file)",
+            ));
+        }
+        if let Some(first) = by_code.insert(&s.code, s) {
+            diags.push(Diagnostic::error(
+                &s.path,
+                (1, 1),
+                format!(
+                    "duplicate service code {:?}: {} uses it too",
+                    s.code,
+                    first.path.display()
+                ),
+                "each service needs its own `code`; mail is filed by it",
+            ));
+        }
+    }
+}
+
+fn read_pages(root: &Path, diags: &mut Vec<Diagnostic>) -> (Option<Page>, Vec<Page>) {
+    let mut home = None;
+    let mut pages = Vec::new();
+    for path in markdown_files(&root.join("content"), diags) {
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                diags.push(io_error(&path, &e));
+                continue;
+            }
+        };
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("")
+            .to_string();
+        if stem == "_index" {
+            home = parse_page(&path, "", &text, diags);
+        } else if stem == "layanan" || stem == "404" {
+            diags.push(Diagnostic::error(
+                &path,
+                (1, 1),
+                format!("page name {stem:?} is reserved by the site"),
+                "rename the file",
+            ));
+        } else if let Some(p) = parse_page(&path, &stem, &text, diags) {
+            pages.push(p);
+        }
+    }
+    pages.sort_by(|a, b| (a.weight, &a.title).cmp(&(b.weight, &b.title)));
+    (home, pages)
+}

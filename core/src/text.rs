@@ -1,0 +1,137 @@
+//! How things read for people: Indonesian dates, day names and time zones, and the
+//! encoding of mailto subjects. Shared by the pages and the daemon's mails, so both
+//! say a date the same way.
+
+use chrono::{Datelike, FixedOffset, NaiveDate, Weekday};
+
+const MONTHS: [&str; 12] = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+];
+
+/// "29 November 2026".
+pub fn date_id(d: NaiveDate) -> String {
+    let month = MONTHS.get(d.month0() as usize).copied().unwrap_or("");
+    format!("{} {} {}", d.day(), month, d.year())
+}
+
+/// "Senin" … "Minggu".
+pub fn weekday_id(d: Weekday) -> &'static str {
+    const DAYS: [&str; 7] = [
+        "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu",
+    ];
+    DAYS[d.num_days_from_monday() as usize]
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters (for mailto subjects).
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A weekday from its English or Indonesian name or abbreviation, any case:
+/// `mon`/`monday`/`sen`/`senin` … `sun`/`sunday`/`min`/`minggu`/`ahad`.
+pub fn parse_weekday(s: &str) -> Option<Weekday> {
+    let day = match s.trim().to_lowercase().as_str() {
+        "mon" | "monday" | "sen" | "senin" => Weekday::Mon,
+        "tue" | "tuesday" | "sel" | "selasa" => Weekday::Tue,
+        "wed" | "wednesday" | "rab" | "rabu" => Weekday::Wed,
+        "thu" | "thursday" | "kam" | "kamis" => Weekday::Thu,
+        "fri" | "friday" | "jum" | "jumat" | "jum'at" => Weekday::Fri,
+        "sat" | "saturday" | "sab" | "sabtu" => Weekday::Sat,
+        "sun" | "sunday" | "min" | "minggu" | "ahad" => Weekday::Sun,
+        _ => return None,
+    };
+    Some(day)
+}
+
+/// "Monday" … "Sunday" (schema.org day names).
+pub fn weekday_en(d: Weekday) -> &'static str {
+    const DAYS: [&str; 7] = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    DAYS[d.num_days_from_monday() as usize]
+}
+
+/// The Indonesian zone name of an offset: "WIB", "WITA", "WIT", else "UTC+05:30".
+pub fn zone_id(offset: FixedOffset) -> String {
+    match offset.local_minus_utc() {
+        25_200 => "WIB".to_string(),
+        28_800 => "WITA".to_string(),
+        32_400 => "WIT".to_string(),
+        _ => format!("UTC{offset}"),
+    }
+}
+
+/// "Tidak dipungut biaya" for 0, otherwise rupiah with dot thousands separators.
+pub fn fee_label_id(fee: u64) -> String {
+    if fee == 0 {
+        return "Tidak dipungut biaya".to_string();
+    }
+    let digits = fee.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    format!("Rp{out}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indonesian_date() {
+        let d = NaiveDate::from_ymd_opt(2026, 8, 17).expect("date");
+        assert_eq!(date_id(d), "17 Agustus 2026");
+    }
+
+    #[test]
+    fn weekdays_in_both_languages() {
+        assert_eq!(parse_weekday("Sen"), Some(Weekday::Mon));
+        assert_eq!(parse_weekday("jumat"), Some(Weekday::Fri));
+        assert_eq!(parse_weekday("SUN"), Some(Weekday::Sun));
+        assert_eq!(parse_weekday("funday"), None);
+    }
+
+    #[test]
+    fn zones_and_fees() {
+        let east = |h| FixedOffset::east_opt(h * 3600).expect("offset");
+        assert_eq!(zone_id(east(8)), "WITA");
+        assert_eq!(zone_id(east(3)), "UTC+03:00");
+        assert_eq!(fee_label_id(0), "Tidak dipungut biaya");
+        assert_eq!(fee_label_id(50_000), "Rp50.000");
+        assert_eq!(fee_label_id(1_250_000), "Rp1.250.000");
+    }
+
+    #[test]
+    fn encodes_subject() {
+        assert_eq!(percent_encode("[KONS] "), "%5BKONS%5D%20");
+    }
+}

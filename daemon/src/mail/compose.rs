@@ -1,0 +1,262 @@
+//! Turns a decision ("acknowledge ticket 12") into a ready RFC 5322 message: wording
+//! from the Tera templates in `themes/<theme>/email/`, headers that thread it and mark
+//! it automatic where it is, a Message-ID on our own domain.
+//!
+//! Templates are plain text: `<name>.txt`. Each gets the office and the complaint
+//! channels (global context) plus whatever the caller puts in its context.
+
+use std::path::Path;
+
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use loket_core::config::{ComplaintChannel, Office};
+use serde::Serialize;
+use tera::{Context, Tera};
+
+use super::attachment::Attachment;
+use crate::rules::kinds::LetterKind;
+
+/// The theme whose `email/` templates the daemon writes with.
+const THEME: &str = "default";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    #[error("mail templates in {dir}: {message}")]
+    Load { dir: String, message: String },
+    #[error("mail template {template}: {message}")]
+    Render { template: String, message: String },
+    #[error("cannot build mail: {0}")]
+    Build(String),
+}
+
+/// A mail ready for the outbox.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    /// What it is, for logs and the CLI.
+    pub kind: LetterKind,
+    pub message_id: String,
+    pub recipients: Vec<String>,
+    pub raw: Vec<u8>,
+    /// Sent by the daemon on its own (acknowledgements, notes), not relayed from a person:
+    /// counts against the per-sender limit and carries `Auto-Submitted: auto-replied`.
+    pub automatic: bool,
+}
+
+/// What to send; `compose` renders it.
+pub struct Draft<'a> {
+    pub kind: LetterKind,
+    pub template: &'a str,
+    pub to: Vec<(Option<String>, String)>,
+    pub subject: String,
+    /// The template's data.
+    pub context: Context,
+    pub in_reply_to: Option<String>,
+    pub references: Vec<String>,
+    pub automatic: bool,
+    /// A Message-ID chosen by the caller (a staff capability); else a fresh one.
+    pub message_id: Option<String>,
+    pub attachments: Vec<FileAttachment>,
+}
+
+/// A file to attach to an outgoing mail.
+#[derive(Debug, Clone)]
+pub struct FileAttachment {
+    pub filename: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+impl From<&Attachment> for FileAttachment {
+    /// An attachment of a received mail, sent on (its name is already safe).
+    fn from(a: &Attachment) -> Self {
+        FileAttachment {
+            filename: a.filename.clone(),
+            content_type: a.content_type.clone(),
+            data: a.data.clone(),
+        }
+    }
+}
+
+pub struct Composer {
+    tera: Tera,
+    from: Mailbox,
+    domain: String,
+}
+
+impl Composer {
+    /// Loads `themes/default/email/*.txt` under the site root. Every template sees the
+    /// office and the complaint channels.
+    pub fn load(
+        root: &Path,
+        office: &Office,
+        complaints: &[ComplaintChannel],
+        address: &str,
+    ) -> Result<Composer, ComposeError> {
+        let dir = root.join("themes").join(THEME).join("email");
+        let load_err = |message: String| ComposeError::Load {
+            dir: dir.display().to_string(),
+            message,
+        };
+        let mut tera = Tera::new();
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(&dir).map_err(|e| load_err(e.to_string()))? {
+            let path = entry.map_err(|e| load_err(e.to_string()))?.path();
+            if path.extension().is_some_and(|e| e == "txt") {
+                let name = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or_default()
+                    .to_string();
+                files.push((path, name));
+            }
+        }
+        files.sort();
+        tera.add_template_files(files.iter().map(|(p, n)| (p.clone(), Some(n.clone()))))
+            .map_err(|e| load_err(error_chain(&e)))?;
+        let global = tera.global_context();
+        global.insert("office", office);
+        global.insert("complaints", complaints);
+        let from = Mailbox::new(
+            Some(office.name.clone()),
+            address
+                .parse()
+                .map_err(|e| ComposeError::Build(format!("official address {address}: {e}")))?,
+        );
+        let domain = address
+            .rsplit('@')
+            .next()
+            .unwrap_or("localhost")
+            .to_string();
+        Ok(Composer { tera, from, domain })
+    }
+
+    pub fn has_template(&self, name: &str) -> bool {
+        self.tera.contains_template(name)
+    }
+
+    /// The data of a template, from its typed view.
+    pub fn context(view: &impl Serialize) -> Result<Context, ComposeError> {
+        Context::from_serialize(view).map_err(|e| ComposeError::Render {
+            template: String::new(),
+            message: error_chain(&e),
+        })
+    }
+
+    pub fn domain(&self) -> &str {
+        &self.domain
+    }
+
+    /// A fresh Message-ID on our domain (without angle brackets).
+    pub fn new_message_id(&self, ticket: Option<i64>) -> String {
+        let nonce: u64 = rand::random();
+        match ticket {
+            Some(t) => format!("loket.t{t}.{nonce:016x}@{}", self.domain),
+            None => format!("loket.{nonce:016x}@{}", self.domain),
+        }
+    }
+
+    /// Renders a template body on its own (tests and previews).
+    pub fn render_body(&self, template: &str, context: &Context) -> Result<String, ComposeError> {
+        self.tera
+            .render(template, context)
+            .map_err(|e| ComposeError::Render {
+                template: template.to_string(),
+                message: error_chain(&e),
+            })
+    }
+
+    pub fn compose(&self, draft: Draft<'_>) -> Result<Outgoing, ComposeError> {
+        let body = self.render_body(draft.template, &draft.context)?;
+        let message_id = draft
+            .message_id
+            .clone()
+            .unwrap_or_else(|| self.new_message_id(None));
+        let mut builder = lettre::Message::builder()
+            .from(self.from.clone())
+            .subject(single_line(&draft.subject))
+            .message_id(Some(format!("<{message_id}>")))
+            .date_now();
+        let mut recipients = Vec::new();
+        for (name, addr) in &draft.to {
+            let parsed = addr
+                .parse()
+                .map_err(|e| ComposeError::Build(format!("recipient {addr}: {e}")))?;
+            builder = builder.to(Mailbox::new(name.as_deref().map(single_line), parsed));
+            recipients.push(addr.to_lowercase());
+        }
+        if recipients.is_empty() {
+            return Err(ComposeError::Build("no recipient".into()));
+        }
+        if let Some(parent) = &draft.in_reply_to {
+            builder = builder.in_reply_to(format!("<{parent}>"));
+        }
+        if !draft.references.is_empty() {
+            let refs = draft
+                .references
+                .iter()
+                .map(|r| format!("<{r}>"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            builder = builder.references(refs);
+        }
+        if draft.automatic {
+            // RFC 3834: an automatic reply; and ask Exchange not to auto-answer it.
+            builder = builder
+                .raw_header(header("Auto-Submitted", "auto-replied"))
+                .raw_header(header("X-Auto-Response-Suppress", "All"));
+        } else {
+            builder = builder.raw_header(header("X-Auto-Response-Suppress", "All"));
+        }
+        builder = builder.raw_header(header("X-Mailer", "loketd"));
+        let text = SinglePart::builder()
+            .header(ContentType::TEXT_PLAIN)
+            .body(body);
+        let message = if draft.attachments.is_empty() {
+            builder.singlepart(text)
+        } else {
+            let mut mixed = MultiPart::mixed().singlepart(text);
+            for a in draft.attachments {
+                // A type lettre cannot read goes out as plain bytes.
+                let ct = ContentType::parse(&a.content_type)
+                    .or_else(|_| ContentType::parse("application/octet-stream"))
+                    .map_err(|e| ComposeError::Build(e.to_string()))?;
+                mixed =
+                    mixed.singlepart(lettre::message::Attachment::new(a.filename).body(a.data, ct));
+            }
+            builder.multipart(mixed)
+        }
+        .map_err(|e| ComposeError::Build(e.to_string()))?;
+        Ok(Outgoing {
+            kind: draft.kind,
+            message_id,
+            recipients,
+            raw: message.formatted(),
+            automatic: draft.automatic,
+        })
+    }
+}
+
+fn header(name: &'static str, value: &str) -> HeaderValue {
+    HeaderValue::new(HeaderName::new_from_ascii_str(name), value.to_string())
+}
+
+/// Header text never carries CR/LF (no header injection from a relayed subject).
+pub fn single_line(s: &str) -> String {
+    s.split(['\r', '\n', '\t'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Tera's errors nest the useful part in `source()`.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        cur = s.source();
+    }
+    out
+}

@@ -1,0 +1,123 @@
+//! The names of things the desk records, each an enum stored by a stable name: what a
+//! stored mail was, what an id in a thread is, what happened to a ticket, which mail
+//! went out. A name read back that is not here is an error that names its row (see
+//! `store`), never a default.
+
+use strum::{Display, EnumString, IntoStaticStr};
+
+/// What a received mail was to the desk (`messages.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Display, EnumString, IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+pub enum MessageKind {
+    /// From a stakeholder (or staff writing as anyone would): a question or a reply.
+    Stakeholder,
+    /// A verified staff reply: its commands were run.
+    Staff,
+    /// Automatic mail: stored, never answered.
+    Automatic,
+    /// Looked like staff work but failed the proof: stored, not run.
+    Unverified,
+    /// A reply to a staff notification from outside the staff: stored, never relayed.
+    Stray,
+}
+
+/// What a Message-ID known to a ticket is (`thread_ids.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Display, EnumString, IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+pub enum ThreadKind {
+    /// A mail we received.
+    In,
+    /// A mail we sent to the stakeholder.
+    Out,
+    /// A mail we sent to staff: a reply to it comes from staff, never the stakeholder.
+    Staff,
+}
+
+/// What happened to a ticket (`events.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Display, EnumString, IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+pub enum EventKind {
+    Created,
+    AutomaticMail,
+    UnverifiedStaffMail,
+    StrayMail,
+    StakeholderReply,
+    DocumentsReceived,
+    Reopened,
+    Rated,
+    CommandRejected,
+    Assigned,
+    Answered,
+    DocumentsRequested,
+    Escalated,
+    ProgressSent,
+    Resolved,
+    Note,
+    Closed,
+    AutoClosed,
+    /// An automatic reply held back by the per-address hourly limit.
+    ReplySuppressed,
+    ReminderUnanswered,
+    ReminderHalfway,
+    ReminderDueday,
+    ReminderBreach,
+}
+
+/// Which mail went out (`outbox.kind`), for logs and `loketd outbox`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Display, EnumString, IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+pub enum LetterKind {
+    /// The acknowledgement of a new question.
+    Ack,
+    /// A staff member hears of a ticket (new, a reply, documents, hand-over).
+    Notify,
+    /// The section head receives an escalation.
+    Escalation,
+    /// Staff on a ticket receive an internal note.
+    Note,
+    /// A staff answer relayed to the stakeholder.
+    Answer,
+    Documents,
+    DocumentsReminder,
+    /// The stakeholder is told of an escalation.
+    Escalated,
+    Progress,
+    Resolved,
+    Reminder,
+    CommandError,
+    Unverified,
+    TooLarge,
+}
+
+/// Where an outgoing mail stands (`outbox.status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Display, EnumString, IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+pub enum OutboxStatus {
+    Pending,
+    Sent,
+    Failed,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn stored_names_are_the_ones_in_existing_databases() {
+        assert_eq!(
+            EventKind::UnverifiedStaffMail.to_string(),
+            "unverified_staff_mail"
+        );
+        assert_eq!(EventKind::ReminderDueday.to_string(), "reminder_dueday");
+        assert_eq!(EventKind::AutoClosed.to_string(), "auto_closed");
+        assert_eq!(
+            LetterKind::DocumentsReminder.to_string(),
+            "documents_reminder"
+        );
+        assert_eq!(LetterKind::TooLarge.to_string(), "too_large");
+        assert_eq!(ThreadKind::In.to_string(), "in");
+        assert_eq!("stray".parse::<MessageKind>().unwrap(), MessageKind::Stray);
+        assert!("strange".parse::<MessageKind>().is_err());
+    }
+}

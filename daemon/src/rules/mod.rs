@@ -1,0 +1,9 @@
+//! Pure decisions, no I/O: each takes facts and returns what follows.
+
+pub mod calendar;
+pub mod capability;
+pub mod classify;
+pub mod command;
+pub mod ikm;
+pub mod kinds;
+pub mod ticket;

@@ -1,0 +1,79 @@
+//! Drains the outbox over SMTP: every due row is sent, marked sent, retried later with
+//! backoff (4xx), or marked failed (5xx, or after 72 h). While the server cannot be
+//! reached at all, mail stays due and the caller backs off as a whole. Nothing is
+//! dropped.
+
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+
+use crate::net::smtp::{FailureKind, Sender};
+use crate::store::StoreError;
+use crate::store::outbox::{self, Pending};
+
+/// What one flush did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Flushed {
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+    /// The server could not be reached: nothing more was tried; the caller backs off.
+    pub unreachable: bool,
+}
+
+/// Sends everything that is due, in batches of rows read from the outbox. Stops at
+/// the first connection-level failure: the server is away, and the other mails would
+/// only fail the same way.
+pub fn flush(
+    sender: &Sender,
+    conn: &Connection,
+    now: DateTime<Utc>,
+) -> Result<Flushed, StoreError> {
+    let mut done = Flushed::default();
+    // Each row leaves the due set (sent, failed, or retried later than `now`), so
+    // every round makes progress and the loop ends.
+    loop {
+        let due = outbox::due(conn, now, 200)?;
+        if due.is_empty() || !send_batch(sender, conn, now, due, &mut done)? {
+            return Ok(done);
+        }
+    }
+}
+
+/// Sends one batch; false when the server went away (stop flushing).
+fn send_batch(
+    sender: &Sender,
+    conn: &Connection,
+    now: DateTime<Utc>,
+    due: Vec<Pending>,
+    done: &mut Flushed,
+) -> Result<bool, StoreError> {
+    for p in due {
+        match sender.send(&p.recipients, &p.raw) {
+            Ok(()) => {
+                outbox::mark_sent(conn, p.id, Utc::now())?;
+                tracing::info!(id = p.id, message_id = %p.message_id, to = ?p.recipients, "sent");
+                done.sent += 1;
+            }
+            Err(f) if f.kind == FailureKind::Permanent => {
+                tracing::warn!(id = p.id, error = %f.message, "SMTP refused the mail for good");
+                outbox::mark_failed(conn, p.id, &f.message)?;
+                done.failed += 1;
+            }
+            // The server is away: the mail stays due (a per-mail backoff would hold
+            // every queued reply back long after the server returns).
+            Err(f) if f.kind == FailureKind::Connection => {
+                tracing::warn!(id = p.id, error = %f.message, "SMTP server unreachable, mail stays queued");
+                outbox::mark_unreachable(conn, &p, &f.message, now)?;
+                done.retried += 1;
+                done.unreachable = true;
+                return Ok(false);
+            }
+            Err(f) => {
+                tracing::warn!(id = p.id, error = %f.message, "SMTP failed, will retry");
+                outbox::mark_retry(conn, &p, &f.message, now)?;
+                done.retried += 1;
+            }
+        }
+    }
+    Ok(true)
+}

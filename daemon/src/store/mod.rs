@@ -1,0 +1,380 @@
+//! The SQLite database and the content-addressed files beside it. All SQL of the daemon
+//! lives in this folder: [`messages`] (mail received, attachments, quarantine),
+//! [`tickets`] (tickets, events, thread ids, participants, ratings), [`outbox`] (mail
+//! to send), [`report`] (statistics); [`key`] keeps the capability key file.
+//!
+//! Layout of `data_dir`: `loketd.sqlite` (WAL), `raw/<sha256>.eml` (every mail as
+//! received), `attachments/<sha256>` (each attachment once, by content),
+//! `capability.key`. Files are written, fsynced and renamed into place, and their folder
+//! fsynced, *before* the transaction that refers to them: a committed row never names a
+//! missing file, even after a power loss; a crash in between leaves only an orphan file.
+//!
+//! Schema changes are migrations numbered by SQLite's `user_version` ([`schema`]).
+
+pub mod key;
+pub mod messages;
+pub mod outbox;
+pub mod report;
+mod schema;
+pub mod tickets;
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use rusqlite::types::Type;
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
+use sha2::{Digest, Sha256};
+
+use schema::MIGRATIONS;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database {path}: {source}")]
+    Db {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("{0}")]
+    Sql(rusqlite::Error),
+    #[error("{0}")]
+    Unknown(UnknownValue),
+    #[error("there is no ticket #{0}")]
+    NoTicket(i64),
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "database {path} has schema version {found}, newer than this loketd knows ({known}); upgrade loketd"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        // An unknown stored name (see `stored`) keeps its own message.
+        if let rusqlite::Error::FromSqlConversionFailure(_, _, inner) = &e
+            && let Some(u) = inner.downcast_ref::<UnknownValue>()
+        {
+            return StoreError::Unknown(u.clone());
+        }
+        StoreError::Sql(e)
+    }
+}
+
+/// A stored name this loketd does not know: written by a newer version or by hand.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "{table} row {id}: {column} is {value:?}, which this loketd does not know (a newer loketd or a hand edit wrote it)"
+)]
+pub struct UnknownValue {
+    pub table: &'static str,
+    pub id: i64,
+    pub column: &'static str,
+    pub value: String,
+}
+
+/// Reads column `idx` (a stored name) of a `table` row as its enum; an unknown name is
+/// an error naming the row, never a default.
+pub(crate) fn stored<T: FromStr>(
+    r: &Row<'_>,
+    idx: usize,
+    table: &'static str,
+    column: &'static str,
+    id: i64,
+) -> rusqlite::Result<T> {
+    let value: String = r.get(idx)?;
+    value.parse().map_err(|_| {
+        rusqlite::Error::FromSqlConversionFailure(
+            idx,
+            Type::Text,
+            Box::new(UnknownValue {
+                table,
+                id,
+                column,
+                value,
+            }),
+        )
+    })
+}
+
+pub struct Store {
+    conn: Connection,
+    dir: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `data_dir` and migrates it.
+    pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        for sub in ["", "raw", "attachments"] {
+            let p = data_dir.join(sub);
+            fs::create_dir_all(&p).map_err(|source| StoreError::Io { path: p, source })?;
+        }
+        let path = data_dir.join("loketd.sqlite");
+        let db = |source| StoreError::Db {
+            path: path.clone(),
+            source,
+        };
+        let conn = Connection::open(&path).map_err(db)?;
+        // Another process (a CLI call, a backup) may hold the lock briefly: wait, do not fail.
+        conn.busy_timeout(Duration::from_secs(30)).map_err(db)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(db)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(db)?;
+        let mut store = Store {
+            conn,
+            dir: data_dir.to_path_buf(),
+        };
+        store.migrate(&path)?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self, path: &Path) -> Result<(), StoreError> {
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew {
+                path: path.to_path_buf(),
+                found: version,
+                known,
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// A write transaction. IMMEDIATE takes the write lock at BEGIN, where the busy
+    /// timeout applies: a deferred one that reads first and then writes gets
+    /// "database is locked" at once when another process holds the lock (SQLite does
+    /// not wait there, to avoid a deadlock), and the pass would stop for nothing.
+    pub fn transaction(&mut self) -> Result<Transaction<'_>, StoreError> {
+        Ok(self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Keeps the raw mail under `raw/<sha256>.eml`; returns the hash.
+    pub fn save_raw(&self, raw: &[u8]) -> Result<String, StoreError> {
+        let hash = sha256_hex(raw);
+        let path = self.dir.join("raw").join(format!("{hash}.eml"));
+        write_once(&path, raw)?;
+        Ok(hash)
+    }
+
+    pub fn raw_path(&self, sha256: &str) -> PathBuf {
+        self.dir.join("raw").join(format!("{sha256}.eml"))
+    }
+
+    /// Keeps an attachment once by content; returns the hash.
+    pub fn save_attachment(&self, data: &[u8]) -> Result<String, StoreError> {
+        let hash = sha256_hex(data);
+        write_once(&self.attachment_path(&hash), data)?;
+        Ok(hash)
+    }
+
+    pub fn attachment_path(&self, sha256: &str) -> PathBuf {
+        attachment_path(&self.dir, sha256)
+    }
+
+    /// UIDVALIDITY and last processed UID of a folder, if seen before.
+    pub fn folder_state(&self, folder: &str) -> Result<Option<(u32, u32)>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT uidvalidity, last_uid FROM folder_state WHERE folder = ?1",
+                [folder],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    pub fn set_folder_state(
+        &self,
+        folder: &str,
+        uidvalidity: u32,
+        last_uid: u32,
+    ) -> Result<(), StoreError> {
+        set_folder_state(&self.conn, folder, uidvalidity, last_uid)
+    }
+
+    /// Whether this (folder, uidvalidity, uid) was already stored or quarantined, so
+    /// that a mail left in the inbox by a crash between commit and MOVE is only moved.
+    pub fn seen_uid(
+        &self,
+        folder: &str,
+        uidvalidity: u32,
+        uid: u32,
+    ) -> Result<Option<Disposition>, StoreError> {
+        let stored: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT id FROM messages WHERE folder = ?1 AND uidvalidity = ?2 AND uid = ?3",
+                params![folder, uidvalidity, uid],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if stored.is_some() {
+            return Ok(Some(Disposition::Processed));
+        }
+        let quarantined: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT id FROM quarantine WHERE folder = ?1 AND uidvalidity = ?2 AND uid = ?3",
+                params![folder, uidvalidity, uid],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(quarantined.map(|_| Disposition::Quarantined))
+    }
+
+    /// Runs SQLite's own consistency check; "ok" when healthy.
+    pub fn integrity_check(&self) -> Result<String, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+}
+
+/// Where a processed mail goes on the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disposition {
+    Processed,
+    Quarantined,
+}
+
+pub fn set_folder_state(
+    conn: &Connection,
+    folder: &str,
+    uidvalidity: u32,
+    last_uid: u32,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO folder_state (folder, uidvalidity, last_uid) VALUES (?1, ?2, ?3)
+         ON CONFLICT(folder) DO UPDATE SET uidvalidity = ?2, last_uid = MAX(
+             CASE WHEN folder_state.uidvalidity = ?2 THEN folder_state.last_uid ELSE 0 END, ?3)",
+        params![folder, uidvalidity, last_uid],
+    )?;
+    Ok(())
+}
+
+/// Where the attachment with content hash `sha256` is kept under `data_dir`.
+pub fn attachment_path(data_dir: &Path, sha256: &str) -> PathBuf {
+    data_dir.join("attachments").join(sha256)
+}
+
+pub fn sha256_hex(data: &[u8]) -> String {
+    hex::encode(Sha256::digest(data))
+}
+
+/// Writes a content-addressed file once: temp file, fsync, rename, fsync the folder (a
+/// rename is durable only once its folder is). An existing file with the same name
+/// already has the same content.
+fn write_once(path: &Path, data: &[u8]) -> Result<(), StoreError> {
+    if path.exists() {
+        return Ok(());
+    }
+    let io = |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let mut f = fs::File::create(&tmp).map_err(io)?;
+    f.write_all(data).map_err(io)?;
+    f.sync_all().map_err(io)?;
+    fs::rename(&tmp, path).map_err(io)?;
+    if let Some(dir) = path.parent() {
+        fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn open_migrates_and_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        let v: i64 = s
+            .conn()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, MIGRATIONS.len() as i64);
+        drop(s);
+        let s = Store::open(dir.path()).unwrap();
+        assert_eq!(s.integrity_check().unwrap(), "ok");
+        let mode: String = s
+            .conn()
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Store::open(dir.path()).unwrap());
+        let c = Connection::open(dir.path().join("loketd.sqlite")).unwrap();
+        c.pragma_update(None, "user_version", 99).unwrap();
+        drop(c);
+        let e = Store::open(dir.path()).err().unwrap().to_string();
+        assert!(e.contains("upgrade loketd"), "{e}");
+    }
+
+    #[test]
+    fn folder_state_resets_on_new_uidvalidity() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        assert_eq!(s.folder_state("INBOX").unwrap(), None);
+        s.set_folder_state("INBOX", 7, 10).unwrap();
+        s.set_folder_state("INBOX", 7, 5).unwrap();
+        assert_eq!(s.folder_state("INBOX").unwrap(), Some((7, 10)));
+        s.set_folder_state("INBOX", 8, 3).unwrap();
+        assert_eq!(s.folder_state("INBOX").unwrap(), Some((8, 3)));
+    }
+
+    #[test]
+    fn files_are_stored_once_by_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        let a = s.save_attachment(b"same").unwrap();
+        let b = s.save_attachment(b"same").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(fs::read(s.attachment_path(&a)).unwrap(), b"same");
+        assert_eq!(
+            fs::read_dir(dir.path().join("attachments"))
+                .unwrap()
+                .count(),
+            1
+        );
+    }
+}

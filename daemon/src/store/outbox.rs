@@ -1,0 +1,282 @@
+//! The outbox table: every mail the daemon decides to send is a row, written in the
+//! same transaction as the decision. The sender drains it; an SMTP outage only delays.
+
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{StoreError, stored};
+use crate::mail::compose::Outgoing;
+use crate::rules::kinds::{LetterKind, OutboxStatus};
+
+/// After this long of temporary failures a mail is marked failed and shown to the admin.
+pub const GIVE_UP_AFTER_HOURS: i64 = 72;
+
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub id: i64,
+    pub message_id: String,
+    pub recipients: Vec<String>,
+    pub raw: Vec<u8>,
+    pub attempts: u32,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub id: i64,
+    pub ticket_id: Option<i64>,
+    pub kind: LetterKind,
+    pub recipients: String,
+    pub status: OutboxStatus,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// Queues a mail. With `dedup`, a second call with the same key does nothing and
+/// returns false: that is what makes scheduled mail idempotent across restarts.
+pub fn enqueue(
+    conn: &Connection,
+    ticket: Option<i64>,
+    mail: &Outgoing,
+    dedup: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let kind: &'static str = mail.kind.into();
+    let pending: &'static str = OutboxStatus::Pending.into();
+    let n = conn.execute(
+        "INSERT OR IGNORE INTO outbox
+            (ticket_id, kind, message_id, recipients, raw, automatic, dedup, next_attempt_at,
+             created_at, status)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)",
+        params![
+            ticket,
+            kind,
+            mail.message_id,
+            mail.recipients.join(","),
+            mail.raw,
+            mail.automatic,
+            dedup,
+            now,
+            pending
+        ],
+    )?;
+    Ok(n == 1)
+}
+
+pub fn has_dedup(conn: &Connection, key: &str) -> Result<bool, StoreError> {
+    Ok(conn
+        .query_row("SELECT 1 FROM outbox WHERE dedup = ?1", [key], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// Automatic mails queued to `address` since `since` (the per-sender loop guard).
+pub fn automatic_sent_since(
+    conn: &Connection,
+    address: &str,
+    since: DateTime<Utc>,
+) -> Result<u32, StoreError> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM outbox WHERE automatic = 1 AND recipients = ?1 AND created_at >= ?2",
+        params![address.to_lowercase(), since],
+        |r| r.get(0),
+    )?)
+}
+
+pub fn due(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<Vec<Pending>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT id, message_id, recipients, raw, attempts, created_at FROM outbox
+         WHERE status = 'pending' AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![now, limit as i64], |r| {
+        let recipients: String = r.get(2)?;
+        Ok(Pending {
+            id: r.get(0)?,
+            message_id: r.get(1)?,
+            recipients: recipients.split(',').map(str::to_string).collect(),
+            raw: r.get(3)?,
+            attempts: r.get(4)?,
+            created_at: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// When the next pending mail is due, to sleep exactly that long.
+pub fn next_due(conn: &Connection) -> Result<Option<DateTime<Utc>>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'",
+            [],
+            |r| r.get::<_, Option<DateTime<Utc>>>(0),
+        )
+        .optional()?
+        .flatten())
+}
+
+pub fn mark_sent(conn: &Connection, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE outbox SET status = 'sent', sent_at = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1",
+        params![id, now],
+    )?;
+    Ok(())
+}
+
+/// A temporary failure: try again later with exponential backoff (30 s doubling, at
+/// most an hour, with jitter so a returning server is not hit all at once).
+pub fn mark_retry(
+    conn: &Connection,
+    p: &Pending,
+    error: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if gave_up(conn, p, error, now)? {
+        return Ok(());
+    }
+    let attempts = p.attempts + 1;
+    // 30 s after the first failure, then 60 s, 120 s, … up to an hour.
+    let base = (30i64 << (attempts - 1).min(7)).min(3600);
+    let jitter = rand::random_range(0..=base / 4);
+    conn.execute(
+        "UPDATE outbox SET attempts = ?2, last_error = ?3, next_attempt_at = ?4 WHERE id = ?1",
+        params![
+            p.id,
+            attempts,
+            error,
+            now + Duration::seconds(base + jitter)
+        ],
+    )?;
+    Ok(())
+}
+
+/// The SMTP server could not be reached at all: the mail is not at fault, so it keeps
+/// its place (due at once when the server is back) and the sender backs off as a whole.
+/// The attempt is counted and the give-up limit still applies.
+pub fn mark_unreachable(
+    conn: &Connection,
+    p: &Pending,
+    error: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if gave_up(conn, p, error, now)? {
+        return Ok(());
+    }
+    conn.execute(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
+        params![p.id, error],
+    )?;
+    Ok(())
+}
+
+/// Marks the mail failed once it has been retried for `GIVE_UP_AFTER_HOURS`.
+fn gave_up(
+    conn: &Connection,
+    p: &Pending,
+    error: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    if now - p.created_at <= Duration::hours(GIVE_UP_AFTER_HOURS) {
+        return Ok(false);
+    }
+    mark_failed(
+        conn,
+        p.id,
+        &format!("gave up after {GIVE_UP_AFTER_HOURS} h: {error}"),
+    )?;
+    Ok(true)
+}
+
+/// A permanent failure (5xx): recorded, shown by `loketd outbox`, never retried.
+pub fn mark_failed(conn: &Connection, id: i64, error: &str) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
+        params![id, error],
+    )?;
+    Ok(())
+}
+
+/// Puts failed mail back in the queue (after the admin fixed the cause).
+pub fn retry_failed(conn: &Connection, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    Ok(conn.execute(
+        "UPDATE outbox SET status = 'pending', next_attempt_at = ?1 WHERE status = 'failed'",
+        params![now],
+    )?)
+}
+
+pub fn list(conn: &Connection, status: Option<OutboxStatus>) -> Result<Vec<Row>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT id, ticket_id, kind, recipients, status, attempts, last_error, created_at, sent_at
+         FROM outbox WHERE (?1 IS NULL OR status = ?1) ORDER BY id",
+    )?;
+    let status: Option<&'static str> = status.map(Into::into);
+    let rows = stmt.query_map(params![status], |r| {
+        let id = r.get(0)?;
+        Ok(Row {
+            id,
+            ticket_id: r.get(1)?,
+            kind: stored(r, 2, "outbox", "kind", id)?,
+            recipients: r.get(3)?,
+            status: stored(r, 4, "outbox", "status", id)?,
+            attempts: r.get(5)?,
+            last_error: r.get(6)?,
+            created_at: r.get(7)?,
+            sent_at: r.get(8)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::store::Store;
+
+    fn queued(store: &Store, now: DateTime<Utc>) -> Pending {
+        let mail = Outgoing {
+            kind: LetterKind::Ack,
+            message_id: "loket.1@kppn.example".into(),
+            recipients: vec!["a@b.example".into()],
+            raw: b"Subject: x\r\n\r\nx\r\n".to_vec(),
+            automatic: true,
+        };
+        assert!(enqueue(store.conn(), None, &mail, Some("k"), now).unwrap());
+        assert!(
+            !enqueue(store.conn(), None, &mail, Some("k"), now).unwrap(),
+            "dedup"
+        );
+        due(store.conn(), now, 10).unwrap().remove(0)
+    }
+
+    #[test]
+    fn retries_back_off_from_30_seconds_and_give_up_after_72_hours() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let now = Utc::now();
+        let p = queued(&store, now);
+        mark_retry(store.conn(), &p, "421 busy", now).unwrap();
+        let next = next_due(store.conn()).unwrap().unwrap();
+        let wait = (next - now).num_seconds();
+        assert!((30..=38).contains(&wait), "first retry after {wait} s");
+        assert!(due(store.conn(), now, 10).unwrap().is_empty());
+
+        let later = now + Duration::hours(GIVE_UP_AFTER_HOURS + 1);
+        let p = due(store.conn(), later, 10).unwrap().remove(0);
+        mark_retry(store.conn(), &p, "421 busy", later).unwrap();
+        let rows = list(store.conn(), Some(OutboxStatus::Failed)).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert!(
+            rows[0]
+                .last_error
+                .as_deref()
+                .unwrap()
+                .starts_with("gave up after 72 h")
+        );
+    }
+}

@@ -1,0 +1,407 @@
+//! One mail in: parse → classify → one SQLite transaction holding the message row, the
+//! ticket change, its events and every mail it causes (outbox). The caller moves the
+//! mail out of the inbox only after this returns Ok.
+//!
+//! This is the seam the workflow is tested at: raw bytes and a clock in, rows out, no
+//! server involved.
+
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+
+use super::letters::{Letter, MailError, Mailer};
+use super::{staff, stakeholder};
+use crate::desk::Desk;
+use crate::mail::parse::{self, ParsedMail};
+use crate::mail::{authres, subject};
+use crate::rules::classify::{self, Facts, Route};
+use crate::rules::kinds::{EventKind, MessageKind, ThreadKind};
+use crate::store::messages::{self, NewAttachment, NewMessage, Quarantine};
+use crate::store::tickets::{self, Event};
+use crate::store::{self, Store, StoreError, sha256_hex};
+
+pub use crate::store::messages::Source;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Mail(#[from] MailError),
+}
+
+impl From<rusqlite::Error> for IngestError {
+    fn from(e: rusqlite::Error) -> Self {
+        IngestError::Store(e.into())
+    }
+}
+
+/// What became of one mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    New {
+        ticket: i64,
+    },
+    Reply {
+        ticket: i64,
+    },
+    Staff {
+        ticket: i64,
+    },
+    /// Stored without action: automatic, unverified or stray mail.
+    StoredOnly {
+        ticket: Option<i64>,
+        kind: MessageKind,
+    },
+    /// Already stored earlier (a re-fetch, or the same mail delivered twice).
+    Duplicate,
+    Quarantined {
+        reason: String,
+    },
+}
+
+/// Stores and acts on one mail.
+pub fn ingest(
+    store: &mut Store,
+    desk: &Desk,
+    src: &Source,
+    raw: &[u8],
+    now: DateTime<Utc>,
+) -> Result<Outcome, IngestError> {
+    let sha = store.save_raw(raw)?;
+    let mut mail = match parse::parse(raw) {
+        Ok(m) => m,
+        Err(e) => {
+            let reason = format!("cannot parse: {e}");
+            let q = Quarantine {
+                source: src,
+                raw_sha256: Some(&sha),
+                sender: None,
+                size: raw.len(),
+                reason: &reason,
+            };
+            quarantine(store, &q, now)?;
+            return Ok(Outcome::Quarantined { reason });
+        }
+    };
+    mail.flag_own(desk.config.mail.domain());
+    let dedup_key = match &mail.message_id {
+        Some(id) => format!("mid:{id}:{}", content_hash(raw)),
+        None => format!("uid:{}:{}:{}", src.folder, src.uidvalidity, src.uid),
+    };
+
+    // Files first, fsynced, then the rows that name them (see `store`).
+    let hashes = mail
+        .attachments
+        .iter()
+        .map(|a| store.save_attachment(&a.data))
+        .collect::<Result<Vec<_>, _>>()?;
+    let attachments: Vec<NewAttachment<'_>> = mail
+        .attachments
+        .iter()
+        .zip(&hashes)
+        .map(|(a, sha256)| NewAttachment {
+            sha256,
+            filename: &a.filename,
+            content_type: &a.content_type,
+            size: a.data.len(),
+        })
+        .collect();
+    let sender = mail.from.as_ref().map(|a| a.email.to_lowercase());
+    let received = Received {
+        mail: &mail,
+        row: NewMessage {
+            dedup_key: &dedup_key,
+            message_id: mail.message_id.as_deref(),
+            raw_sha256: &sha,
+            source: src,
+            sender: sender.as_deref(),
+            subject: &mail.subject,
+            body: &mail.text,
+            size: mail.size,
+            attachments: &attachments,
+        },
+    };
+    let tx = store.transaction()?;
+    let outcome = if messages::exists(&tx, &dedup_key)? {
+        Outcome::Duplicate
+    } else {
+        let route = classify::classify(mail.automatic.as_ref(), &facts(&tx, desk, &mail)?);
+        let mailer = Mailer {
+            desk,
+            conn: &tx,
+            now,
+        };
+        route_mail(&mailer, &received, route)?
+    };
+    store::set_folder_state(&tx, &src.folder, src.uidvalidity, src.uid)?;
+    tx.commit()?;
+    Ok(outcome)
+}
+
+/// Records a mail that will not be processed (unparseable, too large). The caller
+/// moves it to the quarantine folder, where it stays for a human.
+pub fn quarantine(
+    store: &mut Store,
+    q: &Quarantine<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let tx = store.transaction()?;
+    messages::quarantine(&tx, q, now)?;
+    store::set_folder_state(&tx, &q.source.folder, q.source.uidvalidity, q.source.uid)?;
+    tx.commit()?;
+    tracing::warn!(uid = q.source.uid, reason = q.reason, "mail quarantined");
+    Ok(())
+}
+
+/// A mail over the size limit: quarantined unread, and the sender (unless the mail is
+/// automatic) gets a short note saying how to send it instead.
+pub fn quarantine_oversize(
+    store: &mut Store,
+    desk: &Desk,
+    src: &Source,
+    header: Option<&[u8]>,
+    size: u32,
+    now: DateTime<Utc>,
+) -> Result<(), IngestError> {
+    let parsed = header.and_then(|h| parse::parse(h).ok());
+    let sender = parsed
+        .as_ref()
+        .filter(|m| m.automatic.is_none() && !m.is_own(desk.config.mail.domain()))
+        .and_then(|m| m.reply_address().cloned());
+    let limit = desk.config.mail.max_message_bytes;
+    let reason = format!("too large: {size} bytes, limit {limit}");
+    let q = Quarantine {
+        source: src,
+        raw_sha256: None,
+        sender: sender.as_ref().map(|a| a.email.as_str()),
+        size: size as usize,
+        reason: &reason,
+    };
+    quarantine(store, &q, now)?;
+    if let Some(to) = sender {
+        let original = parsed.map(|m| m.subject).unwrap_or_default();
+        let tx = store.transaction()?;
+        let mailer = Mailer {
+            desk,
+            conn: &tx,
+            now,
+        };
+        let letter = Letter::TooLarge {
+            subject: &original,
+            size_mb: megabytes(u64::from(size)),
+            limit_mb: megabytes(limit),
+        };
+        let subject = format!("Surat Anda terlalu besar: {}", subject::clean(&original));
+        mailer.to_address(None, &to.email, subject, &letter)?;
+        tx.commit().map_err(StoreError::from)?;
+    }
+    Ok(())
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1}", bytes as f64 / 1_048_576.0)
+}
+
+/// A received mail on its way into the store: what was parsed, and its row.
+pub(crate) struct Received<'a> {
+    pub(crate) mail: &'a ParsedMail,
+    row: NewMessage<'a>,
+}
+
+impl Received<'_> {
+    /// Inserts the message row (and its attachments) and records its Message-ID in the
+    /// ticket's thread.
+    pub(crate) fn store(
+        &self,
+        conn: &Connection,
+        ticket: Option<i64>,
+        kind: MessageKind,
+        reason: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        let row = messages::insert(conn, &self.row, ticket, kind, reason, now)?;
+        if let (Some(id), Some(t)) = (&self.mail.message_id, ticket) {
+            tickets::add_thread_id(conn, id, t, ThreadKind::In)?;
+        }
+        Ok(row)
+    }
+
+    /// The sender's address, lower case; empty when the mail has none.
+    pub(crate) fn sender(&self) -> String {
+        self.row.sender.unwrap_or_default().to_string()
+    }
+}
+
+fn facts(conn: &Connection, desk: &Desk, mail: &ParsedMail) -> Result<Facts, StoreError> {
+    let mut ids: Vec<String> = mail.in_reply_to.clone();
+    ids.extend(mail.references.iter().rev().cloned());
+    let thread = tickets::thread_lookup(conn, &ids)?;
+    let tagged = match subject::ticket_tag(&mail.subject, &desk.config.mail.tag) {
+        Some(id) => tickets::find(conn, id)?.map(|t| t.id),
+        None => None,
+    };
+    let sender = mail.from.as_ref().map(|a| a.email.to_lowercase());
+    let staff = sender
+        .as_deref()
+        .and_then(|s| desk.config.roster.staff_by_address(s));
+    let capability = staff.and_then(|s| desk.key.find_capability(&ids, &s.address));
+    let authenticated = match (&desk.config.helpdesk.trusted_authserv_id, &sender) {
+        (None, _) => true,
+        (Some(id), Some(s)) => {
+            let domain = s.rsplit('@').next().unwrap_or_default();
+            authres::aligned_pass(&mail.auth_results, id, domain)
+        }
+        (Some(_), None) => false,
+    };
+    Ok(Facts {
+        thread,
+        tagged,
+        sender_is_staff: staff.is_some(),
+        capability,
+        authenticated,
+    })
+}
+
+fn route_mail(m: &Mailer<'_>, r: &Received<'_>, route: Route) -> Result<Outcome, IngestError> {
+    let now = m.now;
+    match route {
+        Route::Automatic { reason, ticket } => {
+            let reason = reason.to_string();
+            let row = r.store(m.conn, ticket, MessageKind::Automatic, Some(&reason), now)?;
+            if let Some(t) = ticket {
+                let actor = r.sender();
+                let e = Event::new(EventKind::AutomaticMail, &actor, now)
+                    .on(row)
+                    .detail(&reason);
+                tickets::log(m.conn, t, &e)?;
+            }
+            tracing::info!(?ticket, %reason, "automatic mail stored, not answered");
+            Ok(Outcome::StoredOnly {
+                ticket,
+                kind: MessageKind::Automatic,
+            })
+        }
+        Route::New => {
+            let ticket = stakeholder::open_ticket(m, r, None)?;
+            Ok(Outcome::New { ticket })
+        }
+        Route::Reply { ticket } => stakeholder::reply(m, r, ticket),
+        Route::Staff { ticket } => {
+            let row = r.store(m.conn, Some(ticket), MessageKind::Staff, None, now)?;
+            let mut t = tickets::get(m.conn, ticket)?;
+            staff::execute(m, &mut t, r.mail, row)?;
+            Ok(Outcome::Staff { ticket })
+        }
+        Route::Unverified { ticket, why } => {
+            let why_name: &'static str = why.into();
+            let row = r.store(
+                m.conn,
+                Some(ticket),
+                MessageKind::Unverified,
+                Some(why_name),
+                now,
+            )?;
+            let from = r.sender();
+            let e = Event::new(EventKind::UnverifiedStaffMail, &from, now)
+                .on(row)
+                .detail(why_name);
+            tickets::log(m.conn, ticket, &e)?;
+            let t = tickets::get(m.conn, ticket)?;
+            let letter = Letter::Unverified {
+                why,
+                subject: &r.mail.subject,
+            };
+            let subject = format!(
+                "Balasan atas nama Anda tidak dapat diverifikasi [{} #{}]",
+                m.desk.config.mail.tag, ticket
+            );
+            m.to_address(Some(&t), &from, subject, &letter)?;
+            tracing::warn!(ticket, sender = %from, why = why_name, "staff-looking mail not verified; not executed");
+            Ok(Outcome::StoredOnly {
+                ticket: Some(ticket),
+                kind: MessageKind::Unverified,
+            })
+        }
+        Route::Stray { ticket } => {
+            let row = r.store(
+                m.conn,
+                Some(ticket),
+                MessageKind::Stray,
+                Some("reply to a staff notification from outside the staff"),
+                now,
+            )?;
+            let actor = r.sender();
+            tickets::log(
+                m.conn,
+                ticket,
+                &Event::new(EventKind::StrayMail, &actor, now).on(row),
+            )?;
+            Ok(Outcome::StoredOnly {
+                ticket: Some(ticket),
+                kind: MessageKind::Stray,
+            })
+        }
+    }
+}
+
+/// Hash of a mail without its trace headers (Received, Return-Path, Delivered-To, …)
+/// that each delivery adds: the same mail delivered twice has the same hash.
+pub fn content_hash(raw: &[u8]) -> String {
+    const TRACE: &[&str] = &[
+        "received",
+        "return-path",
+        "delivered-to",
+        "x-original-to",
+        "authentication-results",
+        "arc-seal",
+        "arc-message-signature",
+        "arc-authentication-results",
+        "x-spam-status",
+        "x-spam-score",
+        "x-spam-level",
+        "x-spam-checker-version",
+    ];
+    let body_at = find(raw, b"\r\n\r\n")
+        .map(|i| i + 4)
+        .or_else(|| find(raw, b"\n\n").map(|i| i + 2))
+        .unwrap_or(raw.len());
+    let (head, body) = raw.split_at(body_at);
+    let mut kept = Vec::with_capacity(raw.len());
+    let mut skipping = false;
+    for line in head.split_inclusive(|&b| b == b'\n') {
+        let continuation = line.first().is_some_and(|b| *b == b' ' || *b == b'\t');
+        if !continuation {
+            let name = line
+                .split(|&b| b == b':')
+                .next()
+                .map(|n| String::from_utf8_lossy(n).trim().to_ascii_lowercase())
+                .unwrap_or_default();
+            skipping = TRACE.contains(&name.as_str());
+        }
+        if !skipping {
+            kept.extend_from_slice(line);
+        }
+    }
+    kept.extend_from_slice(body);
+    sha256_hex(&kept)
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_hash;
+
+    #[test]
+    fn content_hash_ignores_trace_headers() {
+        let a = b"Received: from a by b; Mon, 1 Jan 2026\r\n\tcontinued\r\nReturn-Path: <x@y>\r\nSubject: Hi\r\n\r\nbody\r\n";
+        let b = b"Received: from c by d; Tue, 2 Jan 2026\r\nDelivered-To: o@k\r\nSubject: Hi\r\n\r\nbody\r\n";
+        assert_eq!(content_hash(a), content_hash(b));
+        let c = b"Subject: Hi\r\n\r\nother body\r\n";
+        assert_ne!(content_hash(a), content_hash(c));
+        let d = b"Subject: Hello\r\n\r\nbody\r\n";
+        assert_ne!(content_hash(a), content_hash(d));
+    }
+}

@@ -1,0 +1,522 @@
+//! The mails the desk writes, each queued in the caller's transaction: to the
+//! stakeholder in the ticket's thread (from the official address), to staff with a
+//! capability Message-ID that lets their reply act on the ticket, and short notes to one
+//! address. [`Letter`] lists every mail with exactly the data its template reads.
+
+use chrono::{DateTime, Datelike, Timelike, Utc};
+use loket_core::text;
+use rusqlite::Connection;
+use serde::Serialize;
+
+use crate::desk::Desk;
+use crate::mail::compose::{ComposeError, Composer, Draft, FileAttachment};
+use crate::mail::subject;
+use crate::rules::classify::Unproven;
+use crate::rules::command;
+use crate::rules::kinds::{EventKind, LetterKind, ThreadKind};
+use crate::store::tickets::{self, Event, Ticket};
+use crate::store::{StoreError, outbox};
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Compose(#[from] ComposeError),
+}
+
+/// Every mail the desk writes, with exactly the data its template reads. Templates
+/// also see `ticket` (a [`TicketView`]) when the mail is about one, the office and
+/// the complaint channels; mails to staff also see their commands (`cheat_sheet`,
+/// `links`).
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Letter<'a> {
+    /// The acknowledgement of a new question (`ack.txt`).
+    Ack { service_url: Option<String> },
+    /// A staff answer, relayed (`answer.txt`).
+    Answer {
+        text: &'a str,
+        staff_name: Option<&'a str>,
+    },
+    /// A request for supporting documents (`documents.txt`).
+    Documents {
+        text: &'a str,
+        staff_name: Option<&'a str>,
+    },
+    /// The documents are still awaited (`documents_reminder.txt`).
+    DocumentsReminder {},
+    /// The question went to a section head (`escalated.txt`).
+    Escalated {
+        text: &'a str,
+        staff_name: Option<&'a str>,
+    },
+    /// News while the question is handled (`progress.txt`); `text` is empty for the
+    /// scheduled daily one, which says the question is still being handled.
+    Progress {
+        text: &'a str,
+        staff_name: Option<&'a str>,
+    },
+    /// The final answer with status "Resolved" and the satisfaction question
+    /// (`resolved.txt`).
+    Resolved {
+        text: &'a str,
+        staff_name: Option<&'a str>,
+    },
+    /// A staff member hears of a ticket (`notify.txt`).
+    Notify {
+        event: NotifyEvent,
+        text: &'a str,
+        /// Who caused it, for hand-overs, escalations and notes.
+        by: Option<&'a str>,
+        /// The conversation so far, for someone who joins late.
+        thread: Vec<ThreadEntry>,
+        /// Attachments too large to forward, by name.
+        listed_attachments: Vec<String>,
+    },
+    /// A clock of the standard needs attention (`reminder.txt`).
+    Reminder { what: ReminderKind },
+    /// A staff reply was not run (`command_error.txt`).
+    CommandError { problem: &'a str },
+    /// A staff-looking mail failed the proof (`unverified.txt`).
+    Unverified { why: Unproven, subject: &'a str },
+    /// A mail over the size limit (`too_large.txt`).
+    TooLarge {
+        subject: &'a str,
+        size_mb: String,
+        limit_mb: String,
+    },
+}
+
+/// Why a staff member is notified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotifyEvent {
+    New,
+    Reopened,
+    DocumentsReceived,
+    StakeholderReply,
+    Escalated,
+    Assigned,
+    Note,
+}
+
+/// Which clock a reminder is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReminderKind {
+    /// The completion time passed without an answer.
+    Unanswered,
+    /// Half the escalation term has passed.
+    Halfway,
+    /// The escalation deadline is today.
+    Dueday,
+    /// The escalation deadline passed (to the head of office).
+    Breach,
+}
+
+impl ReminderKind {
+    pub fn event(self) -> EventKind {
+        match self {
+            ReminderKind::Unanswered => EventKind::ReminderUnanswered,
+            ReminderKind::Halfway => EventKind::ReminderHalfway,
+            ReminderKind::Dueday => EventKind::ReminderDueday,
+            ReminderKind::Breach => EventKind::ReminderBreach,
+        }
+    }
+}
+
+/// One mail of the conversation, for a section head who joins the ticket late.
+#[derive(Debug, Serialize)]
+pub struct ThreadEntry {
+    pub at: DateTime<Utc>,
+    pub sender: String,
+    pub body: String,
+}
+
+impl Letter<'_> {
+    pub fn template(&self) -> &'static str {
+        match self {
+            Letter::Ack { .. } => "ack.txt",
+            Letter::Answer { .. } => "answer.txt",
+            Letter::Documents { .. } => "documents.txt",
+            Letter::DocumentsReminder {} => "documents_reminder.txt",
+            Letter::Escalated { .. } => "escalated.txt",
+            Letter::Progress { .. } => "progress.txt",
+            Letter::Resolved { .. } => "resolved.txt",
+            Letter::Notify { .. } => "notify.txt",
+            Letter::Reminder { .. } => "reminder.txt",
+            Letter::CommandError { .. } => "command_error.txt",
+            Letter::Unverified { .. } => "unverified.txt",
+            Letter::TooLarge { .. } => "too_large.txt",
+        }
+    }
+
+    pub fn kind(&self) -> LetterKind {
+        match self {
+            Letter::Ack { .. } => LetterKind::Ack,
+            Letter::Answer { .. } => LetterKind::Answer,
+            Letter::Documents { .. } => LetterKind::Documents,
+            Letter::DocumentsReminder {} => LetterKind::DocumentsReminder,
+            Letter::Escalated { .. } => LetterKind::Escalated,
+            Letter::Progress { .. } => LetterKind::Progress,
+            Letter::Resolved { .. } => LetterKind::Resolved,
+            Letter::Notify { event, .. } => match event {
+                NotifyEvent::Escalated => LetterKind::Escalation,
+                NotifyEvent::Note => LetterKind::Note,
+                _ => LetterKind::Notify,
+            },
+            Letter::Reminder { .. } => LetterKind::Reminder,
+            Letter::CommandError { .. } => LetterKind::CommandError,
+            Letter::Unverified { .. } => LetterKind::Unverified,
+            Letter::TooLarge { .. } => LetterKind::TooLarge,
+        }
+    }
+}
+
+/// How a mail goes out, apart from what it says.
+#[derive(Default)]
+pub struct Sending {
+    pub files: Vec<FileAttachment>,
+    /// Queue at most once per key: scheduled mail stays idempotent across restarts.
+    pub dedup: Option<String>,
+    /// Sent by the daemon on its own (not relayed from a person): marked
+    /// `Auto-Submitted` and counted against the per-address hourly limit.
+    pub automatic: bool,
+    /// The stakeholder mail it answers; their first mail when `None`.
+    pub in_reply_to: Option<String>,
+}
+
+impl Sending {
+    pub fn files(files: Vec<FileAttachment>) -> Self {
+        Sending {
+            files,
+            ..Sending::default()
+        }
+    }
+
+    #[must_use]
+    pub fn once(mut self, key: String) -> Self {
+        self.dedup = Some(key);
+        self
+    }
+
+    #[must_use]
+    pub fn automatic(mut self) -> Self {
+        self.automatic = true;
+        self
+    }
+
+    #[must_use]
+    pub fn answering(mut self, message_id: Option<String>) -> Self {
+        self.in_reply_to = message_id;
+        self
+    }
+}
+
+/// The ticket as templates see it (`ticket.*`).
+#[derive(Debug, Serialize)]
+pub struct TicketView<'a> {
+    id: i64,
+    subject: &'a str,
+    status: &'static str,
+    requester: &'a str,
+    requester_name: Option<&'a str>,
+    service_code: &'a str,
+    service_title: String,
+    completion: String,
+    escalation: Option<String>,
+    due: Option<String>,
+    escalation_due: Option<String>,
+    section: Option<String>,
+    assignee: Option<&'a str>,
+    previous_ticket: Option<i64>,
+    tag: String,
+}
+
+/// What every mail to staff adds: their name, the commands and quick links.
+#[derive(Serialize)]
+struct StaffFooter<'a> {
+    staff_name: Option<&'a str>,
+    cheat_sheet: &'static str,
+    links: Vec<Link>,
+}
+
+/// A template's whole data.
+#[derive(Serialize)]
+struct View<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ticket: Option<TicketView<'a>>,
+    #[serde(flatten)]
+    letter: &'a Letter<'a>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    staff: Option<StaffFooter<'a>>,
+}
+
+#[derive(Serialize)]
+struct Link {
+    label: String,
+    url: String,
+}
+
+/// Queues mail for one transaction.
+pub struct Mailer<'a> {
+    pub desk: &'a Desk,
+    pub conn: &'a Connection,
+    pub now: DateTime<Utc>,
+}
+
+impl<'a> Mailer<'a> {
+    fn ticket_view(&self, t: &'a Ticket) -> TicketView<'a> {
+        let service = self.desk.service(&t.service);
+        TicketView {
+            id: t.id,
+            subject: &t.subject,
+            status: t.status.label_id(),
+            requester: &t.requester,
+            requester_name: t.requester_name.as_deref(),
+            service_code: &t.service,
+            service_title: service.map_or_else(|| t.service.clone(), |s| s.title.clone()),
+            completion: service.map_or_else(String::new, |s| s.completion.label_id()),
+            escalation: service.and_then(|s| s.escalation).map(|e| e.label_id()),
+            due: t.due_at.map(|d| self.local(d)),
+            escalation_due: t.escalation_due_at.map(|d| self.local(d)),
+            section: t.section.as_deref().map(|c| {
+                self.desk
+                    .config
+                    .roster
+                    .section(c)
+                    .map_or(c, |s| &s.name)
+                    .to_string()
+            }),
+            assignee: t.assignee.as_deref(),
+            previous_ticket: t.previous_ticket,
+            tag: format!("[{} #{}]", self.desk.config.mail.tag, t.id),
+        }
+    }
+
+    /// "Jumat, 27 Maret 2026 pukul 16.00 WITA"
+    pub fn local(&self, at: DateTime<Utc>) -> String {
+        let offset = self.desk.calendar.utc_offset();
+        let l = at.with_timezone(&offset);
+        format!(
+            "{}, {} pukul {:02}.{:02} {}",
+            text::weekday_id(l.weekday()),
+            text::date_id(l.date_naive()),
+            l.hour(),
+            l.minute(),
+            text::zone_id(offset),
+        )
+    }
+
+    fn subject(&self, t: &Ticket) -> String {
+        subject::reply_subject(&self.desk.config.mail.tag, t.id, &t.subject)
+    }
+
+    /// A mail to the stakeholder in the ticket's thread. Automatic mail is subject to
+    /// the per-address hourly limit; returns false when that limit or the dedup key held
+    /// it back.
+    pub fn to_stakeholder(
+        &self,
+        t: &Ticket,
+        letter: &Letter<'_>,
+        how: Sending,
+    ) -> Result<bool, MailError> {
+        if self.already_queued(how.dedup.as_deref())? {
+            return Ok(false);
+        }
+        if how.automatic && self.over_limit(&t.requester)? {
+            let detail = format!(
+                "{}: automatic replies to {} over the hourly limit",
+                letter.kind(),
+                t.requester
+            );
+            tickets::log(
+                self.conn,
+                t.id,
+                &Event::new(EventKind::ReplySuppressed, "loketd", self.now).detail(&detail),
+            )?;
+            return Ok(false);
+        }
+        let parent = how
+            .in_reply_to
+            .clone()
+            .or_else(|| t.root_message_id.clone());
+        let mut references: Vec<String> = t.root_message_id.iter().cloned().collect();
+        if let Some(p) = &how.in_reply_to
+            && !references.contains(p)
+        {
+            references.push(p.clone());
+        }
+        let view = View {
+            ticket: Some(self.ticket_view(t)),
+            letter,
+            staff: None,
+        };
+        let draft = Draft {
+            kind: letter.kind(),
+            template: letter.template(),
+            to: vec![(t.requester_name.clone(), t.requester.clone())],
+            subject: self.subject(t),
+            context: Composer::context(&view)?,
+            in_reply_to: parent,
+            references,
+            automatic: how.automatic,
+            message_id: Some(self.desk.composer.new_message_id(Some(t.id))),
+            attachments: how.files,
+        };
+        self.queue(t.id, draft, ThreadKind::Out, how.dedup.as_deref())
+    }
+
+    /// A mail to one staff member about a ticket. Its Message-ID is their capability
+    /// for this ticket; they become a participant (they get its notes).
+    pub fn to_staff(
+        &self,
+        t: &Ticket,
+        staff: &str,
+        letter: &Letter<'_>,
+        how: Sending,
+    ) -> Result<bool, MailError> {
+        if self.already_queued(how.dedup.as_deref())? {
+            return Ok(false);
+        }
+        let name = self
+            .desk
+            .config
+            .roster
+            .staff_by_address(staff)
+            .map(|s| s.name.as_str());
+        // The key hands out `<id>`; drafts, thread ids and the outbox keep ids bare (the
+        // composer adds the brackets), or a reply's In-Reply-To never finds the thread.
+        let message_id = self
+            .desk
+            .key
+            .notification_message_id(t.id, staff, self.desk.config.mail.domain())
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .to_string();
+        let view = View {
+            ticket: Some(self.ticket_view(t)),
+            letter,
+            staff: Some(StaffFooter {
+                staff_name: name,
+                cheat_sheet: command::cheat_sheet(),
+                links: self.command_links(t, &message_id),
+            }),
+        };
+        let draft = Draft {
+            kind: letter.kind(),
+            template: letter.template(),
+            to: vec![(name.map(str::to_string), staff.to_string())],
+            subject: self.subject(t),
+            context: Composer::context(&view)?,
+            in_reply_to: t.root_message_id.clone(),
+            references: t.root_message_id.iter().cloned().collect(),
+            automatic: false,
+            message_id: Some(message_id),
+            attachments: how.files,
+        };
+        tickets::add_participant(self.conn, t.id, staff)?;
+        self.queue(t.id, draft, ThreadKind::Staff, how.dedup.as_deref())
+    }
+
+    /// A short automatic note to one address, carrying no capability (a warning to
+    /// staff, a note to a sender whose mail was too large).
+    pub fn to_address(
+        &self,
+        ticket: Option<&Ticket>,
+        to: &str,
+        subject: String,
+        letter: &Letter<'_>,
+    ) -> Result<bool, MailError> {
+        if self.over_limit(to)? {
+            return Ok(false);
+        }
+        let view = View {
+            ticket: ticket.map(|t| self.ticket_view(t)),
+            letter,
+            staff: None,
+        };
+        let draft = Draft {
+            kind: letter.kind(),
+            template: letter.template(),
+            to: vec![(None, to.to_string())],
+            subject,
+            context: Composer::context(&view)?,
+            in_reply_to: None,
+            references: Vec::new(),
+            automatic: true,
+            message_id: None,
+            attachments: Vec::new(),
+        };
+        let mail = self.desk.composer.compose(draft)?;
+        Ok(outbox::enqueue(
+            self.conn,
+            ticket.map(|t| t.id),
+            &mail,
+            None,
+            self.now,
+        )?)
+    }
+
+    fn queue(
+        &self,
+        ticket: i64,
+        draft: Draft<'_>,
+        thread_kind: ThreadKind,
+        dedup: Option<&str>,
+    ) -> Result<bool, MailError> {
+        let mail = self.desk.composer.compose(draft)?;
+        let queued = outbox::enqueue(self.conn, Some(ticket), &mail, dedup, self.now)?;
+        if queued {
+            tickets::add_thread_id(self.conn, &mail.message_id, ticket, thread_kind)?;
+        }
+        Ok(queued)
+    }
+
+    /// A scheduled mail with this key exists: skip before composing it again.
+    fn already_queued(&self, dedup: Option<&str>) -> Result<bool, StoreError> {
+        match dedup {
+            Some(key) => outbox::has_dedup(self.conn, key),
+            None => Ok(false),
+        }
+    }
+
+    fn over_limit(&self, address: &str) -> Result<bool, StoreError> {
+        let limit = self.desk.config.helpdesk.auto_replies_per_hour;
+        let sent = outbox::automatic_sent_since(
+            self.conn,
+            address,
+            self.now - chrono::Duration::hours(1),
+        )?;
+        Ok(sent >= limit)
+    }
+
+    /// `mailto:` links that pre-fill a command. RFC 6068 allows In-Reply-To in a mailto
+    /// URI; clients that drop it produce an unverified mail, and the staff member is told
+    /// to use Reply instead.
+    fn command_links(&self, t: &Ticket, capability: &str) -> Vec<Link> {
+        let subject = format!("Re: {}", self.subject(t));
+        [
+            ("#selesai", "#selesai\n\n"),
+            ("#dokumen", "#dokumen\n\n"),
+            ("#eskalasi", "#eskalasi \n\n"),
+            ("#progres", "#progres\n\n"),
+            ("#catatan", "#catatan\n\n"),
+            ("#ambil", "#ambil\n"),
+            ("#tutup", "#tutup\n"),
+        ]
+        .iter()
+        .map(|(label, body)| Link {
+            label: (*label).to_string(),
+            url: format!(
+                "mailto:{}?subject={}&in-reply-to={}&body={}",
+                self.desk.config.mail.address,
+                text::percent_encode(&subject),
+                text::percent_encode(&format!("<{capability}>")),
+                text::percent_encode(body)
+            ),
+        })
+        .collect()
+    }
+}

@@ -1,0 +1,15 @@
+//! What happens to one mail, and on each tick of the clock: every step runs in one
+//! SQLite transaction that holds the state it changes, its events and the mails it
+//! causes (outbox rows).
+//!
+//! - [`ingest`]: one mail in: parse → classify → route.
+//! - [`stakeholder`]: a new question, a reply, documents, a rating.
+//! - [`staff`]: a verified staff reply and its commands.
+//! - [`scheduler`]: progress replies, reminders, alerts, auto-close.
+//! - [`letters`]: the mails these steps write, each with its typed template data.
+
+pub mod ingest;
+pub mod letters;
+pub mod scheduler;
+pub mod staff;
+pub mod stakeholder;

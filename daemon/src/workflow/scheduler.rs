@@ -1,0 +1,224 @@
+//! The clocks of the standard, run on every tick: progress replies while escalated,
+//! reminders, breach alerts, the CSO alert when a new ticket goes unanswered, document
+//! reminders and auto-close. Each mail carries a dedup key in the outbox, so a tick
+//! repeated after a restart never sends the same thing twice.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::letters::{Letter, MailError, Mailer, ReminderKind, Sending};
+use crate::desk::Desk;
+use crate::rules::kinds::EventKind;
+use crate::rules::ticket::{self, Action, Status};
+use crate::store::tickets::{self, Event, Ticket};
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct TickReport {
+    pub progress: usize,
+    pub reminders: usize,
+    pub alerts: usize,
+    pub closed: usize,
+}
+
+pub fn tick(store: &mut Store, desk: &Desk, now: DateTime<Utc>) -> Result<TickReport, MailError> {
+    let mut report = TickReport::default();
+    let open = tickets::open(store.conn())?;
+    for mut t in open {
+        // One transaction per ticket: a failure on one never blocks the others.
+        let tx = store.transaction()?;
+        let mailer = Mailer {
+            desk,
+            conn: &tx,
+            now,
+        };
+        match t.status {
+            Status::New | Status::InProgress => unanswered(&mailer, &t, &mut report)?,
+            Status::AwaitingDocuments => documents_reminder(&mailer, &t, &mut report)?,
+            Status::Escalated => escalated(&mailer, &mut t, &mut report)?,
+            Status::Resolved => auto_close(&mailer, &mut t, &mut report)?,
+            Status::Closed => {}
+        }
+        tx.commit().map_err(StoreError::from)?;
+    }
+    Ok(report)
+}
+
+/// The completion clock ran out with no answer: alert the CSOs on duty (and the assignee).
+fn unanswered(m: &Mailer<'_>, t: &Ticket, r: &mut TickReport) -> Result<(), MailError> {
+    let (Some(due), None) = (t.due_at, t.first_response_at) else {
+        return Ok(());
+    };
+    if m.now < due {
+        return Ok(());
+    }
+    // Every CSO (not the round-robin turn: an alert must not advance it).
+    let mut to = match &t.assignee {
+        Some(a) => vec![a.clone()],
+        None => m
+            .desk
+            .config
+            .roster
+            .csos()
+            .map(|s| s.address.clone())
+            .collect(),
+    };
+    to.dedup();
+    for staff in to {
+        let key = format!("unanswered:{}:{staff}", t.id);
+        if remind(m, t, &staff, ReminderKind::Unanswered, key)? {
+            r.alerts += 1;
+        }
+    }
+    Ok(())
+}
+
+fn documents_reminder(m: &Mailer<'_>, t: &Ticket, r: &mut TickReport) -> Result<(), MailError> {
+    let Some(paused) = t.paused_at else {
+        return Ok(());
+    };
+    let days = m.desk.config.helpdesk.document_reminder_days;
+    if m.now < m.desk.calendar.add_working_days(paused, days) {
+        return Ok(());
+    }
+    let key = format!("docreminder:{}:{}", t.id, paused.timestamp());
+    if m.to_stakeholder(
+        t,
+        &Letter::DocumentsReminder {},
+        Sending::default().automatic().once(key),
+    )? {
+        r.reminders += 1;
+    }
+    Ok(())
+}
+
+fn escalated(m: &Mailer<'_>, t: &mut Ticket, r: &mut TickReport) -> Result<(), MailError> {
+    let desk = m.desk;
+    let cal = &desk.calendar;
+    let today = cal.local_date(m.now);
+
+    // A progress reply each working day at the configured time, unless one went out today.
+    let progress_at = cal.at_local(today, desk.config.helpdesk.progress_time);
+    let sent_today = t
+        .last_progress_at
+        .is_some_and(|p| cal.local_date(p) == today);
+    if cal.is_working_day(today) && m.now >= progress_at && !sent_today {
+        let key = format!("progress:{}:{today}", t.id);
+        let letter = Letter::Progress {
+            text: "",
+            staff_name: None,
+        };
+        if m.to_stakeholder(t, &letter, Sending::default().automatic().once(key))? {
+            // Marked only when queued: a reply held back by the hourly loop guard is
+            // tried again on the next tick instead of silently skipping the day.
+            r.progress += 1;
+            t.last_progress_at = Some(m.now);
+            tickets::save(m.conn, t)?;
+            tickets::log(
+                m.conn,
+                t.id,
+                &Event::new(EventKind::ProgressSent, "loketd", m.now).detail("scheduled"),
+            )?;
+        }
+    }
+
+    let Some(due) = t.escalation_due_at else {
+        return Ok(());
+    };
+    let head = t
+        .section
+        .as_deref()
+        .and_then(|c| desk.config.roster.section(c))
+        .map(|s| s.head.clone());
+    let mut responsible: Vec<String> = head.into_iter().chain(t.assignee.clone()).collect();
+    responsible.dedup();
+    // Half of the office time between the question and the deadline: counted in
+    // calendar time, a deadline across Idulfitri would put "half-way" on a holiday.
+    let span = cal.office_minutes_between(t.created_at, due);
+    let halfway = cal.add_office_minutes(t.created_at, span / 2);
+    if m.now >= halfway && m.now < due {
+        for s in &responsible {
+            if remind(
+                m,
+                t,
+                s,
+                ReminderKind::Halfway,
+                format!("halfway:{}:{s}", t.id),
+            )? {
+                r.reminders += 1;
+            }
+        }
+    }
+    if cal.local_date(due) == today && m.now < due {
+        for s in &responsible {
+            if remind(
+                m,
+                t,
+                s,
+                ReminderKind::Dueday,
+                format!("dueday:{}:{s}", t.id),
+            )? {
+                r.reminders += 1;
+            }
+        }
+    }
+    if m.now >= due {
+        let heads: Vec<String> = desk
+            .config
+            .roster
+            .head_of_office()
+            .map(|k| k.address.clone())
+            .into_iter()
+            .collect();
+        for k in heads {
+            if remind(m, t, &k, ReminderKind::Breach, format!("breach:{}", t.id))? {
+                r.alerts += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn auto_close(m: &Mailer<'_>, t: &mut Ticket, r: &mut TickReport) -> Result<(), MailError> {
+    let Some(resolved) = t.resolved_at else {
+        return Ok(());
+    };
+    let quiet = Duration::days(i64::from(m.desk.config.helpdesk.auto_close_days));
+    if m.now < resolved + quiet {
+        return Ok(());
+    }
+    let to = ticket::transition(t.status, &Action::AutoClose).unwrap_or(Status::Closed);
+    t.closed_at = Some(m.now);
+    tickets::save(m.conn, t)?;
+    tickets::set_status(
+        m.conn,
+        t,
+        to,
+        &Event::new(EventKind::AutoClosed, "loketd", m.now),
+    )?;
+    r.closed += 1;
+    Ok(())
+}
+
+/// A reminder or alert to one staff member, at most once per key.
+fn remind(
+    m: &Mailer<'_>,
+    t: &Ticket,
+    staff: &str,
+    what: ReminderKind,
+    key: String,
+) -> Result<bool, MailError> {
+    let sent = m.to_staff(
+        t,
+        staff,
+        &Letter::Reminder { what },
+        Sending::default().once(key),
+    )?;
+    if sent {
+        tickets::log(
+            m.conn,
+            t.id,
+            &Event::new(what.event(), "loketd", m.now).detail(staff),
+        )?;
+    }
+    Ok(sent)
+}
