@@ -4,6 +4,7 @@
 //! both), [`theme`] loads the templates, then [`site`] renders every page in parallel and
 //! writes it (or, for `loket check`, only checks links).
 
+mod build;
 pub mod jsonld;
 mod links;
 pub mod markdown;
@@ -17,4 +18,4 @@ pub mod theme;
 
 pub use loket_core::{config, content, diagnostics, text};
 
-pub use site::{BuildOptions, BuildReport, build, check};
+pub use build::{BuildOptions, BuildReport, build, check};

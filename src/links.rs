@@ -1,9 +1,20 @@
 //! Internal link and `#anchor` checking over rendered pages (`loket check`).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 
-use crate::site::RenderedPage;
 use loket_core::diagnostics::Diagnostic;
+
+use crate::markdown::Link;
+
+/// A page as rendered, for link checking.
+pub(crate) struct RenderedPage {
+    pub url_path: String,
+    pub source: Option<PathBuf>,
+    pub body_line: usize,
+    pub links: Vec<Link>,
+    pub ids: Vec<String>,
+}
 
 /// Values of every `id="…"` attribute in an HTML document.
 pub(crate) fn ids_in(html: &str) -> Vec<String> {

@@ -6,13 +6,14 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::Context;
 
-use loket_core::config::{ComplaintChannel, Config, Office};
-use loket_core::content::{Content, Page, Service, channel_label};
+use loket_core::config::Config;
+use loket_core::content::{Page, Service, channel_label};
 use loket_core::diagnostics::{Diagnostic, Diagnostics, io_error};
 use loket_core::text;
 
+use crate::links::RenderedPage;
 use crate::markdown::{self, TocEntry};
-use crate::site::{RenderedPage, Site};
+use crate::site::Site;
 use crate::{jsonld, links, opendata, sitemap};
 
 impl Site {
@@ -361,65 +362,4 @@ struct PageView<'a> {
     toc: &'a [TocEntry],
     updated_label: Option<String>,
     updated_iso: Option<String>,
-}
-
-#[derive(Serialize)]
-struct NavItem {
-    title: String,
-    url: String,
-    path: String,
-}
-
-/// What templates see of `site.toml` (`site.*`): the public facts, never the staff list.
-#[derive(Serialize)]
-struct SiteView<'a> {
-    title: &'a str,
-    description: &'a str,
-    base_url: &'a str,
-    language: &'a str,
-    office: &'a Office,
-    complaints: &'a [ComplaintChannel],
-}
-
-/// Values shared by every page: site, office, contact, navigation.
-pub(crate) fn globals(config: &Config, content: &Content) -> Context {
-    let mut g = Context::new();
-    let mut nav = vec![
-        NavItem {
-            title: "Beranda".into(),
-            url: config.link(""),
-            path: String::new(),
-        },
-        NavItem {
-            title: "Layanan".into(),
-            url: config.link("layanan/"),
-            path: "layanan/".into(),
-        },
-    ];
-    nav.extend(content.pages.iter().map(|p| NavItem {
-        title: p.title.clone(),
-        url: config.link(&p.url_path()),
-        path: p.url_path(),
-    }));
-    g.insert("nav", &nav);
-    g.insert(
-        "site",
-        &SiteView {
-            title: &config.title,
-            description: &config.description,
-            base_url: &config.base_url,
-            language: &config.language,
-            office: &config.office,
-            complaints: &config.complaints,
-        },
-    );
-    g.insert("base_path", config.base_path());
-    g.insert("css_url", &config.link("style.css"));
-    g.insert("tel_uri", &config.office.tel_uri());
-    g.insert("contact_email", config.contact_email());
-    g.insert(
-        "hours_label",
-        &config.office_hours.as_ref().map(|h| h.label_id()),
-    );
-    g
 }

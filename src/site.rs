@@ -1,51 +1,16 @@
-//! Building the site: load (config, content, theme), render every page in parallel,
-//! write or just check the result.
+//! The loaded site: `site.toml` and the content (read and checked by `loket_core`, the
+//! standards in parallel), the theme, and the values every page sees.
 
 use std::path::{Path, PathBuf};
 
-use loket_core::config::Config;
+use loket_core::config::{ComplaintChannel, Config, Office};
 use loket_core::content::{Content, load_content, read_service};
 use loket_core::diagnostics::{Diagnostic, Diagnostics};
 use rayon::prelude::*;
+use serde::Serialize;
+use tera::Context;
 
-use crate::links;
-use crate::markdown::Link;
-use crate::output::{prepare_output, write_file};
-use crate::render::globals;
 use crate::theme::Theme;
-
-/// What `loket build` and `loket check` are asked to do.
-#[derive(Debug, Clone)]
-pub struct BuildOptions {
-    pub root: PathBuf,
-    /// Output folder; `None` renders without writing (check).
-    pub output: Option<PathBuf>,
-    pub base_url: Option<String>,
-    pub drafts: bool,
-}
-
-impl BuildOptions {
-    pub fn new(root: impl Into<PathBuf>) -> Self {
-        let root = root.into();
-        BuildOptions {
-            output: Some(root.join("public")),
-            root,
-            base_url: None,
-            drafts: false,
-        }
-    }
-}
-
-/// Result of a successful run.
-#[derive(Debug, Clone)]
-pub struct BuildReport {
-    /// HTML pages rendered.
-    pub pages: usize,
-    pub services: usize,
-    /// Files written (or that would be), including static assets and data.
-    pub files: usize,
-    pub warnings: Vec<Diagnostic>,
-}
 
 /// A loaded site, ready to render.
 pub struct Site {
@@ -55,15 +20,6 @@ pub struct Site {
     pub(crate) theme: Theme,
     /// Whether rendering records element ids for the link check.
     pub(crate) collect_ids: bool,
-}
-
-/// A page as rendered, for link checking.
-pub(crate) struct RenderedPage {
-    pub url_path: String,
-    pub source: Option<PathBuf>,
-    pub body_line: usize,
-    pub links: Vec<Link>,
-    pub ids: Vec<String>,
 }
 
 impl Site {
@@ -119,46 +75,63 @@ impl Site {
     }
 }
 
-/// Builds the site into `opts.output` (or only renders, when it is `None`).
-pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
-    let (site, warnings) = Site::load(&opts.root, opts.base_url.as_deref(), opts.drafts)?;
-    let (pages, files) = match &opts.output {
-        Some(out) => {
-            prepare_output(&opts.root, out)?;
-            let sink = |rel: &str, bytes: &[u8]| write_file(out, rel, bytes);
-            site.render(&sink)?
-        }
-        None => site.render(&|_: &str, _: &[u8]| Ok(()))?,
-    };
-    Ok(BuildReport {
-        pages: pages.len(),
-        services: site.content.services.len(),
-        files,
-        warnings,
-    })
+#[derive(Serialize)]
+struct NavItem {
+    title: String,
+    url: String,
+    path: String,
 }
 
-/// Everything `build` validates plus internal links and anchors; writes nothing.
-/// Returns all diagnostics, warnings included.
-pub fn check(root: &Path, drafts: bool) -> Diagnostics {
-    let (mut site, mut diags) = match Site::load(root, None, drafts) {
-        Ok(x) => x,
-        Err(d) => return d,
-    };
-    site.collect_ids = true;
-    match site.render(&|_: &str, _: &[u8]| Ok(())) {
-        Ok((pages, _)) => {
-            let static_files: Vec<&str> = site
-                .theme
-                .static_files
-                .iter()
-                .map(|(_, r)| r.as_str())
-                .collect();
-            diags.extend(links::check(&pages, &static_files));
-        }
-        Err(d) => diags.extend(d),
-    }
-    let mut d = Diagnostics(diags);
-    d.sort();
-    d
+/// What templates see of `site.toml` (`site.*`): the public facts, never the staff list.
+#[derive(Serialize)]
+struct SiteView<'a> {
+    title: &'a str,
+    description: &'a str,
+    base_url: &'a str,
+    language: &'a str,
+    office: &'a Office,
+    complaints: &'a [ComplaintChannel],
+}
+
+/// Values shared by every page: site, office, contact, navigation.
+fn globals(config: &Config, content: &Content) -> Context {
+    let mut g = Context::new();
+    let mut nav = vec![
+        NavItem {
+            title: "Beranda".into(),
+            url: config.link(""),
+            path: String::new(),
+        },
+        NavItem {
+            title: "Layanan".into(),
+            url: config.link("layanan/"),
+            path: "layanan/".into(),
+        },
+    ];
+    nav.extend(content.pages.iter().map(|p| NavItem {
+        title: p.title.clone(),
+        url: config.link(&p.url_path()),
+        path: p.url_path(),
+    }));
+    g.insert("nav", &nav);
+    g.insert(
+        "site",
+        &SiteView {
+            title: &config.title,
+            description: &config.description,
+            base_url: &config.base_url,
+            language: &config.language,
+            office: &config.office,
+            complaints: &config.complaints,
+        },
+    );
+    g.insert("base_path", config.base_path());
+    g.insert("css_url", &config.link("style.css"));
+    g.insert("tel_uri", &config.office.tel_uri());
+    g.insert("contact_email", config.contact_email());
+    g.insert(
+        "hours_label",
+        &config.office_hours.as_ref().map(|h| h.label_id()),
+    );
+    g
 }

@@ -14,7 +14,6 @@ use serde::Serialize;
 use tera::{Context, Tera};
 
 use super::attachment::Attachment;
-use crate::rules::kinds::LetterKind;
 
 /// The theme whose `email/` templates the daemon writes with.
 const THEME: &str = "default";
@@ -32,8 +31,6 @@ pub enum ComposeError {
 /// A mail ready for the outbox.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
-    /// What it is, for logs and the CLI.
-    pub kind: LetterKind,
     pub message_id: String,
     pub recipients: Vec<String>,
     pub raw: Vec<u8>,
@@ -44,7 +41,6 @@ pub struct Outgoing {
 
 /// What to send; `compose` renders it.
 pub struct Draft<'a> {
-    pub kind: LetterKind,
     pub template: &'a str,
     pub to: Vec<(Option<String>, String)>,
     pub subject: String,
@@ -227,7 +223,6 @@ impl Composer {
         }
         .map_err(|e| ComposeError::Build(e.to_string()))?;
         Ok(Outgoing {
-            kind: draft.kind,
             message_id,
             recipients,
             raw: message.formatted(),

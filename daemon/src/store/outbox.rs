@@ -34,16 +34,21 @@ pub struct Row {
     pub sent_at: Option<DateTime<Utc>>,
 }
 
-/// Queues a mail. With `dedup`, a second call with the same key does nothing and
+/// A composed mail to queue.
+pub struct Queued<'a> {
+    pub mail: &'a Outgoing,
+    /// Which mail it is, for logs and `loketd outbox`.
+    pub kind: LetterKind,
+    pub ticket: Option<i64>,
+    /// Queue at most once per key (see [`enqueue`]).
+    pub dedup: Option<&'a str>,
+}
+
+/// Queues a mail. With a dedup key, a second call with the same key does nothing and
 /// returns false: that is what makes scheduled mail idempotent across restarts.
-pub fn enqueue(
-    conn: &Connection,
-    ticket: Option<i64>,
-    mail: &Outgoing,
-    dedup: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    let kind: &'static str = mail.kind.into();
+pub fn enqueue(conn: &Connection, q: &Queued<'_>, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    let (mail, ticket, dedup) = (q.mail, q.ticket, q.dedup);
+    let kind: &'static str = q.kind.into();
     let pending: &'static str = OutboxStatus::Pending.into();
     let n = conn.execute(
         "INSERT OR IGNORE INTO outbox
@@ -240,17 +245,19 @@ mod tests {
 
     fn queued(store: &Store, now: DateTime<Utc>) -> Pending {
         let mail = Outgoing {
-            kind: LetterKind::Ack,
             message_id: "loket.1@kppn.example".into(),
             recipients: vec!["a@b.example".into()],
             raw: b"Subject: x\r\n\r\nx\r\n".to_vec(),
             automatic: true,
         };
-        assert!(enqueue(store.conn(), None, &mail, Some("k"), now).unwrap());
-        assert!(
-            !enqueue(store.conn(), None, &mail, Some("k"), now).unwrap(),
-            "dedup"
-        );
+        let q = Queued {
+            mail: &mail,
+            kind: LetterKind::Ack,
+            ticket: None,
+            dedup: Some("k"),
+        };
+        assert!(enqueue(store.conn(), &q, now).unwrap());
+        assert!(!enqueue(store.conn(), &q, now).unwrap(), "dedup");
         due(store.conn(), now, 10).unwrap().remove(0)
     }
 

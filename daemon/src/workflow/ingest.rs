@@ -9,16 +9,18 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use super::letters::{Letter, MailError, Mailer};
+use super::received::Received;
 use super::{staff, stakeholder};
 use crate::desk::Desk;
 use crate::mail::parse::{self, ParsedMail};
 use crate::mail::{authres, subject};
 use crate::rules::classify::{self, Facts, Route};
-use crate::rules::kinds::{EventKind, MessageKind, ThreadKind};
+use crate::rules::kinds::{EventKind, MessageKind};
 use crate::store::messages::{self, NewAttachment, NewMessage, Quarantine};
 use crate::store::tickets::{self, Event};
 use crate::store::{self, Store, StoreError, sha256_hex};
 
+pub use super::received::Outcome;
 pub use crate::store::messages::Source;
 
 #[derive(Debug, thiserror::Error)]
@@ -33,30 +35,6 @@ impl From<rusqlite::Error> for IngestError {
     fn from(e: rusqlite::Error) -> Self {
         IngestError::Store(e.into())
     }
-}
-
-/// What became of one mail.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    New {
-        ticket: i64,
-    },
-    Reply {
-        ticket: i64,
-    },
-    Staff {
-        ticket: i64,
-    },
-    /// Stored without action: automatic, unverified or stray mail.
-    StoredOnly {
-        ticket: Option<i64>,
-        kind: MessageKind,
-    },
-    /// Already stored earlier (a re-fetch, or the same mail delivered twice).
-    Duplicate,
-    Quarantined {
-        reason: String,
-    },
 }
 
 /// Stores and acts on one mail.
@@ -202,36 +180,6 @@ fn megabytes(bytes: u64) -> String {
     format!("{:.1}", bytes as f64 / 1_048_576.0)
 }
 
-/// A received mail on its way into the store: what was parsed, and its row.
-pub(crate) struct Received<'a> {
-    pub(crate) mail: &'a ParsedMail,
-    row: NewMessage<'a>,
-}
-
-impl Received<'_> {
-    /// Inserts the message row (and its attachments) and records its Message-ID in the
-    /// ticket's thread.
-    pub(crate) fn store(
-        &self,
-        conn: &Connection,
-        ticket: Option<i64>,
-        kind: MessageKind,
-        reason: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> Result<i64, StoreError> {
-        let row = messages::insert(conn, &self.row, ticket, kind, reason, now)?;
-        if let (Some(id), Some(t)) = (&self.mail.message_id, ticket) {
-            tickets::add_thread_id(conn, id, t, ThreadKind::In)?;
-        }
-        Ok(row)
-    }
-
-    /// The sender's address, lower case; empty when the mail has none.
-    pub(crate) fn sender(&self) -> String {
-        self.row.sender.unwrap_or_default().to_string()
-    }
-}
-
 fn facts(conn: &Connection, desk: &Desk, mail: &ParsedMail) -> Result<Facts, StoreError> {
     let mut ids: Vec<String> = mail.in_reply_to.clone();
     ids.extend(mail.references.iter().rev().cloned());
@@ -285,7 +233,7 @@ fn route_mail(m: &Mailer<'_>, r: &Received<'_>, route: Route) -> Result<Outcome,
             let ticket = stakeholder::open_ticket(m, r, None)?;
             Ok(Outcome::New { ticket })
         }
-        Route::Reply { ticket } => stakeholder::reply(m, r, ticket),
+        Route::Reply { ticket } => Ok(stakeholder::reply(m, r, ticket)?),
         Route::Staff { ticket } => {
             let row = r.store(m.conn, Some(ticket), MessageKind::Staff, None, now)?;
             let mut t = tickets::get(m.conn, ticket)?;

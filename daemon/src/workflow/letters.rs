@@ -14,8 +14,9 @@ use crate::mail::subject;
 use crate::rules::classify::Unproven;
 use crate::rules::command;
 use crate::rules::kinds::{EventKind, LetterKind, ThreadKind};
+use crate::store::StoreError;
+use crate::store::outbox::{self, Queued};
 use crate::store::tickets::{self, Event, Ticket};
-use crate::store::{StoreError, outbox};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
@@ -172,6 +173,14 @@ impl Letter<'_> {
             Letter::TooLarge { .. } => LetterKind::TooLarge,
         }
     }
+}
+
+/// How a notification names an attachment it does not carry.
+pub fn kept_on_server(filename: &str, size: u64) -> String {
+    format!(
+        "{filename} ({:.1} MB, tersimpan di server loketd)",
+        size as f64 / 1_048_576.0
+    )
 }
 
 /// How a mail goes out, apart from what it says.
@@ -354,7 +363,6 @@ impl<'a> Mailer<'a> {
             staff: None,
         };
         let draft = Draft {
-            kind: letter.kind(),
             template: letter.template(),
             to: vec![(t.requester_name.clone(), t.requester.clone())],
             subject: self.subject(t),
@@ -365,7 +373,13 @@ impl<'a> Mailer<'a> {
             message_id: Some(self.desk.composer.new_message_id(Some(t.id))),
             attachments: how.files,
         };
-        self.queue(t.id, draft, ThreadKind::Out, how.dedup.as_deref())
+        self.queue(
+            t.id,
+            letter.kind(),
+            draft,
+            ThreadKind::Out,
+            how.dedup.as_deref(),
+        )
     }
 
     /// A mail to one staff member about a ticket. Its Message-ID is their capability
@@ -405,7 +419,6 @@ impl<'a> Mailer<'a> {
             }),
         };
         let draft = Draft {
-            kind: letter.kind(),
             template: letter.template(),
             to: vec![(name.map(str::to_string), staff.to_string())],
             subject: self.subject(t),
@@ -417,7 +430,13 @@ impl<'a> Mailer<'a> {
             attachments: how.files,
         };
         tickets::add_participant(self.conn, t.id, staff)?;
-        self.queue(t.id, draft, ThreadKind::Staff, how.dedup.as_deref())
+        self.queue(
+            t.id,
+            letter.kind(),
+            draft,
+            ThreadKind::Staff,
+            how.dedup.as_deref(),
+        )
     }
 
     /// A short automatic note to one address, carrying no capability (a warning to
@@ -438,7 +457,6 @@ impl<'a> Mailer<'a> {
             staff: None,
         };
         let draft = Draft {
-            kind: letter.kind(),
             template: letter.template(),
             to: vec![(None, to.to_string())],
             subject,
@@ -450,24 +468,31 @@ impl<'a> Mailer<'a> {
             attachments: Vec::new(),
         };
         let mail = self.desk.composer.compose(draft)?;
-        Ok(outbox::enqueue(
-            self.conn,
-            ticket.map(|t| t.id),
-            &mail,
-            None,
-            self.now,
-        )?)
+        let q = Queued {
+            mail: &mail,
+            kind: letter.kind(),
+            ticket: ticket.map(|t| t.id),
+            dedup: None,
+        };
+        Ok(outbox::enqueue(self.conn, &q, self.now)?)
     }
 
     fn queue(
         &self,
         ticket: i64,
+        kind: LetterKind,
         draft: Draft<'_>,
         thread_kind: ThreadKind,
         dedup: Option<&str>,
     ) -> Result<bool, MailError> {
         let mail = self.desk.composer.compose(draft)?;
-        let queued = outbox::enqueue(self.conn, Some(ticket), &mail, dedup, self.now)?;
+        let q = Queued {
+            mail: &mail,
+            kind,
+            ticket: Some(ticket),
+            dedup,
+        };
+        let queued = outbox::enqueue(self.conn, &q, self.now)?;
         if queued {
             tickets::add_thread_id(self.conn, &mail.message_id, ticket, thread_kind)?;
         }

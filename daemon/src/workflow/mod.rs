@@ -10,6 +10,7 @@
 
 pub mod ingest;
 pub mod letters;
+mod received;
 pub mod scheduler;
 pub mod staff;
 pub mod stakeholder;

@@ -7,8 +7,9 @@ use loket_core::config::Section;
 use loket_core::content::Term;
 use rusqlite::Connection;
 
-use super::letters::{Letter, MailError, Mailer, NotifyEvent, Sending, ThreadEntry};
-use super::stakeholder::kept_on_server;
+use super::letters::{
+    Letter, MailError, Mailer, NotifyEvent, Sending, ThreadEntry, kept_on_server,
+};
 use crate::desk::Desk;
 use crate::mail::compose::FileAttachment;
 use crate::mail::parse::ParsedMail;

@@ -7,8 +7,8 @@ use chrono::Duration;
 use loket_core::config::{NotifyMode, Role};
 use rusqlite::Connection;
 
-use super::ingest::{IngestError, Outcome, Received};
-use super::letters::{Letter, MailError, Mailer, NotifyEvent, Sending};
+use super::letters::{Letter, MailError, Mailer, NotifyEvent, Sending, kept_on_server};
+use super::received::{Outcome, Received};
 use crate::desk::Desk;
 use crate::mail::compose::FileAttachment;
 use crate::mail::parse::ParsedMail;
@@ -25,7 +25,7 @@ pub(crate) fn open_ticket(
     m: &Mailer<'_>,
     r: &Received<'_>,
     previous: Option<i64>,
-) -> Result<i64, IngestError> {
+) -> Result<i64, MailError> {
     let (desk, now, mail) = (m.desk, m.now, r.mail);
     let Some(from) = mail.reply_address() else {
         // The parser flags a mail without sender as automatic; nothing to answer here.
@@ -82,7 +82,7 @@ pub(crate) fn open_ticket(
 }
 
 /// The stakeholder writes again in ticket `ticket`.
-pub(crate) fn reply(m: &Mailer<'_>, r: &Received<'_>, ticket: i64) -> Result<Outcome, IngestError> {
+pub(crate) fn reply(m: &Mailer<'_>, r: &Received<'_>, ticket: i64) -> Result<Outcome, MailError> {
     let (desk, now, mail) = (m.desk, m.now, r.mail);
     let Some(mut t) = tickets::find(m.conn, ticket)? else {
         let id = open_ticket(m, r, None)?;
@@ -259,12 +259,4 @@ fn forwardable(max: u64, mail: &ParsedMail) -> (Vec<FileAttachment>, Vec<String>
         }
     }
     (files, listed)
-}
-
-/// How a notification names an attachment it does not carry.
-pub(crate) fn kept_on_server(filename: &str, size: u64) -> String {
-    format!(
-        "{filename} ({:.1} MB, tersimpan di server loketd)",
-        size as f64 / 1_048_576.0
-    )
 }

@@ -1,0 +1,64 @@
+//! A received mail on its way through the workflow, and what became of it.
+
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+
+use crate::mail::parse::ParsedMail;
+use crate::rules::kinds::{MessageKind, ThreadKind};
+use crate::store::StoreError;
+use crate::store::messages::{self, NewMessage};
+use crate::store::tickets;
+
+/// What became of one mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    New {
+        ticket: i64,
+    },
+    Reply {
+        ticket: i64,
+    },
+    Staff {
+        ticket: i64,
+    },
+    /// Stored without action: automatic, unverified or stray mail.
+    StoredOnly {
+        ticket: Option<i64>,
+        kind: MessageKind,
+    },
+    /// Already stored earlier (a re-fetch, or the same mail delivered twice).
+    Duplicate,
+    Quarantined {
+        reason: String,
+    },
+}
+
+/// A received mail on its way into the store: what was parsed, and its row.
+pub(crate) struct Received<'a> {
+    pub(crate) mail: &'a ParsedMail,
+    pub(crate) row: NewMessage<'a>,
+}
+
+impl Received<'_> {
+    /// Inserts the message row (and its attachments) and records its Message-ID in the
+    /// ticket's thread.
+    pub(crate) fn store(
+        &self,
+        conn: &Connection,
+        ticket: Option<i64>,
+        kind: MessageKind,
+        reason: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        let row = messages::insert(conn, &self.row, ticket, kind, reason, now)?;
+        if let (Some(id), Some(t)) = (&self.mail.message_id, ticket) {
+            tickets::add_thread_id(conn, id, t, ThreadKind::In)?;
+        }
+        Ok(row)
+    }
+
+    /// The sender's address, lower case; empty when the mail has none.
+    pub(crate) fn sender(&self) -> String {
+        self.row.sender.unwrap_or_default().to_string()
+    }
+}

@@ -1,0 +1,87 @@
+//! `loket build` and `loket check`: load the site, render every page, then write the
+//! output folder, or only check internal links and anchors.
+
+use std::path::{Path, PathBuf};
+
+use loket_core::diagnostics::{Diagnostic, Diagnostics};
+
+use crate::links;
+use crate::output::{prepare_output, write_file};
+use crate::site::Site;
+
+/// What `loket build` and `loket check` are asked to do.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub root: PathBuf,
+    /// Output folder; `None` renders without writing (check).
+    pub output: Option<PathBuf>,
+    pub base_url: Option<String>,
+    pub drafts: bool,
+}
+
+impl BuildOptions {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        let root = root.into();
+        BuildOptions {
+            output: Some(root.join("public")),
+            root,
+            base_url: None,
+            drafts: false,
+        }
+    }
+}
+
+/// Result of a successful run.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    /// HTML pages rendered.
+    pub pages: usize,
+    pub services: usize,
+    /// Files written (or that would be), including static assets and data.
+    pub files: usize,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Builds the site into `opts.output` (or only renders, when it is `None`).
+pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
+    let (site, warnings) = Site::load(&opts.root, opts.base_url.as_deref(), opts.drafts)?;
+    let (pages, files) = match &opts.output {
+        Some(out) => {
+            prepare_output(&opts.root, out)?;
+            let sink = |rel: &str, bytes: &[u8]| write_file(out, rel, bytes);
+            site.render(&sink)?
+        }
+        None => site.render(&|_: &str, _: &[u8]| Ok(()))?,
+    };
+    Ok(BuildReport {
+        pages: pages.len(),
+        services: site.content.services.len(),
+        files,
+        warnings,
+    })
+}
+
+/// Everything `build` validates plus internal links and anchors; writes nothing.
+/// Returns all diagnostics, warnings included.
+pub fn check(root: &Path, drafts: bool) -> Diagnostics {
+    let (mut site, mut diags) = match Site::load(root, None, drafts) {
+        Ok(x) => x,
+        Err(d) => return d,
+    };
+    site.collect_ids = true;
+    match site.render(&|_: &str, _: &[u8]| Ok(())) {
+        Ok((pages, _)) => {
+            let static_files: Vec<&str> = site
+                .theme
+                .static_files
+                .iter()
+                .map(|(_, r)| r.as_str())
+                .collect();
+            diags.extend(links::check(&pages, &static_files));
+        }
+        Err(d) => diags.extend(d),
+    }
+    let mut d = Diagnostics(diags);
+    d.sort();
+    d
+}
