@@ -41,7 +41,10 @@ pub(crate) fn check(pages: &[RenderedPage], static_files: &[&str]) -> Vec<Diagno
             )
         })
         .collect();
-    let mut files: BTreeSet<String> = static_files.iter().map(|s| s.to_string()).collect();
+    let mut files: BTreeSet<String> = static_files
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     files.extend(
         [
             "sitemap.xml",
@@ -145,6 +148,7 @@ fn resolve(page: &str, href: &str) -> Option<(String, Option<String>)> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     #[test]

@@ -96,18 +96,14 @@ pub fn render(body: &str, h2_ids: Option<&[&str]>, base_path: &str) -> Rendered 
         let title = heading_text(&events[start + 1..]);
         let wanted = match (level, h2_ids) {
             (HeadingLevel::H2, Some(ids)) => {
-                let id = ids.get(h2_index).map(|s| s.to_string());
+                let id = ids.get(h2_index).map(std::string::ToString::to_string);
                 h2_index += 1;
                 id.unwrap_or_else(|| slug::slugify(&title))
             }
             _ => slug::slugify(&title),
         };
         let id = unique_id(
-            if wanted.is_empty() {
-                "bagian".into()
-            } else {
-                wanted
-            },
+            if wanted.is_empty() { "bagian" } else { &wanted },
             &mut used,
         );
         if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[start] {
@@ -153,8 +149,8 @@ fn heading_text(events: &[Event<'_>]) -> String {
     text.trim().to_string()
 }
 
-fn unique_id(wanted: String, used: &mut HashSet<String>) -> String {
-    let mut id = wanted.clone();
+fn unique_id(wanted: &str, used: &mut HashSet<String>) -> String {
+    let mut id = wanted.to_string();
     let mut n = 1;
     while used.contains(&id) {
         n += 1;
@@ -174,6 +170,7 @@ fn site_link<'a>(dest: CowStr<'a>, base_path: &str) -> CowStr<'a> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     #[test]

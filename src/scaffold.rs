@@ -106,6 +106,7 @@ fn template(title: &str, code: &str, today: chrono::NaiveDate) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     #[test]

@@ -131,7 +131,10 @@ fn globals(config: &Config, content: &Content) -> Context {
     g.insert("contact_email", config.contact_email());
     g.insert(
         "hours_label",
-        &config.office_hours.as_ref().map(|h| h.label_id()),
+        &config
+            .office_hours
+            .as_ref()
+            .map(loket_core::config::OfficeHours::label_id),
     );
     g
 }

@@ -1,5 +1,6 @@
 //! Failure cases from fixtures: each problem is reported as path:line:col with a
 //! non-zero exit, and all problems of a run are reported together.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

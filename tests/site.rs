@@ -1,4 +1,5 @@
 //! Builds the shipped site and checks the produced pages with an HTML parser.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -213,6 +213,7 @@ pub fn io_error(path: &Path, err: &std::io::Error) -> Diagnostic {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     #[test]

@@ -214,7 +214,7 @@ impl Source<'_> {
     }
 
     fn index(&self, table: &DeTable<'_>, prefix: &str, keys: &mut KeyIndex) {
-        for (key, value) in table.iter() {
+        for (key, value) in table {
             let dotted = join(prefix, key.get_ref());
             keys.0
                 .entry(dotted.clone())
@@ -268,7 +268,7 @@ fn strip_indices(path: &str) -> String {
 /// the table whose span it is (a missing key). Header tables (`[mail]`) span only their
 /// header, so every table is searched whatever its span.
 fn key_at(table: &DeTable<'_>, span: &Range<usize>, prefix: &str) -> Option<String> {
-    for (key, value) in table.iter() {
+    for (key, value) in table {
         let here = join(prefix, key.get_ref());
         if value.span() == *span || key.span().contains(&span.start) {
             return Some(here);

@@ -1,6 +1,7 @@
 //! Starts the test mail rig (Dovecot + Postfix on loopback) for trying loketd by hand:
 //! `cargo run -p loketd --example rig`. Prints the accounts, ports, CA file and a
 //! `[mail]` snippet for site.toml, then runs until Ctrl-C (or SIGTERM) and stops cleanly.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../tests/support/rig.rs"]
 mod rig;

@@ -122,7 +122,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 signal_hook::flag::register(sig, stop.clone())
                     .context("installing signal handler")?;
             }
-            run::run(desk, stop)?;
+            run::run(&desk, &stop)?;
         }
         Command::Once => {
             let desk = load(&root)?;

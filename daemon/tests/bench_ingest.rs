@@ -1,5 +1,6 @@
 //! Ingest measurements on the real rig, run by `bench/ingest.sh` (ignored in CI: these
 //! print figures and assert only that the work was done, never how fast).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 
@@ -49,7 +50,7 @@ fn fill_inbox(rig: &Rig, n: usize) {
     let _ = s.logout();
 }
 
-fn no_reply_limit(t: String) -> String {
+fn no_reply_limit(t: &str) -> String {
     t.replace(
         "auto_replies_per_hour = 3",
         "auto_replies_per_hour = 1000000",
@@ -79,7 +80,7 @@ fn bench_backlog_throughput() {
 
     // `loketd once` as a subprocess: the whole pass (fetch, store, ticket, acks and
     // CSO notifications queued, MOVE) plus the outbox flush over SMTP.
-    let site = desk::site(&rig, Transport::Plain, no_reply_limit);
+    let site = desk::site(&rig, Transport::Plain, |t| no_reply_limit(&t));
     let started = Instant::now();
     let out = loketd(site.root(), &["once"]).output().unwrap();
     let once = started.elapsed();
@@ -93,7 +94,7 @@ fn bench_backlog_throughput() {
     s.select("Diproses").unwrap();
     s.uid_mv("1:*", "INBOX").unwrap();
     let _ = s.logout();
-    let site2 = desk::site(&rig, Transport::Plain, no_reply_limit);
+    let site2 = desk::site(&rig, Transport::Plain, |t| no_reply_limit(&t));
     let d = desk::desk(&site2);
     let mut store = loketd::store::Store::open(&d.config.mail.data_dir).unwrap();
     let started = Instant::now();
@@ -152,7 +153,7 @@ fn bench_send_to_ack_latency_with_idle() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(20);
     let rig = Rig::start();
-    let site = desk::site(&rig, Transport::Plain, no_reply_limit);
+    let site = desk::site(&rig, Transport::Plain, |t| no_reply_limit(&t));
     let daemon = Daemon(
         loketd(site.root(), &["run"])
             .env("RUST_LOG", "info")

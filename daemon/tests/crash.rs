@@ -1,6 +1,7 @@
 //! `loketd run` SIGKILLed at seeded random moments while a few hundred mails arrive:
 //! nothing is lost, nothing is stored twice, and the only duplicates are mails the
 //! sender had handed to SMTP when it was killed (at most one per kill).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

@@ -1,5 +1,6 @@
 //! Replays every input the fuzzer ever crashed or hung on (`fuzz/regressions/`), and
 //! the seed corpus (the mail fixtures), through the fuzz target's pipeline.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../fuzz/pipeline.rs"]
 mod pipeline;

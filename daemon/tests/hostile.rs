@@ -1,5 +1,6 @@
 //! Hostile and broken mail: no panic, every mail ticketed or quarantined with a reason,
 //! and the mail after it is still processed.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

@@ -1,5 +1,6 @@
 //! Mail loops: a stakeholder mailbox that answers everything automatically, run against
 //! the daemon for a minute of moved clock, and a staff vacation reply to a notification.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 
@@ -103,7 +104,10 @@ fn an_autoresponder_gets_at_most_the_hourly_limit_of_automatic_replies() {
         ) >= 1
     );
     // The loop died out: the responder had nothing new to answer in the end.
-    assert!(n as i64 <= limit, "the responder was answered {n} times");
+    assert!(
+        i64::from(n) <= limit,
+        "the responder was answered {n} times"
+    );
     // Mail marked automatic was stored and never answered.
     assert!(
         count(

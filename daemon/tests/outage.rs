@@ -1,6 +1,7 @@
 //! Mail servers that go away: replies wait in the outbox and arrive once; the fetcher
 //! reconnects with backoff; a wrong password or a refused connection is said clearly and
 //! retried slowly, never in a busy loop.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

@@ -1,5 +1,6 @@
 //! Parsing real-looking mail: encodings, bodies, attachments, automatic mail, threading
 //! headers, and input built to break a parser.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -557,7 +558,7 @@ fn mutated_corpus_never_escapes() {
                 match parse(&bytes) {
                     Ok(m) => assert!(!m.subject.contains(['\r', '\n'])),
                     Err(ParseError::Panicked(why)) => {
-                        panicked.push(format!("{}: {why}", path.display()))
+                        panicked.push(format!("{}: {why}", path.display()));
                     }
                     Err(_) => {}
                 }

@@ -1,4 +1,5 @@
 //! Tests of the mail rig itself: real Dovecot and Postfix on loopback.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

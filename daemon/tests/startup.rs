@@ -1,5 +1,6 @@
 //! loketd refuses to start on a broken site folder, and says where and why. No server
 //! is needed: these fail before any connection.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 
@@ -41,7 +42,7 @@ fn an_unknown_default_service_is_named() {
             &root.join("site.toml"),
             "default_service = \"KONS\"",
             "default_service = \"XYZ\"",
-        )
+        );
     });
     assert!(e.contains("\"XYZ\""), "{e}");
 }
@@ -53,7 +54,7 @@ fn a_broken_mail_template_names_the_template() {
             root.join("themes/default/email/ack.txt"),
             "Yth. {{ ticket.id }\n",
         )
-        .unwrap()
+        .unwrap();
     });
     assert!(e.contains("ack.txt"), "{e}");
 }
@@ -65,7 +66,7 @@ fn a_bad_holiday_date_names_file_and_line() {
             &root.join("data/hari-libur.toml"),
             "\"2026-03-19\"",
             "\"2026-03-32\"",
-        )
+        );
     });
     assert!(e.contains("hari-libur.toml"), "{e}");
     assert!(e.contains("2026-03-32"), "{e}");
@@ -85,7 +86,7 @@ fn a_broken_standard_stops_the_daemon_with_its_file() {
             &root.join("content/layanan/konsultasi-stakeholder.md"),
             "## Persyaratan",
             "## Syarat",
-        )
+        );
     });
     assert!(e.contains("konsultasi-stakeholder.md"), "{e}");
 }

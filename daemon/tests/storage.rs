@@ -1,5 +1,6 @@
 //! Storage faults: a database locked by another process, a data folder that cannot be
 //! written, and a database from the previous schema version.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

@@ -247,7 +247,7 @@ fn parse_offset(s: &str) -> Option<FixedOffset> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     fn t(h: u32, m: u32) -> NaiveTime {

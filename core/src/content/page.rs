@@ -76,9 +76,10 @@ pub fn parse_page(
     let front = front?;
     let updated = match &front.updated {
         None => None,
-        Some(v) => match v.to_date() {
-            Some(d) => Some(d),
-            None => {
+        Some(v) => {
+            if let Some(d) = v.to_date() {
+                Some(d)
+            } else {
                 diags.push(Diagnostic::error(
                     path,
                     keys.pos_or("updated", (parts.front_line, 1)),
@@ -87,7 +88,7 @@ pub fn parse_page(
                 ));
                 return None;
             }
-        },
+        }
     };
     if !slug.is_empty() && slug::slugify(slug) != slug {
         diags.push(Diagnostic::error(

@@ -434,6 +434,7 @@ fn order_hint(english: bool) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     const GOOD: &str = "+++\ntitle = \"T\"\ncode = \"KONS\"\nsk = \"KEP-1\"\ncompletion = \"20m\"\nupdated = 2026-11-29\n+++\nIntro.\n\n## Persyaratan\nA\n\n## Sistem, Mekanisme dan Prosedur\nB\n\n## Waktu Penyelesaian\nC\n\n## Biaya / Tarif\nD\n\n## Produk Pelayanan\nE\n\n## Pengaduan Layanan\nF\n";

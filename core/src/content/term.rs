@@ -107,6 +107,7 @@ impl<'de> Deserialize<'de> for Term {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     #[test]

@@ -171,6 +171,7 @@ pub(crate) fn extension_for(content_type: &str) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     fn assert_safe(out: &str) {

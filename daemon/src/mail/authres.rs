@@ -190,6 +190,7 @@ fn aligned(a: &str, b: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     const GMAIL: &str = "mx.google.com;\r\n       dkim=pass header.i=@kemenkeu.go.id header.s=selector1 header.b=Xk3v9Q2a;\r\n       spf=pass (google.com: domain of rina@kemenkeu.go.id designates 203.0.113.7 as permitted sender) smtp.mailfrom=rina@kemenkeu.go.id;\r\n       dmarc=pass (p=QUARANTINE sp=QUARANTINE dis=NONE) header.from=kemenkeu.go.id";
@@ -203,7 +204,10 @@ mod tests {
     const FORGED: &str = "mail.kppn-tanjungselor.example; dkim=pass header.d=kppn-tanjungselor.example; spf=pass smtp.mailfrom=kppn-tanjungselor.example";
 
     fn v(headers: &[&str]) -> Vec<String> {
-        headers.iter().map(|s| s.to_string()).collect()
+        headers
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect()
     }
 
     #[test]

@@ -224,6 +224,7 @@ fn from_is_bounce_account(msg: &Message<'_>) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use mail_parser::MessageParser;
 

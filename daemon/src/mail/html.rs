@@ -168,19 +168,16 @@ fn entity(html: &str, start: usize, out: &mut String) -> usize {
     } else {
         named(body)
     };
-    match decoded {
-        Some(c) => {
-            if c.is_whitespace() {
-                push_text(out, " ");
-            } else {
-                out.push(c);
-            }
-            start + 1 + semi + 1
+    if let Some(c) = decoded {
+        if c.is_whitespace() {
+            push_text(out, " ");
+        } else {
+            out.push(c);
         }
-        None => {
-            out.push('&');
-            start + 1
-        }
+        start + 1 + semi + 1
+    } else {
+        out.push('&');
+        start + 1
     }
 }
 
@@ -248,6 +245,7 @@ fn tidy(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     #[test]

@@ -108,7 +108,7 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, ParseError>) -> Result<T, ParseError
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| {
         let what = payload
             .downcast_ref::<&str>()
-            .map(|s| s.to_string())
+            .map(std::string::ToString::to_string)
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".to_string());
         Err(ParseError::Panicked(what))
@@ -232,7 +232,7 @@ pub fn msg_ids(value: &str) -> Vec<String> {
         let with_at: Vec<String> = words
             .iter()
             .filter(|w| w.contains('@'))
-            .map(|w| w.to_string())
+            .map(std::string::ToString::to_string)
             .collect();
         if !with_at.is_empty() {
             ids = with_at;
@@ -394,7 +394,9 @@ fn attachment(part: &MessagePart<'_>) -> Attachment {
         None => sanitize_filename(&format!("lampiran{}", extension_for(&content_type))),
     };
     let inline = matches!(part.body, PartType::InlineBinary(_))
-        || part.content_disposition().is_some_and(|d| d.is_inline());
+        || part
+            .content_disposition()
+            .is_some_and(mail_parser::ContentType::is_inline);
     Attachment {
         filename,
         original_name,
@@ -406,6 +408,7 @@ fn attachment(part: &MessagePart<'_>) -> Attachment {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     #[test]

@@ -172,6 +172,7 @@ fn collapse_blank_runs(lines: &[&str]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     macro_rules! fixture {

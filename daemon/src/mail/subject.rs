@@ -150,6 +150,7 @@ fn code_group_at(s: &str) -> Option<(String, usize)> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     const TAG: &str = "KPPN-TSL";

@@ -46,7 +46,7 @@ pub fn read_secret(source: &SecretSource, what: &str) -> Result<Option<String>, 
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     #[test]

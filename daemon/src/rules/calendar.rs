@@ -59,7 +59,7 @@ impl Holidays {
     /// Holidays from a list of dates (tests, or a calendar without a holiday file).
     pub fn from_dates(dates: impl IntoIterator<Item = NaiveDate>) -> Self {
         let dates: BTreeSet<NaiveDate> = dates.into_iter().collect();
-        let years = dates.iter().map(|d| d.year()).collect();
+        let years = dates.iter().map(chrono::Datelike::year).collect();
         Self { dates, years }
     }
 
@@ -299,6 +299,7 @@ fn next_midnight(date: NaiveDate) -> NaiveDateTime {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     const HOLIDAY_FILE: &str = include_str!("../../tests/fixtures/hari-libur.toml");

@@ -97,6 +97,7 @@ impl CapabilityKey {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     fn key() -> CapabilityKey {

@@ -97,6 +97,7 @@ pub fn classify(automatic: Option<&AutoReason>, facts: &Facts) -> Route {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     fn facts() -> Facts {

@@ -1,5 +1,5 @@
 //! Staff commands on the first lines of a staff reply (run on the text that
-//! `quote::strip_reply` returns).
+//! `mail::quote::strip_reply` returns).
 //!
 //! Grammar, chosen to be forgiving on phone keyboards and strict where a mistake would
 //! reach the stakeholder:
@@ -143,18 +143,15 @@ pub fn parse(body: &str) -> Result<Parsed, CommandError> {
         if trimmed.is_empty() && commands.is_empty() {
             continue;
         }
-        match parse_line(trimmed, index + 1)? {
-            Some((command, rest)) => {
-                check_conflict(&commands, &command)?;
-                commands.push(command);
-                if !rest.is_empty() {
-                    text_lines.push(rest);
-                }
+        if let Some((command, rest)) = parse_line(trimmed, index + 1)? {
+            check_conflict(&commands, &command)?;
+            commands.push(command);
+            if !rest.is_empty() {
+                text_lines.push(rest);
             }
-            None => {
-                in_block = false;
-                text_lines.push(line);
-            }
+        } else {
+            in_block = false;
+            text_lines.push(line);
         }
     }
     let text = text_lines.join("\n").trim().to_string();
@@ -257,6 +254,7 @@ fn check_conflict(existing: &[Command], new: &Command) -> Result<(), CommandErro
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     fn ok(body: &str) -> Parsed {

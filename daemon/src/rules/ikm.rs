@@ -116,6 +116,7 @@ fn starts_with_rating_word(word: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     fn grade(scores: &[u8]) -> (f64, char) {

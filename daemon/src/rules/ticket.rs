@@ -1,5 +1,6 @@
-//! The ticket state machine of DESIGN.md "Ticket life", pure: which status an action
-//! leads to, or why it is refused. Side effects (mail, clocks, events) are the caller's.
+//! The ticket state machine of the design's "Ticket life" (drawn below), pure: which
+//! status an action leads to, or why it is refused. Side effects (mail, clocks, events)
+//! are the caller's.
 //!
 //! ```text
 //!  new ──► in_progress ──► resolved ──► closed
@@ -216,7 +217,7 @@ pub fn transition(from: Status, action: &Action) -> Result<Status, TransitionErr
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     const ACTIONS: [Action; 13] = [

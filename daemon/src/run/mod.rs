@@ -86,22 +86,28 @@ struct Bell {
 
 impl Bell {
     fn ring(&self) {
-        *self.rung.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        *self
+            .rung
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = true;
         self.cv.notify_all();
     }
 
     fn wait(&self, timeout: Duration) {
-        let guard = self.rung.lock().unwrap_or_else(|e| e.into_inner());
+        let guard = self
+            .rung
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let (mut guard, _) = self
             .cv
             .wait_timeout_while(guard, timeout, |rung| !*rung)
-            .unwrap_or_else(|e| e.into_inner());
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         *guard = false;
     }
 }
 
 /// Runs until `stop` is set (SIGTERM/SIGINT in the binary).
-pub fn run(desk: Arc<Desk>, stop: Arc<AtomicBool>) -> Result<(), RunError> {
+pub fn run(desk: &Arc<Desk>, stop: &Arc<AtomicBool>) -> Result<(), RunError> {
     // Fail fast on what an admin must fix before anything runs.
     Store::open(&desk.config.mail.data_dir)?;
     let bell = Arc::new(Bell::default());
@@ -123,14 +129,14 @@ pub fn run(desk: Arc<Desk>, stop: Arc<AtomicBool>) -> Result<(), RunError> {
             }
             if let Some(i) = interrupter
                 .lock()
-                .unwrap_or_else(|e| e.into_inner())
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .as_ref()
             {
                 i.interrupt();
             }
         })
     };
-    fetch_loop(&desk, &stop, &bell, &interrupter);
+    fetch_loop(desk, stop, &bell, &interrupter);
     stop.store(true, Ordering::SeqCst);
     bell.ring();
     let _ = sender_thread.join();
@@ -151,7 +157,9 @@ fn fetch_loop(
         let session = (|| -> Result<(), RunError> {
             let mut store = Store::open(&desk.config.mail.data_dir)?;
             let mut mb = open_mailbox(desk)?;
-            *interrupter.lock().unwrap_or_else(|e| e.into_inner()) = Some(mb.interrupter()?);
+            *interrupter
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(mb.interrupter()?);
             tracing::info!(folder = %imap.folder, idle = mb.can_idle() && imap.idle, "connected to IMAP");
             backoff.reset();
             loop {
@@ -218,8 +226,9 @@ fn send_loop(desk: &Desk, stop: &AtomicBool, bell: &Bell) {
                 backoff.reset();
                 // Sleep until the next retry is due, a tick, or the fetcher rings.
                 let until_due = outbox::next_due(store.conn())?
-                    .map(|d| (d - Utc::now()).to_std().unwrap_or(Duration::ZERO))
-                    .unwrap_or(Duration::from_secs(60));
+                    .map_or(Duration::from_secs(60), |d| {
+                        (d - Utc::now()).to_std().unwrap_or(Duration::ZERO)
+                    });
                 bell.wait(until_due.clamp(Duration::from_millis(50), Duration::from_secs(1)));
             }
         })();
@@ -268,6 +277,7 @@ impl Backoff {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::Backoff;
     use std::time::Duration;
 

@@ -134,7 +134,7 @@ pub fn pass(
                 Err(panic) => {
                     let what = panic
                         .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
+                        .map(std::string::ToString::to_string)
                         .or_else(|| panic.downcast_ref::<String>().cloned())
                         .unwrap_or_default();
                     let reason = format!("internal error while processing: {what}");
@@ -218,6 +218,7 @@ fn move_out(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::batches;
     use crate::net::imap::Listed;
 

@@ -96,7 +96,7 @@ fn read_key(path: &Path) -> Result<CapabilityKey, KeyError> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     #[test]

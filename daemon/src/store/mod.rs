@@ -9,7 +9,7 @@
 //! fsynced, *before* the transaction that refers to them: a committed row never names a
 //! missing file, even after a power loss; a crash in between leaves only an orphan file.
 //!
-//! Schema changes are migrations numbered by SQLite's `user_version` ([`schema`]).
+//! Schema changes are migrations numbered by SQLite's `user_version` (`schema.rs`).
 
 pub mod key;
 pub mod messages;
@@ -317,7 +317,7 @@ fn write_once(path: &Path, data: &[u8]) -> Result<(), StoreError> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     #[test]

@@ -239,7 +239,7 @@ pub fn list(conn: &Connection, status: Option<OutboxStatus>) -> Result<Vec<Row>,
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use crate::store::Store;
 

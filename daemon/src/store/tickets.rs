@@ -360,7 +360,7 @@ pub fn kv_set(conn: &Connection, key: &str, value: &str) -> Result<(), StoreErro
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use crate::store::Store;
 

@@ -1,6 +1,6 @@
 //! What a verified staff reply does: the published procedure's steps 2–6, carried out
 //! from the staff member's mail client. Everything is checked before anything changes
-//! ([`plan`]), so a reply with a mistake changes nothing and tells its author what was
+//! (`plan`), so a reply with a mistake changes nothing and tells its author what was
 //! wrong; then one function per command carries it out.
 
 use loket_core::config::Section;

@@ -3,4 +3,5 @@
 
 pub(crate) mod daemon;
 pub(crate) mod desk;
+pub(crate) mod harness;
 pub(crate) mod rig;

@@ -3,7 +3,7 @@
 //! Each `Rig` lives in its own short folder under /tmp (Unix socket paths are limited to
 //! 107 bytes and Dovecot appends up to 37), listens on free ports picked at start, and
 //! stops exactly the processes it started when dropped, also while a test panics.
-//! Facts behind the settings: shared/notes/mail-rig.md and docs/rig.md.
+//! Facts behind the settings: docs/rig.md.
 #![allow(dead_code)] // every test binary uses a different part of the rig
 
 use std::fmt::Write as _;
@@ -46,20 +46,20 @@ impl Account {
     }
 }
 
-/// The mailboxes, one per role.
+/// The mailboxes, one per role. The server-free harness uses the same people.
 #[derive(Clone, Debug)]
-struct Accounts {
-    office: Account,
-    stakeholder: Account,
-    stakeholder2: Account,
-    cso1: Account,
-    cso2: Account,
-    kasi: Account,
-    kepala: Account,
+pub(crate) struct Accounts {
+    pub(crate) office: Account,
+    pub(crate) stakeholder: Account,
+    pub(crate) stakeholder2: Account,
+    pub(crate) cso1: Account,
+    pub(crate) cso2: Account,
+    pub(crate) kasi: Account,
+    pub(crate) kepala: Account,
 }
 
 impl Accounts {
-    fn new() -> Accounts {
+    pub(crate) fn new() -> Accounts {
         let office = |local: &str| Account::new(&format!("{local}@{OFFICE_DOMAIN}"));
         Accounts {
             office: office("layanan"),
@@ -160,8 +160,8 @@ impl Rig {
     /// Starts both servers and waits until they answer. Panics with the reason (and the
     /// servers' log tails) when it cannot.
     pub(crate) fn start() -> Rig {
-        if let Err(e) = ensure_packages() {
-            panic!("mail rig: cannot install Dovecot/Postfix: {e}");
+        if let Err(e) = check_packages() {
+            panic!("mail rig: {e}");
         }
         reap_stale_rigs();
         let mut last_error = String::new();
@@ -851,7 +851,7 @@ fn make_certificates(p: &Paths<'_>) -> Result<(), String> {
         ]
         .iter()
         .chain(&ec)
-        .map(|s| s.to_string())
+        .map(std::string::ToString::to_string)
         .chain([
             "-keyout".into(),
             tls("ca.key"),
@@ -862,7 +862,7 @@ fn make_certificates(p: &Paths<'_>) -> Result<(), String> {
         ["req", "-new", "-config", &cnf, "-subj", "/CN=localhost"]
             .iter()
             .chain(&ec)
-            .map(|s| s.to_string())
+            .map(std::string::ToString::to_string)
             .chain([
                 "-keyout".into(),
                 tls("server.key"),
@@ -881,7 +881,7 @@ fn make_certificates(p: &Paths<'_>) -> Result<(), String> {
             &cnf,
         ]
         .iter()
-        .map(|s| s.to_string())
+        .map(std::string::ToString::to_string)
         .chain(["-extensions".into(), "server_ext".into()])
         .chain(["-in".into(), tls("server.csr"), "-CA".into(), tls("ca.pem")])
         .chain([
@@ -973,9 +973,9 @@ fn reap_stale_rigs() {
 
 // ----- packages ------------------------------------------------------------------------
 
-/// Runs scripts/install-test-deps.sh when a server binary is missing, once per machine
-/// at a time (a lock file serialises test binaries running in parallel).
-fn ensure_packages() -> Result<(), String> {
+/// The servers must be installed beforehand (`scripts/install-test-deps.sh`, which the
+/// test command runs): a test never installs packages itself.
+fn check_packages() -> Result<(), String> {
     const NEEDED: [&str; 5] = [
         "/usr/sbin/dovecot",
         "/usr/lib/dovecot/imap",
@@ -983,31 +983,20 @@ fn ensure_packages() -> Result<(), String> {
         "/usr/sbin/postfix",
         "/usr/bin/openssl",
     ];
-    let present = || NEEDED.iter().all(|p| Path::new(p).exists());
-    if present() {
-        return Ok(());
+    let missing: Vec<&str> = NEEDED
+        .iter()
+        .copied()
+        .filter(|p| !Path::new(p).exists())
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} missing: install the mail servers with `bash scripts/install-test-deps.sh` \
+             (as root), or run every test with `bash scripts/test.sh`",
+            missing.join(", ")
+        ))
     }
-    let lock_file = fs::File::create("/tmp/loket-rig-install.lock")
-        .map_err(|e| format!("/tmp/loket-rig-install.lock: {e}"))?;
-    lock_file
-        .lock()
-        .map_err(|e| format!("/tmp/loket-rig-install.lock: {e}"))?;
-    if present() {
-        return Ok(());
-    }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/install-test-deps.sh");
-    let status = Command::new("bash")
-        .arg(&script)
-        .stdin(Stdio::null())
-        .status()
-        .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
-    if !status.success() || !present() {
-        return Err(format!(
-            "{} ended with {status}; run it by hand as root to see why",
-            script.display()
-        ));
-    }
-    Ok(())
 }
 
 // ----- protocol helpers ----------------------------------------------------------------
@@ -1244,7 +1233,7 @@ fn terminate_child(child: &mut Child) {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A panic while holding the lock leaves valid data here; keep going so Drop still stops.
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 // ----- files ---------------------------------------------------------------------------
