@@ -32,7 +32,7 @@ pub enum MailError {
 /// `links`).
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
-pub enum Letter<'a> {
+pub(crate) enum Letter<'a> {
     /// The acknowledgement of a new question (`ack.txt`).
     Ack { service_url: Option<String> },
     /// A staff answer, relayed (`answer.txt`).
@@ -92,7 +92,7 @@ pub enum Letter<'a> {
 /// Why a staff member is notified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum NotifyEvent {
+pub(crate) enum NotifyEvent {
     New,
     Reopened,
     DocumentsReceived,
@@ -105,7 +105,7 @@ pub enum NotifyEvent {
 /// Which clock a reminder is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum ReminderKind {
+pub(crate) enum ReminderKind {
     /// The completion time passed without an answer.
     Unanswered,
     /// Half the escalation term has passed.
@@ -117,7 +117,7 @@ pub enum ReminderKind {
 }
 
 impl ReminderKind {
-    pub fn event(self) -> EventKind {
+    pub(crate) fn event(self) -> EventKind {
         match self {
             ReminderKind::Unanswered => EventKind::ReminderUnanswered,
             ReminderKind::Halfway => EventKind::ReminderHalfway,
@@ -129,14 +129,14 @@ impl ReminderKind {
 
 /// One mail of the conversation, for a section head who joins the ticket late.
 #[derive(Debug, Serialize)]
-pub struct ThreadEntry {
+pub(crate) struct ThreadEntry {
     pub at: DateTime<Utc>,
     pub sender: String,
     pub body: String,
 }
 
 impl Letter<'_> {
-    pub fn template(&self) -> &'static str {
+    pub(crate) fn template(&self) -> &'static str {
         match self {
             Letter::Ack { .. } => "ack.txt",
             Letter::Answer { .. } => "answer.txt",
@@ -153,7 +153,7 @@ impl Letter<'_> {
         }
     }
 
-    pub fn kind(&self) -> LetterKind {
+    pub(crate) fn kind(&self) -> LetterKind {
         match self {
             Letter::Ack { .. } => LetterKind::Ack,
             Letter::Answer { .. } => LetterKind::Answer,
@@ -176,7 +176,7 @@ impl Letter<'_> {
 }
 
 /// How a notification names an attachment it does not carry.
-pub fn kept_on_server(filename: &str, size: u64) -> String {
+pub(crate) fn kept_on_server(filename: &str, size: u64) -> String {
     format!(
         "{filename} ({:.1} MB, tersimpan di server loketd)",
         size as f64 / 1_048_576.0
@@ -185,7 +185,7 @@ pub fn kept_on_server(filename: &str, size: u64) -> String {
 
 /// How a mail goes out, apart from what it says.
 #[derive(Default)]
-pub struct Sending {
+pub(crate) struct Sending {
     pub files: Vec<FileAttachment>,
     /// Queue at most once per key: scheduled mail stays idempotent across restarts.
     pub dedup: Option<String>,
@@ -197,7 +197,7 @@ pub struct Sending {
 }
 
 impl Sending {
-    pub fn files(files: Vec<FileAttachment>) -> Self {
+    pub(crate) fn files(files: Vec<FileAttachment>) -> Self {
         Sending {
             files,
             ..Sending::default()
@@ -205,19 +205,19 @@ impl Sending {
     }
 
     #[must_use]
-    pub fn once(mut self, key: String) -> Self {
+    pub(crate) fn once(mut self, key: String) -> Self {
         self.dedup = Some(key);
         self
     }
 
     #[must_use]
-    pub fn automatic(mut self) -> Self {
+    pub(crate) fn automatic(mut self) -> Self {
         self.automatic = true;
         self
     }
 
     #[must_use]
-    pub fn answering(mut self, message_id: Option<String>) -> Self {
+    pub(crate) fn answering(mut self, message_id: Option<String>) -> Self {
         self.in_reply_to = message_id;
         self
     }
@@ -225,7 +225,7 @@ impl Sending {
 
 /// The ticket as templates see it (`ticket.*`).
 #[derive(Debug, Serialize)]
-pub struct TicketView<'a> {
+pub(crate) struct TicketView<'a> {
     id: i64,
     subject: &'a str,
     status: &'static str,
@@ -269,7 +269,7 @@ struct Link {
 }
 
 /// Queues mail for one transaction.
-pub struct Mailer<'a> {
+pub(crate) struct Mailer<'a> {
     pub desk: &'a Desk,
     pub conn: &'a Connection,
     pub now: DateTime<Utc>,
@@ -305,7 +305,7 @@ impl<'a> Mailer<'a> {
     }
 
     /// "Jumat, 27 Maret 2026 pukul 16.00 WITA"
-    pub fn local(&self, at: DateTime<Utc>) -> String {
+    pub(crate) fn local(&self, at: DateTime<Utc>) -> String {
         let offset = self.desk.calendar.utc_offset();
         let l = at.with_timezone(&offset);
         format!(
@@ -325,7 +325,7 @@ impl<'a> Mailer<'a> {
     /// A mail to the stakeholder in the ticket's thread. Automatic mail is subject to
     /// the per-address hourly limit; returns false when that limit or the dedup key held
     /// it back.
-    pub fn to_stakeholder(
+    pub(crate) fn to_stakeholder(
         &self,
         t: &Ticket,
         letter: &Letter<'_>,
@@ -384,7 +384,7 @@ impl<'a> Mailer<'a> {
 
     /// A mail to one staff member about a ticket. Its Message-ID is their capability
     /// for this ticket; they become a participant (they get its notes).
-    pub fn to_staff(
+    pub(crate) fn to_staff(
         &self,
         t: &Ticket,
         staff: &str,
@@ -441,7 +441,7 @@ impl<'a> Mailer<'a> {
 
     /// A short automatic note to one address, carrying no capability (a warning to
     /// staff, a note to a sender whose mail was too large).
-    pub fn to_address(
+    pub(crate) fn to_address(
         &self,
         ticket: Option<&Ticket>,
         to: &str,

@@ -9,8 +9,10 @@
 //! - [`letters`]: the mails these steps write, each with its typed template data.
 
 pub mod ingest;
-pub mod letters;
+pub(crate) mod letters;
 mod received;
 pub mod scheduler;
-pub mod staff;
-pub mod stakeholder;
+mod staff;
+mod stakeholder;
+
+pub use letters::MailError;
