@@ -60,6 +60,7 @@ impl Desk {
             let codes: Vec<&str> = services.iter().map(|s| s.code.as_str()).collect();
             return Err(DeskError::Site(
                 config
+                    .file
                     .error_at(
                         "helpdesk.default_service",
                         format!(

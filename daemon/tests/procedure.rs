@@ -8,7 +8,7 @@ mod support;
 
 use chrono::{DateTime, Utc};
 use support::desk::{
-    self, TestSite, Transport, inbox, mail, mail_with, office_has, once_at, read, wita,
+    self, TestSite, Transport, bare, inbox, mail, office_has, once_at, read, reply, wita,
 };
 use support::rig::{Account, Rig};
 
@@ -100,30 +100,6 @@ impl World {
 fn last(v: &[desk::Received]) -> desk::Received {
     let m = v.last().expect("at least one mail");
     read(m.raw.as_bytes())
-}
-
-fn bare(id: &str) -> &str {
-    id.trim().trim_start_matches('<').trim_end_matches('>')
-}
-
-/// A reply to `to` (a mail the daemon sent), with In-Reply-To/References pointing at it,
-/// written as a mail client writes it.
-fn reply(from: &Account, to: &desk::Received, id: &str, extra: &[&str], body: &str) -> Vec<u8> {
-    let parent = bare(&to.message_id);
-    let mut headers = vec![
-        format!("In-Reply-To: <{parent}>"),
-        format!("References: <{parent}>"),
-    ];
-    headers.extend(extra.iter().map(std::string::ToString::to_string));
-    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-    mail_with(
-        from,
-        OFFICE,
-        &format!("Re: {}", to.subject),
-        id,
-        &headers,
-        body,
-    )
 }
 
 /// A reply with one PDF attachment.

@@ -6,7 +6,7 @@
 mod support;
 
 use chrono::{DateTime, Utc};
-use support::desk::{Received, mail, mail_with, wita};
+use support::desk::{Received, mail, mail_with, reply, wita};
 use support::harness::{Harness, OFFICE};
 use support::rig::Account;
 
@@ -36,30 +36,6 @@ fn ask(w: &mut Harness, now: DateTime<Utc>, body: &str) -> (Received, Received) 
         .expect("notification")
         .mail;
     (ack, notification)
-}
-
-fn bare(id: &str) -> &str {
-    id.trim().trim_start_matches('<').trim_end_matches('>')
-}
-
-/// A reply to `to` (a mail the daemon sent), with In-Reply-To/References pointing at it,
-/// written as a mail client writes it.
-fn reply(from: &Account, to: &Received, id: &str, extra: &[&str], body: &str) -> Vec<u8> {
-    let parent = bare(&to.message_id);
-    let mut headers = vec![
-        format!("In-Reply-To: <{parent}>"),
-        format!("References: <{parent}>"),
-    ];
-    headers.extend(extra.iter().map(|s| (*s).to_string()));
-    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-    mail_with(
-        from,
-        OFFICE,
-        &format!("Re: {}", to.subject),
-        id,
-        &headers,
-        body,
-    )
 }
 
 // ----- 1. each command on its own ----------------------------------------------------

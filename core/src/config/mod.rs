@@ -34,8 +34,8 @@ pub const CONFIG_FILE: &str = "site.toml";
 pub struct Config {
     /// The site folder; relative paths in the file are resolved against it.
     pub root: PathBuf,
-    /// Path of the file this was read from.
-    pub path: PathBuf,
+    /// The file this was read from, and where each key is written in it.
+    pub file: ConfigFile,
     pub title: String,
     pub description: String,
     /// Absolute URL of the site root, always ending in `/`.
@@ -49,7 +49,6 @@ pub struct Config {
     pub office_hours: Option<OfficeHours>,
     pub roster: Roster,
     pub helpdesk: Helpdesk,
-    keys: KeyIndex,
 }
 
 /// What `loketd` runs on: `site.toml` with the daemon's tables present.
@@ -65,8 +64,48 @@ pub struct DeskConfig {
     pub holidays: PathBuf,
     pub roster: Roster,
     pub helpdesk: Helpdesk,
+    /// The file this was read from, and where each key is written in it.
+    pub file: ConfigFile,
+}
+
+/// `site.toml` and where each of its keys is written: for problems found after it was
+/// read (a `default_service` that no standard has), so they too name their line.
+#[derive(Debug, Clone)]
+pub struct ConfigFile {
     path: PathBuf,
     keys: KeyIndex,
+}
+
+impl ConfigFile {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Where `key` (dotted, e.g. `helpdesk.default_service`) is written; for a key the
+    /// file leaves out, its table; else the first line.
+    pub fn pos(&self, key: &str) -> Pos {
+        self.keys.pos_or(key, (1, 1))
+    }
+
+    /// A problem at the key it concerns.
+    pub fn error_at(
+        &self,
+        key: &str,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic::error(&self.path, self.pos(key), message, hint)
+    }
+
+    /// Something to fix before publishing, at the key it concerns.
+    pub fn warning_at(
+        &self,
+        key: &str,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic::warning(&self.path, self.pos(key), message, hint)
+    }
 }
 
 /// Collects positioned problems while raw values become the model.
@@ -185,7 +224,10 @@ impl Config {
         let helpdesk = Helpdesk::from_raw(raw.helpdesk.unwrap_or_default(), c);
         Some(Config {
             root: c.root.to_path_buf(),
-            path: c.path.to_path_buf(),
+            file: ConfigFile {
+                path: c.path.to_path_buf(),
+                keys: c.keys.clone(),
+            },
             title,
             description: raw.description,
             base_url: base_url?,
@@ -196,23 +238,7 @@ impl Config {
             office_hours,
             roster,
             helpdesk,
-            keys: c.keys.clone(),
         })
-    }
-
-    /// Where `key` (dotted, e.g. `helpdesk.default_service`) is written in the file.
-    pub fn pos(&self, key: &str) -> Pos {
-        self.keys.pos_or(key, (1, 1))
-    }
-
-    /// A problem found later (e.g. against the content), at the key it concerns.
-    pub fn error_at(
-        &self,
-        key: &str,
-        message: impl Into<String>,
-        hint: impl Into<String>,
-    ) -> Diagnostic {
-        Diagnostic::error(&self.path, self.pos(key), message, hint)
     }
 
     /// Things that do not stop a build but must be fixed before publishing.
@@ -226,9 +252,8 @@ impl Config {
             if let Some(email) = email
                 && is_reserved_domain(email.rsplit('@').next().unwrap_or(""))
             {
-                out.push(Diagnostic::warning(
-                    &self.path,
-                    self.pos(key),
+                out.push(self.file.warning_at(
+                    key,
                     format!("`{key}` ({email}) is on a reserved example domain"),
                     "set the office's real contact address before publishing",
                 ));
@@ -237,9 +262,8 @@ impl Config {
         if let Some(host) = url_host(&self.base_url)
             && is_reserved_domain(&host)
         {
-            out.push(Diagnostic::warning(
-                &self.path,
-                self.pos("base_url"),
+            out.push(self.file.warning_at(
+                "base_url",
                 format!(
                     "`base_url` ({}) is on a reserved example domain",
                     self.base_url
@@ -255,19 +279,19 @@ impl Config {
     pub fn into_desk(self) -> Result<DeskConfig, Diagnostics> {
         let mut diags = Vec::new();
         if self.mail.is_none() {
-            diags.push(self.error_at(
+            diags.push(self.file.error_at(
                 "mail",
                 format!("{CONFIG_FILE} has no [mail] table: loketd needs the official address and the IMAP/SMTP servers"),
                 "add [mail], [mail.imap] and [mail.smtp] (see docs/daemon.md)",
             ));
         }
         match &self.office_hours {
-            None => diags.push(self.error_at(
+            None => diags.push(self.file.error_at(
                 "office_hours",
                 format!("{CONFIG_FILE} has no [office_hours] table: deadlines are counted in office hours"),
                 "add [office_hours] with days, open, close, utc_offset and holidays",
             )),
-            Some(h) if h.holidays.is_none() => diags.push(self.error_at(
+            Some(h) if h.holidays.is_none() => diags.push(self.file.error_at(
                 "office_hours",
                 "`office_hours.holidays` is missing: working-day deadlines need the holiday list",
                 "add holidays = \"data/hari-libur.toml\"",
@@ -290,8 +314,7 @@ impl Config {
             holidays,
             roster: self.roster,
             helpdesk: self.helpdesk,
-            path: self.path,
-            keys: self.keys,
+            file: self.file,
         })
     }
 
@@ -325,16 +348,6 @@ impl Config {
 }
 
 impl DeskConfig {
-    /// A problem found later (e.g. against the content), at the key it concerns.
-    pub fn error_at(
-        &self,
-        key: &str,
-        message: impl Into<String>,
-        hint: impl Into<String>,
-    ) -> Diagnostic {
-        Diagnostic::error(&self.path, self.keys.pos_or(key, (1, 1)), message, hint)
-    }
-
     /// Absolute URL of a site path, e.g. a standard's page for a mail.
     pub fn absolute_url(&self, path: &str) -> String {
         absolute_url(&self.base_url, path)

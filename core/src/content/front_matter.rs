@@ -4,8 +4,49 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use crate::diagnostics::Diagnostic;
+use crate::document::{KeyIndex, Source, fields};
+
+/// A content file read: its two parts, and its front matter as `T` when that read
+/// without an error.
+pub(crate) struct Read<'a, T> {
+    pub parts: Split<'a>,
+    pub front: Option<T>,
+    /// Where each front-matter key is written, in file lines.
+    pub keys: KeyIndex,
+}
+
+/// Splits a content file and reads its front matter; every problem goes to `diags`.
+/// `None` when the file has no front matter block at all.
+pub(crate) fn read<'a, T: DeserializeOwned>(
+    path: &Path,
+    text: &'a str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Read<'a, T>> {
+    let parts = match split(path, text) {
+        Ok(p) => p,
+        Err(d) => {
+            diags.push(d);
+            return None;
+        }
+    };
+    let before = diags.len();
+    let src = Source {
+        path,
+        text: parts.front,
+        first_line: parts.front_line,
+        what: "front matter",
+    };
+    let (front, keys) = src.read::<T>(|_| fields::<T>(), diags);
+    let ok = !diags[before..].iter().any(Diagnostic::is_error);
+    Some(Read {
+        parts,
+        front: front.filter(|_| ok),
+        keys,
+    })
+}
 
 /// A content file cut in two, with the file line on which each part starts.
 pub(crate) struct Split<'a> {

@@ -5,9 +5,8 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::front_matter::{DateValue, split};
+use super::front_matter::{DateValue, Read, read};
 use crate::diagnostics::Diagnostic;
-use crate::document::{Source, fields};
 
 /// A page that is not a service standard.
 #[derive(Debug, Clone, Serialize)]
@@ -55,24 +54,7 @@ pub fn parse_page(
     text: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Page> {
-    let parts = match split(path, text) {
-        Ok(p) => p,
-        Err(d) => {
-            diags.push(d);
-            return None;
-        }
-    };
-    let before = diags.len();
-    let src = Source {
-        path,
-        text: parts.front,
-        first_line: parts.front_line,
-        what: "front matter",
-    };
-    let (front, keys) = src.read::<Front>(|_| fields::<Front>(), diags);
-    if diags[before..].iter().any(Diagnostic::is_error) {
-        return None;
-    }
+    let Read { parts, front, keys } = read::<Front>(path, text, diags)?;
     let front = front?;
     let updated = match &front.updated {
         None => None,

@@ -7,11 +7,11 @@ use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 use serde::{Deserialize, Serialize};
 
 use super::component::ComponentKind;
-use super::front_matter::{DateValue, split};
+use super::front_matter::{DateValue, Read, read};
 use super::markdown_options;
 use super::term::Term;
 use crate::diagnostics::{Diagnostic, line_col};
-use crate::document::{KeyIndex, Source, fields};
+use crate::document::KeyIndex;
 use crate::text;
 
 /// One published service standard.
@@ -131,22 +131,7 @@ pub fn channel_label(id: &str) -> &str {
 
 /// Reads one standard; diagnostics (errors and warnings) go to `diags`.
 pub fn parse_service(path: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> Option<Service> {
-    let parts = match split(path, text) {
-        Ok(p) => p,
-        Err(d) => {
-            diags.push(d);
-            return None;
-        }
-    };
-    let before = diags.len();
-    let src = Source {
-        path,
-        text: parts.front,
-        first_line: parts.front_line,
-        what: "front matter",
-    };
-    let (front, keys) = src.read::<Front>(|_| fields::<Front>(), diags);
-    let front_ok = !diags[before..].iter().any(Diagnostic::is_error);
+    let Read { parts, front, keys } = read::<Front>(path, text, diags)?;
     // Sections are checked even when front matter is broken, to report everything at once.
     let lang = front
         .as_ref()
@@ -154,7 +139,8 @@ pub fn parse_service(path: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> Op
         .unwrap_or_else(|| "id".to_string());
     let (intro, components) =
         read_components(path, parts.body, parts.body_line, lang == "en", diags);
-    let front = front.filter(|_| front_ok)?;
+    let before = diags.len();
+    let front = front?;
     let at = |k: &str| keys.pos_or(k, (parts.front_line, 1));
     check_front(path, &front, &keys, diags);
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");

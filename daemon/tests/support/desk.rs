@@ -175,6 +175,38 @@ pub(crate) fn mail_with(
     s.into_bytes()
 }
 
+/// A Message-ID without its angle brackets.
+pub(crate) fn bare(id: &str) -> &str {
+    id.trim().trim_start_matches('<').trim_end_matches('>')
+}
+
+/// A reply to `to` (a mail the daemon sent) sent to the office, with In-Reply-To and
+/// References pointing at it, written as a mail client writes it.
+pub(crate) fn reply(
+    from: &Account,
+    to: &Received,
+    id: &str,
+    extra: &[&str],
+    body: &str,
+) -> Vec<u8> {
+    let parent = bare(&to.message_id);
+    let mut headers = vec![
+        format!("In-Reply-To: <{parent}>"),
+        format!("References: <{parent}>"),
+    ];
+    headers.extend(extra.iter().map(|s| (*s).to_string()));
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let office = format!("layanan@{}", super::rig::OFFICE_DOMAIN);
+    mail_with(
+        from,
+        &office,
+        &format!("Re: {}", to.subject),
+        id,
+        &headers,
+        body,
+    )
+}
+
 pub(crate) struct Received {
     pub subject: String,
     pub text: String,
