@@ -93,7 +93,7 @@ impl Source<'_> {
 
         let mut unknown: BTreeSet<String> = BTreeSet::new();
         let mut pruned: Vec<String> = Vec::new();
-        let mut table = root;
+        let mut table = root.clone();
         let value = loop {
             let de = toml::de::Deserializer::from(table.clone());
             let result: Result<T, toml::de::Error> = serde_ignored::deserialize(de, |path| {
@@ -134,6 +134,13 @@ impl Source<'_> {
                 }
             }
         };
+        // A table dropped for a bad value was not read to its end: find its unknown keys
+        // by the same lists of known keys.
+        for top in &pruned {
+            if let Some(v) = root.get_ref().get(top.as_str()) {
+                unknown_in(v.get_ref(), top, known, &mut unknown);
+            }
+        }
         let mut unknown: Vec<Diagnostic> = unknown
             .iter()
             .map(|key| self.unknown_key(&keys, key, known))
@@ -233,6 +240,33 @@ impl Source<'_> {
                 _ => {}
             }
         }
+    }
+}
+
+/// Keys under `value` (the value of key `path`) that the type of their table does not
+/// know. Only tables with known keys are looked into.
+fn unknown_in(value: &DeValue<'_>, path: &str, known: KnownKeys, out: &mut BTreeSet<String>) {
+    match value {
+        DeValue::Table(t) => {
+            let keys = known(&strip_indices(path));
+            if keys.is_empty() {
+                return;
+            }
+            for (k, v) in t {
+                let here = join(path, k.get_ref());
+                if keys.contains(&k.get_ref().as_ref()) {
+                    unknown_in(v.get_ref(), &here, known, out);
+                } else {
+                    out.insert(here);
+                }
+            }
+        }
+        DeValue::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                unknown_in(item.get_ref(), &format!("{path}[{i}]"), known, out);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -423,6 +457,15 @@ mod tests {
         assert!(got[0].1.contains("`a`"), "{got:?}");
         assert_eq!(got[1].0, 12);
         assert!(got[1].1.contains("`t.x`"), "{got:?}");
+    }
+
+    #[test]
+    fn a_table_with_a_bad_value_still_has_its_unknown_keys_found() {
+        let (_, diags) = read("[t]\nx = \"two\"\ny = 1\n");
+        let got: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got[0].contains("`t.x`"), "{got:?}");
+        assert_eq!(got[1], "unknown key `t.y` in f.toml");
     }
 
     #[test]
