@@ -1,6 +1,7 @@
 //! Reading a TOML text (`site.toml`, a front-matter block) into a typed value, with
 //! every problem tied to its file position: all syntax errors, every unknown key (with
-//! a "did you mean"), and the first bad value under each top-level key.
+//! a "did you mean"), and the first bad value under each top-level key (a table with a
+//! bad value is set aside so the others are still read).
 //!
 //! Unknown keys are what `serde_ignored` reports while the value deserializes; positions
 //! come from the toml crate's spanned `DeTable`. The keys a table accepts are read off
@@ -116,8 +117,8 @@ impl Source<'_> {
                             }
                             break None;
                         }
-                        (Some(table), Some(field)) => {
-                            diags.push(self.missing(&keys, Some(table), field));
+                        (Some(parent), Some(field)) => {
+                            diags.push(self.missing(&keys, Some(parent), field));
                         }
                         (_, None) => diags.push(self.bad_value(&e, key.as_deref())),
                     }
