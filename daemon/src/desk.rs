@@ -101,12 +101,12 @@ impl Desk {
     }
 
     /// The standard's page on the public site.
-    pub fn service_url(&self, s: &Service) -> String {
+    pub(crate) fn service_url(&self, s: &Service) -> String {
         self.config.absolute_url(&s.url_path())
     }
 
     /// When a term of the standard ends, counted from `start` on the office calendar.
-    pub fn deadline(&self, start: DateTime<Utc>, term: Term) -> DateTime<Utc> {
+    pub(crate) fn deadline(&self, start: DateTime<Utc>, term: Term) -> DateTime<Utc> {
         match term {
             Term::OfficeMinutes(m) => self.calendar.add_office_minutes(start, i64::from(m)),
             Term::WorkingDays(n) => self.calendar.add_working_days(start, n),

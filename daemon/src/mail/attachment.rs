@@ -37,7 +37,7 @@ const FALLBACK: &str = "lampiran";
 /// file can result; Windows device names (`CON`, `NUL`, `COM1`, `LPT1`, …, with or
 /// without extension) get a `_` prefix; the result is at most 100 bytes, cut on a char
 /// boundary and keeping the extension. An empty result becomes `"lampiran"`.
-pub fn sanitize_filename(name: &str) -> String {
+pub(crate) fn sanitize_filename(name: &str) -> String {
     // Drop characters that are invisible or dangerous anywhere, before splitting, so a
     // NUL or a bidi override cannot hide a separator or an extension.
     let visible: String = name.chars().filter(|&c| !is_invisible(c)).collect();

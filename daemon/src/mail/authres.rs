@@ -16,7 +16,7 @@
 /// or `dmarc=pass` (by `header.from`) for a domain aligned with `from_domain`.
 /// `headers` are the field values in message order (top first); a leading
 /// `Authentication-Results:` name is tolerated.
-pub fn aligned_pass(headers: &[String], authserv_id: &str, from_domain: &str) -> bool {
+pub(crate) fn aligned_pass(headers: &[String], authserv_id: &str, from_domain: &str) -> bool {
     let from = normalise_domain(from_domain);
     if from.is_empty() {
         return false;

@@ -32,7 +32,7 @@ pub enum AutoReason {
 
 impl AutoReason {
     /// Short stable code, for storing in the database and for logs.
-    pub fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> &'static str {
         match self {
             AutoReason::AutoSubmitted(_) => "auto-submitted",
             AutoReason::Precedence(_) => "precedence",
@@ -59,7 +59,7 @@ impl fmt::Display for AutoReason {
 /// Decides from the top-level headers whether `msg` is automatic mail. The first
 /// matching rule wins, most specific first. `X-Auto-Response-Suppress` alone is not a
 /// reason: Outlook sets it on ordinary mail.
-pub fn detect(msg: &Message<'_>) -> Option<AutoReason> {
+pub(crate) fn detect(msg: &Message<'_>) -> Option<AutoReason> {
     let headers = raw_headers(msg);
     let first = |name: &str| {
         headers
@@ -122,7 +122,7 @@ pub fn detect(msg: &Message<'_>) -> Option<AutoReason> {
 /// Whether `id` (with or without angle brackets) is a Message-ID the daemon generated:
 /// ours start with `loket.` and end with `@<own_domain>` (domain compared
 /// case-insensitively).
-pub fn is_own_message_id(id: &str, own_domain: &str) -> bool {
+pub(crate) fn is_own_message_id(id: &str, own_domain: &str) -> bool {
     let id = id.trim();
     let id = id.strip_prefix('<').unwrap_or(id);
     let id = id.strip_suffix('>').unwrap_or(id);

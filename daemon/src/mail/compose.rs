@@ -14,6 +14,8 @@ use serde::Serialize;
 use tera::{Context, Tera};
 
 use super::attachment::Attachment;
+// Header text never carries CR/LF: no header injection from a relayed subject or name.
+use super::parse::single_line;
 
 /// The theme whose `email/` templates the daemon writes with.
 const THEME: &str = "default";
@@ -30,7 +32,7 @@ pub enum ComposeError {
 
 /// A mail ready for the outbox.
 #[derive(Debug, Clone)]
-pub struct Outgoing {
+pub(crate) struct Outgoing {
     pub message_id: String,
     pub recipients: Vec<String>,
     pub raw: Vec<u8>,
@@ -40,7 +42,7 @@ pub struct Outgoing {
 }
 
 /// What to send; `compose` renders it.
-pub struct Draft<'a> {
+pub(crate) struct Draft<'a> {
     pub template: &'a str,
     pub to: Vec<(Option<String>, String)>,
     pub subject: String,
@@ -56,7 +58,7 @@ pub struct Draft<'a> {
 
 /// A file to attach to an outgoing mail.
 #[derive(Debug, Clone)]
-pub struct FileAttachment {
+pub(crate) struct FileAttachment {
     pub filename: String,
     pub content_type: String,
     pub data: Vec<u8>,
@@ -82,7 +84,7 @@ pub struct Composer {
 impl Composer {
     /// Loads `themes/default/email/*.txt` under the site root. Every template sees the
     /// office and the complaint channels.
-    pub fn load(
+    pub(crate) fn load(
         root: &Path,
         office: &Office,
         complaints: &[ComplaintChannel],
@@ -126,24 +128,16 @@ impl Composer {
         Ok(Composer { tera, from, domain })
     }
 
-    pub fn has_template(&self, name: &str) -> bool {
-        self.tera.contains_template(name)
-    }
-
     /// The data of a template, from its typed view.
-    pub fn context(view: &impl Serialize) -> Result<Context, ComposeError> {
+    pub(crate) fn context(view: &impl Serialize) -> Result<Context, ComposeError> {
         Context::from_serialize(view).map_err(|e| ComposeError::Render {
             template: String::new(),
             message: error_chain(&e),
         })
     }
 
-    pub fn domain(&self) -> &str {
-        &self.domain
-    }
-
     /// A fresh Message-ID on our domain (without angle brackets).
-    pub fn new_message_id(&self, ticket: Option<i64>) -> String {
+    pub(crate) fn new_message_id(&self, ticket: Option<i64>) -> String {
         let nonce: u64 = rand::random();
         match ticket {
             Some(t) => format!("loket.t{t}.{nonce:016x}@{}", self.domain),
@@ -152,7 +146,11 @@ impl Composer {
     }
 
     /// Renders a template body on its own (tests and previews).
-    pub fn render_body(&self, template: &str, context: &Context) -> Result<String, ComposeError> {
+    pub(crate) fn render_body(
+        &self,
+        template: &str,
+        context: &Context,
+    ) -> Result<String, ComposeError> {
         self.tera
             .render(template, context)
             .map_err(|e| ComposeError::Render {
@@ -161,7 +159,7 @@ impl Composer {
             })
     }
 
-    pub fn compose(&self, draft: Draft<'_>) -> Result<Outgoing, ComposeError> {
+    pub(crate) fn compose(&self, draft: Draft<'_>) -> Result<Outgoing, ComposeError> {
         let body = self.render_body(draft.template, &draft.context)?;
         let message_id = draft
             .message_id
@@ -233,15 +231,6 @@ impl Composer {
 
 fn header(name: &'static str, value: &str) -> HeaderValue {
     HeaderValue::new(HeaderName::new_from_ascii_str(name), value.to_string())
-}
-
-/// Header text never carries CR/LF (no header injection from a relayed subject).
-pub fn single_line(s: &str) -> String {
-    s.split(['\r', '\n', '\t'])
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// Tera's errors nest the useful part in `source()`.

@@ -49,7 +49,7 @@ const BLOCK: &[&str] = &[
 ];
 
 /// Converts an HTML document or fragment to plain text with `\n` line breaks.
-pub fn html_to_text(html: &str) -> String {
+pub(crate) fn html_to_text(html: &str) -> String {
     let mut out = String::with_capacity(html.len() / 2);
     let mut i = 0;
     let bytes = html.as_bytes();

@@ -11,4 +11,4 @@ pub mod parse;
 pub mod quote;
 pub mod subject;
 
-pub use html::html_to_text;
+pub(crate) use html::html_to_text;

@@ -275,7 +275,7 @@ fn strip_comments(value: &str) -> String {
 /// One line of text: control characters (CR, LF, tab, NUL, …) and Unicode line
 /// separators become spaces, runs of whitespace one space, trimmed. Subjects and names
 /// end up in outgoing headers, so no line break may survive.
-pub fn single_line(value: &str) -> String {
+pub(crate) fn single_line(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
         if c.is_whitespace() || c.is_control() {

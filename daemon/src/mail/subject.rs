@@ -9,7 +9,7 @@
 const PREFIXES: &[&str] = &["re", "fwd", "fw", "bls", "balas", "tr", "aw", "wg"];
 
 /// Subject used when the sender gave none.
-pub const NO_SUBJECT: &str = "(tanpa subjek)";
+pub(crate) const NO_SUBJECT: &str = "(tanpa subjek)";
 
 /// The ticket number from a `[TAG #123]` group anywhere in `subject`. Tolerates case and
 /// spaces: `[kppn-tsl #123]`, `[KPPN-TSL#123]`, `[ KPPN-TSL # 123 ]`. Returns the first

@@ -41,7 +41,7 @@ pub enum MailboxError {
 impl MailboxError {
     /// Errors that a retry will not fix without a human (wrong password, bad CA file):
     /// the run loop still retries, but slowly, and says so.
-    pub fn needs_admin(&self) -> bool {
+    pub(crate) fn needs_admin(&self) -> bool {
         matches!(
             self,
             MailboxError::Login { .. } | MailboxError::CaFile { .. } | MailboxError::Tls { .. }
@@ -69,17 +69,17 @@ pub struct Mailbox {
 
 /// Lets another thread interrupt a blocked IMAP read (at shutdown).
 #[derive(Clone)]
-pub struct Interrupter(Arc<TcpStream>);
+pub(crate) struct Interrupter(Arc<TcpStream>);
 
 impl Interrupter {
-    pub fn interrupt(&self) {
+    pub(crate) fn interrupt(&self) {
         let _ = self.0.shutdown(Shutdown::Both);
     }
 }
 
 impl Mailbox {
     /// Connects, logs in, makes sure the work folders exist and selects `cfg.folder`.
-    pub fn open(cfg: &Imap, password: Option<&str>) -> Result<Mailbox, MailboxError> {
+    pub(crate) fn open(cfg: &Imap, password: Option<&str>) -> Result<Mailbox, MailboxError> {
         let (mut session, socket) = login(&cfg.server, password)?;
         let caps = session.capabilities()?;
         let can_move = caps.has_str("MOVE");
@@ -102,7 +102,7 @@ impl Mailbox {
         })
     }
 
-    pub fn folder(&self) -> &str {
+    pub(crate) fn folder(&self) -> &str {
         &self.folder
     }
 
@@ -114,7 +114,7 @@ impl Mailbox {
         self.can_idle
     }
 
-    pub fn interrupter(&self) -> Result<Interrupter, MailboxError> {
+    pub(crate) fn interrupter(&self) -> Result<Interrupter, MailboxError> {
         let s = self
             .socket
             .try_clone()
@@ -156,7 +156,7 @@ impl Mailbox {
     }
 
     /// Downloads only the header section (for a mail too large to download).
-    pub fn fetch_header(&mut self, uid: u32) -> Result<Option<Vec<u8>>, MailboxError> {
+    pub(crate) fn fetch_header(&mut self, uid: u32) -> Result<Option<Vec<u8>>, MailboxError> {
         Ok(self
             .fetch_part(&[uid], "BODY.PEEK[HEADER]")?
             .into_iter()
@@ -189,7 +189,7 @@ impl Mailbox {
     }
 
     /// Moves mails to `folder` (MOVE, or COPY + \Deleted + expunge on old servers).
-    pub fn move_to(&mut self, uids: &[u32], folder: &str) -> Result<(), MailboxError> {
+    pub(crate) fn move_to(&mut self, uids: &[u32], folder: &str) -> Result<(), MailboxError> {
         if uids.is_empty() {
             return Ok(());
         }
@@ -210,7 +210,7 @@ impl Mailbox {
 
     /// Waits for the mailbox to change or `timeout` to pass; true when it changed.
     /// Without IDLE this sleeps for `timeout` (polling).
-    pub fn wait(&mut self, timeout: Duration) -> Result<bool, MailboxError> {
+    pub(crate) fn wait(&mut self, timeout: Duration) -> Result<bool, MailboxError> {
         if !self.can_idle {
             std::thread::sleep(timeout);
             return Ok(true);
@@ -232,7 +232,7 @@ impl Mailbox {
 }
 
 /// Connects and logs in; used by the fetcher and by `check-config`.
-pub fn login(
+pub(crate) fn login(
     server: &Server,
     password: Option<&str>,
 ) -> Result<(Session<Connection>, TcpStream), MailboxError> {
@@ -386,7 +386,7 @@ fn ensure_folder(session: &mut Session<Connection>, folder: &str) -> Result<(), 
 }
 
 /// "1:3,7,9:10" from sorted or unsorted UIDs.
-pub fn uid_set(uids: &[u32]) -> String {
+pub(crate) fn uid_set(uids: &[u32]) -> String {
     let mut sorted = uids.to_vec();
     sorted.sort_unstable();
     sorted.dedup();

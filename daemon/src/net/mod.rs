@@ -5,4 +5,4 @@ pub mod imap;
 mod secret;
 pub mod smtp;
 
-pub use secret::{SecretError, read_secret};
+pub(crate) use secret::{SecretError, read_secret};

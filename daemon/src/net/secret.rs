@@ -14,7 +14,10 @@ pub struct SecretError {
 
 /// Reads the secret `source` names (`None` when none is configured). A file must not
 /// be readable by group or others.
-pub fn read_secret(source: &SecretSource, what: &str) -> Result<Option<String>, SecretError> {
+pub(crate) fn read_secret(
+    source: &SecretSource,
+    what: &str,
+) -> Result<Option<String>, SecretError> {
     let err = |message: String| SecretError {
         what: what.to_string(),
         message,

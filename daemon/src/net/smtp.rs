@@ -21,7 +21,7 @@ pub struct Sender {
 
 /// How a failed send is to be treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailureKind {
+pub(crate) enum FailureKind {
     /// 5xx: the server will never take this mail.
     Permanent,
     /// 4xx: try this mail again later.
@@ -32,13 +32,17 @@ pub enum FailureKind {
 
 /// Why a mail was not sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure {
+pub(crate) struct Failure {
     pub kind: FailureKind,
     pub message: String,
 }
 
 impl Sender {
-    pub fn new(server: &Server, password: Option<&str>, from: &str) -> Result<Sender, SmtpError> {
+    pub(crate) fn new(
+        server: &Server,
+        password: Option<&str>,
+        from: &str,
+    ) -> Result<Sender, SmtpError> {
         let setup = |message: String| SmtpError::Setup {
             host: server.host.clone(),
             message,
@@ -87,7 +91,7 @@ impl Sender {
     }
 
     /// Sends one ready message to `recipients` from the official address.
-    pub fn send(&self, recipients: &[String], raw: &[u8]) -> Result<(), Failure> {
+    pub(crate) fn send(&self, recipients: &[String], raw: &[u8]) -> Result<(), Failure> {
         let to: Vec<lettre::Address> = recipients.iter().filter_map(|r| r.parse().ok()).collect();
         let envelope =
             Envelope::new(Some(self.envelope_from.clone()), to).map_err(|_| Failure {

@@ -50,35 +50,13 @@ const MAX_WORKING_DAYS: u32 = 10_000;
 
 /// Days off on top of weekends: national holidays and cuti bersama alike.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Holidays {
+pub(crate) struct Holidays {
     dates: BTreeSet<NaiveDate>,
-    years: BTreeSet<i32>,
 }
 
 impl Holidays {
-    /// Holidays from a list of dates (tests, or a calendar without a holiday file).
-    pub fn from_dates(dates: impl IntoIterator<Item = NaiveDate>) -> Self {
-        let dates: BTreeSet<NaiveDate> = dates.into_iter().collect();
-        let years = dates.iter().map(chrono::Datelike::year).collect();
-        Self { dates, years }
-    }
-
-    pub fn contains(&self, date: NaiveDate) -> bool {
+    pub(crate) fn contains(&self, date: NaiveDate) -> bool {
         self.dates.contains(&date)
-    }
-
-    /// Whether the file had a `[[libur]]` block for `year`; start-up can warn when the
-    /// current year is missing, since deadlines would then ignore its holidays.
-    pub fn covers_year(&self, year: i32) -> bool {
-        self.years.contains(&year)
-    }
-
-    pub fn len(&self) -> usize {
-        self.dates.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.dates.is_empty()
     }
 }
 
@@ -99,7 +77,7 @@ struct YearBlock {
 
 /// Parses the holiday file format (`[[libur]] tahun, nasional = [...], cuti_bersama = [...]`).
 /// `file` only names the source in errors; reading the file is the caller's job.
-pub fn parse_holidays(file: &Path, text: &str) -> Result<Holidays, CalendarError> {
+pub(crate) fn parse_holidays(file: &Path, text: &str) -> Result<Holidays, CalendarError> {
     let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
     let parsed: HolidayFile = toml::from_str(text).map_err(|e| CalendarError::HolidayToml {
         file: file.to_path_buf(),
@@ -108,7 +86,6 @@ pub fn parse_holidays(file: &Path, text: &str) -> Result<Holidays, CalendarError
     })?;
     let mut holidays = Holidays::default();
     for block in &parsed.libur {
-        holidays.years.insert(block.tahun);
         for entry in block.nasional.iter().chain(&block.cuti_bersama) {
             let line = line_of(entry.span().start);
             let value = entry.get_ref().trim();
@@ -144,7 +121,7 @@ pub struct OfficeCalendar {
 }
 
 impl OfficeCalendar {
-    pub fn new(
+    pub(crate) fn new(
         days: impl IntoIterator<Item = Weekday>,
         open: NaiveTime,
         close: NaiveTime,
@@ -170,21 +147,17 @@ impl OfficeCalendar {
         })
     }
 
-    pub fn utc_offset(&self) -> FixedOffset {
+    pub(crate) fn utc_offset(&self) -> FixedOffset {
         self.offset
     }
 
-    pub fn holidays(&self) -> &Holidays {
-        &self.holidays
-    }
-
     /// A listed weekday that is not a holiday or cuti bersama.
-    pub fn is_working_day(&self, date: NaiveDate) -> bool {
+    pub(crate) fn is_working_day(&self, date: NaiveDate) -> bool {
         self.days[date.weekday().num_days_from_monday() as usize] && !self.holidays.contains(date)
     }
 
     /// The office's local calendar date at `instant`.
-    pub fn local_date(&self, instant: DateTime<Utc>) -> NaiveDate {
+    pub(crate) fn local_date(&self, instant: DateTime<Utc>) -> NaiveDate {
         self.local(instant).date()
     }
 
@@ -207,7 +180,7 @@ impl OfficeCalendar {
     /// The instant `minutes` office minutes after `start`. Time outside office hours does
     /// not count: 20 minutes from 22:00 on a Friday end at 08:20 on Monday. Zero (or a
     /// negative number) gives the next moment the office is open, `start` itself when open.
-    pub fn add_office_minutes(&self, start: DateTime<Utc>, minutes: i64) -> DateTime<Utc> {
+    pub(crate) fn add_office_minutes(&self, start: DateTime<Utc>, minutes: i64) -> DateTime<Utc> {
         let mut remaining = TimeDelta::minutes(minutes.clamp(0, MAX_MINUTES));
         let mut t = self.local(start);
         loop {
@@ -232,7 +205,7 @@ impl OfficeCalendar {
 
     /// Office minutes (whole, rounded down) between `a` and `b`; 0 when `b` is not after
     /// `a`. A paused clock's remaining time is its total minus this for the time it ran.
-    pub fn office_minutes_between(&self, a: DateTime<Utc>, b: DateTime<Utc>) -> i64 {
+    pub(crate) fn office_minutes_between(&self, a: DateTime<Utc>, b: DateTime<Utc>) -> i64 {
         if b <= a {
             return 0;
         }
@@ -261,7 +234,7 @@ impl OfficeCalendar {
     /// question at 10:00 on Tuesday with 3 days is due at closing time on Friday of a
     /// normal week. `n = 0` gives closing time of the same day, or of the next working
     /// day when `start` falls on a day off.
-    pub fn add_working_days(&self, start: DateTime<Utc>, n: u32) -> DateTime<Utc> {
+    pub(crate) fn add_working_days(&self, start: DateTime<Utc>, n: u32) -> DateTime<Utc> {
         let mut date = self.local_date(start);
         let mut left = n.min(MAX_WORKING_DAYS);
         if n == 0 {
@@ -343,11 +316,10 @@ mod tests {
     #[test]
     fn shipped_holiday_file_parses() {
         let h = parse_holidays(Path::new("x"), HOLIDAY_FILE).expect("parses");
-        assert_eq!(h.len(), 17 + 8 + 18 + 8);
+        assert_eq!(h.dates.len(), 17 + 8 + 18 + 8);
         assert!(h.contains(d(2026, 3, 18)));
         assert!(h.contains(d(2026, 3, 19)));
         assert!(!h.contains(d(2026, 3, 17)));
-        assert!(h.covers_year(2026) && h.covers_year(2027) && !h.covers_year(2028));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use sha2::Sha256;
 type HmacSha256 = Hmac<Sha256>;
 
 /// Length of the key in bytes.
-pub const KEY_LEN: usize = 32;
+pub(crate) const KEY_LEN: usize = 32;
 const MAC_LEN: usize = 16;
 const NONCE_LEN: usize = 8;
 
@@ -31,12 +31,12 @@ impl fmt::Debug for CapabilityKey {
 
 impl CapabilityKey {
     /// A key from known bytes (tests, or a key kept elsewhere).
-    pub fn from_bytes(bytes: [u8; KEY_LEN]) -> Self {
+    pub(crate) fn from_bytes(bytes: [u8; KEY_LEN]) -> Self {
         Self(bytes)
     }
 
     /// A fresh Message-ID for the notification about `ticket` sent to `staff`.
-    pub fn notification_message_id(&self, ticket: i64, staff: &str, domain: &str) -> String {
+    pub(crate) fn notification_message_id(&self, ticket: i64, staff: &str, domain: &str) -> String {
         let mut nonce = [0u8; NONCE_LEN];
         rand::fill(&mut nonce[..]);
         let nonce = hex::encode(nonce);
@@ -46,7 +46,7 @@ impl CapabilityKey {
     }
 
     /// The ticket, when `message_id` is a notification Message-ID made for `staff`.
-    pub fn verify(&self, message_id: &str, staff: &str) -> Option<i64> {
+    pub(crate) fn verify(&self, message_id: &str, staff: &str) -> Option<i64> {
         let id = message_id.trim();
         let id = id.strip_prefix('<').unwrap_or(id);
         let id = id.strip_suffix('>').unwrap_or(id);
@@ -79,7 +79,7 @@ impl CapabilityKey {
     /// The first valid capability among `ids`, for `staff`. Each entry may be one
     /// Message-ID or a whole header value (`References: <a> <b>`); pass `In-Reply-To`
     /// first so it wins over older references.
-    pub fn find_capability(&self, ids: &[String], staff: &str) -> Option<i64> {
+    pub(crate) fn find_capability(&self, ids: &[String], staff: &str) -> Option<i64> {
         ids.iter()
             .flat_map(|value| value.split(|c: char| c.is_whitespace() || c == ','))
             .filter(|token| !token.is_empty())

@@ -43,7 +43,7 @@ pub enum Command {
 
 impl Command {
     /// The Indonesian keyword, as staff see it in messages.
-    pub fn keyword(&self) -> &'static str {
+    pub(crate) fn keyword(&self) -> &'static str {
         match self {
             Command::Documents => "#dokumen",
             Command::Escalate { .. } => "#eskalasi",
@@ -115,7 +115,7 @@ pub enum CommandError {
 }
 
 /// The commands, one line each, for notifications and error replies.
-pub fn cheat_sheet() -> &'static str {
+pub(crate) fn cheat_sheet() -> &'static str {
     "\
 Perintah (tulis di baris pertama balasan; tanpa perintah, balasan dikirim sebagai jawaban):
 #dokumen (#documents) - minta dokumen pendukung; tulis daftar dokumennya di bawahnya

@@ -3,7 +3,7 @@
 
 /// An IKM value with its grade ("mutu pelayanan") and Indonesian label.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Ikm {
+pub(crate) struct Ikm {
     /// Mean score × 25, rounded to 2 decimals (25.00–100.00).
     pub value: f64,
     pub grade: char,
@@ -14,7 +14,7 @@ pub struct Ikm {
 /// The value is rounded to 2 decimals before grading, as the regulation's tables are:
 /// A 88.31–100 Sangat Baik, B 76.61–88.30 Baik, C 65.00–76.60 Kurang Baik,
 /// D 25.00–64.99 Tidak Baik.
-pub fn ikm(scores: &[u8]) -> Option<Ikm> {
+pub(crate) fn ikm(scores: &[u8]) -> Option<Ikm> {
     if scores.is_empty() || scores.iter().any(|s| !(1..=4).contains(s)) {
         return None;
     }

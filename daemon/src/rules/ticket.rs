@@ -37,7 +37,7 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 6] = [
+    pub(crate) const ALL: [Status; 6] = [
         Status::New,
         Status::InProgress,
         Status::AwaitingDocuments,
@@ -59,7 +59,7 @@ impl Status {
     }
 
     /// The label shown to stakeholders and staff; "Resolved" is the standard's own word.
-    pub fn label_id(self) -> &'static str {
+    pub(crate) fn label_id(self) -> &'static str {
         match self {
             Status::New => "Baru",
             Status::InProgress => "Diproses",
@@ -102,7 +102,7 @@ impl FromStr for Status {
 
 /// Something that happens to a ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub(crate) enum Action {
     /// A staff reply without a command, relayed as an answer.
     StaffAnswer,
     RequestDocuments,
@@ -124,7 +124,7 @@ pub enum Action {
 
 impl Action {
     /// How the action is named to staff: the command word, or a description.
-    pub fn name_id(self) -> &'static str {
+    pub(crate) fn name_id(self) -> &'static str {
         match self {
             Action::StaffAnswer => "balasan jawaban",
             Action::RequestDocuments => "#dokumen",
@@ -144,7 +144,7 @@ impl Action {
 
 /// Why an action does not apply to a ticket in its current status (shown to staff).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum TransitionError {
+pub(crate) enum TransitionError {
     /// A stakeholder wrote to a closed ticket: the caller opens a new ticket that
     /// references the old one.
     #[error("tiket sudah ditutup; balasan stakeholder membuka tiket baru")]
@@ -156,7 +156,7 @@ pub enum TransitionError {
 }
 
 /// The status after `action` on a ticket in status `from`.
-pub fn transition(from: Status, action: &Action) -> Result<Status, TransitionError> {
+pub(crate) fn transition(from: Status, action: &Action) -> Result<Status, TransitionError> {
     use Action as A;
     use Status as S;
     let not_allowed = Err(TransitionError::NotAllowed {

@@ -16,7 +16,7 @@ use crate::net::imap::{Interrupter, Mailbox, MailboxError};
 use crate::net::smtp::{Sender, SmtpError};
 use crate::net::{SecretError, read_secret};
 use crate::store::{Store, StoreError, outbox};
-use crate::workflow::letters::MailError;
+use crate::workflow::MailError;
 use crate::workflow::scheduler::{self, TickReport};
 use pass::PassReport;
 use send::Flushed;

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::rules::capability::{CapabilityKey, KEY_LEN};
 
 /// File name of the key inside the data folder.
-pub const KEY_FILE: &str = "capability.key";
+pub(crate) const KEY_FILE: &str = "capability.key";
 
 /// Why the capability key could not be loaded or created.
 #[derive(Debug, thiserror::Error)]
@@ -34,7 +34,7 @@ pub enum KeyError {
 }
 
 /// Loads `data_dir/capability.key`, creating it (mode 0600) on first run.
-pub fn load_or_create(data_dir: &Path) -> Result<CapabilityKey, KeyError> {
+pub(crate) fn load_or_create(data_dir: &Path) -> Result<CapabilityKey, KeyError> {
     let path = data_dir.join(KEY_FILE);
     match read_key(&path) {
         Err(KeyError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {}

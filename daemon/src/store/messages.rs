@@ -16,7 +16,7 @@ pub struct Source {
 }
 
 /// A received mail, to store.
-pub struct NewMessage<'a> {
+pub(crate) struct NewMessage<'a> {
     /// `mid:<Message-ID>:<content hash>`, or `uid:<folder>:<uidvalidity>:<uid>` for a
     /// mail without Message-ID.
     pub dedup_key: &'a str,
@@ -31,7 +31,7 @@ pub struct NewMessage<'a> {
 }
 
 /// An attachment whose file is already saved under `attachments/<sha256>`.
-pub struct NewAttachment<'a> {
+pub(crate) struct NewAttachment<'a> {
     pub sha256: &'a str,
     pub filename: &'a str,
     pub content_type: &'a str,
@@ -39,7 +39,7 @@ pub struct NewAttachment<'a> {
 }
 
 /// Whether a mail with this key is stored already.
-pub fn exists(conn: &Connection, dedup_key: &str) -> Result<bool, StoreError> {
+pub(crate) fn exists(conn: &Connection, dedup_key: &str) -> Result<bool, StoreError> {
     Ok(conn
         .query_row(
             "SELECT id FROM messages WHERE dedup_key = ?1",
@@ -52,7 +52,7 @@ pub fn exists(conn: &Connection, dedup_key: &str) -> Result<bool, StoreError> {
 
 /// Stores the mail (and its attachment rows) as `kind`, on `ticket` when it belongs to
 /// one; `reason` says why it was not acted on. Returns the row id.
-pub fn insert(
+pub(crate) fn insert(
     conn: &Connection,
     m: &NewMessage<'_>,
     ticket: Option<i64>,
@@ -94,7 +94,10 @@ pub fn insert(
 }
 
 /// The Message-ID of the stakeholder's latest mail in the ticket.
-pub fn last_from_stakeholder(conn: &Connection, ticket: i64) -> Result<Option<String>, StoreError> {
+pub(crate) fn last_from_stakeholder(
+    conn: &Connection,
+    ticket: i64,
+) -> Result<Option<String>, StoreError> {
     let kind: &'static str = MessageKind::Stakeholder.into();
     Ok(conn
         .query_row(
@@ -139,7 +142,7 @@ pub fn of_ticket(conn: &Connection, ticket: i64) -> Result<Vec<StoredMessage>, S
 
 /// An attachment as stored: its file is `attachments/<sha256>`.
 #[derive(Debug, Clone)]
-pub struct StoredAttachment {
+pub(crate) struct StoredAttachment {
     pub sha256: String,
     pub filename: String,
     pub content_type: String,
@@ -147,7 +150,7 @@ pub struct StoredAttachment {
 }
 
 /// The attachments the stakeholder sent in a ticket, oldest first.
-pub fn stakeholder_attachments(
+pub(crate) fn stakeholder_attachments(
     conn: &Connection,
     ticket: i64,
 ) -> Result<Vec<StoredAttachment>, StoreError> {
@@ -169,7 +172,7 @@ pub fn stakeholder_attachments(
 }
 
 /// A mail that will not be processed (unparseable, too large), to record.
-pub struct Quarantine<'a> {
+pub(crate) struct Quarantine<'a> {
     pub source: &'a Source,
     pub raw_sha256: Option<&'a str>,
     pub sender: Option<&'a str>,
@@ -178,7 +181,7 @@ pub struct Quarantine<'a> {
 }
 
 /// Records a quarantined mail (once per server position).
-pub fn quarantine(
+pub(crate) fn quarantine(
     conn: &Connection,
     q: &Quarantine<'_>,
     at: DateTime<Utc>,

@@ -170,36 +170,28 @@ impl Store {
     /// timeout applies: a deferred one that reads first and then writes gets
     /// "database is locked" at once when another process holds the lock (SQLite does
     /// not wait there, to avoid a deadlock), and the pass would stop for nothing.
-    pub fn transaction(&mut self) -> Result<Transaction<'_>, StoreError> {
+    pub(crate) fn transaction(&mut self) -> Result<Transaction<'_>, StoreError> {
         Ok(self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?)
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// Keeps the raw mail under `raw/<sha256>.eml`; returns the hash.
-    pub fn save_raw(&self, raw: &[u8]) -> Result<String, StoreError> {
+    pub(crate) fn save_raw(&self, raw: &[u8]) -> Result<String, StoreError> {
         let hash = sha256_hex(raw);
         let path = self.dir.join("raw").join(format!("{hash}.eml"));
         write_once(&path, raw)?;
         Ok(hash)
     }
 
-    pub fn raw_path(&self, sha256: &str) -> PathBuf {
-        self.dir.join("raw").join(format!("{sha256}.eml"))
-    }
-
     /// Keeps an attachment once by content; returns the hash.
-    pub fn save_attachment(&self, data: &[u8]) -> Result<String, StoreError> {
+    pub(crate) fn save_attachment(&self, data: &[u8]) -> Result<String, StoreError> {
         let hash = sha256_hex(data);
         write_once(&self.attachment_path(&hash), data)?;
         Ok(hash)
     }
 
-    pub fn attachment_path(&self, sha256: &str) -> PathBuf {
+    pub(crate) fn attachment_path(&self, sha256: &str) -> PathBuf {
         attachment_path(&self.dir, sha256)
     }
 
@@ -215,18 +207,9 @@ impl Store {
             .optional()?)
     }
 
-    pub fn set_folder_state(
-        &self,
-        folder: &str,
-        uidvalidity: u32,
-        last_uid: u32,
-    ) -> Result<(), StoreError> {
-        set_folder_state(&self.conn, folder, uidvalidity, last_uid)
-    }
-
     /// Whether this (folder, uidvalidity, uid) was already stored or quarantined, so
     /// that a mail left in the inbox by a crash between commit and MOVE is only moved.
-    pub fn seen_uid(
+    pub(crate) fn seen_uid(
         &self,
         folder: &str,
         uidvalidity: u32,
@@ -264,12 +247,12 @@ impl Store {
 
 /// Where a processed mail goes on the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Disposition {
+pub(crate) enum Disposition {
     Processed,
     Quarantined,
 }
 
-pub fn set_folder_state(
+pub(crate) fn set_folder_state(
     conn: &Connection,
     folder: &str,
     uidvalidity: u32,
@@ -285,11 +268,11 @@ pub fn set_folder_state(
 }
 
 /// Where the attachment with content hash `sha256` is kept under `data_dir`.
-pub fn attachment_path(data_dir: &Path, sha256: &str) -> PathBuf {
+pub(crate) fn attachment_path(data_dir: &Path, sha256: &str) -> PathBuf {
     data_dir.join("attachments").join(sha256)
 }
 
-pub fn sha256_hex(data: &[u8]) -> String {
+pub(crate) fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
 
@@ -355,10 +338,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(dir.path()).unwrap();
         assert_eq!(s.folder_state("INBOX").unwrap(), None);
-        s.set_folder_state("INBOX", 7, 10).unwrap();
-        s.set_folder_state("INBOX", 7, 5).unwrap();
+        set_folder_state(s.conn(), "INBOX", 7, 10).unwrap();
+        set_folder_state(s.conn(), "INBOX", 7, 5).unwrap();
         assert_eq!(s.folder_state("INBOX").unwrap(), Some((7, 10)));
-        s.set_folder_state("INBOX", 8, 3).unwrap();
+        set_folder_state(s.conn(), "INBOX", 8, 3).unwrap();
         assert_eq!(s.folder_state("INBOX").unwrap(), Some((8, 3)));
     }
 

@@ -9,10 +9,10 @@ use crate::mail::compose::Outgoing;
 use crate::rules::kinds::{LetterKind, OutboxStatus};
 
 /// After this long of temporary failures a mail is marked failed and shown to the admin.
-pub const GIVE_UP_AFTER_HOURS: i64 = 72;
+pub(crate) const GIVE_UP_AFTER_HOURS: i64 = 72;
 
 #[derive(Debug, Clone)]
-pub struct Pending {
+pub(crate) struct Pending {
     pub id: i64,
     pub message_id: String,
     pub recipients: Vec<String>,
@@ -35,7 +35,7 @@ pub struct Row {
 }
 
 /// A composed mail to queue.
-pub struct Queued<'a> {
+pub(crate) struct Queued<'a> {
     pub mail: &'a Outgoing,
     /// Which mail it is, for logs and `loketd outbox`.
     pub kind: LetterKind,
@@ -46,7 +46,11 @@ pub struct Queued<'a> {
 
 /// Queues a mail. With a dedup key, a second call with the same key does nothing and
 /// returns false: that is what makes scheduled mail idempotent across restarts.
-pub fn enqueue(conn: &Connection, q: &Queued<'_>, now: DateTime<Utc>) -> Result<bool, StoreError> {
+pub(crate) fn enqueue(
+    conn: &Connection,
+    q: &Queued<'_>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
     let (mail, ticket, dedup) = (q.mail, q.ticket, q.dedup);
     let kind: &'static str = q.kind.into();
     let pending: &'static str = OutboxStatus::Pending.into();
@@ -70,7 +74,7 @@ pub fn enqueue(conn: &Connection, q: &Queued<'_>, now: DateTime<Utc>) -> Result<
     Ok(n == 1)
 }
 
-pub fn has_dedup(conn: &Connection, key: &str) -> Result<bool, StoreError> {
+pub(crate) fn has_dedup(conn: &Connection, key: &str) -> Result<bool, StoreError> {
     Ok(conn
         .query_row("SELECT 1 FROM outbox WHERE dedup = ?1", [key], |_| Ok(()))
         .optional()?
@@ -78,7 +82,7 @@ pub fn has_dedup(conn: &Connection, key: &str) -> Result<bool, StoreError> {
 }
 
 /// Automatic mails queued to `address` since `since` (the per-sender loop guard).
-pub fn automatic_sent_since(
+pub(crate) fn automatic_sent_since(
     conn: &Connection,
     address: &str,
     since: DateTime<Utc>,
@@ -90,7 +94,7 @@ pub fn automatic_sent_since(
     )?)
 }
 
-pub fn due(
+pub(crate) fn due(
     conn: &Connection,
     now: DateTime<Utc>,
     limit: usize,
@@ -114,7 +118,7 @@ pub fn due(
 }
 
 /// When the next pending mail is due, to sleep exactly that long.
-pub fn next_due(conn: &Connection) -> Result<Option<DateTime<Utc>>, StoreError> {
+pub(crate) fn next_due(conn: &Connection) -> Result<Option<DateTime<Utc>>, StoreError> {
     Ok(conn
         .query_row(
             "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'",
@@ -125,7 +129,7 @@ pub fn next_due(conn: &Connection) -> Result<Option<DateTime<Utc>>, StoreError> 
         .flatten())
 }
 
-pub fn mark_sent(conn: &Connection, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+pub(crate) fn mark_sent(conn: &Connection, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
     conn.execute(
         "UPDATE outbox SET status = 'sent', sent_at = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1",
         params![id, now],
@@ -135,7 +139,7 @@ pub fn mark_sent(conn: &Connection, id: i64, now: DateTime<Utc>) -> Result<(), S
 
 /// A temporary failure: try again later with exponential backoff (30 s doubling, at
 /// most an hour, with jitter so a returning server is not hit all at once).
-pub fn mark_retry(
+pub(crate) fn mark_retry(
     conn: &Connection,
     p: &Pending,
     error: &str,
@@ -163,7 +167,7 @@ pub fn mark_retry(
 /// The SMTP server could not be reached at all: the mail is not at fault, so it keeps
 /// its place (due at once when the server is back) and the sender backs off as a whole.
 /// The attempt is counted and the give-up limit still applies.
-pub fn mark_unreachable(
+pub(crate) fn mark_unreachable(
     conn: &Connection,
     p: &Pending,
     error: &str,
@@ -198,7 +202,7 @@ fn gave_up(
 }
 
 /// A permanent failure (5xx): recorded, shown by `loketd outbox`, never retried.
-pub fn mark_failed(conn: &Connection, id: i64, error: &str) -> Result<(), StoreError> {
+pub(crate) fn mark_failed(conn: &Connection, id: i64, error: &str) -> Result<(), StoreError> {
     conn.execute(
         "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
         params![id, error],

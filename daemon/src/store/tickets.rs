@@ -67,7 +67,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
     })
 }
 
-pub struct NewTicket<'a> {
+pub(crate) struct NewTicket<'a> {
     pub service: &'a str,
     pub subject: &'a str,
     pub requester: &'a str,
@@ -79,7 +79,7 @@ pub struct NewTicket<'a> {
 }
 
 /// Creates a ticket in status `new` and returns it.
-pub fn create(conn: &Connection, t: &NewTicket<'_>) -> Result<Ticket, StoreError> {
+pub(crate) fn create(conn: &Connection, t: &NewTicket<'_>) -> Result<Ticket, StoreError> {
     conn.execute(
         "INSERT INTO tickets (service, subject, requester, requester_name, status, created_at,
                               due_at, previous_ticket, root_message_id)
@@ -125,7 +125,7 @@ pub fn list(conn: &Connection, status: Option<Status>) -> Result<Vec<Ticket>, St
 }
 
 /// Open tickets (not closed), for the scheduler.
-pub fn open(conn: &Connection) -> Result<Vec<Ticket>, StoreError> {
+pub(crate) fn open(conn: &Connection) -> Result<Vec<Ticket>, StoreError> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {COLUMNS} FROM tickets WHERE status != ?1 ORDER BY id"
     ))?;
@@ -135,7 +135,7 @@ pub fn open(conn: &Connection) -> Result<Vec<Ticket>, StoreError> {
 
 /// Writes the clock and ownership fields back (the status changes through
 /// [`set_status`] only).
-pub fn save(conn: &Connection, t: &Ticket) -> Result<(), StoreError> {
+pub(crate) fn save(conn: &Connection, t: &Ticket) -> Result<(), StoreError> {
     conn.execute(
         "UPDATE tickets SET assignee = ?2, section = ?3, due_at = ?4, escalation_due_at = ?5,
             first_response_at = ?6, resolved_at = ?7, closed_at = ?8, paused_at = ?9,
@@ -159,7 +159,7 @@ pub fn save(conn: &Connection, t: &Ticket) -> Result<(), StoreError> {
 
 /// One entry of a ticket's history, to write: who did what, when, on which mail.
 #[derive(Debug, Clone, Copy)]
-pub struct Event<'a> {
+pub(crate) struct Event<'a> {
     pub kind: EventKind,
     pub actor: &'a str,
     pub at: DateTime<Utc>,
@@ -169,7 +169,7 @@ pub struct Event<'a> {
 }
 
 impl<'a> Event<'a> {
-    pub fn new(kind: EventKind, actor: &'a str, at: DateTime<Utc>) -> Self {
+    pub(crate) fn new(kind: EventKind, actor: &'a str, at: DateTime<Utc>) -> Self {
         Event {
             kind,
             actor,
@@ -181,25 +181,25 @@ impl<'a> Event<'a> {
 
     /// Caused by the stored mail `row`.
     #[must_use]
-    pub fn on(mut self, row: impl Into<Option<i64>>) -> Self {
+    pub(crate) fn on(mut self, row: impl Into<Option<i64>>) -> Self {
         self.message = row.into();
         self
     }
 
     #[must_use]
-    pub fn detail(mut self, detail: &'a str) -> Self {
+    pub(crate) fn detail(mut self, detail: &'a str) -> Self {
         self.detail = detail;
         self
     }
 }
 
 /// Appends an event that changes no status.
-pub fn log(conn: &Connection, ticket: i64, e: &Event<'_>) -> Result<(), StoreError> {
+pub(crate) fn log(conn: &Connection, ticket: i64, e: &Event<'_>) -> Result<(), StoreError> {
     insert_event(conn, ticket, e, None)
 }
 
 /// Moves the ticket to `to` and logs it as `e`, in the caller's transaction.
-pub fn set_status(
+pub(crate) fn set_status(
     conn: &Connection,
     ticket: &mut Ticket,
     to: Status,
@@ -275,7 +275,7 @@ pub fn events(conn: &Connection, ticket: i64) -> Result<Vec<EventRow>, StoreErro
 }
 
 /// Records a Message-ID as belonging to a ticket (for threading replies).
-pub fn add_thread_id(
+pub(crate) fn add_thread_id(
     conn: &Connection,
     message_id: &str,
     ticket: i64,
@@ -291,7 +291,7 @@ pub fn add_thread_id(
 
 /// The ticket the first known id belongs to, and the kind of that id. In-Reply-To is
 /// asked first, then References from newest to oldest.
-pub fn thread_lookup(
+pub(crate) fn thread_lookup(
     conn: &Connection,
     ids: &[String],
 ) -> Result<Option<(i64, ThreadKind)>, StoreError> {
@@ -311,7 +311,11 @@ pub fn thread_lookup(
 }
 
 /// Staff who took part in a ticket: they get its notes and news.
-pub fn add_participant(conn: &Connection, ticket: i64, address: &str) -> Result<(), StoreError> {
+pub(crate) fn add_participant(
+    conn: &Connection,
+    ticket: i64,
+    address: &str,
+) -> Result<(), StoreError> {
     conn.execute(
         "INSERT OR IGNORE INTO participants (ticket_id, address) VALUES (?1, ?2)",
         params![ticket, address.to_lowercase()],
@@ -319,7 +323,7 @@ pub fn add_participant(conn: &Connection, ticket: i64, address: &str) -> Result<
     Ok(())
 }
 
-pub fn participants(conn: &Connection, ticket: i64) -> Result<Vec<String>, StoreError> {
+pub(crate) fn participants(conn: &Connection, ticket: i64) -> Result<Vec<String>, StoreError> {
     let mut stmt =
         conn.prepare("SELECT address FROM participants WHERE ticket_id = ?1 ORDER BY address")?;
     let rows = stmt.query_map([ticket], |r| r.get(0))?;
@@ -327,7 +331,7 @@ pub fn participants(conn: &Connection, ticket: i64) -> Result<Vec<String>, Store
 }
 
 /// Records (or replaces) the stakeholder's satisfaction rating of a ticket.
-pub fn rate(
+pub(crate) fn rate(
     conn: &Connection,
     ticket: i64,
     score: u8,
@@ -344,13 +348,13 @@ pub fn rate(
 }
 
 /// A small setting the daemon keeps (the round-robin position).
-pub fn kv_get(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
+pub(crate) fn kv_get(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
     Ok(conn
         .query_row("SELECT value FROM kv WHERE key = ?1", [key], |r| r.get(0))
         .optional()?)
 }
 
-pub fn kv_set(conn: &Connection, key: &str, value: &str) -> Result<(), StoreError> {
+pub(crate) fn kv_set(conn: &Connection, key: &str, value: &str) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO kv (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2",
         params![key, value],

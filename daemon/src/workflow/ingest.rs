@@ -118,7 +118,7 @@ pub fn ingest(
 
 /// Records a mail that will not be processed (unparseable, too large). The caller
 /// moves it to the quarantine folder, where it stays for a human.
-pub fn quarantine(
+pub(crate) fn quarantine(
     store: &mut Store,
     q: &Quarantine<'_>,
     now: DateTime<Utc>,
@@ -133,7 +133,7 @@ pub fn quarantine(
 
 /// A mail over the size limit: quarantined unread, and the sender (unless the mail is
 /// automatic) gets a short note saying how to send it instead.
-pub fn quarantine_oversize(
+pub(crate) fn quarantine_oversize(
     store: &mut Store,
     desk: &Desk,
     src: &Source,
