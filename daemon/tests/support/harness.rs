@@ -11,6 +11,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use loketd::desk::Desk;
+use loketd::rules::kinds::EventKind;
 use loketd::rules::ticket::Status;
 use loketd::store::Store;
 use loketd::store::tickets::{self, Ticket};
@@ -112,6 +113,15 @@ impl Harness {
 
     pub(crate) fn ticket(&self, id: i64) -> Ticket {
         tickets::get(self.store.conn(), id).expect("ticket exists")
+    }
+
+    /// What happened to ticket `id`, oldest first.
+    pub(crate) fn events(&self, id: i64) -> Vec<EventKind> {
+        tickets::events(self.store.conn(), id)
+            .expect("events")
+            .into_iter()
+            .map(|e| e.kind)
+            .collect()
     }
 
     pub(crate) fn status(&self, id: i64) -> Status {
