@@ -1,6 +1,6 @@
 //! `loketd`: the command line around the library.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -115,138 +115,163 @@ fn explain(e: &anyhow::Error) -> String {
 fn dispatch(cli: Cli) -> Result<ExitCode> {
     let root = cli.root;
     match cli.command {
-        Command::Run => {
-            let desk = Arc::new(load(&root)?);
-            let stop = Arc::new(AtomicBool::new(false));
-            for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
-                signal_hook::flag::register(sig, stop.clone())
-                    .context("installing signal handler")?;
-            }
-            run::run(&desk, &stop)?;
-        }
-        Command::Once => {
-            let desk = load(&root)?;
-            let r = run::once(&desk)?;
-            eprintln!(
-                "fetched {} · new tickets {} · replies {} · staff {} · stored only {} · duplicates {} · quarantined {} · recovered {} · sent {} · retry {} · failed {}",
-                r.pass.fetched,
-                r.pass.new_tickets,
-                r.pass.replies,
-                r.pass.staff,
-                r.pass.stored_only,
-                r.pass.duplicates,
-                r.pass.quarantined,
-                r.pass.recovered,
-                r.flushed.sent,
-                r.flushed.retried,
-                r.flushed.failed
-            );
-        }
-        Command::Tickets { status } => {
-            let store = open_store(&root)?;
-            for t in tickets::list(store.conn(), status)? {
-                println!(
-                    "#{:<5} {:<18} {:<5} {:<32} {}",
-                    t.id,
-                    t.status.as_str(),
-                    t.service,
-                    t.requester,
-                    t.subject
-                );
-            }
-        }
-        Command::Show { id } => {
-            let store = open_store(&root)?;
-            let Some(t) = tickets::find(store.conn(), id)? else {
-                bail!("no ticket #{id}");
-            };
-            println!("Ticket #{} [{}] {}", t.id, t.status.as_str(), t.subject);
-            println!(
-                "  service {} · requester {} · assignee {}",
-                t.service,
-                t.requester,
-                t.assignee.as_deref().unwrap_or("-")
-            );
-            println!(
-                "  created {} · due {} · escalation due {}",
-                t.created_at,
-                opt(t.due_at),
-                opt(t.escalation_due_at)
-            );
-            println!("Messages:");
-            for m in messages::of_ticket(store.conn(), id)? {
-                println!("  [{}] {} {} {}", m.id, m.received_at, m.kind, m.sender);
-                for line in m.body.lines().take(20) {
-                    println!("      {line}");
-                }
-            }
-            println!("Events:");
-            for e in tickets::events(store.conn(), id)? {
-                let change = match (&e.from_status, &e.to_status) {
-                    (Some(f), Some(t)) => format!(" {f} → {t}"),
-                    _ => String::new(),
-                };
-                println!("  {} {} {}{} {}", e.at, e.actor, e.kind, change, e.detail);
-            }
-        }
-        Command::Outbox { status, retry } => {
-            let store = open_store(&root)?;
-            if retry {
-                let n = outbox::retry_failed(store.conn(), Utc::now())?;
-                println!("{n} failed mail(s) queued again");
-            }
-            for r in outbox::list(store.conn(), status)? {
-                println!(
-                    "{:<5} #{:<5} {:<18} {:<8} {:<3} {:<36} {}",
-                    r.id,
-                    r.ticket_id.map_or("-".into(), |t| t.to_string()),
-                    r.kind.to_string(),
-                    r.status.to_string(),
-                    r.attempts,
-                    r.recipients,
-                    r.last_error.unwrap_or_default()
-                );
-            }
-        }
-        Command::Quarantine => {
-            let store = open_store(&root)?;
-            for q in messages::quarantined(store.conn())? {
-                println!(
-                    "{} {} uid {} from {} ({} bytes): {} {}",
-                    q.at,
-                    q.folder,
-                    q.uid,
-                    q.sender.as_deref().unwrap_or("-"),
-                    q.size,
-                    q.reason,
-                    q.raw_sha256.as_deref().unwrap_or_default()
-                );
-            }
-        }
+        Command::Run => run_until_stopped(&root)?,
+        Command::Once => once(&root)?,
+        Command::Tickets { status } => list_tickets(&root, status)?,
+        Command::Show { id } => show(&root, id)?,
+        Command::Outbox { status, retry } => list_outbox(&root, status, retry)?,
+        Command::Quarantine => list_quarantine(&root)?,
         Command::CheckConfig => return check_config(&root),
-        Command::Report { from, to, format } => {
-            let desk = load(&root)?;
-            let store = Store::open(&desk.config.mail.data_dir)?;
-            let start = |d: NaiveDate| desk.calendar.at_local(d, chrono::NaiveTime::MIN);
-            let from = from.map(start);
-            let to = to.and_then(|d| d.succ_opt()).map(start);
-            let r = report::build(store.conn(), from, to, Utc::now())?;
-            match format {
-                Format::Table => print!("{}", r.table()),
-                Format::Csv => print!("{}", r.csv()),
-                Format::Json => println!("{}", serde_json::to_string_pretty(&r)?),
-            }
-        }
+        Command::Report { from, to, format } => report(&root, from, to, format)?,
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn load(root: &std::path::Path) -> Result<Desk> {
+fn run_until_stopped(root: &Path) -> Result<()> {
+    let desk = Arc::new(load(root)?);
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(sig, stop.clone()).context("installing signal handler")?;
+    }
+    run::run(&desk, &stop)?;
+    Ok(())
+}
+
+fn once(root: &Path) -> Result<()> {
+    let desk = load(root)?;
+    let r = run::once(&desk)?;
+    eprintln!(
+        "fetched {} · new tickets {} · replies {} · staff {} · stored only {} · duplicates {} · quarantined {} · recovered {} · sent {} · retry {} · failed {}",
+        r.pass.fetched,
+        r.pass.new_tickets,
+        r.pass.replies,
+        r.pass.staff,
+        r.pass.stored_only,
+        r.pass.duplicates,
+        r.pass.quarantined,
+        r.pass.recovered,
+        r.flushed.sent,
+        r.flushed.retried,
+        r.flushed.failed
+    );
+    Ok(())
+}
+
+fn list_tickets(root: &Path, status: Option<Status>) -> Result<()> {
+    let store = open_store(root)?;
+    for t in tickets::list(store.conn(), status)? {
+        println!(
+            "#{:<5} {:<18} {:<5} {:<32} {}",
+            t.id,
+            t.status.as_str(),
+            t.service,
+            t.requester,
+            t.subject
+        );
+    }
+    Ok(())
+}
+
+fn show(root: &Path, id: i64) -> Result<()> {
+    let store = open_store(root)?;
+    let Some(t) = tickets::find(store.conn(), id)? else {
+        bail!("no ticket #{id}");
+    };
+    println!("Ticket #{} [{}] {}", t.id, t.status.as_str(), t.subject);
+    println!(
+        "  service {} · requester {} · assignee {}",
+        t.service,
+        t.requester,
+        t.assignee.as_deref().unwrap_or("-")
+    );
+    println!(
+        "  created {} · due {} · escalation due {}",
+        t.created_at,
+        opt(t.due_at),
+        opt(t.escalation_due_at)
+    );
+    println!("Messages:");
+    for m in messages::of_ticket(store.conn(), id)? {
+        println!("  [{}] {} {} {}", m.id, m.received_at, m.kind, m.sender);
+        for line in m.body.lines().take(20) {
+            println!("      {line}");
+        }
+    }
+    println!("Events:");
+    for e in tickets::events(store.conn(), id)? {
+        let change = match (&e.from_status, &e.to_status) {
+            (Some(f), Some(t)) => format!(" {f} → {t}"),
+            _ => String::new(),
+        };
+        println!("  {} {} {}{} {}", e.at, e.actor, e.kind, change, e.detail);
+    }
+    Ok(())
+}
+
+fn list_outbox(root: &Path, status: Option<OutboxStatus>, retry: bool) -> Result<()> {
+    let store = open_store(root)?;
+    if retry {
+        let n = outbox::retry_failed(store.conn(), Utc::now())?;
+        println!("{n} failed mail(s) queued again");
+    }
+    for r in outbox::list(store.conn(), status)? {
+        println!(
+            "{:<5} #{:<5} {:<18} {:<8} {:<3} {:<36} {}",
+            r.id,
+            r.ticket_id.map_or("-".into(), |t| t.to_string()),
+            r.kind.to_string(),
+            r.status.to_string(),
+            r.attempts,
+            r.recipients,
+            r.last_error.unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+fn list_quarantine(root: &Path) -> Result<()> {
+    let store = open_store(root)?;
+    for q in messages::quarantined(store.conn())? {
+        println!(
+            "{} {} uid {} from {} ({} bytes): {} {}",
+            q.at,
+            q.folder,
+            q.uid,
+            q.sender.as_deref().unwrap_or("-"),
+            q.size,
+            q.reason,
+            q.raw_sha256.as_deref().unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+fn report(
+    root: &Path,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    format: Format,
+) -> Result<()> {
+    let desk = load(root)?;
+    let store = Store::open(&desk.config.mail.data_dir)?;
+    let start = |d: NaiveDate| desk.calendar.at_local(d, chrono::NaiveTime::MIN);
+    let from = from.map(start);
+    let to = to.and_then(|d| d.succ_opt()).map(start);
+    let r = report::build(store.conn(), from, to, Utc::now())?;
+    match format {
+        Format::Table => print!("{}", r.table()),
+        Format::Csv => print!("{}", r.csv()),
+        Format::Json => println!("{}", serde_json::to_string_pretty(&r)?),
+    }
+    Ok(())
+}
+
+fn load(root: &Path) -> Result<Desk> {
     Desk::load(root).with_context(|| format!("cannot start with the site in {}", root.display()))
 }
 
 /// The store alone, for the commands that only read it (no calendar, key or templates).
-fn open_store(root: &std::path::Path) -> Result<Store> {
+fn open_store(root: &Path) -> Result<Store> {
     let config = Config::load(root)
         .and_then(Config::into_desk)
         .context("site.toml")?;
@@ -257,7 +282,7 @@ fn opt(d: Option<chrono::DateTime<Utc>>) -> String {
     d.map_or("-".into(), |d| d.to_string())
 }
 
-fn check_config(root: &std::path::Path) -> Result<ExitCode> {
+fn check_config(root: &Path) -> Result<ExitCode> {
     let mut ok = true;
     let desk = match Desk::load(root) {
         Ok(d) => {
