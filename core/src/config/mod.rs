@@ -110,17 +110,14 @@ impl ConfigFile {
 
 /// Collects positioned problems while raw values become the model.
 pub(crate) struct Checker<'a> {
-    path: &'a Path,
+    file: &'a ConfigFile,
     root: &'a Path,
-    keys: &'a KeyIndex,
     diags: Vec<Diagnostic>,
 }
 
 impl Checker<'_> {
     fn error(&mut self, key: &str, message: impl Into<String>, hint: impl Into<String>) {
-        let at = self.keys.pos_or(key, (1, 1));
-        self.diags
-            .push(Diagnostic::error(self.path, at, message, hint));
+        self.diags.push(self.file.error_at(key, message, hint));
     }
 
     /// A time of day written `HH:MM`.
@@ -159,10 +156,13 @@ impl Config {
         let Some(raw) = raw else {
             return Err(Diagnostics(diags));
         };
+        let file = ConfigFile {
+            path: path.to_path_buf(),
+            keys,
+        };
         let mut c = Checker {
-            path,
+            file: &file,
             root,
-            keys: &keys,
             diags,
         };
         let config = Config::from_raw(raw, &mut c);
@@ -178,7 +178,7 @@ impl Config {
         // A key the file writes but that is absent here was dropped for a bad value,
         // already reported; only a key the file lacks is "missing".
         let mut required = |key: &str, hint: &str| {
-            if !c.keys.contains(key) {
+            if !c.file.keys.contains(key) {
                 c.error(key, format!("`{key}` is missing in {CONFIG_FILE}"), hint);
             }
         };
@@ -197,10 +197,10 @@ impl Config {
                 "add an [office] table: name, address, phone, website, email",
             );
         }
-        let title = raw.title.unwrap_or_default();
-        if raw.base_url.is_some() && title.trim().is_empty() && c.keys.contains("title") {
+        if raw.title.as_deref().is_some_and(|t| t.trim().is_empty()) {
             c.error("title", "`title` is empty", "give it a value");
         }
+        let title = raw.title.unwrap_or_default();
         let base_url = raw.base_url.map(|u| {
             if !is_http_url(&u) {
                 c.error(
@@ -224,10 +224,7 @@ impl Config {
         let helpdesk = Helpdesk::from_raw(raw.helpdesk.unwrap_or_default(), c);
         Some(Config {
             root: c.root.to_path_buf(),
-            file: ConfigFile {
-                path: c.path.to_path_buf(),
-                keys: c.keys.clone(),
-            },
+            file: c.file.clone(),
             title,
             description: raw.description,
             base_url: base_url?,

@@ -226,6 +226,15 @@ fn a_missing_required_key_names_its_table() {
 }
 
 #[test]
+fn an_empty_title_is_an_error() {
+    let text = GOOD.replace("title = \"T\"", "title = \" \"");
+    let p = problems(&text);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].message, "`title` is empty");
+    assert_eq!(p[0].line, line_of(&text, "title ="));
+}
+
+#[test]
 fn smtp_does_not_take_imap_keys() {
     let text = GOOD.replace("port = 10025", "port = 10025\nfolder = \"INBOX\"");
     let p = problems(&text);

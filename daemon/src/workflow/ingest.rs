@@ -284,6 +284,7 @@ fn route_mail(m: &Mailer<'_>, r: &Received<'_>, route: Route) -> Result<Outcome,
                 ticket,
                 &Event::new(EventKind::StrayMail, &actor, now).on(row),
             )?;
+            tracing::info!(ticket, sender = %actor, "reply to a staff notification from outside the staff: stored, not relayed or run");
             Ok(Outcome::StoredOnly {
                 ticket: Some(ticket),
                 kind: MessageKind::Stray,

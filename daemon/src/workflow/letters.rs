@@ -345,6 +345,7 @@ impl<'a> Mailer<'a> {
                 t.id,
                 &Event::new(EventKind::ReplySuppressed, "loketd", self.now).detail(&detail),
             )?;
+            tracing::info!(ticket = t.id, to = %t.requester, kind = %letter.kind(), "automatic reply held back: hourly limit for this address reached");
             return Ok(false);
         }
         let parent = how
@@ -449,6 +450,7 @@ impl<'a> Mailer<'a> {
         letter: &Letter<'_>,
     ) -> Result<bool, MailError> {
         if self.over_limit(to)? {
+            tracing::info!(ticket = ticket.map(|t| t.id), %to, kind = %letter.kind(), "note held back: hourly limit for this address reached");
             return Ok(false);
         }
         let view = View {
