@@ -25,6 +25,37 @@ pub fn date_id(d: NaiveDate) -> String {
     format!("{} {} {}", d.day(), month, d.year())
 }
 
+/// The month number (1–12) from its Indonesian or English name or three-letter
+/// abbreviation, any case: `des`, `Desember`, `dec`, `December`.
+pub fn parse_month(s: &str) -> Option<u32> {
+    const EN: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    let s = s.trim().to_lowercase();
+    if s.len() < 3 {
+        return None;
+    }
+    let found = MONTHS
+        .iter()
+        .map(|m| m.to_lowercase())
+        .zip(EN)
+        .position(|(id, en)| {
+            id == s || en == s || (s.len() == 3 && (id.starts_with(&s) || en.starts_with(&s)))
+        })?;
+    u32::try_from(found + 1).ok()
+}
+
 /// "Senin" … "Minggu".
 pub fn weekday_id(d: Weekday) -> &'static str {
     const DAYS: [&str; 7] = [

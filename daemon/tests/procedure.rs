@@ -156,9 +156,16 @@ fn online_procedure_end_to_end() {
             "one pair of brackets:\n{}",
             n.raw
         );
+        // The capability lives in the header only: nothing quoted from the body
+        // grants anything.
         assert!(
-            n.text.contains("in-reply-to=%3Cloket.1."),
-            "mailto links carry the capability:\n{}",
+            !n.text.contains("loket.1.") && !n.text.contains("mailto:"),
+            "no capability in the visible text:\n{}",
+            n.text
+        );
+        assert!(
+            n.text.starts_with("##- Tulis balasan di atas baris ini"),
+            "{}",
             n.text
         );
     }

@@ -105,15 +105,20 @@ fn a_version_1_database_is_migrated_on_start() {
     let db = site.data_dir().join("loketd.sqlite");
     {
         let c = Connection::open(&db).unwrap();
-        c.execute_batch("DROP INDEX tickets_created; PRAGMA user_version = 1;")
-            .unwrap();
+        c.execute_batch(
+            "DROP INDEX tickets_created; DROP TABLE copied;
+             ALTER TABLE tickets DROP COLUMN expected_on;
+             ALTER TABLE tickets DROP COLUMN breach_reported_at;
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
     }
     let store = Store::open(&d.config.mail.data_dir).unwrap();
     let version: i64 = store
         .conn()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     assert_eq!(
         count(
             &store,
@@ -122,6 +127,14 @@ fn a_version_1_database_is_migrated_on_start() {
         1
     );
     assert_eq!(count(&store, "SELECT COUNT(*) FROM tickets"), 1);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM tickets WHERE expected_on IS NULL"
+        ),
+        1
+    );
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM copied"), 0);
     assert_eq!(store.integrity_check().unwrap(), "ok");
     drop(store);
     // And it keeps working.

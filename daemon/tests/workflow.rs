@@ -328,9 +328,18 @@ fn replies_without_the_capability_are_never_executed() {
     w.deliver(&stray, wita(3, 17, 10, 2));
     assert_eq!(w.ticket(1).status, Status::New);
     assert_eq!(w.kinds_to(st), vec!["ack"]);
+    // The stray sender hears how to answer properly, with nothing of the ticket; the
+    // CSO hears that an answer waits.
+    assert_eq!(w.kinds_to(&w.stakeholder2().address), vec!["stray"]);
+    let told = w.nth(&w.stakeholder2(), 1);
+    assert!(!told.text.contains("Kapan SP2D terbit"), "{}", told.text);
+    assert!(told.text.contains("tidak diteruskan"), "{}", told.text);
+    let waiting = w.sent_to(&w.cso1().address).pop().unwrap();
+    assert_eq!(waiting.kind, "answer_waiting");
     assert!(
-        w.kinds_to(&w.stakeholder2().address).is_empty(),
-        "no answer to a stray mail"
+        waiting.mail.text.contains("Saya tutup saja."),
+        "{}",
+        waiting.mail.text
     );
     let kind: String = w
         .store
@@ -350,11 +359,16 @@ fn replies_without_the_capability_are_never_executed() {
     let kinds = w.kinds_to(&w.cso2().address);
     assert_eq!(
         kinds,
-        vec!["notify", "unverified"],
-        "cso2 is told, nothing executed"
+        vec!["notify", "answer_waiting", "answer_waiting", "unverified"],
+        "cso2 hears of the two answers waiting, then is told its own was not run"
     );
 
     // A vacation auto-reply from cso1 to its notification.
+    let before = w.kinds_to(&w.cso1().address);
+    assert_eq!(
+        before,
+        vec!["notify", "unverified", "answer_waiting", "answer_waiting"]
+    );
     let vacation = reply(
         &w.cso1(),
         &n1,
@@ -367,7 +381,7 @@ fn replies_without_the_capability_are_never_executed() {
     assert_eq!(w.kinds_to(st), vec!["ack"]);
     assert_eq!(
         w.kinds_to(&w.cso1().address),
-        vec!["notify", "unverified"],
+        before,
         "an auto-reply gets no answer"
     );
     let kind: String = w
@@ -532,7 +546,8 @@ fn escalation_reminders_and_breach_alert_go_once_each() {
         match day {
             17..=25 => assert!(kasi.is_empty(), "day {day}: {kasi:?}"),
             26 => assert_eq!(kasi.len(), 1, "half-way on Thursday 26th"),
-            _ => assert_eq!(kasi.len(), 2, "day {day}: half-way and due day"),
+            27 => assert_eq!(kasi.len(), 3, "day {day}: half-way, due day, missed"),
+            _ => assert_eq!(kasi.len(), 3, "day {day}: the miss is reported once"),
         }
         let kepala = reminders(&w, &w.kepala());
         assert_eq!(
@@ -544,9 +559,10 @@ fn escalation_reminders_and_breach_alert_go_once_each() {
     let kasi = reminders(&w, &w.kasi());
     assert!(kasi[0].contains("separuh waktu"), "{}", kasi[0]);
     assert!(kasi[1].contains("hari ini batas waktu"), "{}", kasi[1]);
+    assert!(kasi[2].contains("BATAS WAKTU TERLEWATI"), "{}", kasi[2]);
     assert_eq!(
         reminders(&w, &w.cso1()).len(),
-        2,
+        3,
         "the assignee is reminded too"
     );
     let breach = &reminders(&w, &w.kepala())[0];

@@ -14,6 +14,7 @@ use serde::Serialize;
 use tera::{Context, Tera};
 
 use super::attachment::Attachment;
+use super::relay::MARKER;
 // Header text never carries CR/LF: no header injection from a relayed subject or name.
 use super::parse::single_line;
 
@@ -45,6 +46,8 @@ pub(crate) struct Outgoing {
 pub(crate) struct Draft<'a> {
     pub template: &'a str,
     pub to: Vec<(Option<String>, String)>,
+    /// Copies: the stakeholder's colleagues on their ticket.
+    pub cc: Vec<(Option<String>, String)>,
     pub subject: String,
     /// The template's data.
     pub context: Context,
@@ -54,6 +57,8 @@ pub(crate) struct Draft<'a> {
     /// A Message-ID chosen by the caller (a staff capability); else a fresh one.
     pub message_id: Option<String>,
     pub attachments: Vec<FileAttachment>,
+    /// Open the body with [`MARKER`]: a reply to this mail is cut where it is quoted.
+    pub reply_marker: bool,
 }
 
 /// A file to attach to an outgoing mail.
@@ -160,7 +165,10 @@ impl Composer {
     }
 
     pub(crate) fn compose(&self, draft: Draft<'_>) -> Result<Outgoing, ComposeError> {
-        let body = self.render_body(draft.template, &draft.context)?;
+        let mut body = self.render_body(draft.template, &draft.context)?;
+        if draft.reply_marker {
+            body = format!("{MARKER}\n\n{body}");
+        }
         let message_id = draft
             .message_id
             .clone()
@@ -176,6 +184,13 @@ impl Composer {
                 .parse()
                 .map_err(|e| ComposeError::Build(format!("recipient {addr}: {e}")))?;
             builder = builder.to(Mailbox::new(name.as_deref().map(single_line), parsed));
+            recipients.push(addr.to_lowercase());
+        }
+        for (name, addr) in &draft.cc {
+            let parsed = addr
+                .parse()
+                .map_err(|e| ComposeError::Build(format!("recipient {addr}: {e}")))?;
+            builder = builder.cc(Mailbox::new(name.as_deref().map(single_line), parsed));
             recipients.push(addr.to_lowercase());
         }
         if recipients.is_empty() {

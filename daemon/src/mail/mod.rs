@@ -8,7 +8,7 @@ pub mod autodetect;
 pub mod compose;
 mod html;
 pub mod parse;
-pub mod quote;
+pub mod relay;
 pub mod subject;
 
 pub(crate) use html::html_to_text;

@@ -79,11 +79,17 @@ impl CapabilityKey {
     /// The first valid capability among `ids`, for `staff`. Each entry may be one
     /// Message-ID or a whole header value (`References: <a> <b>`); pass `In-Reply-To`
     /// first so it wins over older references.
-    pub(crate) fn find_capability(&self, ids: &[String], staff: &str) -> Option<i64> {
+    /// The ticket and the bare Message-ID (no angle brackets) of the first valid
+    /// capability for `staff` among header values `ids`.
+    pub(crate) fn find_capability_id(&self, ids: &[String], staff: &str) -> Option<(i64, String)> {
         ids.iter()
             .flat_map(|value| value.split(|c: char| c.is_whitespace() || c == ','))
             .filter(|token| !token.is_empty())
-            .find_map(|token| self.verify(token, staff))
+            .find_map(|token| {
+                let ticket = self.verify(token, staff)?;
+                let bare = token.trim_start_matches('<').trim_end_matches('>');
+                Some((ticket, bare.to_string()))
+            })
     }
 
     fn mac(&self, ticket: i64, nonce: &str, staff: &str) -> HmacSha256 {
@@ -166,8 +172,9 @@ mod tests {
             "<CAF=abc@mail.gmail.com>".to_string(),
             format!("<first@x.example> {id}\r\n <other@y>"),
         ];
-        assert_eq!(k.find_capability(&refs, CSO), Some(7));
-        assert_eq!(k.find_capability(&refs, "intruder@evil.example"), None);
-        assert_eq!(k.find_capability(&[], CSO), None);
+        let bare = id.trim_start_matches('<').trim_end_matches('>').to_string();
+        assert_eq!(k.find_capability_id(&refs, CSO), Some((7, bare)));
+        assert_eq!(k.find_capability_id(&refs, "intruder@evil.example"), None);
+        assert_eq!(k.find_capability_id(&[], CSO), None);
     }
 }

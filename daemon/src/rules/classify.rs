@@ -16,8 +16,9 @@ pub struct Facts {
     pub tagged: Option<i64>,
     /// The sender is a listed staff address.
     pub sender_is_staff: bool,
-    /// The ticket of a valid staff capability among In-Reply-To/References for this sender.
-    pub capability: Option<i64>,
+    /// The ticket and Message-ID of a valid staff capability among
+    /// In-Reply-To/References for this sender.
+    pub capability: Option<(i64, String)>,
     /// `Authentication-Results` from the trusted server show an aligned pass, or no
     /// trusted server is configured.
     pub authenticated: bool,
@@ -31,8 +32,9 @@ pub enum Route {
         reason: AutoReason,
         ticket: Option<i64>,
     },
-    /// A staff reply that proves itself: its commands are executed.
-    Staff { ticket: i64 },
+    /// A staff reply that proves itself: its commands are executed. `answering` is the
+    /// notification it answers (bare Message-ID).
+    Staff { ticket: i64, answering: String },
     /// Looks like staff work but fails the proof: stored, not executed; the real staff
     /// address is told.
     Unverified { ticket: i64, why: Unproven },
@@ -68,9 +70,9 @@ pub fn classify(automatic: Option<&AutoReason>, facts: &Facts) -> Route {
         };
     }
     if facts.sender_is_staff {
-        if let Some(ticket) = facts.capability {
+        if let Some((ticket, answering)) = facts.capability.clone() {
             return if facts.authenticated {
-                Route::Staff { ticket }
+                Route::Staff { ticket, answering }
             } else {
                 Route::Unverified {
                     ticket,
@@ -116,7 +118,7 @@ mod tests {
     fn automatic_wins_even_from_staff_with_a_capability() {
         let f = Facts {
             sender_is_staff: true,
-            capability: Some(4),
+            capability: Some((4, "n@x".into())),
             thread: Some((4, ThreadKind::Staff)),
             ..facts()
         };
@@ -134,10 +136,16 @@ mod tests {
     fn staff_with_capability_is_executed() {
         let f = Facts {
             sender_is_staff: true,
-            capability: Some(7),
+            capability: Some((7, "n@x".into())),
             ..facts()
         };
-        assert_eq!(classify(None, &f), Route::Staff { ticket: 7 });
+        assert_eq!(
+            classify(None, &f),
+            Route::Staff {
+                ticket: 7,
+                answering: "n@x".into()
+            }
+        );
     }
 
     #[test]
@@ -160,7 +168,7 @@ mod tests {
     fn failed_authentication_is_not_executed() {
         let f = Facts {
             sender_is_staff: true,
-            capability: Some(7),
+            capability: Some((7, "n@x".into())),
             authenticated: false,
             ..Facts::default()
         };

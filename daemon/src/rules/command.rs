@@ -27,8 +27,9 @@ pub enum Command {
     Documents,
     /// Hand the ticket to a section head; `section` is the code as typed (e.g. "pd").
     Escalate { section: String },
-    /// Send the text to the stakeholder as a progress update.
-    Progress,
+    /// Send the text to the stakeholder as a progress update; with a date, the new
+    /// expected completion (after a missed deadline, the only one mails may promise).
+    Progress { expected: Option<chrono::NaiveDate> },
     /// Send the text as the final answer with status "Resolved".
     Resolve,
     /// Internal note to the other staff; never reaches the stakeholder.
@@ -39,6 +40,10 @@ pub enum Command {
     Assign { staff: String },
     /// Close without a reply (spam, duplicate).
     Close,
+    /// Send the held reply anyway (`#kirim`).
+    Send,
+    /// This ticket belongs to ticket `into` (`#gabung 17`).
+    Merge { into: i64 },
 }
 
 impl Command {
@@ -47,12 +52,14 @@ impl Command {
         match self {
             Command::Documents => "#dokumen",
             Command::Escalate { .. } => "#eskalasi",
-            Command::Progress => "#progres",
+            Command::Progress { .. } => "#progres",
             Command::Resolve => "#selesai",
             Command::Note => "#catatan",
             Command::Take => "#ambil",
             Command::Assign { .. } => "#alihkan",
             Command::Close => "#tutup",
+            Command::Send => "#kirim",
+            Command::Merge { .. } => "#gabung",
         }
     }
 
@@ -63,7 +70,7 @@ impl Command {
     fn needs_text(&self) -> Option<&'static str> {
         match self {
             Command::Documents => Some("daftar dokumen yang diminta"),
-            Command::Progress => Some("kabar perkembangan untuk stakeholder"),
+            Command::Progress { .. } => Some("kabar perkembangan untuk stakeholder"),
             Command::Resolve => Some("jawaban akhir untuk stakeholder"),
             Command::Note => Some("isi catatan"),
             _ => None,
@@ -76,6 +83,7 @@ impl fmt::Display for Command {
         match self {
             Command::Escalate { section } => write!(f, "#eskalasi {section}"),
             Command::Assign { staff } => write!(f, "#alihkan {staff}"),
+            Command::Merge { into } => write!(f, "#gabung {into}"),
             other => f.write_str(other.keyword()),
         }
     }
@@ -120,12 +128,15 @@ pub(crate) fn cheat_sheet() -> &'static str {
 Perintah (tulis di baris pertama balasan; tanpa perintah, balasan dikirim sebagai jawaban):
 #dokumen (#documents) - minta dokumen pendukung; tulis daftar dokumennya di bawahnya
 #eskalasi <kode seksi> (#escalate) - teruskan ke Kepala Seksi, misalnya #eskalasi pd
-#progres (#progress) - kirim kabar perkembangan kepada stakeholder
+#progres [tanggal] (#progress) - kirim kabar perkembangan; dengan tanggal (mis. #progres 10-12-2026), perkiraan selesai yang baru
 #selesai (#resolve) - kirim jawaban akhir dengan status \"Resolved\"
 #catatan (#note) - catatan internal untuk petugas lain, tidak dikirim ke stakeholder
 #ambil (#take) - ambil alih tiket ini
 #alihkan <alamat petugas> (#assign) - serahkan tiket kepada petugas lain
 #tutup (#close) - tutup tiket tanpa balasan (spam atau duplikat)
+#kirim (#send) - kirim balasan yang ditahan apa adanya
+#gabung <nomor tiket> (#merge) - gabungkan tiket ini ke tiket lain, misalnya #gabung 17
+Tulis balasan di atas kutipan; teks di bawah atau di sela kutipan tidak dikirim.
 "
 }
 
@@ -180,7 +191,22 @@ fn parse_line(line: &str, number: usize) -> Result<Option<(Command, &str)>, Comm
     let no_arg = |c: Command| Ok(Some((c, rest)));
     match key.as_str() {
         "dokumen" | "documents" | "document" => no_arg(Command::Documents),
-        "progres" | "progress" => no_arg(Command::Progress),
+        "progres" | "progress" => {
+            let (expected, rest) = leading_date(rest);
+            Ok(Some((Command::Progress { expected }, rest)))
+        }
+        "kirim" | "send" => no_arg(Command::Send),
+        "gabung" | "merge" => {
+            let (arg, rest) = split_word(rest);
+            match clean(arg).trim_start_matches('#').parse::<i64>() {
+                Ok(into) if into > 0 => Ok(Some((Command::Merge { into }, rest))),
+                _ => Err(CommandError::MissingArgument {
+                    command: "#gabung",
+                    what: "nomor tiket tujuan",
+                    example: "#gabung 17",
+                }),
+            }
+        }
         "selesai" | "resolve" | "resolved" => no_arg(Command::Resolve),
         "catatan" | "note" => no_arg(Command::Note),
         "ambil" | "take" => no_arg(Command::Take),
@@ -225,6 +251,42 @@ fn parse_line(line: &str, number: usize) -> Result<Option<(Command, &str)>, Comm
             word: format!("#{}", clean(word)),
         }),
     }
+}
+
+/// A date at the start of `rest` (`10-12-2026`, `10/12/2026`, `2026-12-10`,
+/// `10 Desember 2026`), and what follows it.
+fn leading_date(rest: &str) -> (Option<chrono::NaiveDate>, &str) {
+    use chrono::NaiveDate;
+    let (first, after_first) = split_word(rest);
+    let first = clean(first);
+    for fmt in ["%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d", "%d.%m.%Y"] {
+        if let Ok(d) = NaiveDate::parse_from_str(first, fmt) {
+            return (Some(d), after_first);
+        }
+    }
+    let (month, after_month) = split_word(after_first);
+    let (year, after_year) = split_word(after_month);
+    let month = loket_core::text::parse_month(clean(month));
+    match (first.parse::<u32>(), month, clean(year).parse::<i32>()) {
+        (Ok(d), Some(m), Ok(y)) => match NaiveDate::from_ymd_opt(y, m, d) {
+            Some(date) => (Some(date), after_year),
+            None => (None, rest),
+        },
+        _ => (None, rest),
+    }
+}
+
+/// The first line of `text` (1-based, counting from `first_line`) that starts with a
+/// command word: a command below the first lines is not run, and must not go out as
+/// text either.
+pub fn misplaced(text: &str) -> Option<(usize, String)> {
+    text.lines().enumerate().find_map(|(i, line)| {
+        let t = line.trim();
+        match parse_line(t, i + 1) {
+            Ok(Some((c, _))) => Some((i + 1, c.keyword().to_string())),
+            _ => None,
+        }
+    })
 }
 
 fn split_word(s: &str) -> (&str, &str) {
@@ -276,8 +338,8 @@ mod tests {
         let cases: [(&str, Command); 16] = [
             ("#dokumen", Command::Documents),
             ("#documents", Command::Documents),
-            ("#progres", Command::Progress),
-            ("#progress", Command::Progress),
+            ("#progres", Command::Progress { expected: None }),
+            ("#progress", Command::Progress { expected: None }),
             ("#selesai", Command::Resolve),
             ("#resolve", Command::Resolve),
             ("#catatan", Command::Note),

@@ -35,19 +35,45 @@ pub(crate) fn ikm(scores: &[u8]) -> Option<Ikm> {
     })
 }
 
-/// A stakeholder's rating reply: the score and the comment (rest of the first line and
-/// any lines below, trimmed). Only the first non-empty line is searched for the score:
-/// `4`, `4 - terima kasih`, `4. mantap`, `Nilai: 3 cukup`, `skor 2`.
+/// How many non-empty lines at the top of a reply are searched for a rating: people
+/// put it first, or on a line of its own under "Baik Pak, terima kasih".
+const RATING_LINES: usize = 5;
+
+/// A stakeholder's rating reply: the score and the comment (the rest of the rating's
+/// line and every other line, trimmed). The first lines are searched: `4`,
+/// `4 - terima kasih`, `4. mantap`, `Nilai: 3 cukup`, `nilai 4/4`, `4 = sangat baik`,
+/// `4 (sangat baik)`, `empat`, `skor 2`.
 ///
-/// Without a `nilai`/`skor` prefix, a digit followed by a plain word counts only when
+/// Without a `nilai`/`skor` prefix, a number followed by a plain word counts only when
 /// the word belongs to a rating ("4 sangat baik"), so "3 dokumen sudah saya kirim" is a
-/// reply, not a rating.
+/// reply, not a rating; below the first line a rating must stand on its own line.
 pub fn parse_rating(text: &str) -> Option<(u8, String)> {
-    let mut lines = text.lines().skip_while(|l| l.trim().is_empty());
-    let first = lines.next()?.trim();
-    // ASCII lowercasing keeps byte offsets, so the comment can be cut from `first`.
-    let lower = first.to_ascii_lowercase();
-    let (prefixed, after_prefix) = ["nilai", "skor", "score", "rating"]
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let (at, score, rest) = lines
+        .iter()
+        .take(RATING_LINES)
+        .enumerate()
+        .find_map(|(i, line)| rating_in_line(line, i == 0).map(|(s, r)| (i, s, r)))?;
+    let comment: Vec<&str> = lines[..at]
+        .iter()
+        .copied()
+        .chain((!rest.is_empty()).then_some(rest))
+        .chain(lines[at + 1..].iter().copied())
+        .collect();
+    Some((score, comment.join("\n")))
+}
+
+/// The score on one line and the rest of that line. `first`: the reply's first line,
+/// where `4. <any comment>` counts; lower down only a rating line of its own does.
+fn rating_in_line(line: &str, first: bool) -> Option<(u8, &str)> {
+    const SEPARATORS: &str = "-–—:.,)=(";
+    // ASCII lowercasing keeps byte offsets, so the comment can be cut from `line`.
+    let lower = line.to_ascii_lowercase();
+    let (prefixed, after_prefix) = ["penilaian", "nilai", "skor", "score", "rating"]
         .iter()
         .find_map(|p| lower.strip_prefix(p).map(|r| (true, r)))
         .unwrap_or((false, lower.as_str()));
@@ -55,47 +81,69 @@ pub fn parse_rating(text: &str) -> Option<(u8, String)> {
     if prefixed && body.len() == after_prefix.len() {
         return None; // "nilaiku" and the like: not the prefix word.
     }
-    let mut chars = body.chars();
-    let score = chars.next()?.to_digit(10)?;
-    if !(1..=4).contains(&score) {
-        return None;
-    }
-    let rest = chars.as_str();
+    let (score, rest) = score_word(body)?;
+    let rest = match rest.strip_prefix("/4") {
+        Some(r) => r,
+        None if rest.starts_with('/') => return None,
+        None => rest,
+    };
     let comment_start = match rest.chars().next() {
         None => rest,
-        Some(c) if c.is_ascii_digit() => return None,
-        Some(c) if "-–—:.,)/".contains(c) => rest,
-        Some(c) if c.is_whitespace() => {
-            let word = rest
+        Some(c) if c.is_ascii_alphanumeric() => return None,
+        Some(c) if SEPARATORS.contains(c) || c.is_whitespace() => {
+            let word =
+                rest.trim_start_matches(|c: char| c.is_whitespace() || SEPARATORS.contains(c));
+            let separated = rest
                 .trim_start()
-                .trim_start_matches(['-', '–', '—', ':', '.', ',']);
-            let word = word.trim_start();
-            let sep_or_empty = word.len() != rest.trim_start().len() || word.is_empty();
-            if !prefixed && !sep_or_empty && !starts_with_rating_word(word) {
+                .starts_with(|c: char| SEPARATORS.contains(c));
+            let asks = word.contains('?') || starts_with_question_word(word);
+            let acceptable = word.is_empty()
+                || starts_with_rating_word(word)
+                || (first && !asks && (prefixed || separated));
+            if !acceptable {
                 return None;
             }
             rest
         }
         Some(_) => return None,
     };
-    // Take the comment from the original text so its case is kept.
-    let offset = first.len() - comment_start.len();
-    let line_rest = first
+    let offset = line.len() - comment_start.len();
+    let comment = line
         .get(offset..)
         .unwrap_or("")
-        .trim_start_matches(|c: char| c.is_whitespace() || "-–—:.,)/".contains(c))
+        .trim_start_matches(|c: char| c.is_whitespace() || SEPARATORS.contains(c))
+        .trim_end_matches(')')
         .trim();
-    let below: Vec<&str> = lines.collect();
-    let comment = [line_rest, below.join("\n").trim()]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n");
-    Some((score as u8, comment))
+    Some((score, comment))
+}
+
+/// `4…` or `empat…`: the score (1–4) and what follows it.
+fn score_word(body: &str) -> Option<(u8, &str)> {
+    const WORDS: [(&str, u8); 8] = [
+        ("satu", 1),
+        ("dua", 2),
+        ("tiga", 3),
+        ("empat", 4),
+        ("one", 1),
+        ("two", 2),
+        ("three", 3),
+        ("four", 4),
+    ];
+    if let Some(d) = body.chars().next().and_then(|c| c.to_digit(10)) {
+        let rest = &body[1..];
+        if !(1..=4).contains(&d) || rest.starts_with(|c: char| c.is_ascii_digit()) {
+            return None;
+        }
+        return Some((u8::try_from(d).ok()?, rest));
+    }
+    WORDS.iter().find_map(|(w, n)| {
+        let rest = body.strip_prefix(w)?;
+        (!rest.starts_with(char::is_alphanumeric)).then_some((*n, rest))
+    })
 }
 
 fn starts_with_rating_word(word: &str) -> bool {
-    const WORDS: [&str; 13] = [
+    const WORDS: [&str; 14] = [
         "sangat",
         "baik",
         "cukup",
@@ -109,9 +157,120 @@ fn starts_with_rating_word(word: &str) -> bool {
         "makasih",
         "ok",
         "jelek",
+        "very",
     ];
-    let first: String = word.chars().take_while(|c| c.is_alphabetic()).collect();
+    let first: String = word
+        .chars()
+        .take_while(|c| c.is_alphabetic())
+        .collect::<String>()
+        .to_lowercase();
     WORDS.contains(&first.as_str())
+}
+
+fn starts_with_question_word(word: &str) -> bool {
+    let first: String = word
+        .chars()
+        .take_while(|c| c.is_alphabetic())
+        .collect::<String>()
+        .to_lowercase();
+    QUESTION_WORDS.contains(&first.as_str())
+}
+
+/// Words that open a question or a request, Indonesian and English.
+const QUESTION_WORDS: [&str; 23] = [
+    "apakah",
+    "apa",
+    "bagaimana",
+    "gimana",
+    "kapan",
+    "berapa",
+    "mengapa",
+    "kenapa",
+    "dimana",
+    "mohon",
+    "tolong",
+    "bisakah",
+    "bisa",
+    "boleh",
+    "bolehkah",
+    "how",
+    "what",
+    "when",
+    "why",
+    "where",
+    "can",
+    "could",
+    "please",
+];
+
+/// What a stakeholder's reply after "Resolved" is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AfterResolved {
+    /// A rating (with its comment); `asks` when it also asks something new.
+    Rating {
+        score: u8,
+        comment: String,
+        asks: bool,
+    },
+    /// A short thank-you: recorded, nothing reopens.
+    Thanks,
+    /// Something new is asked: the ticket reopens.
+    Question,
+    /// Neither clearly: nothing reopens, and staff are asked.
+    Unclear,
+}
+
+/// Reads a stakeholder's reply after "Resolved" (their new text only).
+pub fn after_resolved(text: &str) -> AfterResolved {
+    let asks = asks_something(text);
+    if let Some((score, comment)) = parse_rating(text) {
+        let asks = asks_something(&comment);
+        return AfterResolved::Rating {
+            score,
+            comment,
+            asks,
+        };
+    }
+    if asks {
+        return AfterResolved::Question;
+    }
+    if is_thanks(text) {
+        return AfterResolved::Thanks;
+    }
+    AfterResolved::Unclear
+}
+
+/// A question mark, or a line that opens with a question or request word.
+fn asks_something(text: &str) -> bool {
+    text.contains('?')
+        || text
+            .lines()
+            .any(|l| starts_with_question_word(l.trim_start_matches(|c: char| !c.is_alphabetic())))
+}
+
+/// A few short lines that thank or acknowledge.
+fn is_thanks(text: &str) -> bool {
+    const THANKS: [&str; 12] = [
+        "terima kasih",
+        "terimakasih",
+        "makasih",
+        "trims",
+        "thanks",
+        "thank you",
+        "noted",
+        "baik pak",
+        "baik bu",
+        "siap",
+        "oke",
+        "ok",
+    ];
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let padded = format!(" {} ", words.join(" "));
+    words.len() <= 40 && THANKS.iter().any(|t| padded.contains(&format!(" {t} ")))
 }
 
 #[cfg(test)]
@@ -187,6 +346,17 @@ mod tests {
             r("1\nJawabannya tidak menjawab pertanyaan."),
             Some((1, "Jawabannya tidak menjawab pertanyaan.".into()))
         );
+        // The forms the office saw in real replies.
+        assert_eq!(
+            r("Baik Pak, terima kasih atas bantuannya.\n\nNilai: 4"),
+            Some((4, "Baik Pak, terima kasih atas bantuannya.".into()))
+        );
+        assert_eq!(r("4 = sangat baik"), Some((4, "sangat baik".into())));
+        assert_eq!(r("4 (sangat baik)"), Some((4, "sangat baik".into())));
+        assert_eq!(r("nilai 4/4"), Some((4, String::new())));
+        assert_eq!(r("Empat"), Some((4, String::new())));
+        assert_eq!(r("nilai tiga, cukup"), Some((3, "cukup".into())));
+        assert_eq!(r("Terima kasih Bu\n4"), Some((4, "Terima kasih Bu".into())));
     }
 
     #[test]
@@ -200,9 +370,41 @@ mod tests {
             "Terima kasih, 4",
             "Nilainya bagus",
             "nilai: 9",
-            "Saya masih bingung\n4",
+            "1. Apakah SPM bisa diajukan besok?",
+            "4/12 dokumen sudah kami kirim",
+            "Tiga dokumen sudah saya kirim",
+            "Satu lagi: kapan SP2D terbit?",
+            "Pertanyaan saya:\n2. Berapa lama prosesnya",
         ] {
             assert_eq!(parse_rating(text), None, "{text:?}");
         }
+    }
+
+    #[test]
+    fn replies_after_resolved() {
+        use AfterResolved as A;
+        assert_eq!(after_resolved("Baik Pak, terima kasih."), A::Thanks);
+        assert_eq!(after_resolved("Thank you, noted."), A::Thanks);
+        assert!(matches!(
+            after_resolved("Terima kasih.\nNilai: 4"),
+            A::Rating {
+                score: 4,
+                asks: false,
+                ..
+            }
+        ));
+        assert_eq!(
+            after_resolved("Terima kasih. Satu lagi, apakah ADK perlu dikirim ulang?"),
+            A::Question
+        );
+        assert!(matches!(
+            after_resolved("4\nMohon info juga jadwal rekon bulan depan"),
+            A::Rating {
+                score: 4,
+                asks: true,
+                ..
+            }
+        ));
+        assert_eq!(after_resolved("Dokumen terlampir."), A::Unclear);
     }
 }

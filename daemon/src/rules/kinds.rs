@@ -61,6 +61,17 @@ pub enum EventKind {
     ReminderHalfway,
     ReminderDueday,
     ReminderBreach,
+    /// A staff reply was not relayed (see `Hold`); the detail says why.
+    Held,
+    /// A held reply sent anyway with `#kirim`.
+    SentAnyway,
+    /// Another ticket was merged into this one (`#gabung`).
+    Merged,
+    /// The stakeholder's reply after "Resolved" was not clearly a thank-you or a new
+    /// question: not reopened, staff asked.
+    Unclear,
+    /// A staff member set a new expected date (`#progres <date>`).
+    Expected,
 }
 
 /// Which mail went out (`outbox.kind`), for logs and `loketd outbox`.
@@ -87,6 +98,9 @@ pub enum LetterKind {
     CommandError,
     Unverified,
     TooLarge,
+    Held,
+    Stray,
+    AnswerWaiting,
 }
 
 /// Where an outgoing mail stands (`outbox.status`).

@@ -50,6 +50,20 @@ pub(crate) fn exists(conn: &Connection, dedup_key: &str) -> Result<bool, StoreEr
         .is_some())
 }
 
+/// Mails from `sender` with exactly this body since `since` (the loop guard).
+pub(crate) fn count_same_text(
+    conn: &Connection,
+    sender: &str,
+    body: &str,
+    since: DateTime<Utc>,
+) -> Result<u32, StoreError> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM messages WHERE sender = ?1 AND body = ?2 AND received_at >= ?3",
+        params![sender, body, since],
+        |r| r.get(0),
+    )?)
+}
+
 /// Stores the mail (and its attachment rows) as `kind`, on `ticket` when it belongs to
 /// one; `reason` says why it was not acted on. Returns the row id.
 pub(crate) fn insert(

@@ -74,6 +74,32 @@ pub(crate) fn enqueue(
     Ok(n == 1)
 }
 
+/// The raw mail queued with `message_id` (what the daemon sent), if still kept.
+pub(crate) fn raw_of(conn: &Connection, message_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT raw FROM outbox WHERE message_id = ?1",
+            [message_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// The newest `limit` mails queued for `ticket`, to anyone, oldest first.
+pub(crate) fn raws_of_ticket(
+    conn: &Connection,
+    ticket: i64,
+    limit: usize,
+) -> Result<Vec<Vec<u8>>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT raw FROM (SELECT id, raw FROM outbox WHERE ticket_id = ?1 ORDER BY id DESC LIMIT ?2)
+         ORDER BY id",
+    )?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows = stmt.query_map(params![ticket, limit], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 pub(crate) fn has_dedup(conn: &Connection, key: &str) -> Result<bool, StoreError> {
     Ok(conn
         .query_row("SELECT 1 FROM outbox WHERE dedup = ?1", [key], |_| Ok(()))
@@ -88,7 +114,10 @@ pub(crate) fn automatic_sent_since(
     since: DateTime<Utc>,
 ) -> Result<u32, StoreError> {
     Ok(conn.query_row(
-        "SELECT COUNT(*) FROM outbox WHERE automatic = 1 AND recipients = ?1 AND created_at >= ?2",
+        // The addressee comes first; copies follow after a comma.
+        "SELECT COUNT(*) FROM outbox WHERE automatic = 1
+           AND (recipients = ?1 OR substr(recipients, 1, length(?1) + 1) = ?1 || ',')
+           AND created_at >= ?2",
         params![address.to_lowercase(), since],
         |r| r.get(0),
     )?)

@@ -142,4 +142,16 @@ pub(super) const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX tickets_created ON tickets(created_at);
     "#,
+    // 3: the stakeholder's colleagues in To/Cc of their first mail belong to the ticket
+    // (the office's own addresses never do).
+    r#"
+    CREATE TABLE copied (
+        ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+        address   TEXT NOT NULL,
+        name      TEXT,
+        PRIMARY KEY (ticket_id, address)
+    );
+    ALTER TABLE tickets ADD COLUMN expected_on TEXT;
+    ALTER TABLE tickets ADD COLUMN breach_reported_at TEXT;
+    "#,
 ];

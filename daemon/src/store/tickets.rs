@@ -33,6 +33,11 @@ pub struct Ticket {
     pub previous_ticket: Option<i64>,
     /// The stakeholder's first Message-ID: every reply to them references it.
     pub root_message_id: Option<String>,
+    /// The completion date staff promised with `#progres <date>`; after a missed
+    /// deadline, the only date a progress mail may name.
+    pub expected_on: Option<chrono::NaiveDate>,
+    /// When the missed escalation deadline was reported (alerts go out once).
+    pub breach_reported_at: Option<DateTime<Utc>>,
 }
 
 fn status_str<S: serde::Serializer>(s: &Status, ser: S) -> Result<S::Ok, S::Error> {
@@ -41,7 +46,7 @@ fn status_str<S: serde::Serializer>(s: &Status, ser: S) -> Result<S::Ok, S::Erro
 
 const COLUMNS: &str = "id, service, subject, requester, requester_name, status, assignee, section, \
     created_at, due_at, escalation_due_at, first_response_at, resolved_at, closed_at, paused_at, \
-    last_progress_at, previous_ticket, root_message_id";
+    last_progress_at, previous_ticket, root_message_id, expected_on, breach_reported_at";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
     let id = r.get(0)?;
@@ -64,6 +69,8 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
         last_progress_at: r.get(15)?,
         previous_ticket: r.get(16)?,
         root_message_id: r.get(17)?,
+        expected_on: r.get(18)?,
+        breach_reported_at: r.get(19)?,
     })
 }
 
@@ -139,7 +146,7 @@ pub(crate) fn save(conn: &Connection, t: &Ticket) -> Result<(), StoreError> {
     conn.execute(
         "UPDATE tickets SET assignee = ?2, section = ?3, due_at = ?4, escalation_due_at = ?5,
             first_response_at = ?6, resolved_at = ?7, closed_at = ?8, paused_at = ?9,
-            last_progress_at = ?10
+            last_progress_at = ?10, expected_on = ?11, breach_reported_at = ?12
          WHERE id = ?1",
         params![
             t.id,
@@ -151,7 +158,9 @@ pub(crate) fn save(conn: &Connection, t: &Ticket) -> Result<(), StoreError> {
             t.resolved_at,
             t.closed_at,
             t.paused_at,
-            t.last_progress_at
+            t.last_progress_at,
+            t.expected_on,
+            t.breach_reported_at
         ],
     )?;
     Ok(())
@@ -328,6 +337,48 @@ pub(crate) fn participants(conn: &Connection, ticket: i64) -> Result<Vec<String>
         conn.prepare("SELECT address FROM participants WHERE ticket_id = ?1 ORDER BY address")?;
     let rows = stmt.query_map([ticket], |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Adds a colleague the stakeholder copied to their ticket.
+pub(crate) fn add_copied(
+    conn: &Connection,
+    ticket: i64,
+    address: &str,
+    name: Option<&str>,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT OR IGNORE INTO copied (ticket_id, address, name) VALUES (?1, ?2, ?3)",
+        params![ticket, address.to_lowercase(), name],
+    )?;
+    Ok(())
+}
+
+/// The colleagues the stakeholder copied, as (name, address).
+pub fn copied(conn: &Connection, ticket: i64) -> Result<Vec<(Option<String>, String)>, StoreError> {
+    let mut stmt =
+        conn.prepare("SELECT name, address FROM copied WHERE ticket_id = ?1 ORDER BY address")?;
+    let rows = stmt.query_map([ticket], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Whether `address` is the ticket's requester or one of its copied colleagues.
+pub(crate) fn is_stakeholder(
+    conn: &Connection,
+    t: &Ticket,
+    address: &str,
+) -> Result<bool, StoreError> {
+    let address = address.to_lowercase();
+    if t.requester == address {
+        return Ok(true);
+    }
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM copied WHERE ticket_id = ?1 AND address = ?2",
+            params![t.id, address],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
 }
 
 /// Records (or replaces) the stakeholder's satisfaction rating of a ticket.

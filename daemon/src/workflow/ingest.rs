@@ -192,7 +192,7 @@ fn facts(conn: &Connection, desk: &Desk, mail: &ParsedMail) -> Result<Facts, Sto
     let staff = sender
         .as_deref()
         .and_then(|s| desk.config.roster.staff_by_address(s));
-    let capability = staff.and_then(|s| desk.key.find_capability(&ids, &s.address));
+    let capability = staff.and_then(|s| desk.key.find_capability_id(&ids, &s.address));
     let authenticated = match (&desk.config.helpdesk.trusted_authserv_id, &sender) {
         (None, _) => true,
         (Some(id), Some(s)) => {
@@ -234,10 +234,10 @@ fn route_mail(m: &Mailer<'_>, r: &Received<'_>, route: Route) -> Result<Outcome,
             Ok(Outcome::New { ticket })
         }
         Route::Reply { ticket } => Ok(stakeholder::reply(m, r, ticket)?),
-        Route::Staff { ticket } => {
+        Route::Staff { ticket, answering } => {
             let row = r.store(m.conn, Some(ticket), MessageKind::Staff, None, now)?;
             let mut t = tickets::get(m.conn, ticket)?;
-            staff::execute(m, &mut t, r.mail, row)?;
+            staff::execute(m, &mut t, r.mail, row, &answering)?;
             Ok(Outcome::Staff { ticket })
         }
         Route::Unverified { ticket, why } => {
@@ -264,7 +264,8 @@ fn route_mail(m: &Mailer<'_>, r: &Received<'_>, route: Route) -> Result<Outcome,
                 m.desk.config.mail.tag, ticket
             );
             m.to_address(Some(&t), &from, subject, &letter)?;
-            tracing::warn!(ticket, sender = %from, why = why_name, "staff-looking mail not verified; not executed");
+            stakeholder::answer_waiting(m, &t, r.mail, &from)?;
+            tracing::warn!(ticket, sender = %from, why = why_name, "staff-looking mail not verified; not executed; sender and staff on the ticket told");
             Ok(Outcome::StoredOnly {
                 ticket: Some(ticket),
                 kind: MessageKind::Unverified,
@@ -284,7 +285,21 @@ fn route_mail(m: &Mailer<'_>, r: &Received<'_>, route: Route) -> Result<Outcome,
                 ticket,
                 &Event::new(EventKind::StrayMail, &actor, now).on(row),
             )?;
-            tracing::info!(ticket, sender = %actor, "reply to a staff notification from outside the staff: stored, not relayed or run");
+            // The sender hears how to answer properly (nothing of the ticket), and the
+            // staff on the ticket that an answer waits.
+            if let Some(from) = r.mail.reply_address() {
+                let letter = Letter::Stray {
+                    subject: &r.mail.subject,
+                };
+                let subject = format!(
+                    "Surel Anda tidak diteruskan: {}",
+                    subject::clean(&r.mail.subject)
+                );
+                m.to_address(None, &from.email, subject, &letter)?;
+            }
+            let t = tickets::get(m.conn, ticket)?;
+            stakeholder::answer_waiting(m, &t, r.mail, &actor)?;
+            tracing::info!(ticket, sender = %actor, "reply to a staff notification from outside the staff: not relayed or run; sender and staff on the ticket told");
             Ok(Outcome::StoredOnly {
                 ticket: Some(ticket),
                 kind: MessageKind::Stray,

@@ -10,6 +10,8 @@ use serde::Serialize;
 
 use crate::desk::Desk;
 use crate::mail::compose::{ComposeError, Composer, Draft, FileAttachment};
+use crate::mail::parse;
+use crate::mail::relay::HoldReason;
 use crate::mail::subject;
 use crate::rules::classify::Unproven;
 use crate::rules::command;
@@ -47,16 +49,17 @@ pub(crate) enum Letter<'a> {
     },
     /// The documents are still awaited (`documents_reminder.txt`).
     DocumentsReminder {},
-    /// The question went to a section head (`escalated.txt`).
-    Escalated {
-        text: &'a str,
-        staff_name: Option<&'a str>,
-    },
+    /// The question went to a section head (`escalated.txt`). The staff member's note
+    /// under `#eskalasi` is for the section head and never appears here.
+    Escalated { staff_name: Option<&'a str> },
     /// News while the question is handled (`progress.txt`); `text` is empty for the
     /// scheduled daily one, which says the question is still being handled.
     Progress {
         text: &'a str,
         staff_name: Option<&'a str>,
+        /// For the scheduled one: when an answer already went out (the question is
+        /// then no longer "being handled" but open until resolved).
+        answered_at: Option<String>,
     },
     /// The final answer with status "Resolved" and the satisfaction question
     /// (`resolved.txt`).
@@ -81,6 +84,18 @@ pub(crate) enum Letter<'a> {
     CommandError { problem: &'a str },
     /// A staff-looking mail failed the proof (`unverified.txt`).
     Unverified { why: Unproven, subject: &'a str },
+    /// A staff reply that was not relayed, back to its author (`held.txt`): why, the
+    /// text that would have gone out, and how to send it.
+    Held {
+        reason: Hold,
+        text: &'a str,
+        /// For [`Hold::AlreadyAnswered`]: who answered, and when.
+        answered_by: Option<&'a str>,
+        answered_at: Option<String>,
+    },
+    /// A reply to a staff notification from an address that may not answer
+    /// (`stray.txt`): not relayed; says how to answer properly. Carries no ticket data.
+    Stray { subject: &'a str },
     /// A mail over the size limit (`too_large.txt`).
     TooLarge {
         subject: &'a str,
@@ -100,6 +115,34 @@ pub(crate) enum NotifyEvent {
     Escalated,
     Assigned,
     Note,
+    /// An answer came from an address that may not answer (a private address, or a
+    /// staff address without proof): it waits, not relayed.
+    AnswerWaiting,
+    /// After "Resolved", a reply that may be a thank-you or a new question: not
+    /// reopened; staff decide.
+    Unclear,
+}
+
+/// Why a staff reply was held back instead of relayed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::Display, strum::IntoStaticStr)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub(crate) enum Hold {
+    /// Text below or inside the quoted notification.
+    TextBelowQuote,
+    /// Lines of the notification would have gone out.
+    ReproducesNotification,
+    /// Another staff member answered since the stakeholder last wrote.
+    AlreadyAnswered,
+}
+
+impl From<HoldReason> for Hold {
+    fn from(r: HoldReason) -> Self {
+        match r {
+            HoldReason::TextBelowQuote => Hold::TextBelowQuote,
+            HoldReason::ReproducesNotification => Hold::ReproducesNotification,
+        }
+    }
 }
 
 /// Which clock a reminder is about.
@@ -149,7 +192,20 @@ impl Letter<'_> {
             Letter::Reminder { .. } => "reminder.txt",
             Letter::CommandError { .. } => "command_error.txt",
             Letter::Unverified { .. } => "unverified.txt",
+            Letter::Held { .. } => "held.txt",
+            Letter::Stray { .. } => "stray.txt",
             Letter::TooLarge { .. } => "too_large.txt",
+        }
+    }
+
+    /// The staff text this letter relays to the stakeholder, if any.
+    fn relayed_text(&self) -> Option<&str> {
+        match self {
+            Letter::Answer { text, .. }
+            | Letter::Documents { text, .. }
+            | Letter::Progress { text, .. }
+            | Letter::Resolved { text, .. } => Some(text),
+            _ => None,
         }
     }
 
@@ -165,11 +221,14 @@ impl Letter<'_> {
             Letter::Notify { event, .. } => match event {
                 NotifyEvent::Escalated => LetterKind::Escalation,
                 NotifyEvent::Note => LetterKind::Note,
+                NotifyEvent::AnswerWaiting => LetterKind::AnswerWaiting,
                 _ => LetterKind::Notify,
             },
             Letter::Reminder { .. } => LetterKind::Reminder,
             Letter::CommandError { .. } => LetterKind::CommandError,
             Letter::Unverified { .. } => LetterKind::Unverified,
+            Letter::Held { .. } => LetterKind::Held,
+            Letter::Stray { .. } => LetterKind::Stray,
             Letter::TooLarge { .. } => LetterKind::TooLarge,
         }
     }
@@ -194,6 +253,9 @@ pub(crate) struct Sending {
     pub automatic: bool,
     /// The stakeholder mail it answers; their first mail when `None`.
     pub in_reply_to: Option<String>,
+    /// Automatic, but not held by the hourly limit (a person's new question is always
+    /// acknowledged).
+    pub unlimited: bool,
 }
 
 impl Sending {
@@ -213,6 +275,12 @@ impl Sending {
     #[must_use]
     pub(crate) fn automatic(mut self) -> Self {
         self.automatic = true;
+        self
+    }
+
+    #[must_use]
+    pub(crate) fn unlimited(mut self) -> Self {
+        self.unlimited = true;
         self
     }
 
@@ -237,18 +305,84 @@ pub(crate) struct TicketView<'a> {
     escalation: Option<String>,
     due: Option<String>,
     escalation_due: Option<String>,
+    /// The escalation deadline has passed (mails then promise nothing but `expected`).
+    overdue: bool,
+    /// The new completion date staff set with `#progres <date>`.
+    expected: Option<String>,
     section: Option<String>,
     assignee: Option<&'a str>,
     previous_ticket: Option<i64>,
     tag: String,
 }
 
-/// What every mail to staff adds: their name, the commands and quick links.
+/// What every mail to staff adds: their name and the commands. No link or visible
+/// text carries the capability (it is this mail's Message-ID, a header), so nothing
+/// quoted from it grants anything if it is ever relayed.
 #[derive(Serialize)]
 struct StaffFooter<'a> {
     staff_name: Option<&'a str>,
     cheat_sheet: &'static str,
-    links: Vec<Link>,
+}
+
+/// Whether the staff text relayed in a letter already opens with a greeting or ends
+/// with a sign-off: the daemon then adds none, so the mail reads as one letter.
+#[derive(Serialize, Default)]
+struct Form {
+    own_greeting: bool,
+    own_closing: bool,
+}
+
+impl Form {
+    fn of(text: Option<&str>) -> Form {
+        let Some(text) = text else {
+            return Form::default();
+        };
+        let lines: Vec<String> = text
+            .lines()
+            .map(|l| l.trim().to_lowercase())
+            .filter(|l| !l.is_empty())
+            .collect();
+        const GREETINGS: [&str; 14] = [
+            "yth",
+            "kepada yth",
+            "dengan hormat",
+            "selamat pagi",
+            "selamat siang",
+            "selamat sore",
+            "selamat malam",
+            "assalamu",
+            "bapak/ibu",
+            "dear",
+            "hello",
+            "halo",
+            "hi ",
+            "good ",
+        ];
+        const CLOSINGS: [&str; 10] = [
+            "salam",
+            "hormat kami",
+            "hormat saya",
+            "terima kasih",
+            "terimakasih",
+            "wassalam",
+            "regards",
+            "best",
+            "kind regards",
+            "thank you",
+        ];
+        let own_greeting = lines
+            .first()
+            .is_some_and(|l| GREETINGS.iter().any(|g| l.starts_with(g)));
+        let own_closing = lines
+            .iter()
+            .rev()
+            .take(4)
+            .any(|l| CLOSINGS.iter().any(|c| l.starts_with(c)));
+        Form {
+            own_greeting,
+            own_closing,
+        }
+    }
 }
 
 /// A template's whole data.
@@ -257,15 +391,11 @@ struct View<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     ticket: Option<TicketView<'a>>,
     #[serde(flatten)]
+    form: Form,
+    #[serde(flatten)]
     letter: &'a Letter<'a>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     staff: Option<StaffFooter<'a>>,
-}
-
-#[derive(Serialize)]
-struct Link {
-    label: String,
-    url: String,
 }
 
 /// Queues mail for one transaction.
@@ -290,6 +420,10 @@ impl<'a> Mailer<'a> {
             escalation: service.and_then(|s| s.escalation).map(|e| e.label_id()),
             due: t.due_at.map(|d| self.local(d)),
             escalation_due: t.escalation_due_at.map(|d| self.local(d)),
+            overdue: t.escalation_due_at.is_some_and(|d| self.now >= d),
+            expected: t
+                .expected_on
+                .map(|d| format!("{}, {}", text::weekday_id(d.weekday()), text::date_id(d))),
             section: t.section.as_deref().map(|c| {
                 self.desk
                     .config
@@ -334,7 +468,7 @@ impl<'a> Mailer<'a> {
         if self.already_queued(how.dedup.as_deref())? {
             return Ok(false);
         }
-        if how.automatic && self.over_limit(&t.requester)? {
+        if how.automatic && !how.unlimited && self.over_limit(&t.requester)? {
             let detail = format!(
                 "{}: automatic replies to {} over the hourly limit",
                 letter.kind(),
@@ -360,12 +494,14 @@ impl<'a> Mailer<'a> {
         }
         let view = View {
             ticket: Some(self.ticket_view(t)),
+            form: Form::of(letter.relayed_text()),
             letter,
             staff: None,
         };
         let draft = Draft {
             template: letter.template(),
             to: vec![(t.requester_name.clone(), t.requester.clone())],
+            cc: tickets::copied(self.conn, t.id)?,
             subject: self.subject(t),
             context: Composer::context(&view)?,
             in_reply_to: parent,
@@ -373,6 +509,7 @@ impl<'a> Mailer<'a> {
             automatic: how.automatic,
             message_id: Some(self.desk.composer.new_message_id(Some(t.id))),
             attachments: how.files,
+            reply_marker: false,
         };
         self.queue(
             t.id,
@@ -412,16 +549,17 @@ impl<'a> Mailer<'a> {
             .to_string();
         let view = View {
             ticket: Some(self.ticket_view(t)),
+            form: Form::default(),
             letter,
             staff: Some(StaffFooter {
                 staff_name: name,
                 cheat_sheet: command::cheat_sheet(),
-                links: self.command_links(t, &message_id),
             }),
         };
         let draft = Draft {
             template: letter.template(),
             to: vec![(name.map(str::to_string), staff.to_string())],
+            cc: Vec::new(),
             subject: self.subject(t),
             context: Composer::context(&view)?,
             in_reply_to: t.root_message_id.clone(),
@@ -429,6 +567,7 @@ impl<'a> Mailer<'a> {
             automatic: false,
             message_id: Some(message_id),
             attachments: how.files,
+            reply_marker: true,
         };
         tickets::add_participant(self.conn, t.id, staff)?;
         self.queue(
@@ -455,12 +594,14 @@ impl<'a> Mailer<'a> {
         }
         let view = View {
             ticket: ticket.map(|t| self.ticket_view(t)),
+            form: Form::default(),
             letter,
             staff: None,
         };
         let draft = Draft {
             template: letter.template(),
             to: vec![(None, to.to_string())],
+            cc: Vec::new(),
             subject,
             context: Composer::context(&view)?,
             in_reply_to: None,
@@ -468,6 +609,7 @@ impl<'a> Mailer<'a> {
             automatic: true,
             message_id: None,
             attachments: Vec::new(),
+            reply_marker: false,
         };
         let mail = self.desk.composer.compose(draft)?;
         let q = Queued {
@@ -518,32 +660,23 @@ impl<'a> Mailer<'a> {
         )?;
         Ok(sent >= limit)
     }
+}
 
-    /// `mailto:` links that pre-fill a command. RFC 6068 allows In-Reply-To in a mailto
-    /// URI; clients that drop it produce an unverified mail, and the staff member is told
-    /// to use Reply instead.
-    fn command_links(&self, t: &Ticket, capability: &str) -> Vec<Link> {
-        let subject = format!("Re: {}", self.subject(t));
-        [
-            ("#selesai", "#selesai\n\n"),
-            ("#dokumen", "#dokumen\n\n"),
-            ("#eskalasi", "#eskalasi \n\n"),
-            ("#progres", "#progres\n\n"),
-            ("#catatan", "#catatan\n\n"),
-            ("#ambil", "#ambil\n"),
-            ("#tutup", "#tutup\n"),
-        ]
-        .iter()
-        .map(|(label, body)| Link {
-            label: (*label).to_string(),
-            url: format!(
-                "mailto:{}?subject={}&in-reply-to={}&body={}",
-                self.desk.config.mail.address,
-                text::percent_encode(&subject),
-                text::percent_encode(&format!("<{capability}>")),
-                text::percent_encode(body)
-            ),
-        })
-        .collect()
+/// The plain text of the mail the daemon sent with `message_id`, when still kept.
+pub(crate) fn sent_text(conn: &Connection, message_id: &str) -> Result<Option<String>, StoreError> {
+    Ok(outbox::raw_of(conn, message_id)?.and_then(|raw| parse::parse(&raw).ok().map(|m| m.text)))
+}
+
+/// The plain text of the newest mails the daemon sent about `ticket`, to anyone: what a
+/// stakeholder's reply may quote.
+pub(crate) fn sent_about(conn: &Connection, ticket: i64) -> Result<String, StoreError> {
+    const NEWEST: usize = 30;
+    let mut out = String::new();
+    for raw in outbox::raws_of_ticket(conn, ticket, NEWEST)? {
+        if let Ok(m) = parse::parse(&raw) {
+            out.push_str(&m.text);
+            out.push('\n');
+        }
     }
+    Ok(out)
 }

@@ -57,6 +57,25 @@ impl Received<'_> {
         Ok(row)
     }
 
+    /// Whether the sender sent this same text within the last hour before (a loop, or
+    /// someone's script), counting this mail once it is stored.
+    pub(crate) fn repeats(
+        &self,
+        conn: &Connection,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let Some(sender) = self.row.sender else {
+            return Ok(true);
+        };
+        let same = messages::count_same_text(
+            conn,
+            sender,
+            self.row.body,
+            now - chrono::Duration::hours(1),
+        )?;
+        Ok(same > 1)
+    }
+
     /// The sender's address, lower case; empty when the mail has none.
     pub(crate) fn sender(&self) -> String {
         self.row.sender.unwrap_or_default().to_string()

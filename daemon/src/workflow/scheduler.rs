@@ -103,9 +103,11 @@ fn escalated(m: &Mailer<'_>, t: &mut Ticket, r: &mut TickReport) -> Result<(), M
         .is_some_and(|p| cal.local_date(p) == today);
     if cal.is_working_day(today) && m.now >= progress_at && !sent_today {
         let key = format!("progress:{}:{today}", t.id);
+        let answered_at = answered_since_escalation(m, t)?.map(|at| m.local(at));
         let letter = Letter::Progress {
             text: "",
             staff_name: None,
+            answered_at,
         };
         if m.to_stakeholder(t, &letter, Sending::default().automatic().once(key))? {
             // Marked only when queued: a reply held back by the hourly loop guard is
@@ -162,20 +164,43 @@ fn escalated(m: &Mailer<'_>, t: &mut Ticket, r: &mut TickReport) -> Result<(), M
         }
     }
     if m.now >= due {
-        let heads: Vec<String> = desk
-            .config
-            .roster
-            .head_of_office()
-            .map(|k| k.address.clone())
-            .into_iter()
-            .collect();
-        for k in heads {
-            if remind(m, t, &k, ReminderKind::Breach, format!("breach:{}", t.id))? {
+        // At the miss, once: the section head (and owner) and the head of office.
+        let mut alerted: Vec<String> = responsible;
+        if let Some(k) = desk.config.roster.head_of_office() {
+            alerted.push(k.address.clone());
+        }
+        alerted.dedup();
+        let mut any = false;
+        for k in alerted {
+            let key = format!("breach:{}:{k}", t.id);
+            if remind(m, t, &k, ReminderKind::Breach, key)? {
                 r.alerts += 1;
+                any = true;
             }
+        }
+        if any && t.breach_reported_at.is_none() {
+            t.breach_reported_at = Some(m.now);
+            tickets::save(m.conn, t)?;
+            tracing::info!(ticket = t.id, due = %due, "escalation deadline missed: section head and head of office alerted");
         }
     }
     Ok(())
+}
+
+/// When a staff answer last went to the stakeholder after the escalation, if one did.
+fn answered_since_escalation(
+    m: &Mailer<'_>,
+    t: &Ticket,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let mut answered = None;
+    for e in tickets::events(m.conn, t.id)? {
+        match e.kind {
+            EventKind::Escalated => answered = None,
+            EventKind::Answered => answered = Some(e.at),
+            _ => {}
+        }
+    }
+    Ok(answered)
 }
 
 fn auto_close(m: &Mailer<'_>, t: &mut Ticket, r: &mut TickReport) -> Result<(), MailError> {

@@ -8,12 +8,12 @@ use loket_core::content::Term;
 use rusqlite::Connection;
 
 use super::letters::{
-    Letter, MailError, Mailer, NotifyEvent, Sending, ThreadEntry, kept_on_server,
+    self, Hold, Letter, MailError, Mailer, NotifyEvent, Sending, ThreadEntry, kept_on_server,
 };
 use crate::desk::Desk;
 use crate::mail::compose::FileAttachment;
 use crate::mail::parse::ParsedMail;
-use crate::mail::quote;
+use crate::mail::relay::{self, Separation};
 use crate::rules::command::{self, Command};
 use crate::rules::kinds::{EventKind, MessageKind};
 use crate::rules::ticket::{self, Action, Status};
@@ -29,10 +29,11 @@ enum Step {
     Answer,
     Documents,
     Escalate(Section),
-    Progress,
+    Progress(Option<chrono::NaiveDate>),
     Resolve,
     Note,
     Close,
+    Merge(i64),
     /// Only `#ambil` (`handover: false`) or `#alihkan`.
     Owner {
         handover: bool,
@@ -46,10 +47,10 @@ impl Step {
             Step::Answer => Action::StaffAnswer,
             Step::Documents => Action::RequestDocuments,
             Step::Escalate(_) => Action::Escalate,
-            Step::Progress => Action::Progress,
+            Step::Progress(_) => Action::Progress,
             Step::Resolve => Action::Resolve,
             Step::Note => Action::Note,
-            Step::Close => Action::Close,
+            Step::Close | Step::Merge(_) => Action::Close,
             Step::Owner { handover: true } => Action::Assign,
             Step::Owner { handover: false } => Action::Take,
         }
@@ -63,6 +64,14 @@ impl Step {
             Step::Answer | Step::Documents | Step::Escalate(_) | Step::Resolve
         )
     }
+
+    /// Whether the staff member's text goes to the stakeholder.
+    fn relays_text(&self) -> bool {
+        matches!(
+            self,
+            Step::Answer | Step::Documents | Step::Progress(_) | Step::Resolve
+        )
+    }
 }
 
 /// A change that passed every check, ready to carry out.
@@ -72,6 +81,8 @@ struct Plan {
     step: Step,
     to: Status,
     text: String,
+    /// `#kirim`: send a held reply as it is.
+    forced: bool,
 }
 
 /// The staff reply being carried out, and what every command needs of it.
@@ -90,22 +101,52 @@ struct Reply<'a> {
     reply_to: Option<String>,
 }
 
-/// Runs a verified staff reply against ticket `t`.
+/// Runs a verified staff reply against ticket `t`. `answering` is the capability it
+/// carries: the Message-ID of the mail the daemon sent this staff member, whose text
+/// tells the reply's new text apart from what it quotes.
 pub(crate) fn execute(
     m: &Mailer<'_>,
     t: &mut Ticket,
     mail: &ParsedMail,
     row: i64,
+    answering: &str,
 ) -> Result<(), MailError> {
     let actor = mail
         .from
         .as_ref()
         .map(|a| a.email.to_lowercase())
         .unwrap_or_default();
-    let plan = match plan(m.desk, t, &actor, &quote::strip_reply(&mail.text)) {
+    let sent = letters::sent_text(m.conn, answering)?.unwrap_or_default();
+    let sent = format!("{sent}\n{}", command::cheat_sheet());
+    let (text, doubt) = match relay::separate(&mail.text, &sent) {
+        Separation::Clean(text) => (text, None),
+        Separation::Held { reason, text } => (text, Some(Hold::from(reason))),
+    };
+    let plan = match plan(m, t, &actor, &text) {
         Ok(plan) => plan,
         Err(problem) => return reject(m, t, &actor, row, &problem),
     };
+    if plan.step.relays_text() && !plan.forced {
+        let second = if matches!(plan.step, Step::Answer | Step::Resolve) {
+            answered_by_other(m.conn, t, &actor)?
+        } else {
+            None
+        };
+        if let Some(why) = doubt {
+            return hold(m, t, &actor, row, why, &text, None);
+        }
+        if let Some(answered) = second {
+            return hold(
+                m,
+                t,
+                &actor,
+                row,
+                Hold::AlreadyAnswered,
+                &text,
+                Some(&answered),
+            );
+        }
+    }
     let r = Reply {
         m,
         staff_name: m
@@ -117,47 +158,172 @@ pub(crate) fn execute(
         actor,
         row,
         text: plan.text.clone(),
-        files: mail.attachments.iter().map(FileAttachment::from).collect(),
+        files: mail
+            .attachments
+            .iter()
+            // Signature logos from Outlook are part of the look of a mail, not files.
+            .filter(|a| !(a.inline && a.content_type.starts_with("image/")))
+            .map(FileAttachment::from)
+            .collect(),
         reply_to: messages::last_from_stakeholder(m.conn, t.id)?,
     };
+    if plan.forced {
+        tickets::log(m.conn, t.id, &r.event(EventKind::SentAnyway))?;
+    }
     r.change_owner(t, plan.owner.as_deref(), &plan.step)?;
     if plan.step.moves_case_on() && t.first_response_at.is_none() {
         t.first_response_at = Some(m.now);
     }
-    let kind = match &plan.step {
-        Step::Answer => r.answer(t)?,
-        Step::Documents => r.request_documents(t)?,
+    match &plan.step {
         Step::Escalate(section) => return r.escalate(t, section, plan.to),
-        Step::Progress => r.progress(t)?,
-        Step::Resolve => r.resolve(t)?,
-        Step::Note => r.note(t)?,
-        Step::Close => {
-            t.closed_at = Some(m.now);
-            EventKind::Closed
-        }
+        Step::Merge(into) => return r.merge(t, *into, plan.to),
         // Ownership only: logged by `change_owner`.
         Step::Owner { .. } => {
             tickets::save(m.conn, t)?;
             return Ok(());
         }
+        _ => {}
+    }
+    // The status changes first, so the mail's footer shows where the ticket now stands.
+    let kind = match &plan.step {
+        Step::Answer => EventKind::Answered,
+        Step::Documents => {
+            t.paused_at = Some(m.now);
+            EventKind::DocumentsRequested
+        }
+        Step::Progress(expected) => {
+            t.last_progress_at = Some(m.now);
+            if expected.is_some() {
+                t.expected_on = *expected;
+            }
+            EventKind::ProgressSent
+        }
+        Step::Resolve => {
+            t.resolved_at = Some(m.now);
+            t.paused_at = None;
+            EventKind::Resolved
+        }
+        Step::Note => EventKind::Note,
+        Step::Close => {
+            t.closed_at = Some(m.now);
+            EventKind::Closed
+        }
+        Step::Escalate(_) | Step::Merge(_) | Step::Owner { .. } => unreachable!("handled above"),
     };
-    let detail = if matches!(plan.step, Step::Note) {
-        plan.text.as_str()
-    } else {
-        ""
+    let detail = match &plan.step {
+        Step::Note => plan.text.clone(),
+        Step::Progress(Some(d)) => format!("expected {d}"),
+        _ => String::new(),
     };
-    r.finish(t, plan.to, kind, detail)?;
+    r.finish(t, plan.to, kind, &detail)?;
+    match &plan.step {
+        Step::Answer => r.answer(t)?,
+        Step::Documents => r.request_documents(t)?,
+        Step::Progress(_) => r.progress(t)?,
+        Step::Resolve => r.resolve(t)?,
+        Step::Note => r.note(t)?,
+        _ => {}
+    }
     tracing::info!(ticket = t.id, staff = %r.actor, action = %kind, "staff reply executed");
     Ok(())
 }
 
+/// An answer another staff member sent.
+struct Answered {
+    by: String,
+    at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Another staff member answered since the stakeholder last wrote: who, and when.
+fn answered_by_other(
+    conn: &Connection,
+    t: &Ticket,
+    actor: &str,
+) -> Result<Option<Answered>, StoreError> {
+    let mut answered = None;
+    for e in tickets::events(conn, t.id)? {
+        match e.kind {
+            EventKind::Created
+            | EventKind::StakeholderReply
+            | EventKind::DocumentsReceived
+            | EventKind::Reopened
+            | EventKind::Escalated => answered = None,
+            EventKind::Answered | EventKind::Resolved if e.actor != actor => {
+                answered = Some(Answered {
+                    by: e.actor,
+                    at: e.at,
+                });
+            }
+            _ => {}
+        }
+    }
+    Ok(answered)
+}
+
+/// Nothing goes to the stakeholder: the author gets the reply back with the reason and
+/// how to send it; the text is kept in the ticket's history for `#kirim`.
+fn hold(
+    m: &Mailer<'_>,
+    t: &Ticket,
+    actor: &str,
+    row: i64,
+    why: Hold,
+    text: &str,
+    answered: Option<&Answered>,
+) -> Result<(), MailError> {
+    let detail = format!("{why}\n{text}");
+    tickets::log(
+        m.conn,
+        t.id,
+        &Event::new(EventKind::Held, actor, m.now)
+            .on(row)
+            .detail(&detail),
+    )?;
+    let answered_by = answered.map(|a| {
+        m.desk
+            .config
+            .roster
+            .staff_by_address(&a.by)
+            .map_or(a.by.as_str(), |s| s.name.as_str())
+    });
+    let letter = Letter::Held {
+        reason: why,
+        text,
+        answered_by,
+        answered_at: answered.map(|a| m.local(a.at)),
+    };
+    m.to_staff(t, actor, &letter, Sending::default())?;
+    tracing::info!(ticket = t.id, staff = %actor, reason = %why, "staff reply held, not relayed; author told");
+    Ok(())
+}
+
+/// The text of this staff member's latest held reply on the ticket.
+fn held_text(conn: &Connection, ticket: i64, actor: &str) -> Result<Option<String>, StoreError> {
+    Ok(tickets::events(conn, ticket)?
+        .into_iter()
+        .rev()
+        .find(|e| e.kind == EventKind::Held && e.actor == actor)
+        .map(|e| {
+            e.detail
+                .split_once('\n')
+                .map_or(String::new(), |(_, text)| text.to_string())
+        }))
+}
+
 /// Checks a staff reply against the ticket; the error is shown to its author.
-fn plan(desk: &Desk, t: &Ticket, actor: &str, text: &str) -> Result<Plan, String> {
+fn plan(m: &Mailer<'_>, t: &Ticket, actor: &str, text: &str) -> Result<Plan, String> {
     let parsed = command::parse(text).map_err(|e| e.to_string())?;
-    let roster = &desk.config.roster;
+    if let Some((line, word)) = command::misplaced(&parsed.text) {
+        return Err(format!(
+            "Perintah `{word}` ada di baris {line} teks, bukan di baris pertama, sehingga tidak dijalankan. \
+             Tulis perintah di baris pertama balasan, di atas teks lainnya."
+        ));
+    }
+    let roster = &m.desk.config.roster;
     let mut owner = None;
     let mut handover = false;
     let mut main = None;
+    let forced = false;
     for c in parsed.commands {
         match c {
             Command::Take => owner = Some(actor.to_string()),
@@ -189,10 +355,36 @@ fn plan(desk: &Desk, t: &Ticket, actor: &str, text: &str) -> Result<Plan, String
                 main = Some(Step::Escalate(found.clone()));
             }
             Command::Documents => main = Some(Step::Documents),
-            Command::Progress => main = Some(Step::Progress),
+            Command::Progress { expected } => main = Some(Step::Progress(expected)),
             Command::Resolve => main = Some(Step::Resolve),
             Command::Note => main = Some(Step::Note),
             Command::Close => main = Some(Step::Close),
+            Command::Merge { into } => {
+                if into == t.id
+                    || tickets::find(m.conn, into)
+                        .map_err(|e| e.to_string())?
+                        .is_none()
+                {
+                    return Err(format!(
+                        "Tiket #{into} tidak ada (atau tiket ini sendiri); tulis nomor tiket tujuan, misalnya `#gabung {}`.",
+                        t.previous_ticket.unwrap_or(1)
+                    ));
+                }
+                main = Some(Step::Merge(into));
+            }
+            Command::Send => {
+                if !parsed.text.is_empty() {
+                    return Err("`#kirim` mengirim balasan yang ditahan apa adanya: tulis `#kirim` saja, tanpa teks lain. \
+                                Untuk mengubah isinya, kirim balasan baru."
+                        .into());
+                }
+                let held = held_text(m.conn, t.id, actor)
+                    .map_err(|e| e.to_string())?
+                    .ok_or("Tidak ada balasan Anda yang ditahan pada tiket ini, jadi tidak ada yang dikirim dengan `#kirim`.")?;
+                let mut again = plan(m, t, actor, &held)?;
+                again.forced = true;
+                return Ok(again);
+            }
         }
     }
     let step = match main {
@@ -212,6 +404,7 @@ fn plan(desk: &Desk, t: &Ticket, actor: &str, text: &str) -> Result<Plan, String
         step,
         to,
         text: parsed.text,
+        forced,
     })
 }
 
@@ -260,14 +453,17 @@ impl Reply<'_> {
             t.assignee = Some(owner.to_string());
             tickets::log(m.conn, t.id, &self.event(EventKind::Assigned).detail(owner))?;
             if owner != self.actor {
+                // The new owner joins late: the thread and the stakeholder's documents.
+                let (files, listed) =
+                    earlier_attachments(m.desk, m.conn, t.id, self.files.clone())?;
                 let letter = Letter::Notify {
                     event: NotifyEvent::Assigned,
                     text: &self.text,
                     by: Some(&self.actor),
                     thread: conversation(m.conn, t.id)?,
-                    listed_attachments: Vec::new(),
+                    listed_attachments: listed,
                 };
-                m.to_staff(t, owner, &letter, Sending::default())?;
+                m.to_staff(t, owner, &letter, Sending::files(files))?;
             }
         }
         // Whoever first acts on an unowned ticket owns it.
@@ -278,51 +474,44 @@ impl Reply<'_> {
     }
 
     /// The text goes to the stakeholder as an answer.
-    fn answer(&self, t: &Ticket) -> Result<EventKind, MailError> {
+    fn answer(&self, t: &Ticket) -> Result<(), MailError> {
         let letter = Letter::Answer {
             text: &self.text,
             staff_name: self.staff_name.as_deref(),
         };
-        self.to_stakeholder(t, &letter)?;
-        Ok(EventKind::Answered)
+        self.to_stakeholder(t, &letter)
     }
 
     /// `#dokumen`: ask for supporting documents; the completion clock pauses.
-    fn request_documents(&self, t: &mut Ticket) -> Result<EventKind, MailError> {
-        t.paused_at = Some(self.m.now);
+    fn request_documents(&self, t: &Ticket) -> Result<(), MailError> {
         let letter = Letter::Documents {
             text: &self.text,
             staff_name: self.staff_name.as_deref(),
         };
-        self.to_stakeholder(t, &letter)?;
-        Ok(EventKind::DocumentsRequested)
+        self.to_stakeholder(t, &letter)
     }
 
     /// `#progres`: news for the stakeholder; it counts as today's progress reply.
-    fn progress(&self, t: &mut Ticket) -> Result<EventKind, MailError> {
-        t.last_progress_at = Some(self.m.now);
+    fn progress(&self, t: &Ticket) -> Result<(), MailError> {
         let letter = Letter::Progress {
             text: &self.text,
             staff_name: self.staff_name.as_deref(),
+            answered_at: None,
         };
-        self.to_stakeholder(t, &letter)?;
-        Ok(EventKind::ProgressSent)
+        self.to_stakeholder(t, &letter)
     }
 
     /// `#selesai`: the final answer with status "Resolved".
-    fn resolve(&self, t: &mut Ticket) -> Result<EventKind, MailError> {
-        t.resolved_at = Some(self.m.now);
-        t.paused_at = None;
+    fn resolve(&self, t: &Ticket) -> Result<(), MailError> {
         let letter = Letter::Resolved {
             text: &self.text,
             staff_name: self.staff_name.as_deref(),
         };
-        self.to_stakeholder(t, &letter)?;
-        Ok(EventKind::Resolved)
+        self.to_stakeholder(t, &letter)
     }
 
     /// `#catatan`: to the other staff on the ticket, never the stakeholder.
-    fn note(&self, t: &Ticket) -> Result<EventKind, MailError> {
+    fn note(&self, t: &Ticket) -> Result<(), MailError> {
         let m = self.m;
         for other in tickets::participants(m.conn, t.id)? {
             if other != self.actor {
@@ -336,7 +525,31 @@ impl Reply<'_> {
                 m.to_staff(t, &other, &letter, Sending::files(self.files.clone()))?;
             }
         }
-        Ok(EventKind::Note)
+        Ok(())
+    }
+
+    /// `#gabung N`: this ticket (usually opened by a tagged mail from an address that
+    /// is not on ticket N) belongs to ticket N: its sender joins N as a colleague, and
+    /// this one closes.
+    fn merge(&self, t: &mut Ticket, into: i64, to: Status) -> Result<(), MailError> {
+        let m = self.m;
+        let target = tickets::get(m.conn, into)?;
+        tickets::add_copied(m.conn, into, &t.requester, t.requester_name.as_deref())?;
+        for (name, address) in tickets::copied(m.conn, t.id)? {
+            tickets::add_copied(m.conn, into, &address, name.as_deref())?;
+        }
+        let here = format!("#{}", t.id);
+        tickets::log(
+            m.conn,
+            target.id,
+            &self.event(EventKind::Merged).detail(&here),
+        )?;
+        t.closed_at = Some(m.now);
+        let there = format!("into #{into}");
+        tickets::set_status(m.conn, t, to, &self.event(EventKind::Merged).detail(&there))?;
+        tickets::save(m.conn, t)?;
+        tracing::info!(ticket = t.id, into, staff = %self.actor, "ticket merged");
+        Ok(())
     }
 
     /// `#eskalasi <seksi>`: the section head takes the question, on the standard's
@@ -360,7 +573,6 @@ impl Reply<'_> {
             &self.event(EventKind::Escalated).detail(&section.code),
         )?;
         let told = Letter::Escalated {
-            text: &self.text,
             staff_name: self.staff_name.as_deref(),
         };
         m.to_stakeholder(
@@ -384,12 +596,13 @@ impl Reply<'_> {
     }
 
     /// A mail to the stakeholder with the reply's attachments, in their thread.
-    fn to_stakeholder(&self, t: &Ticket, letter: &Letter<'_>) -> Result<bool, MailError> {
+    fn to_stakeholder(&self, t: &Ticket, letter: &Letter<'_>) -> Result<(), MailError> {
         self.m.to_stakeholder(
             t,
             letter,
             Sending::files(self.files.clone()).answering(self.reply_to.clone()),
-        )
+        )?;
+        Ok(())
     }
 
     /// Logs the command (with the status change, if any) and saves the ticket.
@@ -441,15 +654,16 @@ fn earlier_attachments(
 }
 
 /// The stakeholder's and staff's side of the thread so far, oldest first, for someone
-/// who joins the ticket late.
+/// who joins the ticket late; what each mail quotes of the daemon's own is left out.
 fn conversation(conn: &Connection, ticket: i64) -> Result<Vec<ThreadEntry>, StoreError> {
+    let sent = letters::sent_about(conn, ticket)?;
     Ok(messages::of_ticket(conn, ticket)?
         .into_iter()
         .filter(|m| matches!(m.kind, MessageKind::Stakeholder | MessageKind::Staff))
         .map(|m| ThreadEntry {
             at: m.received_at,
             sender: m.sender,
-            body: quote::strip_reply(&m.body),
+            body: relay::strip_own(&m.body, &sent),
         })
         .collect())
 }

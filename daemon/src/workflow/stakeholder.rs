@@ -7,13 +7,13 @@ use chrono::Duration;
 use loket_core::config::{NotifyMode, Role};
 use rusqlite::Connection;
 
-use super::letters::{Letter, MailError, Mailer, NotifyEvent, Sending, kept_on_server};
+use super::letters::{self, Letter, MailError, Mailer, NotifyEvent, Sending, kept_on_server};
 use super::received::{Outcome, Received};
 use crate::desk::Desk;
 use crate::mail::compose::FileAttachment;
 use crate::mail::parse::ParsedMail;
-use crate::mail::{quote, subject};
-use crate::rules::ikm;
+use crate::mail::{relay, subject};
+use crate::rules::ikm::{self, AfterResolved};
 use crate::rules::kinds::{EventKind, MessageKind};
 use crate::rules::ticket::{self, Action, Status};
 use crate::store::StoreError;
@@ -54,6 +54,10 @@ pub(crate) fn open_ticket(
         },
     )?;
     let row = r.store(m.conn, Some(t.id), MessageKind::Stakeholder, None, now)?;
+    let (copied, too_many) = colleagues(desk, mail, &requester);
+    for colleague in copied {
+        tickets::add_copied(m.conn, t.id, &colleague.email, colleague.name.as_deref())?;
+    }
     let follows = previous
         .map(|p| format!("follows #{p}"))
         .unwrap_or_default();
@@ -67,28 +71,57 @@ pub(crate) fn open_ticket(
     let ack = Letter::Ack {
         service_url: desk.service(&t.service).map(|s| desk.service_url(s)),
     };
-    m.to_stakeholder(
-        &t,
-        &ack,
-        Sending::default()
-            .automatic()
-            .answering(mail.message_id.clone()),
-    )?;
+    // A person's new question is always acknowledged; the hourly limit is for loops:
+    // the same sender sending the same mail again and again.
+    let mut how = Sending::default()
+        .automatic()
+        .answering(mail.message_id.clone());
+    if !r.repeats(m.conn, now)? {
+        how = how.unlimited();
+    }
+    let acked = m.to_stakeholder(&t, &ack, how)?;
+    // What loketd did not do is said at the top of the notification.
+    let mut notes = Vec::new();
+    if !acked {
+        notes.push(format!(
+            "[loketd: tanda terima TIDAK dikirim: pengirim mengirim surel yang sama berulang kali \
+             (batas {} balasan otomatis per jam). Balas surel ini untuk menjawabnya.]",
+            desk.config.helpdesk.auto_replies_per_hour
+        ));
+    }
+    if let Some(n) = too_many {
+        notes.push(format!(
+            "[loketd: surel ini ditujukan kepada {n} alamat lain; tidak ada yang dijadikan tembusan \
+             tiket, jawaban hanya dikirim kepada pengirim.]"
+        ));
+    }
+    notes.push(mail.text.clone());
+    let text = notes.join("\n\n");
     for cso in on_duty(m.conn, desk)? {
-        notify(m, &t, &cso, mail, NotifyEvent::New, &mail.text)?;
+        notify(m, &t, &cso, mail, NotifyEvent::New, &text)?;
     }
     tracing::info!(ticket = t.id, %service, requester = %from.email, "new ticket");
     Ok(t.id)
 }
 
-/// The stakeholder writes again in ticket `ticket`.
+/// Someone writes again in ticket `ticket` (by its thread or its subject tag).
 pub(crate) fn reply(m: &Mailer<'_>, r: &Received<'_>, ticket: i64) -> Result<Outcome, MailError> {
     let (desk, now, mail) = (m.desk, m.now, r.mail);
     let Some(mut t) = tickets::find(m.conn, ticket)? else {
         let id = open_ticket(m, r, None)?;
         return Ok(Outcome::New { ticket: id });
     };
-    let text = quote::strip_reply(&mail.text);
+    let actor = r.sender();
+    // Only the requester and the colleagues they copied speak in their ticket; anyone
+    // else gets a ticket of their own that points back (staff may `#gabung` it), and
+    // nothing of the old ticket goes to them.
+    if !tickets::is_stakeholder(m.conn, &t, &actor)? {
+        let id = open_ticket(m, r, Some(t.id))?;
+        tracing::info!(ticket = id, tagged = t.id, sender = %actor, "mail naming a ticket from outside it: new ticket pointing back");
+        return Ok(Outcome::New { ticket: id });
+    }
+    let sent = letters::sent_about(m.conn, t.id)?;
+    let text = relay::strip_own(&mail.text, &sent);
     let reopen_until = t
         .resolved_at
         .map(|at| at + Duration::days(i64::from(desk.config.helpdesk.reopen_days)));
@@ -99,11 +132,11 @@ pub(crate) fn reply(m: &Mailer<'_>, r: &Received<'_>, ticket: i64) -> Result<Out
         || (t.status == Status::Resolved && reopen_until.is_some_and(|u| now > u))
     {
         if t.status == Status::Resolved
-            && let Some((score, _)) = ikm::parse_rating(&text)
+            && let Some((score, comment)) = ikm::parse_rating(&text)
         {
             // A late rating is still a rating.
             let row = r.store(m.conn, Some(t.id), MessageKind::Stakeholder, None, now)?;
-            rate(m, &t, score, &text, row)?;
+            rate(m, &t, score, &comment, row)?;
             return Ok(Outcome::Reply { ticket: t.id });
         }
         let id = open_ticket(m, r, Some(t.id))?;
@@ -111,19 +144,8 @@ pub(crate) fn reply(m: &Mailer<'_>, r: &Received<'_>, ticket: i64) -> Result<Out
     }
 
     let row = r.store(m.conn, Some(t.id), MessageKind::Stakeholder, None, now)?;
-    let actor = r.sender();
     if t.status == Status::Resolved {
-        if let Some((score, comment)) = ikm::parse_rating(&text) {
-            rate(m, &t, score, &comment, row)?;
-            return Ok(Outcome::Reply { ticket: t.id });
-        }
-        let to = ticket::transition(t.status, &Action::Reopen).unwrap_or(Status::InProgress);
-        let e = Event::new(EventKind::Reopened, &actor, now).on(row);
-        tickets::set_status(m.conn, &mut t, to, &e)?;
-        t.resolved_at = None;
-        tickets::save(m.conn, &t)?;
-        tell_staff(m, &t, mail, &text, NotifyEvent::Reopened)?;
-        return Ok(Outcome::Reply { ticket: t.id });
+        return after_resolved(m, r, &mut t, &text, row);
     }
 
     let action = Action::StakeholderReply {
@@ -151,9 +173,123 @@ pub(crate) fn reply(m: &Mailer<'_>, r: &Received<'_>, ticket: i64) -> Result<Out
     } else {
         tickets::set_status(m.conn, &mut t, to, &e)?;
     }
-    tell_staff(m, &t, mail, &text, event)?;
+    tell_staff(m, &t, mail, &text, event, Some(&actor))?;
     Ok(Outcome::Reply { ticket: t.id })
 }
+
+/// A reply to a resolved ticket within its reopen period: a rating or a thank-you is
+/// recorded, a new question reopens it, and anything else is shown to staff without
+/// reopening.
+fn after_resolved(
+    m: &Mailer<'_>,
+    r: &Received<'_>,
+    t: &mut Ticket,
+    text: &str,
+    row: i64,
+) -> Result<Outcome, MailError> {
+    let (now, actor) = (m.now, r.sender());
+    let reading = ikm::after_resolved(text);
+    if let AfterResolved::Rating { score, comment, .. } = &reading {
+        rate(m, t, *score, comment, row)?;
+    }
+    match reading {
+        AfterResolved::Question | AfterResolved::Rating { asks: true, .. } => {
+            let to = ticket::transition(t.status, &Action::Reopen).unwrap_or(Status::InProgress);
+            let e = Event::new(EventKind::Reopened, &actor, now).on(row);
+            tickets::set_status(m.conn, t, to, &e)?;
+            t.resolved_at = None;
+            tickets::save(m.conn, t)?;
+            tell_staff(m, t, r.mail, text, NotifyEvent::Reopened, Some(&actor))?;
+        }
+        AfterResolved::Rating { .. } => {}
+        AfterResolved::Thanks => {
+            tickets::log(
+                m.conn,
+                t.id,
+                &Event::new(EventKind::StakeholderReply, &actor, now)
+                    .on(row)
+                    .detail("thanks"),
+            )?;
+        }
+        AfterResolved::Unclear => {
+            tickets::log(
+                m.conn,
+                t.id,
+                &Event::new(EventKind::Unclear, &actor, now).on(row),
+            )?;
+            tell_staff(m, t, r.mail, text, NotifyEvent::Unclear, Some(&actor))?;
+            tracing::info!(ticket = t.id, sender = %actor, "reply after Resolved neither thanks nor a question: not reopened, staff asked");
+        }
+    }
+    Ok(Outcome::Reply { ticket: t.id })
+}
+
+/// An answer that may not be relayed (from an unlisted address, or from staff without
+/// proof) waits: the staff on the ticket hear of it, with its text.
+pub(crate) fn answer_waiting(
+    m: &Mailer<'_>,
+    t: &Ticket,
+    mail: &ParsedMail,
+    from: &str,
+) -> Result<(), MailError> {
+    let sent = letters::sent_about(m.conn, t.id)?;
+    let text = relay::strip_own(&mail.text, &sent);
+    for to in staff_on(m, t)? {
+        if to != from {
+            let letter = Letter::Notify {
+                event: NotifyEvent::AnswerWaiting,
+                text: &text,
+                by: Some(from),
+                thread: Vec::new(),
+                listed_attachments: Vec::new(),
+            };
+            m.to_staff(t, &to, &letter, Sending::default())?;
+        }
+    }
+    Ok(())
+}
+
+/// The people in To/Cc of the stakeholder's first mail who join their ticket: not the
+/// office, not its staff, not the requester.
+/// When there are more than [`MAX_COLLEAGUES`], none joins and their number is returned.
+fn colleagues<'a>(
+    desk: &Desk,
+    mail: &'a ParsedMail,
+    requester: &str,
+) -> (Vec<&'a crate::mail::parse::Address>, Option<usize>) {
+    let office_domain = desk.config.mail.domain().to_lowercase();
+    let mut seen: Vec<String> = Vec::new();
+    let found: Vec<&crate::mail::parse::Address> = mail
+        .to
+        .iter()
+        .chain(&mail.cc)
+        .filter(|a| {
+            let email = a.email.to_lowercase();
+            let own = email.rsplit('@').next() == Some(office_domain.as_str())
+                || email == desk.config.mail.address.to_lowercase()
+                || desk.config.roster.staff_by_address(&email).is_some();
+            let keep = !own && email != requester && !seen.contains(&email) && email.contains('@');
+            if keep {
+                seen.push(email);
+            }
+            keep
+        })
+        .collect();
+    if found.len() > MAX_COLLEAGUES {
+        // A mail to a whole list: answering everyone on it would be a mass mailing.
+        tracing::info!(
+            sender = requester,
+            copies = found.len(),
+            max = MAX_COLLEAGUES,
+            "too many addresses in To/Cc: none joins the ticket; only the sender is answered"
+        );
+        return (Vec::new(), Some(found.len()));
+    }
+    (found, None)
+}
+
+/// Copies on one ticket: a mail to a whole list is not a list of colleagues.
+const MAX_COLLEAGUES: usize = 10;
 
 fn rate(m: &Mailer<'_>, t: &Ticket, score: u8, comment: &str, row: i64) -> Result<(), StoreError> {
     tickets::rate(m.conn, t.id, score, comment, m.now, row)?;
@@ -167,15 +303,25 @@ fn rate(m: &Mailer<'_>, t: &Ticket, score: u8, comment: &str, row: i64) -> Resul
     )
 }
 
-/// Tells the staff on a ticket what the stakeholder wrote (with attachments): its
-/// owner, the section head while escalated, else the CSOs on duty.
+/// Tells the staff on a ticket what the stakeholder (or a colleague, `by`) wrote, with
+/// attachments.
 fn tell_staff(
     m: &Mailer<'_>,
     t: &Ticket,
     mail: &ParsedMail,
     text: &str,
     event: NotifyEvent,
+    by: Option<&str>,
 ) -> Result<(), MailError> {
+    for to in staff_on(m, t)? {
+        notify_by(m, t, &to, mail, event, text, by)?;
+    }
+    Ok(())
+}
+
+/// The staff a ticket's news goes to: its owner, the section head while escalated,
+/// else the CSOs on duty.
+fn staff_on(m: &Mailer<'_>, t: &Ticket) -> Result<Vec<String>, StoreError> {
     let desk = m.desk;
     let mut recipients: Vec<String> = t.assignee.iter().cloned().collect();
     if t.status == Status::Escalated
@@ -191,10 +337,7 @@ fn tell_staff(
     if recipients.is_empty() {
         recipients = on_duty(m.conn, desk)?;
     }
-    for to in recipients {
-        notify(m, t, &to, mail, event, text)?;
-    }
-    Ok(())
+    Ok(recipients)
 }
 
 /// One notification about the stakeholder's mail, with its attachments.
@@ -206,12 +349,24 @@ fn notify(
     event: NotifyEvent,
     text: &str,
 ) -> Result<bool, MailError> {
+    notify_by(m, t, to, mail, event, text, None)
+}
+
+fn notify_by(
+    m: &Mailer<'_>,
+    t: &Ticket,
+    to: &str,
+    mail: &ParsedMail,
+    event: NotifyEvent,
+    text: &str,
+    by: Option<&str>,
+) -> Result<bool, MailError> {
     let limit = m.desk.config.helpdesk.forward_attachments_max_bytes;
     let (files, listed) = forwardable(limit, mail);
     let letter = Letter::Notify {
         event,
         text,
-        by: None,
+        by,
         thread: Vec::new(),
         listed_attachments: listed,
     };
