@@ -297,17 +297,24 @@ fn hold(
     Ok(())
 }
 
-/// The text of this staff member's latest held reply on the ticket.
+/// The text of this staff member's latest held reply on the ticket, unless it was
+/// already sent with `#kirim` (a second `#kirim` must not send it twice).
 fn held_text(conn: &Connection, ticket: i64, actor: &str) -> Result<Option<String>, StoreError> {
-    Ok(tickets::events(conn, ticket)?
-        .into_iter()
-        .rev()
-        .find(|e| e.kind == EventKind::Held && e.actor == actor)
-        .map(|e| {
-            e.detail
-                .split_once('\n')
-                .map_or(String::new(), |(_, text)| text.to_string())
-        }))
+    let mut held = None;
+    for e in tickets::events(conn, ticket)? {
+        match e.kind {
+            EventKind::Held if e.actor == actor => {
+                held = Some(
+                    e.detail
+                        .split_once('\n')
+                        .map_or(String::new(), |(_, text)| text.to_string()),
+                );
+            }
+            EventKind::SentAnyway if e.actor == actor => held = None,
+            _ => {}
+        }
+    }
+    Ok(held)
 }
 
 /// Checks a staff reply against the ticket; the error is shown to its author.

@@ -128,12 +128,15 @@ impl Harness {
         self.ticket(id).status
     }
 
-    /// Every mail queued to `who`, oldest first.
+    /// Every mail queued to `who` (as addressee or copy), oldest first.
     pub(crate) fn sent_to(&self, who: &str) -> Vec<Sent> {
         let mut stmt = self
             .store
             .conn()
-            .prepare("SELECT kind, raw FROM outbox WHERE recipients = ?1 ORDER BY id")
+            .prepare(
+                "SELECT kind, raw FROM outbox
+                 WHERE instr(',' || recipients || ',', ',' || ?1 || ',') > 0 ORDER BY id",
+            )
             .expect("query");
         stmt.query_map([who.to_lowercase()], |r| {
             Ok(Sent {
