@@ -1,5 +1,7 @@
 //! Mail loops: a stakeholder mailbox that answers everything automatically, run against
-//! the daemon for a minute of moved clock, and a staff vacation reply to a notification.
+//! the daemon for an hour and a half of moved clock (so an hourly limit is told apart
+//! from a per-minute one), and staff vacation replies to a notification, with and
+//! without `Auto-Submitted`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -34,11 +36,12 @@ fn an_autoresponder_gets_at_most_the_hourly_limit_of_automatic_replies() {
     let start = wita(3, 17, 10, 0);
     let mut answered: HashSet<String> = HashSet::new();
     let mut n = 0;
-    // A minute of moved clock, one pass every 5 s. The responder answers every mail
-    // it gets: a naive vacation reply (fresh thread, no Auto-Submitted), one that
+    // 90 minutes of moved clock, one pass every 5 minutes. The responder answers every
+    // mail it gets: a naive vacation reply (fresh thread, no Auto-Submitted), one that
     // threads on, and one polite one with Auto-Submitted.
-    for step in 0..12 {
-        let now = start + Duration::seconds(5 * step);
+    let mut acks_at: Vec<chrono::DateTime<chrono::Utc>> = Vec::new();
+    for step in 0..18 {
+        let now = start + Duration::minutes(5 * step);
         once_at(&d, now);
         let store = Store::open(&d.config.mail.data_dir).unwrap();
         let sent = count(
@@ -52,6 +55,7 @@ fn an_autoresponder_gets_at_most_the_hourly_limit_of_automatic_replies() {
             if !answered.insert(m.message_id.clone()) {
                 continue;
             }
+            acks_at.push(now);
             n += 1;
             let naive = mail(
                 who,
@@ -93,9 +97,21 @@ fn an_autoresponder_gets_at_most_the_hourly_limit_of_automatic_replies() {
         ),
     );
     assert!(automatic >= 1, "the first question was acknowledged");
+    // In every 60-minute window at most `limit` automatic replies; a per-minute limit
+    // would have answered on each of the 18 passes.
+    for (i, first) in acks_at.iter().enumerate() {
+        let within = acks_at[i..]
+            .iter()
+            .filter(|t| **t < *first + Duration::minutes(60))
+            .count();
+        assert!(
+            i64::try_from(within).unwrap() <= limit,
+            "{within} automatic replies within an hour of {first}: {acks_at:?}"
+        );
+    }
     assert!(
-        automatic <= limit,
-        "{automatic} automatic replies in a minute, limit {limit}"
+        automatic <= 2 * limit,
+        "{automatic} automatic replies in 90 minutes, limit {limit} an hour"
     );
     assert!(
         count(
@@ -103,9 +119,9 @@ fn an_autoresponder_gets_at_most_the_hourly_limit_of_automatic_replies() {
             "SELECT COUNT(*) FROM events WHERE kind = 'reply_suppressed'"
         ) >= 1
     );
-    // The loop died out: the responder had nothing new to answer in the end.
+    // The loop is throttled to the limit per hour, not fed on every pass.
     assert!(
-        i64::from(n) <= limit,
+        i64::from(n) <= 2 * limit,
         "the responder was answered {n} times"
     );
     // Mail marked automatic was stored and never answered.
@@ -191,5 +207,61 @@ fn a_vacation_reply_to_a_staff_notification_executes_nothing() {
         .map(|m| read(m).text)
         .collect();
     assert_eq!(got.len(), 1);
+    assert!(!got[0].contains("cuti"));
+}
+
+#[test]
+fn a_vacation_reply_without_auto_submitted_executes_nothing() {
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Plain, |t| t);
+    let d = desk::desk(&site);
+    let start = wita(3, 17, 10, 0);
+    rig.deliver(
+        rig.office(),
+        &mail(
+            rig.stakeholder(),
+            OFFICE,
+            "Pertanyaan SPM",
+            "q2@satker.example.test",
+            "Mohon info.",
+        ),
+    );
+    once_at(&d, start);
+    let note = &inbox(&rig, rig.cso1(), 1)[0];
+    // Old Exchange and many web hosts: no Auto-Submitted, only the subject says it.
+    // Its text would otherwise be relayed to the stakeholder as CSO 1's answer.
+    let vacation = mail_with(
+        rig.cso1(),
+        OFFICE,
+        &format!("Balasan Otomatis: {}", note.subject),
+        "vacation2@kppn-tanjungselor.example",
+        &[
+            &format!("In-Reply-To: <{}>", note.message_id),
+            &format!("References: <{}>", note.message_id),
+        ],
+        "Saya sedang cuti sampai tanggal 20. Untuk hal mendesak hubungi kantor.",
+    );
+    rig.deliver(rig.office(), &vacation);
+    let r = once_at(&d, start + Duration::seconds(30));
+    assert_eq!((r.staff, r.stored_only), (0, 1), "{r:?}");
+    let store = Store::open(&d.config.mail.data_dir).unwrap();
+    let (kind, reason): (String, String) = store
+        .conn()
+        .query_row(
+            "SELECT kind, reason FROM messages WHERE message_id = 'vacation2@kppn-tanjungselor.example'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (kind.as_str(), reason.as_str()),
+        ("automatic", "auto-reply-subject")
+    );
+    let got: Vec<String> = rig
+        .messages(rig.stakeholder(), "INBOX")
+        .iter()
+        .map(|m| read(m).text)
+        .collect();
+    assert_eq!(got.len(), 1, "the acknowledgement only");
     assert!(!got[0].contains("cuti"));
 }
