@@ -5,3 +5,4 @@ pub(crate) mod daemon;
 pub(crate) mod desk;
 pub(crate) mod harness;
 pub(crate) mod rig;
+pub(crate) mod world;
