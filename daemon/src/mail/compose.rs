@@ -178,19 +178,23 @@ impl Composer {
             .subject(single_line(&draft.subject))
             .message_id(Some(format!("<{message_id}>")))
             .date_now();
+        // The addressee first, copies after: the outbox's loop guard counts by the first.
         let mut recipients = Vec::new();
-        for (name, addr) in &draft.to {
+        for (copy, (name, addr)) in draft
+            .to
+            .iter()
+            .map(|r| (false, r))
+            .chain(draft.cc.iter().map(|r| (true, r)))
+        {
             let parsed = addr
                 .parse()
                 .map_err(|e| ComposeError::Build(format!("recipient {addr}: {e}")))?;
-            builder = builder.to(Mailbox::new(name.as_deref().map(single_line), parsed));
-            recipients.push(addr.to_lowercase());
-        }
-        for (name, addr) in &draft.cc {
-            let parsed = addr
-                .parse()
-                .map_err(|e| ComposeError::Build(format!("recipient {addr}: {e}")))?;
-            builder = builder.cc(Mailbox::new(name.as_deref().map(single_line), parsed));
+            let mailbox = Mailbox::new(name.as_deref().map(single_line), parsed);
+            builder = if copy {
+                builder.cc(mailbox)
+            } else {
+                builder.to(mailbox)
+            };
             recipients.push(addr.to_lowercase());
         }
         if recipients.is_empty() {

@@ -159,21 +159,19 @@ fn starts_with_rating_word(word: &str) -> bool {
         "jelek",
         "very",
     ];
-    let first: String = word
-        .chars()
-        .take_while(|c| c.is_alphabetic())
-        .collect::<String>()
-        .to_lowercase();
-    WORDS.contains(&first.as_str())
+    WORDS.contains(&first_word(word).as_str())
 }
 
 fn starts_with_question_word(word: &str) -> bool {
-    let first: String = word
-        .chars()
+    QUESTION_WORDS.contains(&first_word(word).as_str())
+}
+
+/// The leading run of letters, lower case.
+fn first_word(text: &str) -> String {
+    text.chars()
         .take_while(|c| c.is_alphabetic())
         .collect::<String>()
-        .to_lowercase();
-    QUESTION_WORDS.contains(&first.as_str())
+        .to_lowercase()
 }
 
 /// Words that open a question or a request, Indonesian and English.

@@ -98,7 +98,7 @@ pub(crate) fn open_ticket(
     notes.push(mail.text.clone());
     let text = notes.join("\n\n");
     for cso in on_duty(m.conn, desk)? {
-        notify(m, &t, &cso, mail, NotifyEvent::New, &text)?;
+        notify(m, &t, &cso, mail, NotifyEvent::New, &text, None)?;
     }
     tracing::info!(ticket = t.id, %service, requester = %from.email, "new ticket");
     Ok(t.id)
@@ -314,7 +314,7 @@ fn tell_staff(
     by: Option<&str>,
 ) -> Result<(), MailError> {
     for to in staff_on(m, t)? {
-        notify_by(m, t, &to, mail, event, text, by)?;
+        notify(m, t, &to, mail, event, text, by)?;
     }
     Ok(())
 }
@@ -340,19 +340,9 @@ fn staff_on(m: &Mailer<'_>, t: &Ticket) -> Result<Vec<String>, StoreError> {
     Ok(recipients)
 }
 
-/// One notification about the stakeholder's mail, with its attachments.
+/// One notification about a mail from the stakeholder's side (`by`: who wrote it, when
+/// it is not the requester's first mail), with its attachments.
 fn notify(
-    m: &Mailer<'_>,
-    t: &Ticket,
-    to: &str,
-    mail: &ParsedMail,
-    event: NotifyEvent,
-    text: &str,
-) -> Result<bool, MailError> {
-    notify_by(m, t, to, mail, event, text, None)
-}
-
-fn notify_by(
     m: &Mailer<'_>,
     t: &Ticket,
     to: &str,
