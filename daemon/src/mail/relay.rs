@@ -31,8 +31,13 @@ pub enum Separation {
     /// The author's new text, which reproduces nothing of the notification.
     Clean(String),
     /// The new text could not be separated with confidence: relay nothing. `text` is
-    /// what would have gone out.
-    Held { reason: HoldReason, text: String },
+    /// what would have gone out; `below`, what the author wrote below or inside the
+    /// quote (not sent).
+    Held {
+        reason: HoldReason,
+        text: String,
+        below: String,
+    },
 }
 
 /// Why a staff reply was not relayed.
@@ -49,7 +54,15 @@ pub enum HoldReason {
 /// Separates the new text of `reply` (the staff reply as text, HTML already turned
 /// into text) from the notification `sent` it answers.
 pub fn separate(reply: &str, sent: &str) -> Separation {
-    let sent = SentText::new(sent);
+    separate_excluding(reply, sent, "")
+}
+
+/// [`separate`], where `their_words` is what people wrote on the ticket (the
+/// stakeholder's mails, the author's own held text): the notification repeats those,
+/// and a line of them at the top of a reply is the author citing, not a leak. Only
+/// the daemon's own wording then counts as evidence of quoting.
+pub fn separate_excluding(reply: &str, sent: &str, their_words: &str) -> Separation {
+    let sent = SentText::new(sent, their_words);
     let lines: Vec<&str> = reply.lines().map(|l| l.trim_end_matches('\r')).collect();
     let cut = find_cut(&lines, &sent);
     let (above, below) = match cut {
@@ -60,10 +73,16 @@ pub fn separate(reply: &str, sent: &str) -> Separation {
         None => (&lines[..], &lines[lines.len()..]),
     };
     let text = tidy(above);
-    if below.iter().any(|l| is_foreign_text(l, &sent)) {
+    let foreign: Vec<&str> = below
+        .iter()
+        .copied()
+        .filter(|l| is_foreign_text(l, &sent))
+        .collect();
+    if !foreign.is_empty() {
         return Separation::Held {
             reason: HoldReason::TextBelowQuote,
             text,
+            below: foreign.join("\n"),
         };
     }
     if above
@@ -73,6 +92,7 @@ pub fn separate(reply: &str, sent: &str) -> Separation {
         return Separation::Held {
             reason: HoldReason::ReproducesNotification,
             text,
+            below: String::new(),
         };
     }
     Separation::Clean(text)
@@ -82,25 +102,57 @@ pub fn separate(reply: &str, sent: &str) -> Separation {
 /// daemon sent them). Nothing else is cut: forwarded blocks, letter headers, answers
 /// written between quoted lines and signatures all reach staff.
 pub fn strip_own(reply: &str, sent: &str) -> String {
-    let sent = SentText::new(sent);
+    let sent = SentText::new(sent, "");
     let lines: Vec<&str> = reply.lines().map(|l| l.trim_end_matches('\r')).collect();
     let mut kept: Vec<&str> = Vec::new();
     let mut i = 0;
     while i < lines.len() {
-        let quoted_ours = is_quoted(lines[i]) && sent.reproduces(lines[i]);
-        if !(quoted_ours || is_quote_start(&lines, i, &sent)) {
+        if !starts_own_quote(&lines, i, &sent) {
             kept.push(lines[i]);
             i += 1;
             continue;
         }
-        // Drop the attribution above (already kept) and the quoted region.
-        let start = drop_attribution(&kept, kept.len(), Strictness::Sure);
+        // The quote may open with short lines of ours ("> Yth. Bapak/Ibu,") that alone
+        // prove nothing: they go with it, then the attribution or header block above.
+        let mut start = kept.len();
+        while start > 0 && opens_own_quote(kept[start - 1], &sent) {
+            start -= 1;
+        }
+        let start = drop_attribution(&kept, start, Strictness::Sure);
         kept.truncate(start);
         while i < lines.len() && is_ours(lines[i], &sent) {
             i += 1;
         }
     }
     tidy(&kept)
+}
+
+/// Where a stakeholder's mail starts quoting the daemon: a quoted line reproducing it,
+/// or an unquoted one (Outlook quotes without marks) followed directly by another. A
+/// single line that happens to match — their own name, which the daemon's greeting
+/// repeated — is their text.
+fn starts_own_quote(lines: &[&str], i: usize, sent: &SentText) -> bool {
+    if !sent.reproduces(lines[i]) {
+        return false;
+    }
+    if is_quoted(lines[i]) || normalise(lines[i]).contains(MARKER_CORE) {
+        return true;
+    }
+    next_non_blank(lines, i + 1).is_some_and(|n| {
+        let t = strip_quote_prefix(lines[n]).trim();
+        !is_separator(t) && !is_header_field(t) && sent.contains(lines[n])
+    })
+}
+
+fn next_non_blank(lines: &[&str], from: usize) -> Option<usize> {
+    (from..lines.len()).find(|&j| !lines[j].trim().is_empty())
+}
+
+/// A blank line or a short line of ours just above a recognised quote (not the header
+/// block or separator that introduces it: `drop_attribution` decides on those).
+fn opens_own_quote(line: &str, sent: &SentText) -> bool {
+    let t = strip_quote_prefix(line).trim();
+    t.is_empty() || (!is_separator(t) && !is_header_field(t) && sent.contains(line))
 }
 
 /// Whether the line is (part of) what was sent, or the blank and separator lines that
@@ -114,25 +166,25 @@ fn is_ours(line: &str, sent: &SentText) -> bool {
 struct SentText {
     /// Every normalised line joined by spaces: a re-wrapped line is a substring.
     joined: String,
-    /// Normalised lines long enough to be evidence of quoting.
+    /// The same, without the lines that repeat people's words: the daemon's own.
+    own_joined: String,
+    /// Normalised lines of its own long enough to be evidence of quoting.
     distinctive: Vec<String>,
 }
 
 impl SentText {
-    fn new(sent: &str) -> Self {
-        let lines: Vec<String> = sent
-            .lines()
-            .chain(MARKER.lines())
-            .map(normalise)
-            .filter(|l| !l.is_empty())
-            .collect();
-        let distinctive = lines
+    fn new(sent: &str, their_words: &str) -> Self {
+        let theirs = normalised_lines(their_words).join(" ");
+        let lines = normalised_lines(&format!("{sent}\n{MARKER}"));
+        let own: Vec<String> = lines
             .iter()
-            .filter(|l| is_distinctive(l))
+            .filter(|l| theirs.is_empty() || !theirs.contains(l.as_str()))
             .cloned()
             .collect();
+        let distinctive = own.iter().filter(|l| is_distinctive(l)).cloned().collect();
         SentText {
             joined: lines.join(" "),
+            own_joined: own.join(" "),
             distinctive,
         }
     }
@@ -146,7 +198,7 @@ impl SentText {
         if !is_distinctive(&n) {
             return false;
         }
-        self.joined.contains(&n) || self.distinctive.iter().any(|d| n.contains(d.as_str()))
+        self.own_joined.contains(&n) || self.distinctive.iter().any(|d| n.contains(d.as_str()))
     }
 
     /// Whether `line` is, as far as can be told, part of what was sent (short lines
@@ -157,10 +209,19 @@ impl SentText {
     }
 }
 
-/// The first line where the reply reproduces the notification: its marker, or two
+/// Where the reply starts reproducing the notification: its marker, or else two
 /// reproduced lines close together (one alone may be the author citing a sentence).
 fn find_cut(lines: &[&str], sent: &SentText) -> Option<usize> {
-    (0..lines.len()).find(|&i| is_quote_start(lines, i, sent))
+    (0..lines.len())
+        .find(|&i| normalise(lines[i]).contains(MARKER_CORE))
+        .or_else(|| (0..lines.len()).find(|&i| is_quote_start(lines, i, sent)))
+}
+
+fn normalised_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(normalise)
+        .filter(|l| !l.is_empty())
+        .collect()
 }
 
 fn is_quote_start(lines: &[&str], i: usize, sent: &SentText) -> bool {
@@ -335,7 +396,8 @@ fn collapse_blank_runs(lines: &[&str]) -> String {
 fn tidy(lines: &[&str]) -> String {
     let mut kept: Vec<&str> = lines.to_vec();
     while let Some(last) = kept.last() {
-        if last.trim().is_empty() || is_footer(last) {
+        // A signature delimiter with nothing under it (K-9 puts one above its quote).
+        if last.trim().is_empty() || last.trim() == "--" || is_footer(last) {
             kept.pop();
         } else {
             break;

@@ -85,19 +85,32 @@ pub(crate) fn raw_of(conn: &Connection, message_id: &str) -> Result<Option<Vec<u
         .optional()?)
 }
 
-/// The newest `limit` mails queued for `ticket`, to anyone, oldest first.
+/// The newest `limit` mails queued for `ticket` (only those of `kinds`, when given),
+/// oldest first.
 pub(crate) fn raws_of_ticket(
     conn: &Connection,
     ticket: i64,
+    kinds: Option<&[LetterKind]>,
     limit: usize,
 ) -> Result<Vec<Vec<u8>>, StoreError> {
     let mut stmt = conn.prepare(
-        "SELECT raw FROM (SELECT id, raw FROM outbox WHERE ticket_id = ?1 ORDER BY id DESC LIMIT ?2)
+        "SELECT raw, kind FROM (SELECT id, raw, kind FROM outbox WHERE ticket_id = ?1
+                                ORDER BY id DESC LIMIT ?2)
          ORDER BY id",
     )?;
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let rows = stmt.query_map(params![ticket, limit], |r| r.get(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let rows = stmt.query_map(params![ticket, limit], |r| {
+        Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (raw, kind) = row?;
+        let wanted = kinds.is_none_or(|ks| ks.iter().any(|k| <&'static str>::from(*k) == kind));
+        if wanted {
+            out.push(raw);
+        }
+    }
+    Ok(out)
 }
 
 pub(crate) fn has_dedup(conn: &Connection, key: &str) -> Result<bool, StoreError> {

@@ -89,6 +89,8 @@ pub(crate) enum Letter<'a> {
     Held {
         reason: Hold,
         text: &'a str,
+        /// What the author wrote below or inside the quote (not sent).
+        below: &'a str,
         /// For [`Hold::AlreadyAnswered`]: who answered, and when.
         answered_by: Option<&'a str>,
         answered_at: Option<String>,
@@ -124,7 +126,17 @@ pub(crate) enum NotifyEvent {
 }
 
 /// Why a staff reply was held back instead of relayed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::Display, strum::IntoStaticStr)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    serde::Deserialize,
+    strum::Display,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
 pub(crate) enum Hold {
@@ -667,16 +679,41 @@ pub(crate) fn sent_text(conn: &Connection, message_id: &str) -> Result<Option<St
     Ok(outbox::raw_of(conn, message_id)?.and_then(|raw| parse::parse(&raw).ok().map(|m| m.text)))
 }
 
-/// The plain text of the newest mails the daemon sent about `ticket`, to anyone: what a
-/// stakeholder's reply may quote.
-pub(crate) fn sent_about(conn: &Connection, ticket: i64) -> Result<String, StoreError> {
+/// The plain text of the newest mails the daemon sent about `ticket`: to the
+/// stakeholder's side only (`Audience::Stakeholder`: what their reply may quote; the
+/// staff notifications repeat the stakeholder's own words), or to anyone.
+pub(crate) fn sent_about(
+    conn: &Connection,
+    ticket: i64,
+    audience: Audience,
+) -> Result<String, StoreError> {
     const NEWEST: usize = 30;
+    const TO_STAKEHOLDER: [LetterKind; 7] = [
+        LetterKind::Ack,
+        LetterKind::Answer,
+        LetterKind::Documents,
+        LetterKind::DocumentsReminder,
+        LetterKind::Escalated,
+        LetterKind::Progress,
+        LetterKind::Resolved,
+    ];
+    let kinds = match audience {
+        Audience::Stakeholder => Some(&TO_STAKEHOLDER[..]),
+        Audience::Anyone => None,
+    };
     let mut out = String::new();
-    for raw in outbox::raws_of_ticket(conn, ticket, NEWEST)? {
+    for raw in outbox::raws_of_ticket(conn, ticket, kinds, NEWEST)? {
         if let Ok(m) = parse::parse(&raw) {
             out.push_str(&m.text);
             out.push('\n');
         }
     }
     Ok(out)
+}
+
+/// Whose mails [`sent_about`] reads.
+#[derive(Clone, Copy)]
+pub(crate) enum Audience {
+    Stakeholder,
+    Anyone,
 }

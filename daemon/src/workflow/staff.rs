@@ -8,7 +8,8 @@ use loket_core::content::Term;
 use rusqlite::Connection;
 
 use super::letters::{
-    self, Hold, Letter, MailError, Mailer, NotifyEvent, Sending, ThreadEntry, kept_on_server,
+    self, Audience, Hold, Letter, MailError, Mailer, NotifyEvent, Sending, ThreadEntry,
+    kept_on_server,
 };
 use crate::desk::Desk;
 use crate::mail::compose::FileAttachment;
@@ -118,13 +119,24 @@ pub(crate) fn execute(
         .unwrap_or_default();
     let sent = letters::sent_text(m.conn, answering)?.unwrap_or_default();
     let sent = format!("{sent}\n{}", command::cheat_sheet());
-    let (text, doubt) = match relay::separate(&mail.text, &sent) {
-        Separation::Clean(text) => (text, None),
-        Separation::Held { reason, text } => (text, Some(Hold::from(reason))),
+    let theirs = their_words(m.conn, t.id)?;
+    let (text, below, doubt) = match relay::separate_excluding(&mail.text, &sent, &theirs) {
+        Separation::Clean(text) => (text, String::new(), None),
+        Separation::Held {
+            reason,
+            text,
+            below,
+        } => (text, below, Some(Hold::from(reason))),
     };
-    let plan = match plan(m, t, &actor, &text) {
-        Ok(plan) => plan,
-        Err(problem) => return reject(m, t, &actor, row, &problem),
+    let held = |why: Hold, answered: Option<&Answered>| {
+        hold(m, t, &actor, row, why, (&text, &below), answered)
+    };
+    let plan = match (plan(m, t, &actor, &text), doubt) {
+        (Ok(plan), _) => plan,
+        // Unsure what the new text is (often: written below the quote, nothing above):
+        // the hold explains that, and shows what was taken.
+        (Err(_), Some(why)) => return held(why, None),
+        (Err(problem), None) => return reject(m, t, &actor, row, &problem),
     };
     if plan.step.relays_text() && !plan.forced {
         let second = if matches!(plan.step, Step::Answer | Step::Resolve) {
@@ -133,18 +145,10 @@ pub(crate) fn execute(
             None
         };
         if let Some(why) = doubt {
-            return hold(m, t, &actor, row, why, &text, None);
+            return held(why, None);
         }
         if let Some(answered) = second {
-            return hold(
-                m,
-                t,
-                &actor,
-                row,
-                Hold::AlreadyAnswered,
-                &text,
-                Some(&answered),
-            );
+            return held(Hold::AlreadyAnswered, Some(&answered));
         }
     }
     let r = Reply {
@@ -228,6 +232,29 @@ pub(crate) fn execute(
     Ok(())
 }
 
+/// What people wrote on the ticket, which notifications repeat: the stakeholder's mails
+/// and held staff texts. A line of it in a reply is someone citing, not a leak.
+fn their_words(conn: &Connection, ticket: i64) -> Result<String, StoreError> {
+    let mut out = String::new();
+    for m in messages::of_ticket(conn, ticket)? {
+        if m.kind == MessageKind::Stakeholder {
+            out.push_str(&m.body);
+            out.push('\n');
+        }
+    }
+    for e in tickets::events(conn, ticket)? {
+        if e.kind == EventKind::Held
+            && let Some(h) = HeldReply::read(&e.detail)
+        {
+            out.push_str(&h.text);
+            out.push('\n');
+            out.push_str(&h.below);
+            out.push('\n');
+        }
+    }
+    Ok(out)
+}
+
 /// An answer another staff member sent.
 struct Answered {
     by: String,
@@ -268,10 +295,15 @@ fn hold(
     actor: &str,
     row: i64,
     why: Hold,
-    text: &str,
+    (text, below): (&str, &str),
     answered: Option<&Answered>,
 ) -> Result<(), MailError> {
-    let detail = format!("{why}\n{text}");
+    let detail = serde_json::to_string(&HeldReply {
+        reason: why,
+        text: text.to_string(),
+        below: below.to_string(),
+    })
+    .unwrap_or_default();
     tickets::log(
         m.conn,
         t.id,
@@ -289,12 +321,28 @@ fn hold(
     let letter = Letter::Held {
         reason: why,
         text,
+        below,
         answered_by,
         answered_at: answered.map(|a| m.local(a.at)),
     };
     m.to_staff(t, actor, &letter, Sending::default())?;
     tracing::info!(ticket = t.id, staff = %actor, reason = %why, "staff reply held, not relayed; author told");
     Ok(())
+}
+
+/// A held reply as kept in its `held` event: what `#kirim` sends, and what the author
+/// wrote below the quote (their words, when they copy them up in the next reply).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct HeldReply {
+    reason: Hold,
+    text: String,
+    below: String,
+}
+
+impl HeldReply {
+    fn read(detail: &str) -> Option<HeldReply> {
+        serde_json::from_str(detail).ok()
+    }
 }
 
 /// The text of this staff member's latest held reply on the ticket, unless it was
@@ -304,11 +352,7 @@ fn held_text(conn: &Connection, ticket: i64, actor: &str) -> Result<Option<Strin
     for e in tickets::events(conn, ticket)? {
         match e.kind {
             EventKind::Held if e.actor == actor => {
-                held = Some(
-                    e.detail
-                        .split_once('\n')
-                        .map_or(String::new(), |(_, text)| text.to_string()),
-                );
+                held = HeldReply::read(&e.detail).map(|h| h.text);
             }
             EventKind::SentAnyway if e.actor == actor => held = None,
             _ => {}
@@ -663,14 +707,24 @@ fn earlier_attachments(
 /// The stakeholder's and staff's side of the thread so far, oldest first, for someone
 /// who joins the ticket late; what each mail quotes of the daemon's own is left out.
 fn conversation(conn: &Connection, ticket: i64) -> Result<Vec<ThreadEntry>, StoreError> {
-    let sent = letters::sent_about(conn, ticket)?;
+    let to_stakeholder = letters::sent_about(conn, ticket, Audience::Stakeholder)?;
+    let to_anyone = letters::sent_about(conn, ticket, Audience::Anyone)?;
     Ok(messages::of_ticket(conn, ticket)?
         .into_iter()
         .filter(|m| matches!(m.kind, MessageKind::Stakeholder | MessageKind::Staff))
-        .map(|m| ThreadEntry {
-            at: m.received_at,
-            sender: m.sender,
-            body: relay::strip_own(&m.body, &sent),
+        .map(|m| {
+            // A stakeholder's words are repeated in staff notifications: compare theirs
+            // with what they were sent only.
+            let sent = if m.kind == MessageKind::Staff {
+                &to_anyone
+            } else {
+                &to_stakeholder
+            };
+            ThreadEntry {
+                at: m.received_at,
+                sender: m.sender,
+                body: relay::strip_own(&m.body, sent),
+            }
         })
         .collect())
 }
