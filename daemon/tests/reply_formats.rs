@@ -1,0 +1,550 @@
+//! Replies as people write them, on the workflow harness: for every mail client format
+//! (support/clients.rs) in English and Indonesian, a staff member answers the
+//! notification the daemon sent, and a stakeholder writes back to the acknowledgement.
+//!
+//! The guarantees under test (issue 9, items 1 and 3):
+//! - a top-posted staff answer reaches the stakeholder with exactly the new text, and
+//!   nothing of the internal notification: none of its lines, no capability id, no
+//!   `mailto:` link, no command cheat sheet;
+//! - a command on the first line still works (`#dokumen` asks for documents);
+//! - an answer written below or inside the quote is held: nothing goes to the
+//!   stakeholder and its author is told (a `held` mail);
+//! - whatever a stakeholder writes (an inline forward, a letter header block, a
+//!   signature with a phone number) reaches the staff; only the quoted acknowledgement
+//!   is cut.
+//!
+//! Each guarantee runs over the whole client table and reports every failing client at
+//! once, with a summary table (client → clean/held) on stderr.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use chrono::{DateTime, Utc};
+use support::clients::{Author, Client, Lang, Placement, reply_as};
+use support::desk::{Received, mail, wita};
+use support::harness::{Harness, OFFICE};
+
+use loketd::rules::ticket::Status;
+
+// ----- the table -------------------------------------------------------------------------
+
+const BOTH: &[Lang] = &[Lang::En, Lang::Id];
+const EN: &[Lang] = &[Lang::En];
+
+/// Every client format and the languages it writes attributions in. Adding a client is
+/// one line here (and its shape in support/clients.rs).
+const CLIENTS: &[(Client, &[Lang])] = &[
+    (Client::GmailWeb, BOTH),
+    (Client::GmailAndroid, BOTH),
+    (Client::OutlookDesktop, BOTH),
+    (Client::OutlookOriginalMessage, BOTH),
+    (Client::OutlookWeb, BOTH),
+    (Client::OutlookMobile, BOTH),
+    (Client::Thunderbird, BOTH),
+    (Client::AppleMail, BOTH),
+    (Client::Ios, BOTH),
+    (Client::Yahoo, BOTH),
+    (Client::Roundcube, BOTH),
+    (Client::Zimbra, BOTH),
+    (Client::K9, BOTH),
+    (Client::Mutt, EN),
+    (Client::SNail, EN),
+    (Client::GmailHtml, BOTH),
+    (Client::OutlookWebHtml, BOTH),
+];
+
+#[test]
+fn the_table_covers_every_client_format() {
+    for c in Client::ALL {
+        let row = CLIENTS.iter().find(|(k, _)| *k == c);
+        assert!(row.is_some(), "{} is not in the table", c.name());
+        assert_eq!(row.unwrap().1, c.languages(), "{}", c.name());
+    }
+}
+
+fn cases() -> impl Iterator<Item = (Client, Lang)> {
+    CLIENTS
+        .iter()
+        .flat_map(|(c, langs)| langs.iter().map(move |l| (*c, *l)))
+}
+
+fn label(c: Client, l: Lang) -> String {
+    format!("{} ({})", c.name(), l.code())
+}
+
+// ----- the people and their words --------------------------------------------------------
+
+const QUESTION: &str = "Selamat pagi,\n\nMohon informasi, SP2D gaji bulan November untuk satker kami \
+belum masuk ke rekening penerima. Nomor SPM 00123/2026.\n\nSalam,\nBudi Santoso\n\
+Bendahara Pengeluaran Satker Contoh\nHP 0812-3456-7890";
+
+fn answer(l: Lang) -> &'static str {
+    match l {
+        Lang::Id => {
+            "SP2D nomor 261234567890 sudah terbit tanggal 30 November 2026.\n\
+             Dana masuk ke rekening penerima paling lambat besok siang."
+        }
+        Lang::En => {
+            "Your SP2D 261234567890 was issued on 30 November 2026.\n\
+             The funds reach the payees' accounts by tomorrow noon."
+        }
+    }
+}
+
+fn documents_request(l: Lang) -> &'static str {
+    match l {
+        Lang::Id => {
+            "#dokumen\nMohon kirimkan pindaian SPM 00123/2026 yang sudah ditandatangani\n\
+             dan surat keterangan rekening dari bank."
+        }
+        Lang::En => {
+            "#documents\nMohon kirimkan pindaian SPM 00123/2026 yang sudah ditandatangani\n\
+             dan surat keterangan rekening dari bank."
+        }
+    }
+}
+
+fn cso1_author(w: &Harness) -> (String, String) {
+    ("Rina Wulandari".to_string(), w.cso1().address)
+}
+
+fn t0() -> DateTime<Utc> {
+    wita(12, 1, 10, 0)
+}
+
+/// A fresh office where the stakeholder has asked; returns the acknowledgement and
+/// CSO1's notification.
+fn asked() -> (Harness, Received, Received) {
+    let mut w = Harness::new();
+    let raw = mail(
+        &w.stakeholder(),
+        OFFICE,
+        "[KONS] SP2D gaji November belum masuk rekening",
+        "ask-1@satker.example.test",
+        QUESTION,
+    );
+    w.deliver(&raw, t0());
+    let ack = w.nth(&w.stakeholder(), 1);
+    let notification = w
+        .sent_to(&w.cso1().address)
+        .pop()
+        .expect("CSO1 is notified")
+        .mail;
+    (w, ack, notification)
+}
+
+/// CSO1 answers `n` from `client` with `text` placed at `placement`.
+fn cso1_replies(
+    w: &mut Harness,
+    n: &Received,
+    client: Client,
+    lang: Lang,
+    text: &str,
+    placement: Placement,
+) {
+    let (name, address) = cso1_author(w);
+    let raw = reply_as(
+        client,
+        lang,
+        &Author {
+            name: &name,
+            address: &address,
+        },
+        n,
+        "reply-1@mail.kppn-tanjungselor.example",
+        text,
+        placement,
+    );
+    w.deliver(&raw, wita(12, 1, 10, 5));
+}
+
+// ----- what counts as a leak ---------------------------------------------------------------
+
+/// A line without its quote prefixes (`>`, `> >`, TAB, spaces) and with its whitespace
+/// runs collapsed.
+fn norm(line: &str) -> String {
+    let t = line.trim_start_matches(|c: char| c == '>' || c.is_whitespace());
+    t.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A whole text, quote prefixes removed from each line, whitespace (line breaks too)
+/// collapsed: a line wrapped by a client is still found.
+fn flat(text: &str) -> String {
+    text.lines()
+        .map(norm)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The lines of `text` long enough to identify it (≥ 15 non-space characters).
+fn telling_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(norm)
+        .filter(|l| l.chars().filter(|c| !c.is_whitespace()).count() >= 15)
+        .collect()
+}
+
+/// What of the notification `n` is in the mails the stakeholder received; empty when
+/// nothing leaked. Lines the acknowledgement itself carries (the subject line) are not
+/// the notification's to leak.
+fn leaks_to_stakeholder(w: &Harness, n: &Received, ack: &Received) -> Vec<String> {
+    let ack_flat = flat(&ack.text);
+    let capability = support::desk::bare(&n.message_id).to_string();
+    let mut found = Vec::new();
+    for sent in w.sent_to(&w.stakeholder().address) {
+        let text = flat(&sent.mail.text);
+        for line in telling_lines(&n.text) {
+            if !ack_flat.contains(&line) && text.contains(&line) {
+                found.push(format!("[{}] notification line: {line}", sent.kind));
+            }
+        }
+        if sent.mail.raw.contains(&capability) {
+            found.push(format!("[{}] the capability Message-ID", sent.kind));
+        }
+        for word in [
+            "loket.",
+            "mailto:",
+            "#selesai",
+            "#catatan",
+            "#tutup",
+            "#eskalasi",
+            "#ambil",
+            "#alihkan",
+            "#progres",
+            "#dokumen",
+            "#documents",
+        ] {
+            if sent.mail.text.contains(word) {
+                found.push(format!("[{}] `{word}`", sent.kind));
+            }
+        }
+    }
+    found
+}
+
+fn contains_text(haystack: &str, needle: &str) -> bool {
+    flat(haystack).contains(&flat(needle))
+}
+
+// ----- the outcome of one staff reply ------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seen {
+    /// The stakeholder received the new text and the author was not told of a hold.
+    Relayed,
+    /// Nothing went to the stakeholder and the author received a `held` mail.
+    Held,
+    /// Anything else (both, neither, or something else went out).
+    Other,
+}
+
+impl Seen {
+    fn word(self) -> &'static str {
+        match self {
+            Seen::Relayed => "clean",
+            Seen::Held => "held",
+            Seen::Other => "OTHER",
+        }
+    }
+}
+
+fn seen(w: &Harness, new_text_line: &str) -> Seen {
+    let to_stakeholder = w.sent_to(&w.stakeholder().address);
+    let relayed = to_stakeholder
+        .iter()
+        .skip(1)
+        .any(|s| contains_text(&s.mail.text, new_text_line));
+    let held = w.kinds_to(&w.cso1().address).iter().any(|k| k == "held");
+    match (relayed, held, to_stakeholder.len()) {
+        (true, false, _) => Seen::Relayed,
+        (false, true, 1) => Seen::Held,
+        _ => Seen::Other,
+    }
+}
+
+/// Runs `case` for every client and language, collecting every failure, then prints
+/// the summary table and fails with all of them.
+fn over_the_table(title: &str, case: impl Fn(Client, Lang) -> (Seen, Vec<String>)) {
+    let mut failures = Vec::new();
+    let mut table = format!("\n{title}\n");
+    for (c, l) in cases() {
+        let (outcome, problems) = case(c, l);
+        table.push_str(&format!(
+            "  {:<34} {}{}\n",
+            label(c, l),
+            outcome.word(),
+            if problems.is_empty() { "" } else { "  FAIL" }
+        ));
+        for p in problems {
+            failures.push(format!("{}: {p}", label(c, l)));
+        }
+    }
+    eprintln!("{table}");
+    assert!(
+        failures.is_empty(),
+        "{} problem(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+// ----- 1. staff replies --------------------------------------------------------------------
+
+#[test]
+fn a_top_posted_answer_reaches_the_stakeholder_without_the_notification() {
+    over_the_table("top-posted answer → stakeholder", |c, l| {
+        let (mut w, ack, n) = asked();
+        cso1_replies(&mut w, &n, c, l, answer(l), Placement::Above);
+        let mut problems = leaks_to_stakeholder(&w, &n, &ack);
+        let outcome = seen(&w, answer(l));
+        if outcome != Seen::Relayed {
+            problems.push(format!(
+                "the answer was not relayed ({}); stakeholder got {:?}, CSO1 got {:?}",
+                outcome.word(),
+                w.kinds_to(&w.stakeholder().address),
+                w.kinds_to(&w.cso1().address)
+            ));
+        } else {
+            let relayed = w.sent_to(&w.stakeholder().address);
+            if !relayed
+                .iter()
+                .any(|s| contains_text(&s.mail.text, answer(l)))
+            {
+                problems.push("the answer text did not arrive whole".into());
+            }
+        }
+        (outcome, problems)
+    });
+}
+
+#[test]
+fn a_command_first_line_works_from_every_client() {
+    over_the_table("#dokumen + text → documents requested", |c, l| {
+        let (mut w, ack, n) = asked();
+        let text = documents_request(l);
+        cso1_replies(&mut w, &n, c, l, text, Placement::Above);
+        let mut problems = leaks_to_stakeholder(&w, &n, &ack);
+        let list: String = text.lines().skip(1).collect::<Vec<_>>().join("\n");
+        let outcome = seen(&w, &list);
+        if w.status(1) != Status::AwaitingDocuments {
+            problems.push(format!(
+                "status is {:?}, not awaiting documents",
+                w.status(1)
+            ));
+        }
+        if !w
+            .kinds_to(&w.stakeholder().address)
+            .contains(&"documents".to_string())
+        {
+            problems.push(format!(
+                "no documents request went out: {:?}",
+                w.kinds_to(&w.stakeholder().address)
+            ));
+        }
+        if outcome != Seen::Relayed {
+            problems.push(format!(
+                "the request text was not relayed ({})",
+                outcome.word()
+            ));
+        }
+        (outcome, problems)
+    });
+}
+
+/// An answer below or inside the quote cannot be told apart from the notification
+/// with confidence: nothing reaches the stakeholder and the author is told.
+fn held_case(c: Client, l: Lang, placement: Placement) -> (Seen, Vec<String>) {
+    let (mut w, ack, n) = asked();
+    cso1_replies(&mut w, &n, c, l, answer(l), placement);
+    let mut problems = leaks_to_stakeholder(&w, &n, &ack);
+    let outcome = seen(&w, answer(l));
+    if outcome != Seen::Held {
+        problems.push(format!(
+            "not held ({}): stakeholder got {:?}, CSO1 got {:?}",
+            outcome.word(),
+            w.kinds_to(&w.stakeholder().address),
+            w.kinds_to(&w.cso1().address)
+        ));
+    } else {
+        let held = w
+            .sent_to(&w.cso1().address)
+            .into_iter()
+            .find(|s| s.kind == "held")
+            .expect("held mail");
+        let first = answer(l).lines().next().unwrap();
+        if !contains_text(&held.mail.text, first) {
+            problems.push(format!(
+                "the held mail does not show what was written:\n{}",
+                held.mail.text
+            ));
+        }
+    }
+    if w.ticket(1).first_response_at.is_some() {
+        problems.push("a held reply counted as the first response".into());
+    }
+    (outcome, problems)
+}
+
+#[test]
+fn an_answer_below_the_quote_is_held_and_its_author_told() {
+    over_the_table("answer below the quote → held", |c, l| {
+        held_case(c, l, Placement::Below)
+    });
+}
+
+#[test]
+fn an_answer_inside_the_quote_is_held_and_its_author_told() {
+    over_the_table("answer inside the quote → held", |c, l| {
+        held_case(c, l, Placement::Inline)
+    });
+}
+
+// ----- 3. stakeholder replies ----------------------------------------------------------------
+
+/// What stakeholders write above the quoted acknowledgement that looks like quoting
+/// but is theirs: every line must reach the staff.
+const STAKEHOLDER_MATERIAL: &[(&str, &str)] = &[
+    (
+        "outlook inline forward",
+        "Berikut kami teruskan surel dari bank tentang rekening pengganti.\n\
+         \n\
+         ________________________________\n\
+         From: Bank Contoh Cabang Tanjung Selor <cs@bank-contoh.example>\n\
+         Sent: Monday, November 30, 2026 3:12 PM\n\
+         To: Bendahara Satker Contoh <bendahara@satker.example.test>\n\
+         Subject: Perubahan nomor rekening\n\
+         \n\
+         Nomor rekening pengganti 1490012345678 a.n. RPL 123 Satker Contoh.\n\
+         Rekening lama 1490098765432 ditutup per 1 Desember 2026.",
+    ),
+    (
+        "letter header block",
+        "Dengan hormat,\n\
+         \n\
+         Bersama ini kami sampaikan surat permohonan revisi DIPA.\n\
+         \n\
+         Dari      : Kuasa Pengguna Anggaran Satker Contoh\n\
+         Tanggal   : 1 Desember 2026\n\
+         Nomor     : S-123/SATKER/2026\n\
+         Perihal   : Permohonan revisi DIPA\n\
+         \n\
+         Mohon revisi pagu akun 521211 sebesar Rp15.000.000 ke akun 524111.",
+    ),
+    (
+        "signature with phone number",
+        "Baik, rekening pengganti sudah kami daftarkan di aplikasi SAKTI.\n\
+         \n\
+         -- \n\
+         Budi Santoso\n\
+         Bendahara Pengeluaran Satker Contoh\n\
+         Telp. (0552) 21234 / HP 0812-3456-7890",
+    ),
+    (
+        "gmail forwarded message",
+        "Mohon dibantu, ini pemberitahuan yang kami terima dari bank.\n\
+         \n\
+         ---------- Forwarded message ---------\n\
+         From: Seksi Pencairan Dana <pd@bank-contoh.example>\n\
+         Date: Mon, Nov 30, 2026 at 9:00 AM\n\
+         Subject: SP2D tertunda\n\
+         To: <bendahara@satker.example.test>\n\
+         \n\
+         \n\
+         SP2D nomor 261234567890 tertunda karena rekening penerima tidak aktif.",
+    ),
+];
+
+/// The clients stakeholders write from in these cases.
+const STAKEHOLDER_CLIENTS: &[Client] = &[
+    Client::GmailWeb,
+    Client::OutlookDesktop,
+    Client::Thunderbird,
+    Client::Ios,
+    Client::Yahoo,
+    Client::SNail,
+    Client::GmailHtml,
+    Client::OutlookWebHtml,
+];
+
+/// The stakeholder answers the acknowledgement from `client`; returns the text of what
+/// CSO1 is told.
+fn stakeholder_writes(raw_of: impl Fn(&Harness, &Received) -> Vec<u8>) -> (String, Received) {
+    let (mut w, ack, _) = asked();
+    let before = w.sent_to(&w.cso1().address).len();
+    let raw = raw_of(&w, &ack);
+    w.deliver(&raw, wita(12, 1, 10, 3));
+    let after = w.sent_to(&w.cso1().address);
+    assert_eq!(
+        after.len(),
+        before + 1,
+        "CSO1 is told of the reply once: {:?}",
+        w.kinds_to(&w.cso1().address)
+    );
+    (after.last().unwrap().mail.text.clone(), ack)
+}
+
+#[test]
+fn everything_a_stakeholder_writes_reaches_the_staff_and_the_quoted_ack_does_not() {
+    let mut failures = Vec::new();
+    let mut table = String::from("\nstakeholder material → CSO1 notification\n");
+    for (what, material) in STAKEHOLDER_MATERIAL {
+        // What CSO1 sees when the same material comes without any quote: lines of the
+        // acknowledgement that the notification template carries anyway are no leak.
+        let (control, _) = stakeholder_writes(|w, ack| {
+            support::desk::reply(
+                &w.stakeholder(),
+                ack,
+                "control@satker.example.test",
+                &[],
+                material,
+            )
+        });
+        let control_flat = flat(&control);
+        for &c in STAKEHOLDER_CLIENTS {
+            let (seen_by_cso, ack) = stakeholder_writes(|w, ack| {
+                let st = w.stakeholder();
+                reply_as(
+                    c,
+                    Lang::Id,
+                    &Author {
+                        name: "Budi Santoso",
+                        address: &st.address,
+                    },
+                    ack,
+                    "st-reply@satker.example.test",
+                    material,
+                    Placement::Above,
+                )
+            });
+            let got = flat(&seen_by_cso);
+            let mut problems = Vec::new();
+            for line in material.lines().map(norm).filter(|l| !l.is_empty()) {
+                if !got.contains(&line) {
+                    problems.push(format!("lost: {line}"));
+                }
+            }
+            for line in telling_lines(&ack.text) {
+                if got.contains(&line) && !control_flat.contains(&line) {
+                    problems.push(format!("quoted acknowledgement line relayed: {line}"));
+                }
+            }
+            table.push_str(&format!(
+                "  {:<30} {:<26} {}\n",
+                what,
+                c.name(),
+                if problems.is_empty() { "kept" } else { "FAIL" }
+            ));
+            for p in problems {
+                failures.push(format!("{what} from {}: {p}", c.name()));
+            }
+        }
+    }
+    eprintln!("{table}");
+    assert!(
+        failures.is_empty(),
+        "{} problem(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
