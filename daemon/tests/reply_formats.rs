@@ -402,62 +402,54 @@ fn an_answer_inside_the_quote_is_held_and_its_author_told() {
 
 // ----- 3. stakeholder replies ----------------------------------------------------------------
 
-/// What stakeholders write above the quoted acknowledgement that looks like quoting
-/// but is theirs: every line must reach the staff.
-const STAKEHOLDER_MATERIAL: &[(&str, &str)] = &[
-    (
-        "outlook inline forward",
-        "Berikut kami teruskan surel dari bank tentang rekening pengganti.\n\
-         \n\
-         ________________________________\n\
-         From: Bank Contoh Cabang Tanjung Selor <cs@bank-contoh.example>\n\
-         Sent: Monday, November 30, 2026 3:12 PM\n\
-         To: Bendahara Satker Contoh <bendahara@satker.example.test>\n\
-         Subject: Perubahan nomor rekening\n\
-         \n\
-         Nomor rekening pengganti 1490012345678 a.n. RPL 123 Satker Contoh.\n\
-         Rekening lama 1490098765432 ditutup per 1 Desember 2026.",
-    ),
-    (
-        "letter header block",
-        "Dengan hormat,\n\
-         \n\
-         Bersama ini kami sampaikan surat permohonan revisi DIPA.\n\
-         \n\
-         Dari      : Kuasa Pengguna Anggaran Satker Contoh\n\
-         Tanggal   : 1 Desember 2026\n\
-         Nomor     : S-123/SATKER/2026\n\
-         Perihal   : Permohonan revisi DIPA\n\
-         \n\
-         Mohon revisi pagu akun 521211 sebesar Rp15.000.000 ke akun 524111.",
-    ),
-    (
-        "signature with phone number",
-        "Baik, rekening pengganti sudah kami daftarkan di aplikasi SAKTI.\n\
-         \n\
-         -- \n\
-         Budi Santoso\n\
-         Bendahara Pengeluaran Satker Contoh\n\
-         Telp. (0552) 21234 / HP 0812-3456-7890",
-    ),
-    (
-        "gmail forwarded message",
-        "Mohon dibantu, ini pemberitahuan yang kami terima dari bank.\n\
-         \n\
-         ---------- Forwarded message ---------\n\
-         From: Seksi Pencairan Dana <pd@bank-contoh.example>\n\
-         Date: Mon, Nov 30, 2026 at 9:00 AM\n\
-         Subject: SP2D tertunda\n\
-         To: <bendahara@satker.example.test>\n\
-         \n\
-         \n\
-         SP2D nomor 261234567890 tertunda karena rekening penerima tidak aktif.",
-    ),
-];
+/// What stakeholders write above the quoted acknowledgement. Some of it looks like
+/// quoting (a forward, a letter's header block, a signature) but is theirs.
+const PLAIN_THANKS: &str = "Baik, terima kasih. Kami tunggu kabar selanjutnya dari KPPN.";
+
+const OUTLOOK_FORWARD: &str = "Berikut kami teruskan surel dari bank tentang rekening pengganti.\n\
+     \n\
+     ________________________________\n\
+     From: Bank Contoh Cabang Tanjung Selor <cs@bank-contoh.example>\n\
+     Sent: Monday, November 30, 2026 3:12 PM\n\
+     To: Bendahara Satker Contoh <bendahara@satker.example.test>\n\
+     Subject: Perubahan nomor rekening\n\
+     \n\
+     Nomor rekening pengganti 1490012345678 a.n. RPL 123 Satker Contoh.\n\
+     Rekening lama 1490098765432 ditutup per 1 Desember 2026.";
+
+const LETTER_BLOCK: &str = "Dengan hormat,\n\
+     \n\
+     Bersama ini kami sampaikan surat permohonan revisi DIPA.\n\
+     \n\
+     Dari      : Kuasa Pengguna Anggaran Satker Contoh\n\
+     Tanggal   : 1 Desember 2026\n\
+     Nomor     : S-123/SATKER/2026\n\
+     Perihal   : Permohonan revisi DIPA\n\
+     \n\
+     Mohon revisi pagu akun 521211 sebesar Rp15.000.000 ke akun 524111.";
+
+const SIGNATURE_WITH_PHONE: &str = "Baik, rekening pengganti sudah kami daftarkan di aplikasi SAKTI.\n\
+     \n\
+     -- \n\
+     Budi Santoso\n\
+     Bendahara Pengeluaran Satker Contoh\n\
+     Telp. (0552) 21234 / HP 0812-3456-7890";
+
+const GMAIL_FORWARD: &str = "Mohon dibantu, ini pemberitahuan yang kami terima dari bank.\n\
+     \n\
+     ---------- Forwarded message ---------\n\
+     From: Seksi Pencairan Dana <pd@bank-contoh.example>\n\
+     Date: Mon, Nov 30, 2026 at 9:00 AM\n\
+     Subject: SP2D tertunda\n\
+     To: <bendahara@satker.example.test>\n\
+     \n\
+     \n\
+     SP2D nomor 261234567890 tertunda karena rekening penerima tidak aktif.";
 
 /// The clients stakeholders write from in these cases.
 const STAKEHOLDER_CLIENTS: &[Client] = &[
     Client::GmailWeb,
+    Client::GmailAndroid,
     Client::OutlookDesktop,
     Client::Thunderbird,
     Client::Ios,
@@ -467,8 +459,8 @@ const STAKEHOLDER_CLIENTS: &[Client] = &[
     Client::OutlookWebHtml,
 ];
 
-/// The stakeholder answers the acknowledgement from `client`; returns the text of what
-/// CSO1 is told.
+/// A fresh office where the stakeholder has asked and then answers the
+/// acknowledgement with `raw_of`; returns the text CSO1 is told, and the ack.
 fn stakeholder_writes(raw_of: impl Fn(&Harness, &Received) -> Vec<u8>) -> (String, Received) {
     let (mut w, ack, _) = asked();
     let before = w.sent_to(&w.cso1().address).len();
@@ -484,29 +476,31 @@ fn stakeholder_writes(raw_of: impl Fn(&Harness, &Received) -> Vec<u8>) -> (Strin
     (after.last().unwrap().mail.text.clone(), ack)
 }
 
-#[test]
-fn everything_a_stakeholder_writes_reaches_the_staff_and_the_quoted_ack_does_not() {
+/// The stakeholder writes `material` above the quoted acknowledgement from every
+/// stakeholder client in both languages: every line of it reaches CSO1, and no line of
+/// the acknowledgement does.
+fn stakeholder_material_reaches_the_staff(what: &str, material: &str) {
+    // What CSO1 sees when the same material comes without any quote: lines of the
+    // acknowledgement the notification template carries anyway are no leak.
+    let (control, _) = stakeholder_writes(|w, ack| {
+        support::desk::reply(
+            &w.stakeholder(),
+            ack,
+            "control@satker.example.test",
+            &[],
+            material,
+        )
+    });
+    let control_flat = flat(&control);
     let mut failures = Vec::new();
-    let mut table = String::from("\nstakeholder material → CSO1 notification\n");
-    for (what, material) in STAKEHOLDER_MATERIAL {
-        // What CSO1 sees when the same material comes without any quote: lines of the
-        // acknowledgement that the notification template carries anyway are no leak.
-        let (control, _) = stakeholder_writes(|w, ack| {
-            support::desk::reply(
-                &w.stakeholder(),
-                ack,
-                "control@satker.example.test",
-                &[],
-                material,
-            )
-        });
-        let control_flat = flat(&control);
-        for &c in STAKEHOLDER_CLIENTS {
+    let mut table = format!("\nstakeholder writes {what} → CSO1\n");
+    for &c in STAKEHOLDER_CLIENTS {
+        for &l in c.languages() {
             let (seen_by_cso, ack) = stakeholder_writes(|w, ack| {
                 let st = w.stakeholder();
                 reply_as(
                     c,
-                    Lang::Id,
+                    l,
                     &Author {
                         name: "Budi Santoso",
                         address: &st.address,
@@ -530,21 +524,45 @@ fn everything_a_stakeholder_writes_reaches_the_staff_and_the_quoted_ack_does_not
                 }
             }
             table.push_str(&format!(
-                "  {:<30} {:<26} {}\n",
-                what,
-                c.name(),
+                "  {:<34} {}\n",
+                label(c, l),
                 if problems.is_empty() { "kept" } else { "FAIL" }
             ));
             for p in problems {
-                failures.push(format!("{what} from {}: {p}", c.name()));
+                failures.push(format!("{}: {p}", label(c, l)));
             }
         }
     }
     eprintln!("{table}");
     assert!(
         failures.is_empty(),
-        "{} problem(s):\n{}",
+        "{what}: {} problem(s):\n{}",
         failures.len(),
         failures.join("\n")
     );
+}
+
+#[test]
+fn a_stakeholder_reply_reaches_the_staff_without_the_quoted_acknowledgement() {
+    stakeholder_material_reaches_the_staff("a plain reply", PLAIN_THANKS);
+}
+
+#[test]
+fn an_inline_outlook_forward_from_a_stakeholder_reaches_the_staff() {
+    stakeholder_material_reaches_the_staff("an Outlook inline forward", OUTLOOK_FORWARD);
+}
+
+#[test]
+fn a_letter_header_block_from_a_stakeholder_reaches_the_staff() {
+    stakeholder_material_reaches_the_staff("a letter header block", LETTER_BLOCK);
+}
+
+#[test]
+fn a_stakeholder_signature_with_a_phone_number_reaches_the_staff() {
+    stakeholder_material_reaches_the_staff("a signature with a phone number", SIGNATURE_WITH_PHONE);
+}
+
+#[test]
+fn a_gmail_forwarded_message_from_a_stakeholder_reaches_the_staff() {
+    stakeholder_material_reaches_the_staff("a Gmail forwarded message", GMAIL_FORWARD);
 }
