@@ -558,7 +558,7 @@ fn plain_text(
             )
             .collect()
     } else {
-        let mut h = wrap_all("", qs.head.trim_end_matches('\n'), w, false);
+        let mut h = wrap_all("", qs.head.trim_end_matches('\n'), w, fl);
         if qs.head.ends_with('\n') || qs.prefix.is_empty() {
             h.push(String::new());
         }
