@@ -223,6 +223,22 @@ fn leaks_to_stakeholder(w: &Harness, n: &Received, ack: &Received) -> Vec<String
     found
 }
 
+/// Every non-empty line of `text`, normalised.
+fn all_lines(text: &str) -> Vec<String> {
+    text.lines().map(norm).filter(|l| !l.is_empty()).collect()
+}
+
+/// A line of the attribution or header block a client writes above the office's mail.
+fn is_quote_head(line: &str) -> bool {
+    let lower = line.to_lowercase();
+    line.contains(OFFICE)
+        || line.contains("Kantor Pelayanan Perbendaharaan Negara")
+        || lower.ends_with("wrote:")
+        || lower.ends_with("menulis:")
+        || lower.starts_with("subject: [kppn-tsl")
+        || lower.starts_with("subjek: [kppn-tsl")
+}
+
 fn contains_text(haystack: &str, needle: &str) -> bool {
     flat(haystack).contains(&flat(needle))
 }
@@ -353,18 +369,36 @@ fn a_command_first_line_works_from_every_client() {
 }
 
 /// An answer below or inside the quote cannot be told apart from the notification
-/// with confidence: nothing reaches the stakeholder and the author is told.
-fn held_case(c: Client, l: Lang, placement: Placement) -> (Seen, Vec<String>) {
+/// with confidence: nothing reaches the stakeholder, and the author is told, with what
+/// they wrote (`shown`, a line of it).
+fn held_case(
+    c: Client,
+    l: Lang,
+    text: &str,
+    placement: Placement,
+    shown: &str,
+) -> (Seen, Vec<String>) {
     let (mut w, ack, n) = asked();
-    cso1_replies(&mut w, &n, c, l, answer(l), placement);
+    cso1_replies(&mut w, &n, c, l, text, placement);
     let mut problems = leaks_to_stakeholder(&w, &n, &ack);
-    let outcome = seen(&w, answer(l));
+    let outcome = seen(&w, text.lines().last().unwrap());
     if outcome != Seen::Held {
+        let to_cso: Vec<String> = w
+            .sent_to(&w.cso1().address)
+            .into_iter()
+            .skip(1)
+            .map(|s| {
+                format!(
+                    "{}: {}",
+                    s.kind,
+                    flat(&s.mail.text).chars().take(160).collect::<String>()
+                )
+            })
+            .collect();
         problems.push(format!(
-            "not held ({}): stakeholder got {:?}, CSO1 got {:?}",
+            "not held ({}): stakeholder got {:?}, CSO1 got {to_cso:?}",
             outcome.word(),
             w.kinds_to(&w.stakeholder().address),
-            w.kinds_to(&w.cso1().address)
         ));
     } else {
         let held = w
@@ -372,10 +406,9 @@ fn held_case(c: Client, l: Lang, placement: Placement) -> (Seen, Vec<String>) {
             .into_iter()
             .find(|s| s.kind == "held")
             .expect("held mail");
-        let first = answer(l).lines().next().unwrap();
-        if !contains_text(&held.mail.text, first) {
+        if !contains_text(&held.mail.text, shown) {
             problems.push(format!(
-                "the held mail does not show what was written:\n{}",
+                "the held mail does not show what was written ({shown}):\n{}",
                 held.mail.text
             ));
         }
@@ -386,18 +419,42 @@ fn held_case(c: Client, l: Lang, placement: Placement) -> (Seen, Vec<String>) {
     (outcome, problems)
 }
 
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap()
+}
+
 #[test]
 fn an_answer_below_the_quote_is_held_and_its_author_told() {
     over_the_table("answer below the quote → held", |c, l| {
-        held_case(c, l, Placement::Below)
+        held_case(c, l, answer(l), Placement::Below, first_line(answer(l)))
     });
 }
 
 #[test]
 fn an_answer_inside_the_quote_is_held_and_its_author_told() {
     over_the_table("answer inside the quote → held", |c, l| {
-        held_case(c, l, Placement::Inline)
+        held_case(c, l, answer(l), Placement::Inline, first_line(answer(l)))
     });
+}
+
+/// A line on top and the answer itself next to the question inside the quote.
+fn point_by_point(l: Lang) -> String {
+    let top = match l {
+        Lang::Id => "Jawaban kami tulis di bawah, di sela pertanyaan Bapak.",
+        Lang::En => "Please find my answers below, next to your question.",
+    };
+    format!("{top}\n\n{}", answer(l))
+}
+
+#[test]
+fn an_answer_on_top_and_inside_the_quote_is_held_and_its_author_told() {
+    over_the_table(
+        "a line on top, the answer inside the quote → held",
+        |c, l| {
+            let text = point_by_point(l);
+            held_case(c, l, &text, Placement::AboveAndInline, first_line(&text))
+        },
+    );
 }
 
 // ----- 3. stakeholder replies ----------------------------------------------------------------
@@ -434,6 +491,12 @@ const SIGNATURE_WITH_PHONE: &str = "Baik, rekening pengganti sudah kami daftarka
      Budi Santoso\n\
      Bendahara Pengeluaran Satker Contoh\n\
      Telp. (0552) 21234 / HP 0812-3456-7890";
+
+/// The stakeholder repeats a sentence of their first mail (which the daemon echoed to
+/// the staff, never to them) and adds to it.
+const REPEATS_OWN_QUESTION: &str = "Kami ulangi pertanyaan kami kemarin:\n\
+     Mohon informasi, SP2D gaji bulan November untuk satker kami belum masuk ke rekening penerima. Nomor SPM 00123/2026.\n\
+     Sampai hari ini dana belum masuk.";
 
 const GMAIL_FORWARD: &str = "Mohon dibantu, ini pemberitahuan yang kami terima dari bank.\n\
      \n\
@@ -491,7 +554,8 @@ fn stakeholder_material_reaches_the_staff(what: &str, material: &str) {
             material,
         )
     });
-    let control_flat = flat(&control);
+    let control_lines = all_lines(&control);
+    let material_lines = all_lines(material);
     let mut failures = Vec::new();
     let mut table = format!("\nstakeholder writes {what} → CSO1\n");
     for &c in STAKEHOLDER_CLIENTS {
@@ -518,9 +582,18 @@ fn stakeholder_material_reaches_the_staff(what: &str, material: &str) {
                     problems.push(format!("lost: {line}"));
                 }
             }
-            for line in telling_lines(&ack.text) {
-                if got.contains(&line) && !control_flat.contains(&line) {
+            // Lines CSO1 sees that neither the template nor the stakeholder wrote: what
+            // is left of the quoted acknowledgement and the attribution or header block
+            // the client put above it.
+            let ack_lines = all_lines(&ack.text);
+            for line in all_lines(&seen_by_cso) {
+                if control_lines.contains(&line) || material_lines.contains(&line) {
+                    continue;
+                }
+                if ack_lines.contains(&line) {
                     problems.push(format!("quoted acknowledgement line relayed: {line}"));
+                } else if is_quote_head(&line) {
+                    problems.push(format!("attribution/header of the quote relayed: {line}"));
                 }
             }
             table.push_str(&format!(
@@ -565,4 +638,9 @@ fn a_stakeholder_signature_with_a_phone_number_reaches_the_staff() {
 #[test]
 fn a_gmail_forwarded_message_from_a_stakeholder_reaches_the_staff() {
     stakeholder_material_reaches_the_staff("a Gmail forwarded message", GMAIL_FORWARD);
+}
+
+#[test]
+fn a_stakeholder_repeating_their_own_question_reaches_the_staff() {
+    stakeholder_material_reaches_the_staff("a repeat of their own question", REPEATS_OWN_QUESTION);
 }

@@ -40,6 +40,25 @@ pub(crate) enum Placement {
     Below,
     /// Inside the quote, after the stakeholder's question, and the quote continues.
     Inline,
+    /// The first paragraph above the quote, the rest inside it (an author who answers
+    /// on top and then point by point).
+    AboveAndInline,
+}
+
+impl Placement {
+    /// The new text split into what goes above, inside and below the quote.
+    fn split(self, text: &str) -> (String, String, String) {
+        let none = String::new;
+        match self {
+            Placement::Above => (text.to_string(), none(), none()),
+            Placement::Below => (none(), none(), text.to_string()),
+            Placement::Inline => (none(), text.to_string(), none()),
+            Placement::AboveAndInline => match text.split_once("\n\n") {
+                Some((top, rest)) => (top.to_string(), rest.to_string(), none()),
+                None => (text.to_string(), text.to_string(), none()),
+            },
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -192,6 +211,15 @@ impl Original {
         }
     }
 
+    /// The recipient as Outlook and Zimbra show it: `Name <addr>`, or the address.
+    fn recipient(&self) -> String {
+        if self.to_name.is_empty() {
+            self.to_addr.clone()
+        } else {
+            format!("{} <{}>", self.to_name, self.to_addr)
+        }
+    }
+
     fn sender_quoted(&self) -> String {
         format!("\"{}\"", self.sender().replace('"', ""))
     }
@@ -289,19 +317,17 @@ fn header_block(
 ) -> String {
     match lang {
         Lang::En => format!(
-            "From: {} <{}>\nSent: {sent_en}\nTo: {} <{}>\nSubject: {}",
+            "From: {} <{}>\nSent: {sent_en}\nTo: {}\nSubject: {}",
             o.sender(),
             o.from_addr,
-            o.to_name,
-            o.to_addr,
+            o.recipient(),
             o.subject
         ),
         Lang::Id => format!(
-            "Dari: {} <{}>\n{sent_id}\nKepada: {} <{}>\n{subject_id}: {}",
+            "Dari: {} <{}>\n{sent_id}\nKepada: {}\n{subject_id}: {}",
             o.sender(),
             o.from_addr,
-            o.to_name,
-            o.to_addr,
+            o.recipient(),
             o.subject
         ),
     }
@@ -453,15 +479,17 @@ fn quoting(client: Client, lang: Lang, o: &Original) -> Quoting {
         Client::Zimbra => {
             let head = if en {
                 format!(
-                    "----- Original Message -----\nFrom: \"{name}\" <{addr}>\nTo: \"{}\" <{}>\n\
+                    "----- Original Message -----\nFrom: \"{name}\" <{addr}>\nTo: {}\n\
                      Sent: Tuesday, December 1, 2026 10:00:00 AM\nSubject: {}\n",
-                    o.to_name, o.to_addr, o.subject
+                    o.recipient(),
+                    o.subject
                 )
             } else {
                 format!(
-                    "----- Pesan Asli -----\nDari: \"{name}\" <{addr}>\nKepada: \"{}\" <{}>\n\
+                    "----- Pesan Asli -----\nDari: \"{name}\" <{addr}>\nKepada: {}\n\
                      Terkirim: Selasa, 1 Desember 2026 10:00:00\nSubjek: {}\n",
-                    o.to_name, o.to_addr, o.subject
+                    o.recipient(),
+                    o.subject
                 )
             };
             q(head, "> ")
@@ -564,36 +592,37 @@ fn plain_text(
         }
         h
     };
-    let mut new: Vec<String> = wrap_all("", new_text, w, fl);
-    if let Some(f) = &qs.footer {
-        new.push(String::new());
-        new.extend(f.lines().map(str::to_string));
-    }
+    let (above, inside, below) = placement.split(new_text);
+    let mut footer = qs.footer.clone();
+    let mut mine = |text: &str| -> Vec<String> {
+        let mut v = wrap_all("", text, w, fl);
+        if let Some(f) = footer.take() {
+            v.push(String::new());
+            v.extend(f.lines().map(str::to_string));
+        }
+        v
+    };
     let mut out: Vec<String> = Vec::new();
-    match placement {
-        Placement::Above => {
-            out.extend(new);
+    if !above.is_empty() {
+        out.extend(mine(&above));
+        out.push(String::new());
+        if !qs.head_quoted {
             out.push(String::new());
-            if !qs.head_quoted {
-                out.push(String::new());
-            }
-            out.extend(head);
-            out.extend(quote(0, lines.len()));
         }
-        Placement::Below => {
-            out.extend(head);
-            out.extend(quote(0, lines.len()));
-            out.push(String::new());
-            out.extend(new);
-        }
-        Placement::Inline => {
-            out.extend(head);
-            out.extend(quote(0, cut));
-            out.push(String::new());
-            out.extend(new);
-            out.push(String::new());
-            out.extend(quote(cut, lines.len()));
-        }
+    }
+    out.extend(head);
+    if inside.is_empty() {
+        out.extend(quote(0, lines.len()));
+    } else {
+        out.extend(quote(0, cut));
+        out.push(String::new());
+        out.extend(mine(&inside));
+        out.push(String::new());
+        out.extend(quote(cut, lines.len()));
+    }
+    if !below.is_empty() {
+        out.push(String::new());
+        out.extend(mine(&below));
     }
     let mut text = out.join("\n");
     text.push('\n');
@@ -661,10 +690,16 @@ fn html_text(
     let lines = o.lines();
     let cut = o.inline_point();
     let part = |from: usize, to: usize| html_lines(&lines[from..to].join("\n"));
-    let mut new = html_divs(new_text);
-    if let Some(f) = &qs.footer {
-        new.push_str(&format!("\r\n<div><br></div><div>{}</div>", html_lines(f)));
-    }
+    let (above, inside, below) = placement.split(new_text);
+    let mut footer = qs.footer.clone();
+    let mut divs = |text: &str| {
+        let mut d = html_divs(text);
+        if let Some(f) = footer.take() {
+            d.push_str(&format!("\r\n<div><br></div><div>{}</div>", html_lines(&f)));
+        }
+        d
+    };
+    let (above, inside, below) = (divs(&above), divs(&inside), divs(&below));
     let head = qs.head.trim().to_string();
     match client {
         Client::OutlookDesktop
@@ -690,18 +725,26 @@ fn html_text(
                     part(from, to)
                 )
             };
-            let mine = format!(
-                "<div style=\"font-family: Calibri, Arial, Helvetica, sans-serif; font-size: 12pt; color: rgb(0, 0, 0);\">\r\n{new}\r\n</div>\r\n"
-            );
-            let body = match placement {
-                Placement::Above => format!("{mine}{header}{}", quoted(0, lines.len())),
-                Placement::Below => format!("{header}{}{mine}", quoted(0, lines.len())),
-                Placement::Inline => format!(
-                    "{header}{}{mine}{}",
-                    quoted(0, cut),
-                    quoted(cut, lines.len())
-                ),
+            let mine = |new: &str| {
+                if new.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "<div style=\"font-family: Calibri, Arial, Helvetica, sans-serif; font-size: 12pt; color: rgb(0, 0, 0);\">\r\n{new}\r\n</div>\r\n"
+                    )
+                }
             };
+            let quote = if inside.is_empty() {
+                quoted(0, lines.len())
+            } else {
+                format!(
+                    "{}{}{}",
+                    quoted(0, cut),
+                    mine(&inside),
+                    quoted(cut, lines.len())
+                )
+            };
+            let body = format!("{}{header}{quote}{}", mine(&above), mine(&below));
             format!(
                 "<html>\r\n<head>\r\n<meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\">\r\n\
                  <style type=\"text/css\" style=\"display:none;\"> P {{margin-top:0;margin-bottom:0;}} </style>\r\n</head>\r\n\
@@ -720,22 +763,29 @@ fn html_text(
                     part(from, to)
                 )
             };
-            let mine = format!("<div dir=\"ltr\">{new}</div>");
-            let body = match placement {
-                Placement::Above => format!(
-                    "{mine}<br><div class=\"gmail_quote\">{attr}{}</div>",
-                    bq(0, lines.len())
-                ),
-                Placement::Below => format!(
-                    "<div class=\"gmail_quote\">{attr}{}</div><br>{mine}",
-                    bq(0, lines.len())
-                ),
-                Placement::Inline => format!(
-                    "<div class=\"gmail_quote\">{attr}{}{mine}{}</div>",
-                    bq(0, cut),
-                    bq(cut, lines.len())
-                ),
+            let mine = |new: &str| {
+                if new.is_empty() {
+                    String::new()
+                } else {
+                    format!("<div dir=\"ltr\">{new}</div>")
+                }
             };
+            let quote = if inside.is_empty() {
+                bq(0, lines.len())
+            } else {
+                format!("{}{}{}", bq(0, cut), mine(&inside), bq(cut, lines.len()))
+            };
+            let top = if above.is_empty() {
+                String::new()
+            } else {
+                format!("{}<br>", mine(&above))
+            };
+            let bottom = if below.is_empty() {
+                String::new()
+            } else {
+                format!("<br>{}", mine(&below))
+            };
+            let body = format!("{top}<div class=\"gmail_quote\">{attr}{quote}</div>{bottom}");
             format!("{body}\r\n")
         }
     }
