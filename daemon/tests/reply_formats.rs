@@ -158,6 +158,54 @@ fn cso1_replies(
     w.deliver(&raw, wita(12, 1, 10, 5));
 }
 
+/// What the stakeholder receives when CSO1 sends `text` with no quote at all, kind and
+/// lines: a reply from any client must produce exactly this.
+fn unquoted_outcome(text: &str) -> Vec<(String, Vec<String>)> {
+    let (mut w, _, n) = asked();
+    let raw = support::desk::reply(
+        &w.cso1(),
+        &n,
+        "control@mail.kppn-tanjungselor.example",
+        &[],
+        text,
+    );
+    w.deliver(&raw, wita(12, 1, 10, 5));
+    to_stakeholder_after_ack(&w)
+}
+
+fn to_stakeholder_after_ack(w: &Harness) -> Vec<(String, Vec<String>)> {
+    w.sent_to(&w.stakeholder().address)
+        .into_iter()
+        .skip(1)
+        .map(|s| (s.kind, all_lines(&s.mail.text)))
+        .collect()
+}
+
+/// Differences between what the stakeholder got and what a reply without a quote gives.
+fn differs_from(w: &Harness, want: &[(String, Vec<String>)]) -> Vec<String> {
+    let got = to_stakeholder_after_ack(w);
+    let mut out = Vec::new();
+    let kinds = |v: &[(String, Vec<String>)]| v.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
+    if kinds(&got) != kinds(want) {
+        out.push(format!(
+            "mails {:?}, without a quote {:?}",
+            kinds(&got),
+            kinds(want)
+        ));
+        return out;
+    }
+    for ((kind, g), (_, w)) in got.iter().zip(want) {
+        let extra: Vec<&String> = g.iter().filter(|l| !w.contains(l)).collect();
+        let missing: Vec<&String> = w.iter().filter(|l| !g.contains(l)).collect();
+        if !extra.is_empty() || !missing.is_empty() {
+            out.push(format!(
+                "[{kind}] not the text a reply without a quote gives: extra {extra:?}, missing {missing:?}"
+            ));
+        }
+    }
+    out
+}
+
 // ----- what counts as a leak ---------------------------------------------------------------
 
 /// A line without its quote prefixes (`>`, `> >`, TAB, spaces) and with its whitespace
@@ -309,6 +357,8 @@ fn over_the_table(title: &str, case: impl Fn(Client, Lang) -> (Seen, Vec<String>
 
 #[test]
 fn a_top_posted_answer_reaches_the_stakeholder_without_the_notification() {
+    let want = |l: Lang| unquoted_outcome(answer(l));
+    let (want_en, want_id) = (want(Lang::En), want(Lang::Id));
     over_the_table("top-posted answer → stakeholder", |c, l| {
         let (mut w, ack, n) = asked();
         cso1_replies(&mut w, &n, c, l, answer(l), Placement::Above);
@@ -329,6 +379,8 @@ fn a_top_posted_answer_reaches_the_stakeholder_without_the_notification() {
             {
                 problems.push("the answer text did not arrive whole".into());
             }
+            let want = if l == Lang::En { &want_en } else { &want_id };
+            problems.extend(differs_from(&w, want));
         }
         (outcome, problems)
     });
@@ -336,6 +388,8 @@ fn a_top_posted_answer_reaches_the_stakeholder_without_the_notification() {
 
 #[test]
 fn a_command_first_line_works_from_every_client() {
+    let want = |l: Lang| unquoted_outcome(documents_request(l));
+    let (want_en, want_id) = (want(Lang::En), want(Lang::Id));
     over_the_table("#dokumen + text → documents requested", |c, l| {
         let (mut w, ack, n) = asked();
         let text = documents_request(l);
@@ -363,6 +417,9 @@ fn a_command_first_line_works_from_every_client() {
                 "the request text was not relayed ({})",
                 outcome.word()
             ));
+        } else {
+            let want = if l == Lang::En { &want_en } else { &want_id };
+            problems.extend(differs_from(&w, want));
         }
         (outcome, problems)
     });
