@@ -653,11 +653,16 @@ fn stakeholder_material_reaches_the_staff(what: &str, material: &str) {
                     problems.push(format!("attribution/header of the quote relayed: {line}"));
                 }
             }
-            table.push_str(&format!(
-                "  {:<34} {}\n",
-                label(c, l),
-                if problems.is_empty() { "kept" } else { "FAIL" }
-            ));
+            let lost = problems.iter().any(|p| p.starts_with("lost"));
+            let residue =
+                problems.len() > problems.iter().filter(|p| p.starts_with("lost")).count();
+            let verdict = match (lost, residue) {
+                (false, false) => "kept",
+                (true, false) => "FAIL: lost lines",
+                (false, true) => "FAIL: quote residue",
+                (true, true) => "FAIL: lost lines, quote residue",
+            };
+            table.push_str(&format!("  {:<34} {verdict}\n", label(c, l)));
             for p in problems {
                 failures.push(format!("{}: {p}", label(c, l)));
             }
