@@ -1,6 +1,7 @@
 //! Shared by the daemon's integration tests. Each test binary uses a part of it.
 #![allow(dead_code)]
 
+pub(crate) mod clients;
 pub(crate) mod daemon;
 pub(crate) mod desk;
 pub(crate) mod harness;
