@@ -10,7 +10,6 @@ use serde::Serialize;
 
 use crate::desk::Desk;
 use crate::mail::compose::{ComposeError, Composer, Draft, FileAttachment};
-use crate::mail::parse;
 use crate::mail::relay::HoldReason;
 use crate::mail::subject;
 use crate::rules::classify::Unproven;
@@ -672,48 +671,4 @@ impl<'a> Mailer<'a> {
         )?;
         Ok(sent >= limit)
     }
-}
-
-/// The plain text of the mail the daemon sent with `message_id`, when still kept.
-pub(crate) fn sent_text(conn: &Connection, message_id: &str) -> Result<Option<String>, StoreError> {
-    Ok(outbox::raw_of(conn, message_id)?.and_then(|raw| parse::parse(&raw).ok().map(|m| m.text)))
-}
-
-/// The plain text of the newest mails the daemon sent about `ticket`: to the
-/// stakeholder's side only (`Audience::Stakeholder`: what their reply may quote; the
-/// staff notifications repeat the stakeholder's own words), or to anyone.
-pub(crate) fn sent_about(
-    conn: &Connection,
-    ticket: i64,
-    audience: Audience,
-) -> Result<String, StoreError> {
-    const NEWEST: usize = 30;
-    const TO_STAKEHOLDER: [LetterKind; 7] = [
-        LetterKind::Ack,
-        LetterKind::Answer,
-        LetterKind::Documents,
-        LetterKind::DocumentsReminder,
-        LetterKind::Escalated,
-        LetterKind::Progress,
-        LetterKind::Resolved,
-    ];
-    let kinds = match audience {
-        Audience::Stakeholder => Some(&TO_STAKEHOLDER[..]),
-        Audience::Anyone => None,
-    };
-    let mut out = String::new();
-    for raw in outbox::raws_of_ticket(conn, ticket, kinds, NEWEST)? {
-        if let Ok(m) = parse::parse(&raw) {
-            out.push_str(&m.text);
-            out.push('\n');
-        }
-    }
-    Ok(out)
-}
-
-/// Whose mails [`sent_about`] reads.
-#[derive(Clone, Copy)]
-pub(crate) enum Audience {
-    Stakeholder,
-    Anyone,
 }

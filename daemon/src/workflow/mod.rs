@@ -4,14 +4,17 @@
 //!
 //! - [`ingest`]: one mail in: parse → classify → route.
 //! - [`stakeholder`]: a new question, a reply, documents, a rating.
-//! - [`staff`]: a verified staff reply and its commands.
+//! - [`staff`]: a verified staff reply and its commands; [`held`]: the replies it holds.
 //! - [`scheduler`]: progress replies, reminders, alerts, auto-close.
-//! - [`letters`]: the mails these steps write, each with its typed template data.
+//! - [`letters`]: the mails these steps write, each with its typed template data;
+//!   [`sent`]: what was sent, read back to tell a reply's new text from its quote.
 
+mod held;
 pub mod ingest;
 pub(crate) mod letters;
 mod received;
 pub mod scheduler;
+mod sent;
 mod staff;
 mod stakeholder;
 

@@ -7,10 +7,11 @@ use loket_core::config::Section;
 use loket_core::content::Term;
 use rusqlite::Connection;
 
+use super::held::{self, Answered};
 use super::letters::{
-    self, Audience, Hold, Letter, MailError, Mailer, NotifyEvent, Sending, ThreadEntry,
-    kept_on_server,
+    Hold, Letter, MailError, Mailer, NotifyEvent, Sending, ThreadEntry, kept_on_server,
 };
+use super::sent::{self, Audience};
 use crate::desk::Desk;
 use crate::mail::compose::FileAttachment;
 use crate::mail::parse::ParsedMail;
@@ -117,9 +118,9 @@ pub(crate) fn execute(
         .as_ref()
         .map(|a| a.email.to_lowercase())
         .unwrap_or_default();
-    let sent = letters::sent_text(m.conn, answering)?.unwrap_or_default();
+    let sent = sent::sent_text(m.conn, answering)?.unwrap_or_default();
     let sent = format!("{sent}\n{}", command::cheat_sheet());
-    let theirs = their_words(m.conn, t.id)?;
+    let theirs = held::their_words(m.conn, t.id)?;
     let (text, below, doubt) = match relay::separate_excluding(&mail.text, &sent, &theirs) {
         Separation::Clean(text) => (text, String::new(), None),
         Separation::Held {
@@ -129,7 +130,7 @@ pub(crate) fn execute(
         } => (text, below, Some(Hold::from(reason))),
     };
     let held = |why: Hold, answered: Option<&Answered>| {
-        hold(m, t, &actor, row, why, (&text, &below), answered)
+        held::hold(m, t, &actor, row, why, (&text, &below), answered)
     };
     let plan = match (plan(m, t, &actor, &text), doubt) {
         (Ok(plan), _) => plan,
@@ -140,7 +141,7 @@ pub(crate) fn execute(
     };
     if plan.step.relays_text() && !plan.forced {
         let second = if matches!(plan.step, Step::Answer | Step::Resolve) {
-            answered_by_other(m.conn, t, &actor)?
+            held::answered_by_other(m.conn, t, &actor)?
         } else {
             None
         };
@@ -232,135 +233,6 @@ pub(crate) fn execute(
     Ok(())
 }
 
-/// What people wrote on the ticket, which notifications repeat: the stakeholder's mails
-/// and held staff texts. A line of it in a reply is someone citing, not a leak.
-fn their_words(conn: &Connection, ticket: i64) -> Result<String, StoreError> {
-    let mut out = String::new();
-    for m in messages::of_ticket(conn, ticket)? {
-        if m.kind == MessageKind::Stakeholder {
-            out.push_str(&m.body);
-            out.push('\n');
-        }
-    }
-    for e in tickets::events(conn, ticket)? {
-        if e.kind == EventKind::Held
-            && let Some(h) = HeldReply::read(&e.detail)
-        {
-            out.push_str(&h.text);
-            out.push('\n');
-            out.push_str(&h.below);
-            out.push('\n');
-        }
-    }
-    Ok(out)
-}
-
-/// An answer another staff member sent.
-struct Answered {
-    by: String,
-    at: chrono::DateTime<chrono::Utc>,
-}
-
-/// Another staff member answered since the stakeholder last wrote: who, and when.
-fn answered_by_other(
-    conn: &Connection,
-    t: &Ticket,
-    actor: &str,
-) -> Result<Option<Answered>, StoreError> {
-    let mut answered = None;
-    for e in tickets::events(conn, t.id)? {
-        match e.kind {
-            EventKind::Created
-            | EventKind::StakeholderReply
-            | EventKind::DocumentsReceived
-            | EventKind::Reopened
-            | EventKind::Escalated => answered = None,
-            EventKind::Answered | EventKind::Resolved if e.actor != actor => {
-                answered = Some(Answered {
-                    by: e.actor,
-                    at: e.at,
-                });
-            }
-            _ => {}
-        }
-    }
-    Ok(answered)
-}
-
-/// Nothing goes to the stakeholder: the author gets the reply back with the reason and
-/// how to send it; the text is kept in the ticket's history for `#kirim`.
-fn hold(
-    m: &Mailer<'_>,
-    t: &Ticket,
-    actor: &str,
-    row: i64,
-    why: Hold,
-    (text, below): (&str, &str),
-    answered: Option<&Answered>,
-) -> Result<(), MailError> {
-    let detail = serde_json::to_string(&HeldReply {
-        reason: why,
-        text: text.to_string(),
-        below: below.to_string(),
-    })
-    .unwrap_or_default();
-    tickets::log(
-        m.conn,
-        t.id,
-        &Event::new(EventKind::Held, actor, m.now)
-            .on(row)
-            .detail(&detail),
-    )?;
-    let answered_by = answered.map(|a| {
-        m.desk
-            .config
-            .roster
-            .staff_by_address(&a.by)
-            .map_or(a.by.as_str(), |s| s.name.as_str())
-    });
-    let letter = Letter::Held {
-        reason: why,
-        text,
-        below,
-        answered_by,
-        answered_at: answered.map(|a| m.local(a.at)),
-    };
-    m.to_staff(t, actor, &letter, Sending::default())?;
-    tracing::info!(ticket = t.id, staff = %actor, reason = %why, "staff reply held, not relayed; author told");
-    Ok(())
-}
-
-/// A held reply as kept in its `held` event: what `#kirim` sends, and what the author
-/// wrote below the quote (their words, when they copy them up in the next reply).
-#[derive(serde::Serialize, serde::Deserialize)]
-struct HeldReply {
-    reason: Hold,
-    text: String,
-    below: String,
-}
-
-impl HeldReply {
-    fn read(detail: &str) -> Option<HeldReply> {
-        serde_json::from_str(detail).ok()
-    }
-}
-
-/// The text of this staff member's latest held reply on the ticket, unless it was
-/// already sent with `#kirim` (a second `#kirim` must not send it twice).
-fn held_text(conn: &Connection, ticket: i64, actor: &str) -> Result<Option<String>, StoreError> {
-    let mut held = None;
-    for e in tickets::events(conn, ticket)? {
-        match e.kind {
-            EventKind::Held if e.actor == actor => {
-                held = HeldReply::read(&e.detail).map(|h| h.text);
-            }
-            EventKind::SentAnyway if e.actor == actor => held = None,
-            _ => {}
-        }
-    }
-    Ok(held)
-}
-
 /// Checks a staff reply against the ticket; the error is shown to its author.
 fn plan(m: &Mailer<'_>, t: &Ticket, actor: &str, text: &str) -> Result<Plan, String> {
     let parsed = command::parse(text).map_err(|e| e.to_string())?;
@@ -429,7 +301,7 @@ fn plan(m: &Mailer<'_>, t: &Ticket, actor: &str, text: &str) -> Result<Plan, Str
                                 Untuk mengubah isinya, kirim balasan baru."
                         .into());
                 }
-                let held = held_text(m.conn, t.id, actor)
+                let held = held::held_text(m.conn, t.id, actor)
                     .map_err(|e| e.to_string())?
                     .ok_or("Tidak ada balasan Anda yang ditahan pada tiket ini, jadi tidak ada yang dikirim dengan `#kirim`.")?;
                 let mut again = plan(m, t, actor, &held)?;
@@ -707,8 +579,8 @@ fn earlier_attachments(
 /// The stakeholder's and staff's side of the thread so far, oldest first, for someone
 /// who joins the ticket late; what each mail quotes of the daemon's own is left out.
 fn conversation(conn: &Connection, ticket: i64) -> Result<Vec<ThreadEntry>, StoreError> {
-    let to_stakeholder = letters::sent_about(conn, ticket, Audience::Stakeholder)?;
-    let to_anyone = letters::sent_about(conn, ticket, Audience::Anyone)?;
+    let to_stakeholder = sent::sent_about(conn, ticket, Audience::Stakeholder)?;
+    let to_anyone = sent::sent_about(conn, ticket, Audience::Anyone)?;
     Ok(messages::of_ticket(conn, ticket)?
         .into_iter()
         .filter(|m| matches!(m.kind, MessageKind::Stakeholder | MessageKind::Staff))

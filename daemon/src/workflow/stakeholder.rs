@@ -7,10 +7,9 @@ use chrono::Duration;
 use loket_core::config::{NotifyMode, Role};
 use rusqlite::Connection;
 
-use super::letters::{
-    self, Audience, Letter, MailError, Mailer, NotifyEvent, Sending, kept_on_server,
-};
+use super::letters::{Letter, MailError, Mailer, NotifyEvent, Sending, kept_on_server};
 use super::received::{Outcome, Received};
+use super::sent::{self, Audience};
 use crate::desk::Desk;
 use crate::mail::compose::FileAttachment;
 use crate::mail::parse::ParsedMail;
@@ -122,7 +121,7 @@ pub(crate) fn reply(m: &Mailer<'_>, r: &Received<'_>, ticket: i64) -> Result<Out
         tracing::info!(ticket = id, tagged = t.id, sender = %actor, "mail naming a ticket from outside it: new ticket pointing back");
         return Ok(Outcome::New { ticket: id });
     }
-    let sent = letters::sent_about(m.conn, t.id, Audience::Stakeholder)?;
+    let sent = sent::sent_about(m.conn, t.id, Audience::Stakeholder)?;
     let text = relay::strip_own(&mail.text, &sent);
     let reopen_until = t
         .resolved_at
@@ -234,7 +233,7 @@ pub(crate) fn answer_waiting(
     mail: &ParsedMail,
     from: &str,
 ) -> Result<(), MailError> {
-    let sent = letters::sent_about(m.conn, t.id, Audience::Anyone)?;
+    let sent = sent::sent_about(m.conn, t.id, Audience::Anyone)?;
     let text = relay::strip_own(&mail.text, &sent);
     for to in staff_on(m, t)? {
         if to != from {
