@@ -94,7 +94,40 @@ pub fn service(config: &Config, s: &Service, url: &str) -> Value {
     doc
 }
 
-/// Serialises for a `<script>` element: `</` must not close the element early.
+/// Serialises for a `<script>` element. `<`, `>` and `&` become JSON escapes, so no
+/// content can close the element, open a comment or a nested script, or be read as a
+/// character reference; U+2028/U+2029 are escaped for older JavaScript parsers. These
+/// characters only occur inside JSON strings, where the escapes mean the same text.
 pub fn to_script(v: &Value) -> String {
-    v.to_string().replace("</", "<\\/")
+    let json = v.to_string();
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn script_text_has_no_markup_characters_and_round_trips() {
+        let name = "Konsultasi <!-- <script> x </script> & \u{2028}\u{2029} ]]> \\u003c";
+        let v = json!({ "name": name });
+        let s = to_script(&v);
+        for bad in ['<', '>', '&', '\u{2028}', '\u{2029}'] {
+            assert!(!s.contains(bad), "{bad:?} in {s}");
+        }
+        let back: Value = serde_json::from_str(&s).expect("parses");
+        assert_eq!(back["name"], name);
+    }
 }

@@ -65,10 +65,22 @@ pub(crate) fn check(pages: &[RenderedPage], static_files: &[&str]) -> Vec<Diagno
     for page in pages {
         let Some(source) = &page.source else { continue };
         for link in &page.links {
+            let pos = (page.body_line + link.line - 1, link.col);
+            if !crate::markdown::is_safe_url(&link.href) {
+                diags.push(Diagnostic::error(
+                    source,
+                    pos,
+                    format!("link {:?} would run code or embed data in the page; it was left out", link.href),
+                    format!(
+                        "link to an address starting with {}, or to a site path such as /layanan/<slug>/",
+                        crate::markdown::SAFE_SCHEMES.join(":, ") + ":"
+                    ),
+                ));
+                continue;
+            }
             let Some((target, fragment)) = resolve(&page.url_path, &link.href) else {
                 continue;
             };
-            let pos = (page.body_line + link.line - 1, link.col);
             let page_key = if by_path.contains_key(target.as_str()) {
                 Some(target.clone())
             } else if by_path.contains_key(format!("{target}/").as_str()) {

@@ -1,6 +1,7 @@
 //! Markdown to HTML with heading ids, a table of contents and the links it contains.
 
 use std::collections::HashSet;
+use std::sync::LazyLock;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Parser, Tag, TagEnd, html};
 use serde::Serialize;
@@ -32,6 +33,60 @@ pub struct Rendered {
     pub links: Vec<Link>,
 }
 
+/// URL schemes a link or image in content may use; anything else (`javascript:`,
+/// `data:`, `vbscript:` …) is dropped from the page and reported by `loket check`.
+pub const SAFE_SCHEMES: &[&str] = &["http", "https", "mailto", "tel"];
+
+/// The scheme of a URL (`javascript` of `JavaScript:alert(1)`), lower-cased, when it has
+/// one; relative and site links have none.
+pub fn scheme(href: &str) -> Option<String> {
+    // Browsers ignore tabs, newlines and leading control/space characters in a scheme.
+    let cleaned: String = href
+        .trim_start_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .take(40)
+        .collect();
+    let colon = cleaned.find(':')?;
+    let name = &cleaned[..colon];
+    let is_scheme = name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    is_scheme.then(|| name.to_ascii_lowercase())
+}
+
+/// Whether a link target may appear in a page.
+pub fn is_safe_url(href: &str) -> bool {
+    scheme(href).is_none_or(|s| SAFE_SCHEMES.contains(&s.as_str()))
+}
+
+/// Marks the ids loket writes on headings while a page with raw HTML is sanitised: the
+/// sanitiser keeps an id only when it carries the mark (and removes it), so headings keep
+/// their anchors and ids written in raw HTML, which could collide with them, are dropped.
+/// A noncharacter: removed from raw HTML first, so content can never carry it.
+const OWN_ID: char = '\u{FDD0}';
+
+/// The sanitiser for pages with raw HTML: ammonia's defaults (no script, style, event
+/// attributes, unsafe URLs or comments) plus the ids loket gives headings.
+static SANITISER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut b = ammonia::Builder::default();
+    for h in ["h1", "h2", "h3", "h4", "h5", "h6"] {
+        b.add_tag_attributes(h, &["id"]);
+    }
+    b.url_schemes(SAFE_SCHEMES.iter().copied().collect());
+    b.attribute_filter(|_, attribute, value| {
+        if attribute == "id" {
+            value
+                .strip_prefix(OWN_ID)
+                .map(|v| std::borrow::Cow::Owned(v.to_string()))
+        } else {
+            Some(std::borrow::Cow::Borrowed(value))
+        }
+    });
+    b
+});
+
 /// Renders `body`. `h2_ids` gives the ids of the `##` headings in order (a standard's
 /// component anchors); other headings get slugs of their text. Links that start with
 /// `/` are site-root links and get `base_path` in front, so a site can live in a folder.
@@ -56,7 +111,7 @@ pub fn render(body: &str, h2_ids: Option<&[&str]>, base_path: &str) -> Rendered 
                 });
                 Event::Start(Tag::Link {
                     link_type,
-                    dest_url: site_link(dest_url, base_path),
+                    dest_url: site_link(safe(dest_url), base_path),
                     title,
                     id,
                 })
@@ -68,13 +123,17 @@ pub fn render(body: &str, h2_ids: Option<&[&str]>, base_path: &str) -> Rendered 
                 id,
             }) => Event::Start(Tag::Image {
                 link_type,
-                dest_url: site_link(dest_url, base_path),
+                dest_url: site_link(safe(dest_url), base_path),
                 title,
                 id,
             }),
-            Event::Html(_) | Event::InlineHtml(_) => {
+            Event::Html(html) => {
                 has_raw_html = true;
-                event
+                Event::Html(without_mark(html))
+            }
+            Event::InlineHtml(html) => {
+                has_raw_html = true;
+                Event::InlineHtml(without_mark(html))
             }
             Event::Start(Tag::Heading { .. }) => {
                 heading_starts.push(events.len());
@@ -85,27 +144,39 @@ pub fn render(body: &str, h2_ids: Option<&[&str]>, base_path: &str) -> Rendered 
         events.push(event);
     }
 
+    // Component anchors are reserved first: a `### Biaya` early on the page must not
+    // take `biaya` from the component that links everywhere point to.
     let mut used: HashSet<String> = HashSet::new();
-    let mut toc: Vec<TocEntry> = Vec::new();
     let mut h2_index = 0;
+    let mut planned: Vec<(usize, HeadingLevel, String, String)> = Vec::new();
     for start in heading_starts {
         let Event::Start(Tag::Heading { level, .. }) = &events[start] else {
             continue;
         };
         let level = *level;
         let title = heading_text(&events[start + 1..]);
-        let wanted = match (level, h2_ids) {
+        let fixed = match (level, h2_ids) {
             (HeadingLevel::H2, Some(ids)) => {
-                let id = ids.get(h2_index).map(std::string::ToString::to_string);
                 h2_index += 1;
-                id.unwrap_or_else(|| slug::slugify(&title))
+                ids.get(h2_index - 1)
+                    .filter(|id| used.insert((**id).to_string()))
+                    .map(|id| (*id).to_string())
             }
-            _ => slug::slugify(&title),
+            _ => None,
         };
-        let id = unique_id(
-            if wanted.is_empty() { "bagian" } else { &wanted },
-            &mut used,
-        );
+        planned.push((start, level, title, fixed.unwrap_or_default()));
+    }
+    let mut toc: Vec<TocEntry> = Vec::new();
+    for (start, level, title, fixed) in planned {
+        let id = if fixed.is_empty() {
+            let wanted = slug::slugify(&title);
+            unique_id(
+                if wanted.is_empty() { "bagian" } else { &wanted },
+                &mut used,
+            )
+        } else {
+            fixed
+        };
         if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[start] {
             *slot = Some(CowStr::from(id.clone()));
         }
@@ -125,15 +196,51 @@ pub fn render(body: &str, h2_ids: Option<&[&str]>, base_path: &str) -> Rendered 
     }
 
     let mut out = String::with_capacity(body.len() * 3 / 2);
-    html::push_html(&mut out, events.into_iter());
     if has_raw_html {
-        // Content is trusted but edited by many hands: raw HTML is cleaned, not trusted.
-        out = ammonia::clean(&out);
+        push_sanitised(&mut out, events);
+    } else {
+        html::push_html(&mut out, events.into_iter());
     }
     Rendered {
         html: out,
         toc,
         links,
+    }
+}
+
+/// Writes the page block by block; a top-level block (paragraph, list, table, heading,
+/// HTML block) that holds raw HTML is sanitised on its own. Content is trusted but edited
+/// by many hands: raw HTML is cleaned, and whatever it leaves open (`<title>`,
+/// `<textarea>`, a comment) ends with its block instead of swallowing the rest of the page.
+fn push_sanitised(out: &mut String, events: Vec<Event<'_>>) {
+    let mut block: Vec<Event<'_>> = Vec::new();
+    let mut depth = 0usize;
+    let mut raw = false;
+    for event in events {
+        match &event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth = depth.saturating_sub(1),
+            Event::Html(_) | Event::InlineHtml(_) => raw = true,
+            _ => {}
+        }
+        block.push(event);
+        if depth > 0 {
+            continue;
+        }
+        if raw {
+            for e in &mut block {
+                if let Event::Start(Tag::Heading { id: Some(id), .. }) = e {
+                    *id = CowStr::from(format!("{OWN_ID}{id}"));
+                }
+            }
+            let mut html = String::new();
+            html::push_html(&mut html, block.drain(..));
+            out.push_str(&SANITISER.clean(&html).to_string());
+            out.push('\n');
+        } else {
+            html::push_html(out, block.drain(..));
+        }
+        raw = false;
     }
 }
 
@@ -158,6 +265,23 @@ fn unique_id(wanted: &str, used: &mut HashSet<String>) -> String {
     }
     used.insert(id.clone());
     id
+}
+
+fn without_mark(html: CowStr<'_>) -> CowStr<'_> {
+    if html.contains(OWN_ID) {
+        CowStr::from(html.replace(OWN_ID, ""))
+    } else {
+        html
+    }
+}
+
+/// An unsafe target becomes an empty one (the link check reports the original).
+fn safe(dest: CowStr<'_>) -> CowStr<'_> {
+    if is_safe_url(&dest) {
+        dest
+    } else {
+        CowStr::from("")
+    }
 }
 
 fn site_link<'a>(dest: CowStr<'a>, base_path: &str) -> CowStr<'a> {
@@ -195,6 +319,100 @@ mod tests {
         let r = render("<script>alert(1)</script>\n\nok <b>bold</b>\n", None, "/");
         assert!(!r.html.contains("<script"));
         assert!(r.html.contains("<b>bold</b>"));
+    }
+
+    #[test]
+    fn raw_html_keeps_heading_ids() {
+        let md = "## Persyaratan\n\nSatu<br>dua\n\n## Biaya\n\n<div onclick=\"x()\">Gratis</div>\n";
+        let r = render(md, Some(&["persyaratan", "biaya"]), "/");
+        assert!(r.html.contains(r#"<h2 id="persyaratan">"#), "{}", r.html);
+        assert!(r.html.contains(r#"<h2 id="biaya">"#), "{}", r.html);
+        assert!(
+            r.html.contains("<br>") && !r.html.contains("onclick"),
+            "{}",
+            r.html
+        );
+    }
+
+    #[test]
+    fn ids_in_raw_html_are_dropped_and_component_anchors_come_first() {
+        let md = "## Persyaratan\n\n### Biaya\n\n<h3 id=\"biaya\">x</h3> <span id=\"\u{FDD0}persyaratan\">y</span>\n\n## Biaya\n\nz\n";
+        let r = render(md, Some(&["persyaratan", "biaya"]), "/");
+        assert_eq!(r.html.matches(r#"id="biaya""#).count(), 1, "{}", r.html);
+        assert_eq!(
+            r.html.matches(r#"id="persyaratan""#).count(),
+            1,
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains(r#"<h2 id="biaya">"#), "{}", r.html);
+        assert!(r.html.contains(r#"<h3 id="biaya-2">"#), "{}", r.html);
+        assert!(!r.html.contains('\u{FDD0}'), "{}", r.html);
+        assert_eq!(r.toc[1].id, "biaya");
+    }
+
+    #[test]
+    fn raw_html_left_open_ends_with_its_block() {
+        for open in [
+            "<title>",
+            "<textarea>",
+            "<plaintext>",
+            "<xmp>",
+            "<style>",
+            "<iframe>",
+            "<noscript>",
+            "<!-- x",
+            "<a href=\"/x\">",
+        ] {
+            let md = format!("## Persyaratan\n\nTeks {open} lagi\n\n## Biaya\n\nGratis\n");
+            let r = render(&md, Some(&["persyaratan", "biaya"]), "/");
+            assert!(
+                r.html.contains(r#"<h2 id="biaya">Biaya</h2>"#),
+                "{open}: {}",
+                r.html
+            );
+            assert!(r.html.contains("<p>Gratis</p>"), "{open}: {}", r.html);
+        }
+        let r = render("Rumus x<sup>2</sup> dan H<sub>2</sub>O\n", None, "/");
+        assert!(
+            r.html.contains("x<sup>2</sup> dan H<sub>2</sub>O"),
+            "{}",
+            r.html
+        );
+    }
+
+    #[test]
+    fn unsafe_link_schemes_are_dropped() {
+        for href in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            " java\tscript:alert(1)",
+            "data:text/html,x",
+            "vbscript:x",
+        ] {
+            assert!(!is_safe_url(href), "{href:?}");
+        }
+        for href in [
+            "https://a.b/",
+            "mailto:a@b.c",
+            "/x/#y",
+            "#y",
+            "../a",
+            "a:b/c",
+        ] {
+            assert_eq!(is_safe_url(href), href != "a:b/c", "{href:?}");
+        }
+        let r = render(
+            "[x](javascript:alert(1)) ![i](data:image/png,x)\n",
+            None,
+            "/",
+        );
+        assert!(
+            !r.html.contains("javascript") && !r.html.contains("data:"),
+            "{}",
+            r.html
+        );
+        assert_eq!(r.links[0].href, "javascript:alert(1)");
     }
 
     #[test]
