@@ -13,6 +13,7 @@ pub(crate) struct RenderedPage {
     pub source: Option<PathBuf>,
     pub body_line: usize,
     pub links: Vec<Link>,
+    pub images: Vec<Link>,
     pub ids: Vec<String>,
 }
 
@@ -64,6 +65,30 @@ pub(crate) fn check(pages: &[RenderedPage], static_files: &[&str]) -> Vec<Diagno
     let mut diags = Vec::new();
     for page in pages {
         let Some(source) = &page.source else { continue };
+        for image in &page.images {
+            let pos = (page.body_line + image.line - 1, image.col);
+            let resolved = resolve(&page.url_path, &image.href);
+            if !crate::markdown::is_safe_url(&image.href) {
+                diags.push(Diagnostic::error(
+                    source,
+                    pos,
+                    format!(
+                        "image {:?} would embed data or code in the page; it was left out",
+                        image.href
+                    ),
+                    "put the image in static/ and link it by its site path, e.g. /img/denah.png",
+                ));
+            } else if let Some((target, _)) = resolved
+                && !files.contains(&target)
+            {
+                diags.push(Diagnostic::error(
+                    source,
+                    pos,
+                    format!("image {:?} not found: /{target} is not a file of the site", image.href),
+                    "put the image in static/ (static/img/denah.png is published as /img/denah.png) or fix the path",
+                ));
+            }
+        }
         for link in &page.links {
             let pos = (page.body_line + link.line - 1, link.col);
             if !crate::markdown::is_safe_url(&link.href) {

@@ -29,8 +29,8 @@ enum Command {
         /// Output folder [default: <root>/public].
         #[arg(long)]
         output: Option<PathBuf>,
-        /// Override `base_url` from site.toml.
-        #[arg(long)]
+        /// Override `base_url` from site.toml (an absolute http(s) address).
+        #[arg(long, value_parser = base_url)]
         base_url: Option<String>,
         /// Include pages marked `draft = true`.
         #[arg(long)]
@@ -52,6 +52,15 @@ enum Command {
         #[arg(long, default_value = ".")]
         root: PathBuf,
     },
+}
+
+/// `--base-url` must be the address the site is published at.
+fn base_url(s: &str) -> Result<String, String> {
+    if loket::config::is_http_url(s) {
+        Ok(s.trim().to_string())
+    } else {
+        Err("not an absolute http(s) address; write the address the site is published at, e.g. https://layanan.kppn.go.id/".to_string())
+    }
 }
 
 fn print(diags: &[Diagnostic]) {

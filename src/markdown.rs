@@ -7,7 +7,7 @@ use pulldown_cmark::{CowStr, Event, HeadingLevel, Parser, Tag, TagEnd, html};
 use serde::Serialize;
 
 use loket_core::content::markdown_options;
-use loket_core::diagnostics::line_col;
+use loket_core::diagnostics::LineIndex;
 
 /// One entry of a table of contents; `children` are the `###` under a `##`.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -31,6 +31,8 @@ pub struct Rendered {
     pub html: String,
     pub toc: Vec<TocEntry>,
     pub links: Vec<Link>,
+    /// Images, with their body positions: `loket check` makes sure each exists.
+    pub images: Vec<Link>,
 }
 
 /// URL schemes a link or image in content may use; anything else (`javascript:`,
@@ -93,8 +95,10 @@ static SANITISER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 pub fn render(body: &str, h2_ids: Option<&[&str]>, base_path: &str) -> Rendered {
     let mut events: Vec<Event<'_>> = Vec::new();
     let mut links = Vec::new();
+    let mut images = Vec::new();
     let mut has_raw_html = false;
     let mut heading_starts: Vec<usize> = Vec::new();
+    let lines = LineIndex::new(body);
     for (event, range) in Parser::new_ext(body, markdown_options()).into_offset_iter() {
         let event = match event {
             Event::Start(Tag::Link {
@@ -103,7 +107,7 @@ pub fn render(body: &str, h2_ids: Option<&[&str]>, base_path: &str) -> Rendered 
                 title,
                 id,
             }) => {
-                let (line, col) = line_col(body, range.start);
+                let (line, col) = lines.pos(range.start);
                 links.push(Link {
                     href: dest_url.to_string(),
                     line,
@@ -121,12 +125,20 @@ pub fn render(body: &str, h2_ids: Option<&[&str]>, base_path: &str) -> Rendered 
                 dest_url,
                 title,
                 id,
-            }) => Event::Start(Tag::Image {
-                link_type,
-                dest_url: site_link(safe(dest_url), base_path),
-                title,
-                id,
-            }),
+            }) => {
+                let (line, col) = lines.pos(range.start);
+                images.push(Link {
+                    href: dest_url.to_string(),
+                    line,
+                    col,
+                });
+                Event::Start(Tag::Image {
+                    link_type,
+                    dest_url: site_link(safe(dest_url), base_path),
+                    title,
+                    id,
+                })
+            }
             Event::Html(html) => {
                 has_raw_html = true;
                 Event::Html(without_mark(html))
@@ -205,6 +217,7 @@ pub fn render(body: &str, h2_ids: Option<&[&str]>, base_path: &str) -> Rendered 
         html: out,
         toc,
         links,
+        images,
     }
 }
 

@@ -176,6 +176,7 @@ impl Site {
             source: Some(s.path.clone()),
             body_line: s.body_line,
             links: body.links,
+            images: body.images,
         })
     }
 
@@ -209,6 +210,7 @@ impl Site {
             source: Some(p.path.clone()),
             body_line: p.body_line,
             links: body.links,
+            images: body.images,
         })
     }
 
@@ -238,6 +240,7 @@ impl Site {
             source: home.map(|h| h.path.clone()),
             body_line: home.map_or(1, |h| h.body_line),
             links: body.links,
+            images: body.images,
         })
     }
 
@@ -255,6 +258,7 @@ impl Site {
             source: None,
             body_line: 1,
             links: Vec::new(),
+            images: Vec::new(),
         })
     }
 
@@ -277,6 +281,7 @@ impl Site {
             source: None,
             body_line: 1,
             links: Vec::new(),
+            images: Vec::new(),
         })
     }
 

@@ -3,7 +3,10 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use loket_core::content::{ComponentKind, SERVICES_DIR, load_content, read_in_turn};
+use loket_core::content::{
+    ComponentKind, PLACEHOLDER_SECTIONS, PLACEHOLDER_SK, PLACEHOLDER_SUMMARY, SERVICES_DIR,
+    load_content, read_in_turn,
+};
 
 /// Why a standard could not be scaffolded.
 #[derive(Debug, thiserror::Error)]
@@ -85,20 +88,22 @@ fn unique_code(slug: &str, taken: &BTreeSet<String>) -> String {
 }
 
 fn template(title: &str, code: &str, today: chrono::NaiveDate) -> String {
-    let placeholder = [
-        "1. Tuliskan setiap persyaratan yang harus dipenuhi pengguna layanan.",
-        "1. Tuliskan tahapan layanan, dari permohonan sampai produk layanan diterima.",
-        "Tuliskan jangka waktu penyelesaian, sama dengan `completion` di atas.",
+    // What `check` recognises as not yet written (it blocks publishing) comes from core;
+    // the fee and complaint sections get sound defaults.
+    let defaults = [
         "Tidak dipungut biaya.",
-        "1. Tuliskan produk yang diterima pengguna layanan.",
         "Pengaduan, saran dan masukan atas layanan disampaikan melalui kanal pengaduan yang tercantum di bawah halaman ini.",
     ];
+    let mut defaults = defaults.iter();
     let mut out = format!(
-        "+++\ntitle = {title:?}\ncode = {code:?}\nsk = \"(isi nomor SK penetapan standar)\"\n\
+        "+++\ntitle = {title:?}\ncode = {code:?}\nsk = {PLACEHOLDER_SK:?}\n\
          completion = \"20m\"\nfee = 0\nchannels = [\"tatap-muka\", \"email\"]\n\
-         summary = \"Ringkasan satu kalimat tentang layanan ini.\"\nupdated = {today}\ndraft = true\n+++\n"
+         summary = {PLACEHOLDER_SUMMARY:?}\nupdated = {today}\ndraft = true\n+++\n"
     );
-    for (kind, text) in ComponentKind::PUBLIC.iter().zip(placeholder) {
+    for (kind, placeholder) in ComponentKind::PUBLIC.iter().zip(PLACEHOLDER_SECTIONS) {
+        let text = placeholder
+            .or_else(|| defaults.next().copied())
+            .unwrap_or("");
         out.push_str(&format!("\n## {}\n\n{text}\n", kind.name_id()));
     }
     out

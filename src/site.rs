@@ -34,7 +34,16 @@ impl Site {
         let config = match Config::load(root) {
             Ok(mut c) => {
                 if let Some(url) = base_url {
-                    c.set_base_url(url);
+                    if loket_core::config::is_http_url(url) {
+                        c.set_base_url(url);
+                    } else {
+                        diags.push(Diagnostic::error(
+                            "--base-url",
+                            (1, 1),
+                            format!("{url:?} is not an absolute http(s) address"),
+                            "write the address the site is published at, e.g. https://layanan.kppn.go.id/",
+                        ));
+                    }
                 }
                 diags.extend(c.lint());
                 Some(c)

@@ -77,7 +77,15 @@ impl Theme {
                 ));
             }
         }
-        let static_files = list_static(&dir.join("static"), &mut diags);
+        // The site's own static/ (images, downloads) beside the theme's; the site's file
+        // wins where both have one.
+        let mut static_files = list_static(&root.join("static"), &mut diags);
+        for (src, rel) in list_static(&dir.join("static"), &mut diags) {
+            if !static_files.iter().any(|(_, r)| *r == rel) {
+                static_files.push((src, rel));
+            }
+        }
+        static_files.sort_by(|a, b| a.1.cmp(&b.1));
         if diags.is_empty() {
             Ok(Theme {
                 dir,

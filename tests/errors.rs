@@ -218,10 +218,27 @@ fn new_standard_passes_check() {
     let path = site.path().join("content/layanan/pencairan-dana.md");
     let text = std::fs::read_to_string(&path).expect("scaffold written");
     assert!(text.contains("title = \"Layanan Pencairan Dana\""));
+    // A draft with the scaffold's text passes, and says what is left to write.
     for cmd in [&["check"][..], &["check", "--drafts"][..]] {
         let o = loket(cmd, site.path());
-        assert!(o.status.success(), "{cmd:?}: {}", stderr(&o));
-        assert!(!stderr(&o).contains("pencairan-dana"), "{}", stderr(&o));
+        let err = stderr(&o);
+        assert!(o.status.success(), "{cmd:?}: {err}");
+        assert!(!err.contains("error:"), "{err}");
+        let about_it: Vec<&str> = err
+            .lines()
+            .filter(|l| l.contains("pencairan-dana"))
+            .collect();
+        assert_eq!(about_it.len(), 6, "sk, summary and four sections: {err}");
+        assert!(
+            about_it
+                .iter()
+                .all(|l| l.starts_with("warning: ") && l.contains("text from `loket new`")),
+            "{err}"
+        );
+        assert!(
+            err.contains("pencairan-dana.md:4:1: text from `loket new` is still here: \"(isi nomor SK penetapan standar)\""),
+            "{err}"
+        );
     }
     // A draft is left out of a normal build…
     let o = loket(&["build"], site.path());
@@ -238,10 +255,250 @@ fn new_standard_passes_check() {
         6 + 2,
         "six sections plus two footer headings"
     );
+    // Removing `draft` without writing the standard is refused, at each placeholder.
+    std::fs::write(&path, text.replace("draft = true\n", "")).expect("write");
+    let o = loket(&["build"], site.path());
+    let err = stderr(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        err.contains("error: content/layanan/pencairan-dana.md:4:1: text from `loket new`"),
+        "{err}"
+    );
+    assert!(err.contains("Tuliskan setiap persyaratan"), "{err}");
+    assert_eq!(
+        err.matches("error: content/layanan/pencairan-dana.md")
+            .count(),
+        6,
+        "{err}"
+    );
     // A second `new` with the same slug is refused.
     assert!(
         !loket(&["new", "pencairan-dana"], site.path())
             .status
             .success()
     );
+}
+
+/// The shipped standard with `edit` applied, added as `content/layanan/<name>.md`.
+fn add_edited(site: &Path, name: &str, edit: impl Fn(String) -> String) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(site.join("content/layanan/konsultasi-stakeholder.md"))
+        .expect("shipped standard");
+    let text = edit(text)
+        .replace("code = \"KONS\"", "code = \"KONS2\"")
+        .replace("weight = 10", "weight = 11");
+    let path = site.join("content/layanan").join(format!("{name}.md"));
+    std::fs::write(&path, text).expect("write");
+    path
+}
+
+fn line_of(path: &Path, needle: &str) -> usize {
+    std::fs::read_to_string(path)
+        .expect("read")
+        .lines()
+        .position(|l| l.contains(needle))
+        .expect("needle in file")
+        + 1
+}
+
+#[test]
+fn front_matter_and_body_that_disagree_block_check_and_build() {
+    let site = site_copy();
+    type Case<'a> = (
+        &'a str,
+        (&'a str, &'a str),
+        (&'a str, &'a str),
+        &'a str,
+        &'a str,
+    );
+    let cases: &[Case<'_>] = &[
+        (
+            "biaya",
+            ("fee = 0", "fee = 150000"),
+            ("", ""),
+            "Tidak dipungut biaya.",
+            "`fee = 150000` (Rp150.000) but the Biaya/Tarif section says \"Tidak dipungut biaya\"",
+        ),
+        (
+            "waktu",
+            ("completion = \"20m\"", "completion = \"2h\""),
+            ("", ""),
+            "20 menit per satu",
+            "(2 jam) but the Jangka Waktu Penyelesaian section says \"20 menit\"",
+        ),
+        (
+            "eskalasi",
+            (
+                "escalation = \"3 working days\"",
+                "escalation = \"14 working days\"",
+            ),
+            ("", ""),
+            "paling lambat 3 (tiga) hari kerja setelah konsultasi tatap muka dilaksanakan. Dalam waktu 3 hari tersebut, petugas layanan diwajibkan untuk menyampaikan progres atas penyelesaian solusi secara berkala.\n\n### Konsultasi online",
+            "(14 hari kerja) but the standard says \"3 (tiga) hari kerja\"",
+        ),
+    ];
+    for (name, (f_from, f_to), (b_from, b_to), at, message) in cases {
+        let path = add_edited(site.path(), name, |t| {
+            t.replacen(f_from, f_to, 1).replacen(b_from, b_to, 1)
+        });
+        let first_line = at.lines().next().unwrap_or(at);
+        let line = line_of(
+            &path,
+            first_line.split(" hari kerja").next().unwrap_or(first_line),
+        );
+        for cmd in ["check", "build"] {
+            let err = fails(site.path(), cmd);
+            assert_reports(&err, &format!("content/layanan/{name}.md:{line}:"), message);
+        }
+        std::fs::remove_file(&path).expect("remove");
+    }
+}
+
+#[test]
+fn every_bad_front_matter_value_in_one_run_in_plain_words() {
+    let site = site_copy();
+    let path = add_edited(site.path(), "buruk", |t| {
+        t.replace("title = \"Layanan Konsultasi Stakeholder\"", "title = 5")
+            .replace("sk = \"KEP-57/PB/2023\"", "sk = [\"KEP\"]")
+            .replace("fee = 0", "fee = -150000")
+            .replace(
+                "channels = [\"tatap-muka\", \"hai-cso\", \"email\"]",
+                "channels = [\"fax\", \"email\"]",
+            )
+            .replace("updated = 2026-11-29", "updated = 5")
+            .replace("weight = 10", "weight = \"berat\"")
+    });
+    let err = fails(site.path(), "check");
+    for (key, needle) in [
+        (
+            "title = 5",
+            "`title` in front matter: found the number 5, expected text in quotes",
+        ),
+        (
+            "sk = [",
+            "`sk` in front matter: found a list, expected text in quotes",
+        ),
+        (
+            "fee = -150000",
+            "`fee` in front matter: found the number -150000, expected a whole number (0 or more)",
+        ),
+        (
+            "channels = ",
+            "unknown service channel \"fax\" in `channels`",
+        ),
+        (
+            "updated = 5",
+            "`updated` in front matter: expected a date written YYYY-MM-DD",
+        ),
+        (
+            "weight = ",
+            "`weight` in front matter: found the text \"berat\", expected a whole number",
+        ),
+    ] {
+        let line = line_of(&path, key);
+        assert_reports(&err, &format!("content/layanan/buruk.md:{line}:"), needle);
+    }
+    assert!(
+        err.contains("tatap-muka, email, telepon, hai-cso, whatsapp, surat"),
+        "the known channels are listed:\n{err}"
+    );
+    for rust in [
+        "u64",
+        "i64",
+        "invalid type",
+        "untagged",
+        "DateValue",
+        "sequence",
+    ] {
+        assert!(!err.contains(rust), "{rust:?} in a message:\n{err}");
+    }
+}
+
+#[test]
+fn a_file_that_is_not_utf8_names_byte_and_line() {
+    let site = site_copy();
+    let path = site.path().join("content/layanan/latin.md");
+    let mut bytes = b"+++\ntitle = \"Konsultasi\"\nsummary = \"Caf".to_vec();
+    bytes.push(0xE9);
+    bytes.extend_from_slice(b"\"\n+++\n");
+    std::fs::write(&path, bytes).expect("write");
+    let err = fails(site.path(), "check");
+    assert_reports(
+        &err,
+        "content/layanan/latin.md:3:15:",
+        "not UTF-8 text: byte 39 (0xE9, line 3, column 15)",
+    );
+    assert!(!err.contains("exists"), "{err}");
+}
+
+#[test]
+fn upper_case_md_is_read_and_other_files_and_folders_are_named() {
+    let site = site_copy();
+    let dir = site.path().join("content/layanan");
+    std::fs::copy(fixture("missing-component.md"), dir.join("BESAR.MD")).expect("copy");
+    std::fs::create_dir(dir.join("arsip")).expect("mkdir");
+    std::fs::write(dir.join("catatan.txt"), "x").expect("write");
+    let err = fails(site.path(), "check");
+    assert_reports(&err, "content/layanan/BESAR.MD:21:1:", "missing component");
+    assert!(
+        err.contains("warning: content/layanan/arsip:1:1: this folder is not read"),
+        "{err}"
+    );
+    assert!(
+        err.contains("warning: content/layanan/catatan.txt:1:1: not a Markdown file"),
+        "{err}"
+    );
+}
+
+#[test]
+fn missing_and_unsafe_images_are_errors_and_present_ones_pass() {
+    let site = site_copy();
+    let path = add_edited(site.path(), "gambar", |t| {
+        t.replacen(
+            "Tidak dipungut biaya.",
+            "Tidak dipungut biaya.\n\n![Denah](/img/denah.png)\n\n![Tidak ada](/img/hilang.png) ![x](data:image/png;base64,AAAA)",
+            1,
+        )
+    });
+    let line = line_of(&path, "![Tidak ada]");
+    let err = fails(site.path(), "check");
+    assert_reports(
+        &err,
+        &format!("gambar.md:{}:1:", line - 2),
+        "image \"/img/denah.png\" not found",
+    );
+    assert_reports(
+        &err,
+        &format!("gambar.md:{line}:1:"),
+        "image \"/img/hilang.png\" not found",
+    );
+    assert_reports(
+        &err,
+        &format!("gambar.md:{line}:"),
+        "would embed data or code",
+    );
+    // A site's own static/ folder is published and satisfies the check.
+    std::fs::create_dir_all(site.path().join("static/img")).expect("mkdir");
+    std::fs::write(site.path().join("static/img/denah.png"), b"png").expect("write");
+    let err = fails(site.path(), "check");
+    assert!(!err.contains("\"/img/denah.png\" not found"), "{err}");
+    assert!(loket(&["build"], site.path()).status.success());
+    assert!(site.path().join("public/img/denah.png").is_file());
+}
+
+#[test]
+fn base_url_must_be_an_http_address() {
+    let site = site_copy();
+    let o = loket(&["build", "--base-url", "not a url"], site.path());
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("--base-url") && err.contains("not an absolute http(s) address"),
+        "{err}"
+    );
+    assert!(!site.path().join("public").exists());
+    let o = loket(
+        &["build", "--base-url", "https://layanan.kppn.go.id/kppn/"],
+        site.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
 }

@@ -184,7 +184,38 @@ impl fmt::Display for Diagnostics {
 
 impl std::error::Error for Diagnostics {}
 
-/// 1-based line and column (in characters) of a byte offset in `text`.
+/// Where each line of a text starts, built once per file so that finding the position of
+/// every link, heading and key costs a binary search instead of a count from the top.
+#[derive(Debug, Clone)]
+pub struct LineIndex<'a> {
+    text: &'a str,
+    /// Byte offset of the start of each line; the first is 0.
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    pub fn new(text: &'a str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { text, starts }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset, as [`line_col`].
+    pub fn pos(&self, offset: usize) -> Pos {
+        let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line - 1];
+        (line, self.text[start..offset].chars().count() + 1)
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset in `text`. For many
+/// positions in one text, build a [`LineIndex`] instead.
 pub fn line_col(text: &str, offset: usize) -> Pos {
     let offset = floor_char_boundary(text, offset.min(text.len()));
     let before = &text[..offset];
@@ -199,6 +230,28 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+/// Reads a text file. A file that is not UTF-8 is an error at the first byte that is
+/// not, with its byte offset, line and column (text saved as Windows-1252 or Latin-1 is
+/// the usual cause).
+pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
+    let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let valid = std::str::from_utf8(&bytes[..at]).unwrap_or("");
+        let (line, col) = line_col(valid, valid.len());
+        Diagnostic::error(
+            path,
+            (line, col),
+            format!(
+                "the file is not UTF-8 text: byte {at} (0x{:02X}, line {line}, column {col}) is not UTF-8",
+                bytes.get(at).copied().unwrap_or(0)
+            ),
+            "save the file as UTF-8 (in most editors: Save As, Encoding: UTF-8); letters such as é typed in another encoding are the usual cause",
+        )
+    })
 }
 
 /// A diagnostic for a file that could not be read.
@@ -233,6 +286,30 @@ mod tests {
         assert_eq!(line_col(text, 6), (3, 1));
         assert_eq!(line_col(text, 5), (2, 3));
         assert_eq!(line_col(text, 4), (2, 2));
+    }
+
+    #[test]
+    fn line_index_agrees_with_line_col() {
+        let text = "a\nbé\n\ncd\n";
+        let idx = LineIndex::new(text);
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(idx.pos(offset), line_col(text, offset), "offset {offset}");
+        }
+        assert_eq!(LineIndex::new("").pos(0), (1, 1));
+    }
+
+    #[test]
+    fn non_utf8_is_located() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("x.md");
+        std::fs::write(&path, b"+++\ntitle = \"Caf\xe9\"\n+++\n").expect("write");
+        let d = read_text(&path).expect_err("not UTF-8");
+        assert_eq!((d.line, d.col), (2, 13));
+        assert!(
+            d.message.contains("byte 16 (0xE9, line 2, column 13)"),
+            "{d}"
+        );
+        assert!(!d.hint.contains("exists"), "{d}");
     }
 
     #[test]

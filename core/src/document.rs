@@ -336,25 +336,61 @@ fn missing_field(message: &str) -> Option<&str> {
         .and_then(|rest| rest.split('`').next())
 }
 
-/// serde's wording in plainer words ("expected u16" → "expected a whole number").
+/// serde's wording in plain words: "invalid type: integer `5`, expected a string" →
+/// "found the number 5 where text in quotes belongs"; no Rust type names.
 fn plain_serde_message(message: &str) -> String {
-    let mut m = message.trim().to_string();
-    for (from, to) in [
-        ("expected u8", "expected a whole number from 0 to 255"),
-        ("expected u16", "expected a whole number from 0 to 65535"),
-        ("expected u32", "expected a whole number (0 or more)"),
-        ("expected u64", "expected a whole number (0 or more)"),
-        ("expected i64", "expected a whole number"),
-        ("expected usize", "expected a whole number (0 or more)"),
-        ("expected a string", "expected text in quotes"),
-        ("expected a boolean", "expected true or false"),
-        ("expected a sequence", "expected a list in [brackets]"),
-    ] {
-        if let Some(i) = m.find(from) {
-            m.replace_range(i..i + from.len(), to);
+    let m = message.trim();
+    if m.contains("did not match any variant of untagged enum DateValue") {
+        return "expected a date written YYYY-MM-DD".to_string();
+    }
+    let expected = |e: &str| -> String {
+        let e = e.trim();
+        for (from, to) in [
+            ("u8", "a whole number from 0 to 255"),
+            ("u16", "a whole number from 0 to 65535"),
+            ("u32", "a whole number (0 or more)"),
+            ("u64", "a whole number (0 or more)"),
+            ("usize", "a whole number (0 or more)"),
+            ("i32", "a whole number"),
+            ("i64", "a whole number"),
+            ("a string", "text in quotes"),
+            ("a borrowed string", "text in quotes"),
+            ("a boolean", "true or false"),
+            ("a sequence", "a list in [brackets]"),
+            ("a map", "a table of keys"),
+        ] {
+            if e == from {
+                return to.to_string();
+            }
+        }
+        e.strip_prefix("struct ")
+            .map_or_else(|| e.to_string(), |_| "a table of keys".to_string())
+    };
+    let found = |f: &str| -> String {
+        let f = f.trim();
+        let quoted = |p: &str| f.strip_prefix(p).map(|r| r.trim().trim_matches('`'));
+        if let Some(n) = quoted("integer").or_else(|| quoted("floating point")) {
+            format!("the number {n}")
+        } else if let Some(t) = f.strip_prefix("string ") {
+            format!("the text {t}")
+        } else if let Some(b) = quoted("boolean") {
+            b.to_string()
+        } else if f == "sequence" {
+            "a list".to_string()
+        } else if f == "map" {
+            "a table".to_string()
+        } else {
+            f.to_string()
+        }
+    };
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = m.strip_prefix(prefix)
+            && let Some((what, exp)) = rest.split_once(", expected ")
+        {
+            return format!("found {}, expected {}", found(what), expected(exp));
         }
     }
-    m
+    m.to_string()
 }
 
 /// The known key nearest to a misspelt one, when it is near enough to be meant.

@@ -22,7 +22,7 @@ pub use mail::{Imap, Mail, SecretSource, Server, Tls};
 pub use office::{ComplaintChannel, Office, OfficeHours};
 pub use roster::{Role, Roster, Section, Staff};
 
-use crate::diagnostics::{Diagnostic, Diagnostics, Pos, io_error};
+use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
 use crate::document::{KeyIndex, Source};
 use raw::RawFile;
 
@@ -138,7 +138,7 @@ impl Config {
     /// Reads and checks `<root>/site.toml`, reporting every problem at once.
     pub fn load(root: &Path) -> Result<Config, Diagnostics> {
         let path = root.join(CONFIG_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| io_error(&path, &e))?;
+        let text = crate::diagnostics::read_text(&path)?;
         Self::parse(root, &path, &text)
     }
 
@@ -365,7 +365,7 @@ fn normalise_base_url(url: &str) -> String {
 }
 
 /// An absolute http(s) URL with a host.
-pub(crate) fn is_http_url(s: &str) -> bool {
+pub fn is_http_url(s: &str) -> bool {
     url::Url::parse(s.trim()).is_ok_and(|u| {
         matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
     })

@@ -9,11 +9,13 @@ use serde::de::DeserializeOwned;
 use crate::diagnostics::Diagnostic;
 use crate::document::{KeyIndex, Source, fields};
 
-/// A content file read: its two parts, and its front matter as `T` when that read
-/// without an error.
+/// A content file read: its two parts, and its front matter as `T`, built from every key
+/// that read (keys with a bad value are left out, so `T` should default every key).
 pub(crate) struct Read<'a, T> {
     pub parts: Split<'a>,
     pub front: Option<T>,
+    /// Whether the front matter read without an error.
+    pub ok: bool,
     /// Where each front-matter key is written, in file lines.
     pub keys: KeyIndex,
 }
@@ -43,7 +45,8 @@ pub(crate) fn read<'a, T: DeserializeOwned>(
     let ok = !diags[before..].iter().any(Diagnostic::is_error);
     Some(Read {
         parts,
-        front: front.filter(|_| ok),
+        front,
+        ok,
         keys,
     })
 }

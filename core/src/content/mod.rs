@@ -5,6 +5,7 @@
 //! daemon reads the same files for its clocks and its wording.
 
 mod component;
+mod facts;
 mod front_matter;
 mod page;
 mod service;
@@ -16,11 +17,12 @@ use std::path::{Path, PathBuf};
 use pulldown_cmark::Options;
 
 pub use component::{ComponentKind, normalise_heading};
+pub use facts::{PLACEHOLDER_SECTIONS, PLACEHOLDER_SK, PLACEHOLDER_SUMMARY};
 pub use page::{Page, parse_page};
 pub use service::{CHANNELS, Component, Service, channel_label, parse_service};
 pub use term::{Term, TermError};
 
-use crate::diagnostics::{Diagnostic, Diagnostics, io_error};
+use crate::diagnostics::{Diagnostic, Diagnostics, io_error, read_text};
 
 /// Folder of the service standards, relative to the site root.
 pub const SERVICES_DIR: &str = "content/layanan";
@@ -45,10 +47,10 @@ pub type ServiceFile = (Option<Service>, Vec<Diagnostic>);
 /// Reads one standard from disk.
 pub fn read_service(path: &Path) -> ServiceFile {
     let mut d = Vec::new();
-    let service = match std::fs::read_to_string(path) {
+    let service = match read_text(path) {
         Ok(text) => parse_service(path, &text, &mut d),
         Err(e) => {
-            d.push(io_error(path, &e));
+            d.push(e);
             None
         }
     };
@@ -88,7 +90,13 @@ pub fn load_content(
     }
 }
 
-fn markdown_files(dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+/// Folders under `content/` that hold content of their own.
+pub const CONTENT_FOLDERS: &[&str] = &["layanan"];
+
+/// The Markdown files of a folder (`.md` in any case), sorted. Anything else in it is
+/// named in a warning, never skipped silently: a subfolder (except `folders`, read on
+/// their own) or a file of another kind.
+fn markdown_files(dir: &Path, folders: &[&str], diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
@@ -97,11 +105,40 @@ fn markdown_files(dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
             return Vec::new();
         }
     };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "md"))
-        .collect();
+    let mut files = Vec::new();
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || name.ends_with('~') {
+            // Editor and system files (.DS_Store, .swp, backup~).
+            continue;
+        }
+        if path.is_dir() {
+            if !folders.contains(&name.as_str()) {
+                diags.push(Diagnostic::warning(
+                    &path,
+                    (1, 1),
+                    "this folder is not read: content here is not published",
+                    format!(
+                        "move its Markdown files into {} (standards go in {SERVICES_DIR}/<slug>.md, pages in content/<slug>.md; images in static/)",
+                        dir.display()
+                    ),
+                ));
+            }
+        } else if path
+            .extension()
+            .is_some_and(|x| x.eq_ignore_ascii_case("md"))
+        {
+            files.push(path);
+        } else {
+            diags.push(Diagnostic::warning(
+                &path,
+                (1, 1),
+                "not a Markdown file (.md): it is not published",
+                "rename it to .md if it is content; put images and downloads in static/",
+            ));
+        }
+    }
     files.sort();
     files
 }
@@ -112,7 +149,7 @@ fn read_services(
     read: impl FnOnce(&[PathBuf]) -> Vec<ServiceFile>,
 ) -> Vec<Service> {
     let dir = root.join(SERVICES_DIR);
-    let files: Vec<PathBuf> = markdown_files(&dir, diags)
+    let files: Vec<PathBuf> = markdown_files(&dir, &[], diags)
         .into_iter()
         .filter(|p| p.file_name().is_some_and(|n| n != "_index.md"))
         .collect();
@@ -170,11 +207,11 @@ fn check_unique(services: &[Service], diags: &mut Vec<Diagnostic>) {
 fn read_pages(root: &Path, diags: &mut Vec<Diagnostic>) -> (Option<Page>, Vec<Page>) {
     let mut home = None;
     let mut pages = Vec::new();
-    for path in markdown_files(&root.join("content"), diags) {
-        let text = match std::fs::read_to_string(&path) {
+    for path in markdown_files(&root.join("content"), CONTENT_FOLDERS, diags) {
+        let text = match read_text(&path) {
             Ok(t) => t,
             Err(e) => {
-                diags.push(io_error(&path, &e));
+                diags.push(e);
                 continue;
             }
         };

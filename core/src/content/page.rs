@@ -25,7 +25,8 @@ pub struct Page {
 
 #[derive(Deserialize)]
 struct Front {
-    title: String,
+    #[serde(default)]
+    title: Option<String>,
     #[serde(default)]
     description: Option<String>,
     #[serde(default)]
@@ -54,8 +55,25 @@ pub fn parse_page(
     text: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Page> {
-    let Read { parts, front, keys } = read::<Front>(path, text, diags)?;
+    let Read {
+        parts,
+        front,
+        ok,
+        keys,
+    } = read::<Front>(path, text, diags)?;
     let front = front?;
+    if front.title.is_none() && !keys.contains("title") {
+        diags.push(Diagnostic::error(
+            path,
+            (parts.front_line, 1),
+            "`title` is missing in front matter",
+            "add title = \"…\", the page's heading",
+        ));
+        return None;
+    }
+    if !ok {
+        return None;
+    }
     let updated = match &front.updated {
         None => None,
         Some(v) => {
@@ -84,7 +102,7 @@ pub fn parse_page(
     Some(Page {
         slug: slug.to_string(),
         path: path.to_path_buf(),
-        title: front.title,
+        title: front.title.unwrap_or_default(),
         description: front.description,
         updated,
         draft: front.draft,

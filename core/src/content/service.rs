@@ -7,10 +7,11 @@ use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 use serde::{Deserialize, Serialize};
 
 use super::component::ComponentKind;
+use super::facts;
 use super::front_matter::{DateValue, Read, read};
 use super::markdown_options;
 use super::term::Term;
-use crate::diagnostics::{Diagnostic, line_col};
+use crate::diagnostics::{Diagnostic, LineIndex};
 use crate::document::KeyIndex;
 use crate::text;
 
@@ -58,14 +59,23 @@ pub struct Component {
     pub line: usize,
     /// Markdown under the heading, up to the next `##`.
     pub markdown: String,
+    /// Byte offset of `markdown` in the service's body.
+    #[serde(skip)]
+    pub offset: usize,
 }
 
+/// Front matter as written. Every key defaults, so that a bad value in one key does not
+/// hide the others' problems; required keys are checked by hand.
 #[derive(Deserialize)]
 struct Front {
-    title: String,
-    code: String,
-    sk: String,
-    completion: Term,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    sk: Option<String>,
+    #[serde(default)]
+    completion: Option<Term>,
     #[serde(default)]
     escalation: Option<Term>,
     #[serde(default)]
@@ -131,17 +141,56 @@ pub fn channel_label(id: &str) -> &str {
 
 /// Reads one standard; diagnostics (errors and warnings) go to `diags`.
 pub fn parse_service(path: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> Option<Service> {
-    let Read { parts, front, keys } = read::<Front>(path, text, diags)?;
+    let Read {
+        parts,
+        front,
+        ok: front_ok,
+        keys,
+    } = read::<Front>(path, text, diags)?;
     // Sections are checked even when front matter is broken, to report everything at once.
     let lang = front
         .as_ref()
         .and_then(|f| f.lang.clone())
+        .filter(|l| l == "en")
         .unwrap_or_else(|| "id".to_string());
     let (intro, components) =
         read_components(path, parts.body, parts.body_line, lang == "en", diags);
     let before = diags.len();
     let front = front?;
     let at = |k: &str| keys.pos_or(k, (parts.front_line, 1));
+    let required = [
+        (
+            "title",
+            front.title.is_some(),
+            "add title = \"Layanan …\", the service's name",
+        ),
+        (
+            "code",
+            front.code.is_some(),
+            "add code = \"KONS\": 2–10 capital letters or digits, carried in mail subjects as [KONS]",
+        ),
+        (
+            "sk",
+            front.sk.is_some(),
+            "add sk = \"KEP-…\", the decree that set the standard",
+        ),
+        (
+            "completion",
+            front.completion.is_some(),
+            "add completion = \"20m\" (or \"1h\", \"3 hari kerja\")",
+        ),
+    ];
+    for (key, present, hint) in required {
+        // A key the file writes but that did not read was reported with its value.
+        if !present && !keys.contains(key) {
+            diags.push(Diagnostic::error(
+                path,
+                (parts.front_line, 1),
+                format!("`{key}` is missing in front matter"),
+                hint,
+            ));
+        }
+    }
     check_front(path, &front, &keys, diags);
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
     let slug = front.slug.clone().unwrap_or_else(|| stem.to_string());
@@ -171,16 +220,14 @@ pub fn parse_service(path: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> Op
             date
         }
     };
-    if diags[before..].iter().any(Diagnostic::is_error) {
-        return None;
-    }
-    Some(Service {
+    let placeholders_are_errors = !front.draft;
+    let service = Service {
         slug,
         path: path.to_path_buf(),
-        title: front.title,
-        code: front.code,
-        sk: front.sk,
-        completion: front.completion,
+        title: front.title.unwrap_or_default(),
+        code: front.code.unwrap_or_default(),
+        sk: front.sk.unwrap_or_default(),
+        completion: front.completion?,
         escalation: front.escalation,
         fee: front.fee,
         channels: front.channels,
@@ -194,13 +241,23 @@ pub fn parse_service(path: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> Op
         slug_line: keys.contains("slug").then(|| at("slug").0),
         body: parts.body.to_string(),
         body_line: parts.body_line,
-    })
+    };
+    if !front_ok || diags[before..].iter().any(Diagnostic::is_error) {
+        return None;
+    }
+    let before = diags.len();
+    facts::check(&service, diags);
+    facts::placeholders(&service, &|k| at(k), placeholders_are_errors, diags);
+    if diags[before..].iter().any(Diagnostic::is_error) {
+        return None;
+    }
+    Some(service)
 }
 
 fn check_front(path: &Path, f: &Front, keys: &KeyIndex, diags: &mut Vec<Diagnostic>) {
     let at = |k: &str| keys.pos_or(k, (2, 1));
     for (key, value) in [("title", &f.title), ("sk", &f.sk)] {
-        if value.trim().is_empty() {
+        if value.as_ref().is_some_and(|v| v.trim().is_empty()) {
             diags.push(Diagnostic::error(
                 path,
                 at(key),
@@ -209,18 +266,16 @@ fn check_front(path: &Path, f: &Front, keys: &KeyIndex, diags: &mut Vec<Diagnost
             ));
         }
     }
-    let code_ok = (2..=10).contains(&f.code.len())
-        && f.code
+    let code = f.code.as_deref().unwrap_or("KONS");
+    let code_ok = (2..=10).contains(&code.len())
+        && code
             .chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
     if !code_ok {
         diags.push(Diagnostic::error(
             path,
             at("code"),
-            format!(
-                "service code {:?} is not 2–10 capital letters or digits",
-                f.code
-            ),
+            format!("service code {code:?} is not 2–10 capital letters or digits"),
             "use a short code such as \"KONS\"; it goes into mail subjects like [KONS]",
         ));
     }
@@ -235,7 +290,7 @@ fn check_front(path: &Path, f: &Front, keys: &KeyIndex, diags: &mut Vec<Diagnost
             "use \"id\" or \"en\"",
         ));
     }
-    if f.updated.is_none() {
+    if !keys.contains("updated") {
         diags.push(Diagnostic::warning(
             path,
             (2, 1),
@@ -246,11 +301,14 @@ fn check_front(path: &Path, f: &Front, keys: &KeyIndex, diags: &mut Vec<Diagnost
     for c in &f.channels {
         if !CHANNELS.iter().any(|(k, _)| k == c) {
             let known: Vec<&str> = CHANNELS.iter().map(|(k, _)| *k).collect();
-            diags.push(Diagnostic::warning(
+            diags.push(Diagnostic::error(
                 path,
                 at("channels"),
-                format!("unknown channel {c:?}"),
-                format!("known channels: {}", known.join(", ")),
+                format!("unknown service channel {c:?} in `channels`"),
+                format!(
+                    "use the channels the site knows: {} (ask the developers to add another)",
+                    known.join(", ")
+                ),
             ));
         }
     }
@@ -265,8 +323,9 @@ fn read_components(
     english: bool,
     diags: &mut Vec<Diagnostic>,
 ) -> (String, Option<Vec<Component>>) {
+    let lines = LineIndex::new(body);
     let file_pos = |offset: usize| {
-        let (l, c) = line_col(body, offset);
+        let (l, c) = lines.pos(offset);
         (l + body_line - 1, c)
     };
     // (heading range, heading text) of every `##`.
@@ -346,11 +405,14 @@ fn read_components(
                 "write the published text of this component under its heading",
             ));
         }
+        let raw = &body[range.end..end];
+        let offset = range.end + (raw.len() - raw.trim_start().len());
         components.push(Component {
             kind,
             heading: text.trim().to_string(),
             line: pos.0,
             markdown,
+            offset,
         });
     }
 
