@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use loket_core::diagnostics::{Diagnostic, Diagnostics};
 
 use crate::links;
-use crate::output::{prepare_output, write_file};
+use crate::output::{MANIFEST, prepare_output, write_file};
 use crate::site::Site;
 
 /// What `loket build` and `loket check` are asked to do.
@@ -17,6 +17,8 @@ pub struct BuildOptions {
     pub output: Option<PathBuf>,
     pub base_url: Option<String>,
     pub drafts: bool,
+    /// Empty the output folder even when it holds files loket did not write.
+    pub force: bool,
 }
 
 impl BuildOptions {
@@ -27,6 +29,7 @@ impl BuildOptions {
             root,
             base_url: None,
             drafts: false,
+            force: false,
         }
     }
 }
@@ -47,9 +50,13 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     let (site, warnings) = Site::load(&opts.root, opts.base_url.as_deref(), opts.drafts)?;
     let (pages, files) = match &opts.output {
         Some(out) => {
-            prepare_output(&opts.root, out)?;
+            let expected = site.output_paths();
+            prepare_output(&opts.root, out, &expected, opts.force)?;
             let sink = |rel: &str, bytes: &[u8]| write_file(out, rel, bytes);
-            site.render(&sink)?
+            let rendered = site.render(&sink)?;
+            let manifest: String = expected.iter().map(|p| format!("{p}\n")).collect();
+            write_file(out, MANIFEST, manifest.as_bytes())?;
+            rendered
         }
         None => site.render(&|_: &str, _: &[u8]| Ok(()))?,
     };

@@ -35,6 +35,9 @@ enum Command {
         /// Include pages marked `draft = true`.
         #[arg(long)]
         drafts: bool,
+        /// Empty the output folder even when it holds files loket did not write.
+        #[arg(long)]
+        force: bool,
     },
     /// Validate everything, including internal links and anchors; writes nothing.
     Check {
@@ -82,6 +85,7 @@ fn main() -> ExitCode {
             output,
             base_url,
             drafts,
+            force,
         } => {
             let start = Instant::now();
             let output = output.unwrap_or_else(|| root.join("public"));
@@ -95,6 +99,7 @@ fn main() -> ExitCode {
                 output: Some(output),
                 base_url,
                 drafts,
+                force,
             };
             match loket::build(&opts) {
                 Ok(report) => {

@@ -87,6 +87,30 @@ impl Site {
         }
     }
 
+    /// Every file [`Site::render`] writes, relative to the output folder.
+    pub(crate) fn output_paths(&self) -> std::collections::BTreeSet<String> {
+        let mut paths: std::collections::BTreeSet<String> = [
+            "index.html",
+            "layanan/index.html",
+            "404.html",
+            "sitemap.xml",
+            "robots.txt",
+            "layanan/index.json",
+        ]
+        .iter()
+        .map(|p| (*p).to_string())
+        .collect();
+        for s in &self.content.services {
+            paths.insert(format!("{}index.html", s.url_path()));
+            paths.insert(format!("{}index.json", s.url_path()));
+        }
+        for p in &self.content.pages {
+            paths.insert(format!("{}index.html", p.url_path()));
+        }
+        paths.extend(self.theme.static_files.iter().map(|(_, rel)| rel.clone()));
+        paths
+    }
+
     /// Element ids of a page, collected only when links will be checked.
     fn ids_of(&self, html: &str) -> Vec<String> {
         if self.collect_ids {
