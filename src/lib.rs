@@ -15,6 +15,7 @@ pub mod scaffold;
 pub mod site;
 pub mod sitemap;
 pub mod theme;
+pub mod urls;
 
 pub use loket_core::{config, content, diagnostics, text};
 

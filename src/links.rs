@@ -52,6 +52,8 @@ pub(crate) fn check(pages: &[RenderedPage], static_files: &[&str]) -> Vec<Diagno
             "robots.txt",
             "404.html",
             "layanan/index.json",
+            crate::opendata::SCHEMA_STANDARD,
+            crate::opendata::SCHEMA_LIST,
         ]
         .map(String::from),
     );

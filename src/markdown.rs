@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use pulldown_cmark::{CowStr, Event, HeadingLevel, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Parser, Tag, TagEnd, html};
 use serde::Serialize;
 
 use loket_core::content::markdown_options;
@@ -77,6 +77,7 @@ static SANITISER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         b.add_tag_attributes(h, &["id"]);
     }
     b.url_schemes(SAFE_SCHEMES.iter().copied().collect());
+    b.add_allowed_classes("a", &["url"]);
     b.attribute_filter(|_, attribute, value| {
         if attribute == "id" {
             value
@@ -207,11 +208,12 @@ pub fn render(body: &str, h2_ids: Option<&[&str]>, base_path: &str) -> Rendered 
         }
     }
 
+    let events = autolinks(events);
     let mut out = String::with_capacity(body.len() * 3 / 2);
     if has_raw_html {
         push_sanitised(&mut out, events);
     } else {
-        html::push_html(&mut out, events.into_iter());
+        html::push_html(&mut out, events.into_iter().map(own_html));
     }
     Rendered {
         html: out,
@@ -233,10 +235,10 @@ fn push_sanitised(out: &mut String, events: Vec<Event<'_>>) {
         match &event {
             Event::Start(_) => depth += 1,
             Event::End(_) => depth = depth.saturating_sub(1),
-            Event::Html(_) | Event::InlineHtml(_) => raw = true,
+            Event::Html(h) | Event::InlineHtml(h) if !h.starts_with(OWN_ID) => raw = true,
             _ => {}
         }
-        block.push(event);
+        block.push(own_html(event));
         if depth > 0 {
             continue;
         }
@@ -278,6 +280,62 @@ fn unique_id(wanted: &str, used: &mut HashSet<String>) -> String {
     }
     used.insert(id.clone());
     id
+}
+
+/// An autolink (`<https://…>`, `<nama@kppn.go.id>`) shows its address: it becomes a link
+/// of class `url` (print styles do not repeat its address) whose text wraps at the
+/// address's separators. Written as loket's own HTML, marked so it is not taken for raw.
+fn autolinks(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
+    let mut out = Vec::with_capacity(events.len());
+    let mut iter = events.into_iter().peekable();
+    while let Some(event) = iter.next() {
+        let Event::Start(Tag::Link {
+            link_type: link_type @ (LinkType::Autolink | LinkType::Email),
+            dest_url,
+            ..
+        }) = &event
+        else {
+            out.push(event);
+            continue;
+        };
+        let mailto = if *link_type == LinkType::Email && !dest_url.is_empty() {
+            "mailto:"
+        } else {
+            ""
+        };
+        let Some(Event::Text(t)) = iter.peek() else {
+            out.push(event);
+            continue;
+        };
+        let text = t.to_string();
+        let href = format!("{mailto}{dest_url}");
+        iter.next();
+        if !matches!(iter.peek(), Some(Event::End(TagEnd::Link))) {
+            out.push(event);
+            out.push(Event::Text(text.into()));
+            continue;
+        }
+        iter.next();
+        out.push(Event::InlineHtml(CowStr::from(format!(
+            "{OWN_ID}<a class=\"url\" href=\"{}\">{}</a>",
+            crate::urls::escape(&href),
+            crate::urls::breakable(&text)
+        ))));
+    }
+    out
+}
+
+/// loket's own HTML events, with their mark removed.
+fn own_html(event: Event<'_>) -> Event<'_> {
+    match event {
+        Event::Html(h) if h.starts_with(OWN_ID) => {
+            Event::Html(CowStr::from(h.trim_start_matches(OWN_ID).to_string()))
+        }
+        Event::InlineHtml(h) if h.starts_with(OWN_ID) => {
+            Event::InlineHtml(CowStr::from(h.trim_start_matches(OWN_ID).to_string()))
+        }
+        other => other,
+    }
 }
 
 fn without_mark(html: CowStr<'_>) -> CowStr<'_> {
@@ -392,6 +450,34 @@ mod tests {
             "{}",
             r.html
         );
+    }
+
+    #[test]
+    fn autolinks_wrap_at_separators_and_are_marked_as_addresses() {
+        let r = render(
+            "Lapor: <https://www.lapor.go.id/>, <a@b.id> <br>\n\n<https://x.id/a>\n",
+            None,
+            "/",
+        );
+        assert!(
+            r.html.contains(r#"<a class="url" href="https://www.lapor.go.id/" rel="noopener noreferrer">https://<wbr>www<wbr>.lapor<wbr>.go<wbr>.id<wbr>/</a>"#),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains(r#"<a class="url" href="mailto:a@b.id""#),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains(
+                r#"<p><a class="url" href="https://x.id/a">https://<wbr>x<wbr>.id<wbr>/a</a></p>"#
+            ),
+            "{}",
+            r.html
+        );
+        let r = render("<javascript:alert(1)>\n", None, "/");
+        assert!(!r.html.contains("javascript:alert(1)\""), "{}", r.html);
     }
 
     #[test]

@@ -1,12 +1,108 @@
-//! Open data: each standard as JSON at `/layanan/<slug>/index.json`.
+//! Open data: each standard as JSON at `/layanan/<slug>/index.json`, the list of them at
+//! `/layanan/index.json`, and the JSON Schemas both follow, published under `/schema/`.
+//! Every file names its schema (`$schema`), its format `version` and its licence; every
+//! link in it is absolute.
 
 use serde::Serialize;
 
+use loket_core::config::Config;
 use loket_core::content::{Service, channel_label};
+
+/// The format version of the open data; a change that breaks readers gets a new number
+/// and new schema files.
+pub const VERSION: u32 = 1;
+/// Schema of a standard's file, relative to the site root.
+pub const SCHEMA_STANDARD: &str = "schema/standar-v1.json";
+/// Schema of the list of standards.
+pub const SCHEMA_LIST: &str = "schema/daftar-layanan-v1.json";
+/// Open government data, reusable with attribution.
+pub const LICENSE: &str = "https://creativecommons.org/licenses/by/4.0/";
+
+/// The schemas as published: (site path, JSON text with its `$id` set to its address).
+pub fn schemas(config: &Config) -> Vec<(&'static str, String)> {
+    [
+        (SCHEMA_STANDARD, include_str!("schema/standar-v1.json")),
+        (SCHEMA_LIST, include_str!("schema/daftar-layanan-v1.json")),
+    ]
+    .into_iter()
+    .map(|(path, text)| {
+        let out = match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(mut v) => {
+                v["$id"] = serde_json::Value::String(config.absolute_url(path));
+                serde_json::to_string_pretty(&v).unwrap_or_else(|_| text.to_string())
+            }
+            Err(_) => text.to_string(),
+        };
+        (path, out)
+    })
+    .collect()
+}
+
+/// Who publishes the data.
+#[derive(Debug, Serialize)]
+pub struct Publisher<'a> {
+    pub name: &'a str,
+    pub url: &'a str,
+}
+
+impl<'a> Publisher<'a> {
+    pub fn of(config: &'a Config) -> Self {
+        Publisher {
+            name: &config.office.name,
+            url: &config.base_url,
+        }
+    }
+}
+
+/// `/layanan/index.json`: every standard with its page and its data.
+#[derive(Debug, Serialize)]
+pub struct ServiceList<'a> {
+    #[serde(rename = "$schema")]
+    pub schema: String,
+    pub version: u32,
+    pub license: &'static str,
+    pub publisher: Publisher<'a>,
+    pub services: Vec<ListItem<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ListItem<'a> {
+    pub slug: &'a str,
+    pub code: &'a str,
+    pub title: &'a str,
+    pub url: String,
+    pub data: String,
+}
+
+impl<'a> ServiceList<'a> {
+    pub fn new(config: &'a Config, services: &'a [Service]) -> Self {
+        ServiceList {
+            schema: config.absolute_url(SCHEMA_LIST),
+            version: VERSION,
+            license: LICENSE,
+            publisher: Publisher::of(config),
+            services: services
+                .iter()
+                .map(|s| ListItem {
+                    slug: &s.slug,
+                    code: &s.code,
+                    title: &s.title,
+                    url: config.absolute_url(&s.url_path()),
+                    data: config.absolute_url(&format!("{}index.json", s.url_path())),
+                })
+                .collect(),
+        }
+    }
+}
 
 /// The machine-readable form of a standard: front matter plus its sections' Markdown.
 #[derive(Debug, Serialize)]
 pub struct ServiceData<'a> {
+    #[serde(rename = "$schema")]
+    pub schema: String,
+    pub version: u32,
+    pub license: &'static str,
+    pub publisher: Publisher<'a>,
     pub slug: &'a str,
     pub url: String,
     pub title: &'a str,
@@ -34,12 +130,17 @@ pub struct ComponentData<'a> {
     pub name: &'a str,
     pub heading: &'a str,
     pub public: bool,
-    pub markdown: &'a str,
+    /// The section's Markdown with site links made absolute.
+    pub markdown: String,
 }
 
 impl<'a> ServiceData<'a> {
-    pub fn new(s: &'a Service, url: String) -> Self {
+    pub fn new(config: &'a Config, s: &'a Service, url: String) -> Self {
         ServiceData {
+            schema: config.absolute_url(SCHEMA_STANDARD),
+            version: VERSION,
+            license: LICENSE,
+            publisher: Publisher::of(config),
             slug: &s.slug,
             url,
             title: &s.title,
@@ -66,7 +167,7 @@ impl<'a> ServiceData<'a> {
                     name: c.kind.name_id(),
                     heading: &c.heading,
                     public: c.kind.is_public(),
-                    markdown: &c.markdown,
+                    markdown: crate::urls::absolutise(&c.markdown, &config.base_url),
                 })
                 .collect(),
         }

@@ -1,7 +1,5 @@
 //! Rendering: every page's template context, in parallel, handed to an output sink.
 
-use std::collections::BTreeMap;
-
 use rayon::prelude::*;
 use serde::Serialize;
 use tera::Context;
@@ -96,6 +94,8 @@ impl Site {
             "sitemap.xml",
             "robots.txt",
             "layanan/index.json",
+            opendata::SCHEMA_STANDARD,
+            opendata::SCHEMA_LIST,
         ]
         .iter()
         .map(|p| (*p).to_string())
@@ -189,7 +189,7 @@ impl Site {
         );
         let html = self.theme.render("service.html", &ctx, &url_path)?;
         sink(&format!("{url_path}index.html"), html.as_bytes())?;
-        let data = opendata::ServiceData::new(s, url);
+        let data = opendata::ServiceData::new(&self.config, s, url);
         let json = serde_json::to_string_pretty(&data).map_err(|e| {
             Diagnostic::error(&s.path, (1, 1), format!("cannot encode open data: {e}"), "")
         })?;
@@ -320,20 +320,13 @@ impl Site {
                 .map(|s| (s.url_path(), s.updated)),
         );
         entries.extend(self.content.pages.iter().map(|p| (p.url_path(), p.updated)));
-        let index: BTreeMap<&str, String> = self
-            .content
-            .services
-            .iter()
-            .map(|s| {
-                (
-                    s.slug.as_str(),
-                    self.config
-                        .absolute_url(&format!("{}index.json", s.url_path())),
-                )
-            })
+        let list = opendata::ServiceList::new(&self.config, &self.content.services);
+        let index_json = serde_json::to_string_pretty(&list).unwrap_or_else(|_| "{}".into());
+        let mut files: Vec<(String, Vec<u8>)> = opendata::schemas(&self.config)
+            .into_iter()
+            .map(|(path, text)| (path.to_string(), text.into_bytes()))
             .collect();
-        let index_json = serde_json::to_string_pretty(&index).unwrap_or_else(|_| "{}".into());
-        vec![
+        files.extend([
             (
                 "sitemap.xml".into(),
                 sitemap::sitemap(&self.config, &entries).into_bytes(),
@@ -343,7 +336,8 @@ impl Site {
                 sitemap::robots(&self.config).into_bytes(),
             ),
             ("layanan/index.json".into(), index_json.into_bytes()),
-        ]
+        ]);
+        files
     }
 }
 

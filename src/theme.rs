@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use tera::{Context, ErrorKind, Tera};
+use tera::{Context, ErrorKind, Kwargs, State, Tera, Value};
 use walkdir::WalkDir;
 
 use loket_core::diagnostics::{Diagnostic, io_error};
@@ -62,6 +62,11 @@ impl Theme {
         }
         let mut tera = Tera::new();
         tera.autoescape_on(vec![".html", ".xml"]);
+        // `{{ address | url_text }}`: an address shown as text, escaped, wrapping at its
+        // separators on narrow screens.
+        tera.register_filter("url_text", |x: &str, _: Kwargs, _: &State| {
+            Value::from(crate::urls::breakable(x)).mark_safe()
+        });
         if let Err(e) =
             tera.add_raw_templates(sources.iter().map(|(n, t)| (n.as_str(), t.as_str())))
         {

@@ -326,3 +326,170 @@ fn check_passes_on_shipped_site_and_warns_about_example_address() {
         "{err}"
     );
 }
+
+fn json_files(root: &Path) -> Vec<PathBuf> {
+    all_files(root)
+        .into_iter()
+        .map(|(p, _)| p)
+        .filter(|p| p.file_name().is_some_and(|n| n == "index.json"))
+        .collect()
+}
+
+/// Every link-like string in a JSON value, with where it is.
+fn strings<'a>(v: &'a serde_json::Value, at: &str, out: &mut Vec<(String, &'a str)>) {
+    match v {
+        serde_json::Value::String(s) => out.push((at.to_string(), s)),
+        serde_json::Value::Array(items) => {
+            for (i, x) in items.iter().enumerate() {
+                strings(x, &format!("{at}[{i}]"), out);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (k, x) in map {
+                strings(x, &format!("{at}.{k}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn every_open_data_file_is_valid_against_its_published_schema() {
+    let dir = built();
+    let public = dir.path().join("public");
+    let files = json_files(&public);
+    assert!(files.len() >= 2, "{files:?}");
+    for rel in files {
+        let data: serde_json::Value =
+            serde_json::from_str(&read(&dir, rel.to_str().expect("utf-8"))).expect("json");
+        let schema_url = data["$schema"].as_str().expect("$schema");
+        let schema_rel = schema_url
+            .strip_prefix(BASE)
+            .unwrap_or_else(|| panic!("{rel:?}: $schema {schema_url} is not on the site"));
+        let schema: serde_json::Value =
+            serde_json::from_str(&read(&dir, schema_rel)).expect("schema is JSON");
+        assert_eq!(schema["$id"], schema_url, "the schema says where it lives");
+        let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+        let errors: Vec<String> = validator
+            .iter_errors(&data)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{rel:?} against {schema_rel}: {errors:#?}"
+        );
+        assert_eq!(data["version"], 1, "{rel:?}");
+        assert_eq!(
+            data["license"], "https://creativecommons.org/licenses/by/4.0/",
+            "{rel:?}"
+        );
+        // Links are absolute: URLs start with the site's address, Markdown has no site path.
+        let mut all = Vec::new();
+        strings(&data, "", &mut all);
+        for (at, s) in all {
+            if at.ends_with(".url") || at.ends_with(".data") {
+                assert!(s.starts_with("https://"), "{rel:?} {at}: {s}");
+            }
+            assert!(
+                !s.contains("](/"),
+                "{rel:?} {at}: a site-relative link in {s}"
+            );
+        }
+    }
+    let standard: serde_json::Value =
+        serde_json::from_str(&read(&dir, "layanan/konsultasi-stakeholder/index.json"))
+            .expect("json");
+    let pengaduan = standard["components"][5]["markdown"]
+        .as_str()
+        .expect("markdown");
+    assert!(
+        pengaduan.contains(&format!("]({BASE}tentang/#kontak)")),
+        "{pengaduan}"
+    );
+    let list: serde_json::Value =
+        serde_json::from_str(&read(&dir, "layanan/index.json")).expect("json");
+    assert_eq!(
+        list["services"][0]["data"],
+        format!("{BASE}layanan/konsultasi-stakeholder/index.json")
+    );
+}
+
+#[test]
+fn a_broken_open_data_file_fails_the_schema() {
+    // The check above can fail: the published schema refuses a relative link, a wrong
+    // version and a missing licence.
+    let dir = built();
+    let schema: serde_json::Value =
+        serde_json::from_str(&read(&dir, "schema/standar-v1.json")).expect("schema");
+    let validator = jsonschema::validator_for(&schema).expect("compiles");
+    let good: serde_json::Value =
+        serde_json::from_str(&read(&dir, "layanan/konsultasi-stakeholder/index.json"))
+            .expect("json");
+    assert!(validator.is_valid(&good));
+    for (key, value) in [
+        ("url", serde_json::json!("/layanan/konsultasi-stakeholder/")),
+        ("version", serde_json::json!(2)),
+        ("fee", serde_json::json!(-1)),
+        ("code", serde_json::json!("kons")),
+    ] {
+        let mut bad = good.clone();
+        bad[key] = value;
+        assert!(!validator.is_valid(&bad), "{key} accepted");
+    }
+    let mut bad = good.clone();
+    bad.as_object_mut().expect("object").remove("license");
+    assert!(!validator.is_valid(&bad), "no licence accepted");
+}
+
+#[test]
+fn phones_see_the_facts_first_and_urls_wrap_and_print_once() {
+    let dir = built();
+    let html = read(&dir, SERVICE);
+    let doc = Html::parse_document(&html);
+    // Completion time and cost lead the facts, so they sit on the first screen.
+    let dts = text_of(&doc, ".fakta dt");
+    assert_eq!(&dts[..2], ["Waktu penyelesaian", "Biaya"], "{dts:?}");
+    // The header has the short name for phones; the long one, hierarchy and address are
+    // hidden below 40rem and shown from 40rem and in print.
+    assert_eq!(text_of(&doc, ".kop .nama-pendek"), ["KPPN Tanjung Selor"]);
+    let css = read(&dir, "style.css");
+    assert!(
+        css.contains(".instansi,.alamat,.nama-panjang{display:none}"),
+        "mobile header rule"
+    );
+    let wide = css
+        .split("@media (min-width:40rem)")
+        .nth(1)
+        .expect("wide rules");
+    assert!(wide.contains(".instansi,.alamat{display:block}"));
+    // Addresses shown as text wrap at separators and are printed once.
+    assert!(
+        html.contains("https://<wbr>djpb<wbr>.kemenkeu<wbr>.go<wbr>.id<wbr>/kppn<wbr>/tanjungselor<wbr>/id<wbr>/"),
+        "header website wraps at separators"
+    );
+    for a in doc.select(&sel("a[href^='http'], a[href^='mailto']")) {
+        let text: String = a.text().collect();
+        let href = a.value().attr("href").unwrap_or("");
+        let shows_address = href.trim_start_matches("mailto:") == text
+            || (href.starts_with("mailto:") && href.contains(&format!(":{text}?")));
+        if shows_address {
+            assert!(
+                a.value().classes().any(|c| c == "url"),
+                "{href} shows its address but is not class url (print would repeat it)"
+            );
+        }
+    }
+    let print = css.split("@media print").nth(1).expect("print rules");
+    assert!(
+        print.contains("a[href^=\"http\"]:not(.url)::after"),
+        "{print}"
+    );
+    let autolinks: Vec<&str> = doc
+        .select(&sel(".isi a.url"))
+        .filter_map(|a| a.value().attr("href"))
+        .collect();
+    assert!(
+        autolinks.contains(&"https://www.lapor.go.id/"),
+        "{autolinks:?}"
+    );
+}
