@@ -60,8 +60,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
         }
         None => site.render(&|_: &str, _: &[u8]| Ok(()))?,
     };
+    let distinct: std::collections::BTreeSet<&str> =
+        pages.iter().map(|p| p.url_path.as_str()).collect();
     Ok(BuildReport {
-        pages: pages.len(),
+        pages: distinct.len(),
         services: site.content.services.len(),
         files,
         warnings,

@@ -94,6 +94,23 @@ pub fn service(config: &Config, s: &Service, url: &str) -> Value {
     doc
 }
 
+/// A schema.org FAQPage: each (question, answer as HTML) in page order.
+pub fn faq_page(url: &str, items: &[(&str, &str)]) -> Value {
+    json!({
+        "@context": "https://schema.org",
+        "@type": "FAQPage",
+        "url": url,
+        "mainEntity": items
+            .iter()
+            .map(|(q, a)| json!({
+                "@type": "Question",
+                "name": q,
+                "acceptedAnswer": { "@type": "Answer", "text": a },
+            }))
+            .collect::<Vec<_>>(),
+    })
+}
+
 /// Serialises for a `<script>` element. `<`, `>` and `&` become JSON escapes, so no
 /// content can close the element, open a comment or a nested script, or be read as a
 /// character reference; U+2028/U+2029 are escaped for older JavaScript parsers. These

@@ -11,7 +11,7 @@ use loket_core::text;
 
 use crate::links::RenderedPage;
 use crate::markdown::{self, TocEntry};
-use crate::site::Site;
+use crate::site::{FAQ_PATH, Site};
 use crate::{jsonld, links, opendata, sitemap};
 
 impl Site {
@@ -41,6 +41,12 @@ impl Site {
                 list,
                 self.render_simple("404.html", "404.html", "Halaman tidak ditemukan", sink),
             ]);
+            if !self.content.faqs.is_empty() {
+                match self.render_faqs(base_path, sink) {
+                    Ok(pages) => out.extend(pages.into_iter().map(Ok)),
+                    Err(d) => out.push(Err(d)),
+                }
+            }
             out
         };
         let services = || -> Vec<Result<RenderedPage, Diagnostic>> {
@@ -61,7 +67,10 @@ impl Site {
             }
         }
         // Each standard also writes its open-data file.
-        let mut files = pages.len() + self.content.services.len();
+        // A page checked once per source file (the questions) is one file.
+        let distinct: std::collections::BTreeSet<&str> =
+            pages.iter().map(|p| p.url_path.as_str()).collect();
+        let mut files = distinct.len() + self.content.services.len();
         let mut extra = self.data_files();
         for (src, rel) in &self.theme.static_files {
             match std::fs::read(src) {
@@ -106,6 +115,9 @@ impl Site {
         }
         for p in &self.content.pages {
             paths.insert(format!("{}index.html", p.url_path()));
+        }
+        if !self.content.faqs.is_empty() {
+            paths.insert(format!("{FAQ_PATH}index.html"));
         }
         paths.extend(self.theme.static_files.iter().map(|(_, rel)| rel.clone()));
         paths
@@ -178,6 +190,16 @@ impl Site {
                     text::percent_encode(&s.mail_subject_prefix())
                 ),
                 json_url: self.config.link(&format!("{url_path}index.json")),
+                faqs: self
+                    .content
+                    .faqs
+                    .iter()
+                    .filter(|f| f.service == s.code)
+                    .map(|f| FaqLink {
+                        title: &f.title,
+                        url: self.config.link(&format!("{FAQ_PATH}#{}", f.slug)),
+                    })
+                    .collect(),
                 html: &body.html,
                 toc: &body.toc,
                 lang: &s.lang,
@@ -268,6 +290,71 @@ impl Site {
         })
     }
 
+    /// `/tanya-jawab/`: every question, grouped per service, with FAQPage JSON-LD. Returns
+    /// the page for the link check once per question file, so that a broken link in an
+    /// answer is reported in that file.
+    fn render_faqs<F>(&self, base_path: &str, sink: &F) -> Result<Vec<RenderedPage>, Diagnostic>
+    where
+        F: Fn(&str, &[u8]) -> Result<(), Diagnostic> + Sync,
+    {
+        let mut groups: Vec<FaqGroup<'_>> = Vec::new();
+        let mut answers = Vec::new();
+        for s in &self.content.services {
+            let items: Vec<FaqItem<'_>> = self
+                .content
+                .faqs
+                .iter()
+                .filter(|f| f.service == s.code)
+                .map(|f| {
+                    let body = markdown::render(&f.body, None, base_path);
+                    answers.push((f, body.links, body.images));
+                    FaqItem {
+                        id: &f.slug,
+                        title: &f.title,
+                        html: body.html,
+                        tags: &f.tags,
+                    }
+                })
+                .collect();
+            if !items.is_empty() {
+                groups.push(FaqGroup {
+                    id: format!("layanan-{}", s.slug),
+                    title: &s.title,
+                    url: self.config.link(&s.url_path()),
+                    items,
+                });
+            }
+        }
+        let qa: Vec<(&str, &str)> = groups
+            .iter()
+            .flat_map(|g| g.items.iter().map(|i| (i.title, i.html.as_str())))
+            .collect();
+        let url = self.config.absolute_url(FAQ_PATH);
+        let mut ctx = self.page_context(
+            FAQ_PATH,
+            "Tanya Jawab",
+            Some(
+                "Pertanyaan yang sering diajukan tentang layanan kami, dikelompokkan per layanan.",
+            ),
+        );
+        ctx.insert("groups", &groups);
+        ctx.insert("jsonld", &jsonld::to_script(&jsonld::faq_page(&url, &qa)));
+        let html = self.theme.render("faq.html", &ctx, FAQ_PATH)?;
+        sink(&format!("{FAQ_PATH}index.html"), html.as_bytes())?;
+        let ids = self.ids_of(&html);
+        Ok(answers
+            .into_iter()
+            .map(|(f, links, images)| RenderedPage {
+                ids: ids.clone(),
+                url_path: FAQ_PATH.into(),
+                source: Some(f.path.clone()),
+                body_line: f.body_line,
+                links,
+                images,
+            })
+            .collect())
+    }
+
     fn render_list<F>(&self, listing: &[ServiceItem], sink: &F) -> Result<RenderedPage, Diagnostic>
     where
         F: Fn(&str, &[u8]) -> Result<(), Diagnostic> + Sync,
@@ -320,6 +407,9 @@ impl Site {
                 .map(|s| (s.url_path(), s.updated)),
         );
         entries.extend(self.content.pages.iter().map(|p| (p.url_path(), p.updated)));
+        if !self.content.faqs.is_empty() {
+            entries.push((FAQ_PATH.to_string(), None));
+        }
         let list = opendata::ServiceList::new(&self.config, &self.content.services);
         let index_json = serde_json::to_string_pretty(&list).unwrap_or_else(|_| "{}".into());
         let mut files: Vec<(String, Vec<u8>)> = opendata::schemas(&self.config)
@@ -373,9 +463,33 @@ struct ServiceView<'a> {
     mail_subject: String,
     mailto: String,
     json_url: String,
+    faqs: Vec<FaqLink<'a>>,
     html: &'a str,
     toc: &'a [TocEntry],
     lang: &'a str,
+}
+
+#[derive(Serialize)]
+struct FaqLink<'a> {
+    title: &'a str,
+    url: String,
+}
+
+/// One service's questions on the FAQ page.
+#[derive(Serialize)]
+struct FaqGroup<'a> {
+    id: String,
+    title: &'a str,
+    url: String,
+    items: Vec<FaqItem<'a>>,
+}
+
+#[derive(Serialize)]
+struct FaqItem<'a> {
+    id: &'a str,
+    title: &'a str,
+    html: String,
+    tags: &'a [String],
 }
 
 #[derive(Serialize)]

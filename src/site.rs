@@ -12,6 +12,9 @@ use tera::Context;
 
 use crate::theme::Theme;
 
+/// Site path of the questions and answers.
+pub const FAQ_PATH: &str = "tanya-jawab/";
+
 /// A loaded site, ready to render.
 pub struct Site {
     pub root: PathBuf,
@@ -69,7 +72,11 @@ impl Site {
         if !drafts {
             content.services.retain(|s| !s.draft);
             content.pages.retain(|p| !p.draft);
+            content.faqs.retain(|f| !f.draft);
         }
+        // A question about a standard that is not published is not published either.
+        let codes: Vec<String> = content.services.iter().map(|s| s.code.clone()).collect();
+        content.faqs.retain(|f| codes.contains(&f.service));
         theme.set_globals(globals(&config, &content));
         Ok((
             Site {
@@ -117,6 +124,13 @@ fn globals(config: &Config, content: &Content) -> Context {
             path: "layanan/".into(),
         },
     ];
+    if !content.faqs.is_empty() {
+        nav.push(NavItem {
+            title: "Tanya Jawab".into(),
+            url: config.link(FAQ_PATH),
+            path: FAQ_PATH.into(),
+        });
+    }
     nav.extend(content.pages.iter().map(|p| NavItem {
         title: p.title.clone(),
         url: config.link(&p.url_path()),

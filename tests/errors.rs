@@ -502,3 +502,44 @@ fn base_url_must_be_an_http_address() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+#[test]
+fn a_question_about_no_standard_lists_the_standards() {
+    let site = site_copy();
+    let path = site.path().join("content/tanya-jawab/salah.md");
+    std::fs::write(
+        &path,
+        "+++\ntitle = \"Berapa lama pencairan dana?\"\nservice = \"PD\"\n+++\n\nDua hari.\n",
+    )
+    .expect("write");
+    std::fs::write(
+        site.path().join("content/tanya-jawab/kosong.md"),
+        "+++\ntitle = \"Tanpa layanan?\"\n+++\n\n[x](/tidak-ada/)\n",
+    )
+    .expect("write");
+    let err = fails(site.path(), "check");
+    assert_reports(
+        &err,
+        "content/tanya-jawab/salah.md:3:1:",
+        "no standard has the code or slug \"PD\"",
+    );
+    assert!(err.contains("KONS (konsultasi-stakeholder)"), "{err}");
+    assert_reports(
+        &err,
+        "content/tanya-jawab/kosong.md:2:1:",
+        "`service` is missing",
+    );
+    // A broken link in an answer is reported in the answer's file.
+    std::fs::remove_file(&path).expect("remove");
+    std::fs::write(
+        site.path().join("content/tanya-jawab/kosong.md"),
+        "+++\ntitle = \"Tautan?\"\nservice = \"konsultasi-stakeholder\"\n+++\n\n[x](/tidak-ada/)\n",
+    )
+    .expect("write");
+    let err = fails(site.path(), "check");
+    assert_reports(
+        &err,
+        "content/tanya-jawab/kosong.md:6:1:",
+        "broken internal link",
+    );
+}

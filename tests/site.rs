@@ -312,7 +312,7 @@ fn default_build_writes_public_under_root() {
     let o = loket(&["build"], site.path());
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(site.path().join("public/index.html").is_file());
-    assert!(stderr(&o).contains("Built 5 pages"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("Built 6 pages"), "{}", stderr(&o));
 }
 
 #[test]
@@ -492,4 +492,64 @@ fn phones_see_the_facts_first_and_urls_wrap_and_print_once() {
         autolinks.contains(&"https://www.lapor.go.id/"),
         "{autolinks:?}"
     );
+}
+
+#[test]
+fn faq_page_groups_questions_per_service_with_faqpage_json_ld() {
+    let dir = built();
+    let doc = Html::parse_document(&read(&dir, "tanya-jawab/index.html"));
+    assert_eq!(text_of(&doc, "h1"), ["Tanya Jawab"]);
+    assert_eq!(
+        text_of(&doc, ".kelompok-tanya h2"),
+        ["Layanan Konsultasi Stakeholder"]
+    );
+    let questions = text_of(&doc, ".tanya h3");
+    assert_eq!(questions.len(), 3, "{questions:?}");
+    assert!(questions.iter().all(|q| q.ends_with('?')), "{questions:?}");
+    // The JSON-LD is a FAQPage with the same questions and their answers.
+    let scripts: Vec<String> = doc
+        .select(&sel("script[type='application/ld+json']"))
+        .map(|s| s.text().collect())
+        .collect();
+    assert_eq!(scripts.len(), 1);
+    let ld: serde_json::Value = serde_json::from_str(&scripts[0]).expect("FAQPage parses");
+    assert_eq!(ld["@type"], "FAQPage");
+    assert_eq!(ld["url"], format!("{BASE}tanya-jawab/"));
+    let names: Vec<&str> = ld["mainEntity"]
+        .as_array()
+        .expect("mainEntity")
+        .iter()
+        .map(|q| {
+            assert_eq!(q["@type"], "Question");
+            assert_eq!(q["acceptedAnswer"]["@type"], "Answer");
+            assert!(
+                q["acceptedAnswer"]["text"]
+                    .as_str()
+                    .is_some_and(|t| t.len() > 50),
+                "{q}"
+            );
+            q["name"].as_str().expect("name")
+        })
+        .collect();
+    assert_eq!(names, questions);
+    // The service page links to each of its questions, and each link lands on one.
+    let service = Html::parse_document(&read(&dir, SERVICE));
+    let links: Vec<&str> = service
+        .select(&sel(".tanya-jawab a"))
+        .filter_map(|a| a.value().attr("href"))
+        .collect();
+    assert_eq!(links.len(), 3, "{links:?}");
+    for href in links {
+        let id = href
+            .strip_prefix("/tanjungselor/tanya-jawab/#")
+            .unwrap_or_else(|| panic!("{href}"));
+        assert_eq!(
+            doc.select(&sel(&format!("h3[id='{id}']"))).count(),
+            1,
+            "{href}"
+        );
+    }
+    // The menu has it on every page, and the sitemap lists it.
+    assert!(text_of(&service, ".menu a").contains(&"Tanya Jawab".to_string()));
+    assert!(read(&dir, "sitemap.xml").contains(&format!("<loc>{BASE}tanya-jawab/</loc>")));
 }

@@ -6,6 +6,7 @@
 
 mod component;
 mod facts;
+mod faq;
 mod front_matter;
 mod page;
 mod service;
@@ -18,6 +19,7 @@ use pulldown_cmark::Options;
 
 pub use component::{ComponentKind, normalise_heading};
 pub use facts::{PLACEHOLDER_SECTIONS, PLACEHOLDER_SK, PLACEHOLDER_SUMMARY};
+pub use faq::{FAQ_DIR, Faq, parse_faq};
 pub use page::{Page, parse_page};
 pub use service::{CHANNELS, Component, Service, channel_label, parse_service};
 pub use term::{Term, TermError};
@@ -33,6 +35,8 @@ pub struct Content {
     pub home: Option<Page>,
     pub pages: Vec<Page>,
     pub services: Vec<Service>,
+    /// Questions and answers, in order (service, weight, question).
+    pub faqs: Vec<Faq>,
 }
 
 /// The Markdown dialect of content files: CommonMark plus tables and strikethrough.
@@ -83,15 +87,18 @@ pub fn load_content(
 ) -> Content {
     let services = read_services(root, diags, read);
     let (home, pages) = read_pages(root, diags);
+    let mut faqs = read_faqs(root, diags);
+    faq::resolve_services(&mut faqs, &services, diags);
     Content {
         home,
         pages,
         services,
+        faqs,
     }
 }
 
 /// Folders under `content/` that hold content of their own.
-pub const CONTENT_FOLDERS: &[&str] = &["layanan"];
+pub const CONTENT_FOLDERS: &[&str] = &["layanan", "tanya-jawab"];
 
 /// The Markdown files of a folder (`.md` in any case), sorted. Anything else in it is
 /// named in a warning, never skipped silently: a subfolder (except `folders`, read on
@@ -204,6 +211,18 @@ fn check_unique(services: &[Service], diags: &mut Vec<Diagnostic>) {
     }
 }
 
+fn read_faqs(root: &Path, diags: &mut Vec<Diagnostic>) -> Vec<Faq> {
+    let mut faqs = Vec::new();
+    for path in markdown_files(&root.join(FAQ_DIR), &[], diags) {
+        match read_text(&path) {
+            Ok(text) => faqs.extend(parse_faq(&path, &text, diags)),
+            Err(e) => diags.push(e),
+        }
+    }
+    faqs.sort_by(|a, b| (&a.service, a.weight, &a.title).cmp(&(&b.service, b.weight, &b.title)));
+    faqs
+}
+
 fn read_pages(root: &Path, diags: &mut Vec<Diagnostic>) -> (Option<Page>, Vec<Page>) {
     let mut home = None;
     let mut pages = Vec::new();
@@ -222,7 +241,7 @@ fn read_pages(root: &Path, diags: &mut Vec<Diagnostic>) -> (Option<Page>, Vec<Pa
             .to_string();
         if stem == "_index" {
             home = parse_page(&path, "", &text, diags);
-        } else if stem == "layanan" || stem == "404" {
+        } else if stem == "layanan" || stem == "tanya-jawab" || stem == "404" {
             diags.push(Diagnostic::error(
                 &path,
                 (1, 1),
