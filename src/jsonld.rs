@@ -3,7 +3,9 @@
 use serde_json::{Value, json};
 
 use loket_core::config::Config;
-use loket_core::content::{Service, channel_label};
+use loket_core::content::Service;
+
+use crate::i18n::Lang;
 
 /// The office as a schema.org GovernmentOffice, with its contact point.
 pub fn office(config: &Config) -> Value {
@@ -57,14 +59,14 @@ pub fn office(config: &Config) -> Value {
 }
 
 /// The JSON-LD document of one standard's page.
-pub fn service(config: &Config, s: &Service, url: &str) -> Value {
+pub fn service(config: &Config, s: &Service, url: &str, lang: Lang) -> Value {
     let channels: Vec<Value> = s
         .channels
         .iter()
         .map(|c| {
             json!({
                 "@type": "ServiceChannel",
-                "name": channel_label(c),
+                "name": lang.channel(c),
                 "processingTime": s.completion.iso8601(),
                 "availableLanguage": "id",
             })
@@ -84,7 +86,7 @@ pub fn service(config: &Config, s: &Service, url: &str) -> Value {
             "@type": "Offer",
             "price": s.fee.to_string(),
             "priceCurrency": "IDR",
-            "description": s.fee_label_id(),
+            "description": lang.fee(s.fee),
         },
         "termsOfService": s.sk,
     });

@@ -5,6 +5,7 @@
 //! writes it (or, for `loket check`, only checks links).
 
 mod build;
+pub mod i18n;
 pub mod jsonld;
 mod links;
 pub mod markdown;

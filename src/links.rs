@@ -60,7 +60,11 @@ pub(crate) fn check(pages: &[RenderedPage], static_files: &[&str]) -> Vec<Diagno
     files.extend(
         pages
             .iter()
-            .filter(|p| p.url_path.starts_with("layanan/") && p.url_path != "layanan/")
+            .filter(|p| {
+                // A standard's page, Indonesian or English: `[en/]layanan/<slug>/`.
+                let path = p.url_path.strip_prefix("en/").unwrap_or(&p.url_path);
+                path.starts_with("layanan/") && path.matches('/').count() == 2
+            })
             .map(|p| format!("{}index.json", p.url_path)),
     );
 

@@ -6,7 +6,9 @@
 use serde::Serialize;
 
 use loket_core::config::Config;
-use loket_core::content::{Service, channel_label};
+use loket_core::content::Service;
+
+use crate::i18n::Lang;
 
 /// The format version of the open data; a change that breaks readers gets a new number
 /// and new schema files.
@@ -75,7 +77,7 @@ pub struct ListItem<'a> {
 }
 
 impl<'a> ServiceList<'a> {
-    pub fn new(config: &'a Config, services: &'a [Service]) -> Self {
+    pub fn new(config: &'a Config, services: &'a [Service], lang: Lang) -> Self {
         ServiceList {
             schema: config.absolute_url(SCHEMA_LIST),
             version: VERSION,
@@ -87,8 +89,8 @@ impl<'a> ServiceList<'a> {
                     slug: &s.slug,
                     code: &s.code,
                     title: &s.title,
-                    url: config.absolute_url(&s.url_path()),
-                    data: config.absolute_url(&format!("{}index.json", s.url_path())),
+                    url: config.absolute_url(&lang.service_path(s)),
+                    data: config.absolute_url(&format!("{}index.json", lang.service_path(s))),
                 })
                 .collect(),
         }
@@ -135,7 +137,7 @@ pub struct ComponentData<'a> {
 }
 
 impl<'a> ServiceData<'a> {
-    pub fn new(config: &'a Config, s: &'a Service, url: String) -> Self {
+    pub fn new(config: &'a Config, s: &'a Service, url: String, lang: Lang) -> Self {
         ServiceData {
             schema: config.absolute_url(SCHEMA_STANDARD),
             version: VERSION,
@@ -147,14 +149,14 @@ impl<'a> ServiceData<'a> {
             code: &s.code,
             sk: &s.sk,
             completion: s.completion.to_string(),
-            completion_label: s.completion.label_id(),
+            completion_label: lang.term(s.completion),
             completion_iso8601: s.completion.iso8601(),
             escalation: s.escalation.map(|t| t.to_string()),
-            escalation_label: s.escalation.map(|t| t.label_id()),
+            escalation_label: s.escalation.map(|t| lang.term(t)),
             fee: s.fee,
-            fee_label: s.fee_label_id(),
+            fee_label: lang.fee(s.fee),
             channels: &s.channels,
-            channel_labels: s.channels.iter().map(|c| channel_label(c)).collect(),
+            channel_labels: s.channels.iter().map(|c| lang.channel(c)).collect(),
             summary: s.summary.as_deref(),
             updated: s.updated.map(|d| d.format("%Y-%m-%d").to_string()),
             language: &s.lang,

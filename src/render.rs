@@ -5,10 +5,11 @@ use serde::Serialize;
 use tera::Context;
 
 use loket_core::config::Config;
-use loket_core::content::{Page, Service, channel_label};
+use loket_core::content::{Page, Service};
 use loket_core::diagnostics::{Diagnostic, Diagnostics, io_error};
 use loket_core::text;
 
+use crate::i18n::Lang;
 use crate::links::RenderedPage;
 use crate::markdown::{self, TocEntry};
 use crate::site::{FAQ_PATH, Site};
@@ -21,26 +22,35 @@ impl Site {
         F: Fn(&str, &[u8]) -> Result<(), Diagnostic> + Sync,
     {
         let base_path = self.config.base_path();
-        let listing: Vec<ServiceItem> =
-            self.content.services.iter().map(|s| self.item(s)).collect();
+        let english = &self.content.english;
+        let editions: Vec<(Lang, &[Service], &[Page])> = if english.is_empty() {
+            vec![(Lang::Id, &self.content.services, &self.content.pages)]
+        } else {
+            vec![
+                (Lang::Id, &self.content.services, &self.content.pages),
+                (Lang::En, &english.services, &english.pages),
+            ]
+        };
 
-        // Free pages, the two long listings and 404 render while the standards do.
+        // Free pages, the listings, 404 and the questions render while the standards do.
         let singles = || {
-            let mut out: Vec<Result<RenderedPage, Diagnostic>> = self
-                .content
-                .pages
-                .par_iter()
-                .map(|p| self.render_page(p, base_path, sink))
-                .collect();
-            let (home, list) = rayon::join(
-                || self.render_home(&listing, base_path, sink),
-                || self.render_list(&listing, sink),
-            );
-            out.extend([
-                home,
-                list,
-                self.render_simple("404.html", "404.html", "Halaman tidak ditemukan", sink),
-            ]);
+            let mut out: Vec<Result<RenderedPage, Diagnostic>> = Vec::new();
+            for (lang, services, pages) in &editions {
+                let listing: Vec<ServiceItem> =
+                    services.iter().map(|s| self.item(s, *lang)).collect();
+                out.extend(
+                    pages
+                        .par_iter()
+                        .map(|p| self.render_page(p, *lang, base_path, sink))
+                        .collect::<Vec<_>>(),
+                );
+                let (home, list) = rayon::join(
+                    || self.render_home(&listing, *lang, base_path, sink),
+                    || self.render_list(&listing, *lang, sink),
+                );
+                out.extend([home, list]);
+            }
+            out.push(self.render_simple("404.html", "404.html", sink));
             if !self.content.faqs.is_empty() {
                 match self.render_faqs(base_path, sink) {
                     Ok(pages) => out.extend(pages.into_iter().map(Ok)),
@@ -50,10 +60,12 @@ impl Site {
             out
         };
         let services = || -> Vec<Result<RenderedPage, Diagnostic>> {
-            self.content
-                .services
+            editions
+                .iter()
+                .flat_map(|(lang, services, _)| services.iter().map(move |s| (*lang, s)))
+                .collect::<Vec<_>>()
                 .par_iter()
-                .map(|s| self.render_service(s, base_path, sink))
+                .map(|(lang, s)| self.render_service(s, *lang, base_path, sink))
                 .collect()
         };
         let (service_pages, other_pages) = rayon::join(services, singles);
@@ -70,7 +82,7 @@ impl Site {
         // A page checked once per source file (the questions) is one file.
         let distinct: std::collections::BTreeSet<&str> =
             pages.iter().map(|p| p.url_path.as_str()).collect();
-        let mut files = distinct.len() + self.content.services.len();
+        let mut files = distinct.len() + self.content.services.len() + english.services.len();
         let mut extra = self.data_files();
         for (src, rel) in &self.theme.static_files {
             match std::fs::read(src) {
@@ -116,6 +128,20 @@ impl Site {
         for p in &self.content.pages {
             paths.insert(format!("{}index.html", p.url_path()));
         }
+        let english = &self.content.english;
+        if !english.is_empty() {
+            let en = Lang::En.prefix();
+            for p in ["index.html", "layanan/index.html", "layanan/index.json"] {
+                paths.insert(format!("{en}{p}"));
+            }
+            for s in &english.services {
+                paths.insert(format!("{en}{}index.html", s.url_path()));
+                paths.insert(format!("{en}{}index.json", s.url_path()));
+            }
+            for p in &english.pages {
+                paths.insert(format!("{en}{}index.html", p.url_path()));
+            }
+        }
         if !self.content.faqs.is_empty() {
             paths.insert(format!("{FAQ_PATH}index.html"));
         }
@@ -132,19 +158,29 @@ impl Site {
         }
     }
 
-    fn item(&self, s: &Service) -> ServiceItem {
+    fn item(&self, s: &Service, lang: Lang) -> ServiceItem {
         ServiceItem {
             title: s.title.clone(),
-            url: self.config.link(&s.url_path()),
+            url: self.config.link(&lang.service_path(s)),
             code: s.code.clone(),
             sk: s.sk.clone(),
             summary: s.summary.clone(),
-            completion_label: s.completion.label_id(),
-            fee_label: s.fee_label_id(),
+            completion_label: lang.term(s.completion),
+            fee_label: lang.fee(s.fee),
         }
     }
 
-    fn page_context(&self, url_path: &str, title: &str, description: Option<&str>) -> Context {
+    /// What every page's template sees beside its own values: its address, language,
+    /// strings, menu, and the way to the same page in the other language (`counterpart`,
+    /// a site path) as `hreflang` alternates and the language switch.
+    fn page_context(
+        &self,
+        lang: Lang,
+        url_path: &str,
+        title: &str,
+        description: Option<&str>,
+        counterpart: Option<String>,
+    ) -> Context {
         let mut ctx = Context::new();
         ctx.insert("url_path", url_path);
         ctx.insert("canonical", &self.config.absolute_url(url_path));
@@ -153,23 +189,112 @@ impl Site {
             "description",
             description.unwrap_or(&self.config.description),
         );
+        ctx.insert("lang", lang.code());
+        ctx.insert("t", self.theme.strings.table(lang));
+        ctx.insert("home_url", &self.config.link(lang.prefix()));
+        ctx.insert("hours_label", &lang.hours(&self.config));
+        ctx.insert("nav", &self.nav(lang));
+        let bilingual = !self.content.english.is_empty();
+        let mut alternates = Vec::new();
+        let mut switch = None;
+        if bilingual {
+            let other = lang.other();
+            if let Some(there) = &counterpart {
+                let (id, en) = match lang {
+                    Lang::Id => (url_path, there.as_str()),
+                    Lang::En => (there.as_str(), url_path),
+                };
+                alternates = vec![
+                    Alternate {
+                        lang: "id",
+                        url: self.config.absolute_url(id),
+                    },
+                    Alternate {
+                        lang: "en",
+                        url: self.config.absolute_url(en),
+                    },
+                    Alternate {
+                        lang: "x-default",
+                        url: self.config.absolute_url(id),
+                    },
+                ];
+            }
+            // No translation of this page: the switch leads to the other edition's home.
+            let target = counterpart.unwrap_or_else(|| other.prefix().to_string());
+            switch = Some(Switch {
+                url: self.config.link(&target),
+                lang: other.code(),
+            });
+        }
+        ctx.insert("alternates", &alternates);
+        ctx.insert("switch", &switch);
         ctx
+    }
+
+    /// The email button's address: the contact mailbox, the subject pre-filled with the
+    /// service's code so the help desk files the mail under it.
+    pub(crate) fn mailto(&self, s: &Service) -> String {
+        format!(
+            "mailto:{}?subject={}",
+            self.config.contact_email(),
+            text::percent_encode(&s.mail_subject_prefix())
+        )
+    }
+
+    /// The main menu of a language's pages.
+    fn nav(&self, lang: Lang) -> Vec<NavItem> {
+        let t = |k: &str| self.theme.strings.get(lang, k);
+        let prefix = lang.prefix();
+        let item = |title: String, path: String| NavItem {
+            title,
+            url: self.config.link(&path),
+            path,
+        };
+        let mut nav = vec![
+            item(t("nav_home"), prefix.to_string()),
+            item(t("nav_services"), format!("{prefix}layanan/")),
+        ];
+        let pages = match lang {
+            Lang::Id => {
+                if !self.content.faqs.is_empty() {
+                    nav.push(item(t("nav_faq"), FAQ_PATH.into()));
+                }
+                &self.content.pages
+            }
+            Lang::En => &self.content.english.pages,
+        };
+        nav.extend(
+            pages
+                .iter()
+                .map(|p| item(p.title.clone(), format!("{prefix}{}", p.url_path()))),
+        );
+        nav
     }
 
     fn render_service<F>(
         &self,
         s: &Service,
+        lang: Lang,
         base_path: &str,
         sink: &F,
     ) -> Result<RenderedPage, Diagnostic>
     where
         F: Fn(&str, &[u8]) -> Result<(), Diagnostic> + Sync,
     {
-        let url_path = s.url_path();
+        let url_path = lang.service_path(s);
         let ids: Vec<&str> = s.components.iter().map(|c| c.kind.anchor()).collect();
         let body = markdown::render(&s.body, Some(&ids), base_path);
         let url = self.config.absolute_url(&url_path);
-        let mut ctx = self.page_context(&url_path, &s.title, s.summary.as_deref());
+        let counterpart = match lang {
+            Lang::Id => self
+                .content
+                .english
+                .service(&s.slug)
+                .map(|t| Lang::En.service_path(t)),
+            Lang::En => Some(s.url_path()),
+        };
+        let mut ctx =
+            self.page_context(lang, &url_path, &s.title, s.summary.as_deref(), counterpart);
         ctx.insert(
             "service",
             &ServiceView {
@@ -177,29 +302,29 @@ impl Site {
                 code: &s.code,
                 sk: &s.sk,
                 summary: s.summary.as_deref(),
-                completion_label: s.completion.label_id(),
-                escalation_label: s.escalation.map(|t| t.label_id()),
-                fee_label: s.fee_label_id(),
-                channels: s.channels.iter().map(|c| channel_label(c)).collect(),
-                updated_label: s.updated.map(text::date_id),
+                completion_label: lang.term(s.completion),
+                escalation_label: s.escalation.map(|t| lang.term(t)),
+                fee_label: lang.fee(s.fee),
+                channels: s.channels.iter().map(|c| lang.channel(c)).collect(),
+                updated_label: s.updated.map(|d| lang.date(d)),
                 updated_iso: s.updated.map(|d| d.format("%Y-%m-%d").to_string()),
                 mail_subject: s.mail_subject_prefix(),
-                mailto: format!(
-                    "mailto:{}?subject={}",
-                    self.config.contact_email(),
-                    text::percent_encode(&s.mail_subject_prefix())
-                ),
+                mailto: self.mailto(s),
                 json_url: self.config.link(&format!("{url_path}index.json")),
-                faqs: self
-                    .content
-                    .faqs
-                    .iter()
-                    .filter(|f| f.service == s.code)
-                    .map(|f| FaqLink {
-                        title: &f.title,
-                        url: self.config.link(&format!("{FAQ_PATH}#{}", f.slug)),
-                    })
-                    .collect(),
+                // The questions are in Indonesian, on the Indonesian edition only.
+                faqs: match lang {
+                    Lang::Id => self
+                        .content
+                        .faqs
+                        .iter()
+                        .filter(|f| f.service == s.code)
+                        .map(|f| FaqLink {
+                            title: &f.title,
+                            url: self.config.link(&format!("{FAQ_PATH}#{}", f.slug)),
+                        })
+                        .collect(),
+                    Lang::En => Vec::new(),
+                },
                 html: &body.html,
                 toc: &body.toc,
                 lang: &s.lang,
@@ -207,11 +332,11 @@ impl Site {
         );
         ctx.insert(
             "jsonld",
-            &jsonld::to_script(&jsonld::service(&self.config, s, &url)),
+            &jsonld::to_script(&jsonld::service(&self.config, s, &url, lang)),
         );
         let html = self.theme.render("service.html", &ctx, &url_path)?;
         sink(&format!("{url_path}index.html"), html.as_bytes())?;
-        let data = opendata::ServiceData::new(&self.config, s, url);
+        let data = opendata::ServiceData::new(&self.config, s, url, lang);
         let json = serde_json::to_string_pretty(&data).map_err(|e| {
             Diagnostic::error(&s.path, (1, 1), format!("cannot encode open data: {e}"), "")
         })?;
@@ -229,22 +354,37 @@ impl Site {
     fn render_page<F>(
         &self,
         p: &Page,
+        lang: Lang,
         base_path: &str,
         sink: &F,
     ) -> Result<RenderedPage, Diagnostic>
     where
         F: Fn(&str, &[u8]) -> Result<(), Diagnostic> + Sync,
     {
-        let url_path = p.url_path();
+        let url_path = format!("{}{}", lang.prefix(), p.url_path());
         let body = markdown::render(&p.body, None, base_path);
-        let mut ctx = self.page_context(&url_path, &p.title, p.description.as_deref());
+        let counterpart = match lang {
+            Lang::Id => self
+                .content
+                .english
+                .page(&p.slug)
+                .map(|t| format!("{}{}", Lang::En.prefix(), t.url_path())),
+            Lang::En => Some(p.url_path()),
+        };
+        let mut ctx = self.page_context(
+            lang,
+            &url_path,
+            &p.title,
+            p.description.as_deref(),
+            counterpart,
+        );
         ctx.insert(
             "page",
             &PageView {
                 title: &p.title,
                 html: &body.html,
                 toc: &body.toc,
-                updated_label: p.updated.map(text::date_id),
+                updated_label: p.updated.map(|d| lang.date(d)),
                 updated_iso: p.updated.map(|d| d.format("%Y-%m-%d").to_string()),
             },
         );
@@ -263,26 +403,44 @@ impl Site {
     fn render_home<F>(
         &self,
         listing: &[ServiceItem],
+        lang: Lang,
         base_path: &str,
         sink: &F,
     ) -> Result<RenderedPage, Diagnostic>
     where
         F: Fn(&str, &[u8]) -> Result<(), Diagnostic> + Sync,
     {
-        let home = self.content.home.as_ref();
-        let title = home.map_or(self.config.title.as_str(), |h| h.title.as_str());
+        let home = match lang {
+            Lang::Id => self.content.home.as_ref(),
+            Lang::En => self.content.english.home.as_ref(),
+        };
+        let fallback = match lang {
+            Lang::Id => self.config.title.clone(),
+            Lang::En => self.theme.strings.get(lang, "home_title"),
+        };
+        let title = home.map_or(fallback.as_str(), |h| h.title.as_str());
         let body = home
             .map(|h| markdown::render(&h.body, None, base_path))
             .unwrap_or_default();
-        let mut ctx = self.page_context("", title, home.and_then(|h| h.description.as_deref()));
+        let url_path = lang.prefix();
+        let counterpart = Some(lang.other().prefix().to_string());
+        let mut ctx = self.page_context(
+            lang,
+            url_path,
+            title,
+            home.and_then(|h| h.description.as_deref()),
+            counterpart,
+        );
         ctx.insert("intro_html", &body.html);
         ctx.insert("services", listing);
         ctx.insert("jsonld", &jsonld::to_script(&home_jsonld(&self.config)));
-        let html = self.theme.render("index.html", &ctx, "/")?;
-        sink("index.html", html.as_bytes())?;
+        let html = self
+            .theme
+            .render("index.html", &ctx, &format!("/{url_path}"))?;
+        sink(&format!("{url_path}index.html"), html.as_bytes())?;
         Ok(RenderedPage {
             ids: self.ids_of(&html),
-            url_path: String::new(),
+            url_path: url_path.to_string(),
             source: home.map(|h| h.path.clone()),
             body_line: home.map_or(1, |h| h.body_line),
             links: body.links,
@@ -330,12 +488,13 @@ impl Site {
             .flat_map(|g| g.items.iter().map(|i| (i.title, i.html.as_str())))
             .collect();
         let url = self.config.absolute_url(FAQ_PATH);
+        let strings = &self.theme.strings;
         let mut ctx = self.page_context(
+            Lang::Id,
             FAQ_PATH,
-            "Tanya Jawab",
-            Some(
-                "Pertanyaan yang sering diajukan tentang layanan kami, dikelompokkan per layanan.",
-            ),
+            &strings.get(Lang::Id, "faq_title"),
+            Some(&strings.get(Lang::Id, "faq_description")),
+            None,
         );
         ctx.insert("groups", &groups);
         ctx.insert("jsonld", &jsonld::to_script(&jsonld::faq_page(&url, &qa)));
@@ -355,17 +514,25 @@ impl Site {
             .collect())
     }
 
-    fn render_list<F>(&self, listing: &[ServiceItem], sink: &F) -> Result<RenderedPage, Diagnostic>
+    fn render_list<F>(
+        &self,
+        listing: &[ServiceItem],
+        lang: Lang,
+        sink: &F,
+    ) -> Result<RenderedPage, Diagnostic>
     where
         F: Fn(&str, &[u8]) -> Result<(), Diagnostic> + Sync,
     {
-        let mut ctx = self.page_context("layanan/", "Daftar Layanan", None);
+        let url_path = format!("{}layanan/", lang.prefix());
+        let counterpart = Some(format!("{}layanan/", lang.other().prefix()));
+        let title = self.theme.strings.get(lang, "list_title");
+        let mut ctx = self.page_context(lang, &url_path, &title, None, counterpart);
         ctx.insert("services", listing);
-        let html = self.theme.render("list.html", &ctx, "layanan/")?;
-        sink("layanan/index.html", html.as_bytes())?;
+        let html = self.theme.render("list.html", &ctx, &url_path)?;
+        sink(&format!("{url_path}index.html"), html.as_bytes())?;
         Ok(RenderedPage {
             ids: self.ids_of(&html),
-            url_path: "layanan/".into(),
+            url_path,
             source: None,
             body_line: 1,
             links: Vec::new(),
@@ -377,13 +544,13 @@ impl Site {
         &self,
         template: &str,
         out: &str,
-        title: &str,
         sink: &F,
     ) -> Result<RenderedPage, Diagnostic>
     where
         F: Fn(&str, &[u8]) -> Result<(), Diagnostic> + Sync,
     {
-        let ctx = self.page_context(out, title, None);
+        let title = self.theme.strings.get(Lang::Id, "not_found_title");
+        let ctx = self.page_context(Lang::Id, out, &title, None, None);
         let html = self.theme.render(template, &ctx, out)?;
         sink(out, html.as_bytes())?;
         Ok(RenderedPage {
@@ -410,7 +577,25 @@ impl Site {
         if !self.content.faqs.is_empty() {
             entries.push((FAQ_PATH.to_string(), None));
         }
-        let list = opendata::ServiceList::new(&self.config, &self.content.services);
+        let english = &self.content.english;
+        let en = Lang::En.prefix();
+        if !english.is_empty() {
+            entries.push((en.to_string(), None));
+            entries.push((format!("{en}layanan/"), None));
+            entries.extend(
+                english
+                    .services
+                    .iter()
+                    .map(|s| (Lang::En.service_path(s), s.updated)),
+            );
+            entries.extend(
+                english
+                    .pages
+                    .iter()
+                    .map(|p| (format!("{en}{}", p.url_path()), p.updated)),
+            );
+        }
+        let list = opendata::ServiceList::new(&self.config, &self.content.services, Lang::Id);
         let index_json = serde_json::to_string_pretty(&list).unwrap_or_else(|_| "{}".into());
         let mut files: Vec<(String, Vec<u8>)> = opendata::schemas(&self.config)
             .into_iter()
@@ -427,6 +612,11 @@ impl Site {
             ),
             ("layanan/index.json".into(), index_json.into_bytes()),
         ]);
+        if !english.is_empty() {
+            let list = opendata::ServiceList::new(&self.config, &english.services, Lang::En);
+            let json = serde_json::to_string_pretty(&list).unwrap_or_else(|_| "{}".into());
+            files.push((format!("{en}layanan/index.json"), json.into_bytes()));
+        }
         files
     }
 }
@@ -435,6 +625,27 @@ fn home_jsonld(config: &Config) -> serde_json::Value {
     let mut office = jsonld::office(config);
     office["@context"] = serde_json::json!("https://schema.org");
     office
+}
+
+#[derive(Serialize)]
+struct NavItem {
+    title: String,
+    url: String,
+    path: String,
+}
+
+/// A `<link rel="alternate" hreflang>` of a page that has a translation.
+#[derive(Serialize)]
+struct Alternate {
+    lang: &'static str,
+    url: String,
+}
+
+/// The link to the page in the other language (or to its home).
+#[derive(Serialize)]
+struct Switch {
+    url: String,
+    lang: &'static str,
 }
 
 #[derive(Serialize)]

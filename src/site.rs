@@ -74,10 +74,21 @@ impl Site {
             content.pages.retain(|p| !p.draft);
             content.faqs.retain(|f| !f.draft);
         }
+        // A translation of a standard or page that is not published is not published.
+        let english = &mut content.english;
+        english
+            .services
+            .retain(|t| (drafts || !t.draft) && content.services.iter().any(|s| s.slug == t.slug));
+        english
+            .pages
+            .retain(|t| (drafts || !t.draft) && content.pages.iter().any(|p| p.slug == t.slug));
+        if english.home.as_ref().is_some_and(|h| h.draft && !drafts) {
+            english.home = None;
+        }
         // A question about a standard that is not published is not published either.
         let codes: Vec<String> = content.services.iter().map(|s| s.code.clone()).collect();
         content.faqs.retain(|f| codes.contains(&f.service));
-        theme.set_globals(globals(&config, &content));
+        theme.set_globals(globals(&config));
         Ok((
             Site {
                 root: root.to_path_buf(),
@@ -91,13 +102,6 @@ impl Site {
     }
 }
 
-#[derive(Serialize)]
-struct NavItem {
-    title: String,
-    url: String,
-    path: String,
-}
-
 /// What templates see of `site.toml` (`site.*`): the public facts, never the staff list.
 #[derive(Serialize)]
 struct SiteView<'a> {
@@ -109,34 +113,10 @@ struct SiteView<'a> {
     complaints: &'a [ComplaintChannel],
 }
 
-/// Values shared by every page: site, office, contact, navigation.
-fn globals(config: &Config, content: &Content) -> Context {
+/// Values shared by every page of both languages: site, office, contact. The menu, the
+/// strings and the language are per page (see `Site::page_context`).
+fn globals(config: &Config) -> Context {
     let mut g = Context::new();
-    let mut nav = vec![
-        NavItem {
-            title: "Beranda".into(),
-            url: config.link(""),
-            path: String::new(),
-        },
-        NavItem {
-            title: "Layanan".into(),
-            url: config.link("layanan/"),
-            path: "layanan/".into(),
-        },
-    ];
-    if !content.faqs.is_empty() {
-        nav.push(NavItem {
-            title: "Tanya Jawab".into(),
-            url: config.link(FAQ_PATH),
-            path: FAQ_PATH.into(),
-        });
-    }
-    nav.extend(content.pages.iter().map(|p| NavItem {
-        title: p.title.clone(),
-        url: config.link(&p.url_path()),
-        path: p.url_path(),
-    }));
-    g.insert("nav", &nav);
     g.insert(
         "site",
         &SiteView {
@@ -152,12 +132,5 @@ fn globals(config: &Config, content: &Content) -> Context {
     g.insert("css_url", &config.link("style.css"));
     g.insert("tel_uri", &config.office.tel_uri());
     g.insert("contact_email", config.contact_email());
-    g.insert(
-        "hours_label",
-        &config
-            .office_hours
-            .as_ref()
-            .map(loket_core::config::OfficeHours::label_id),
-    );
     g
 }

@@ -7,6 +7,8 @@ use walkdir::WalkDir;
 
 use loket_core::diagnostics::{Diagnostic, io_error};
 
+use crate::i18n::Strings;
+
 /// Folder of the shipped theme, relative to the site root.
 pub const THEME_DIR: &str = "themes/default";
 
@@ -16,6 +18,8 @@ pub struct Theme {
     tera: Tera,
     /// Static files as (absolute source, path relative to the output root), sorted.
     pub static_files: Vec<(PathBuf, String)>,
+    /// The interface strings of both languages.
+    pub strings: Strings,
 }
 
 /// Templates every theme must provide.
@@ -91,11 +95,13 @@ impl Theme {
             }
         }
         static_files.sort_by(|a, b| a.1.cmp(&b.1));
-        if diags.is_empty() {
+        let strings = Strings::load(&dir).map_err(|e| diags.extend(e)).ok();
+        if let (true, Some(strings)) = (diags.is_empty(), strings) {
             Ok(Theme {
                 dir,
                 tera,
                 static_files,
+                strings,
             })
         } else {
             Err(diags)

@@ -25,6 +25,11 @@ pub fn date_id(d: NaiveDate) -> String {
     format!("{} {} {}", d.day(), month, d.year())
 }
 
+/// "29 November 2026", in English.
+pub fn date_en(d: NaiveDate) -> String {
+    d.format("%-d %B %Y").to_string()
+}
+
 /// The month number (1–12) from its Indonesian or English name or three-letter
 /// abbreviation, any case: `des`, `Desember`, `dec`, `December`.
 pub fn parse_month(s: &str) -> Option<u32> {
@@ -133,6 +138,15 @@ pub fn fee_label_id(fee: u64) -> String {
     format!("Rp{out}")
 }
 
+/// "Free of charge" for 0, otherwise rupiah with comma thousands separators ("IDR 50,000").
+pub fn fee_label_en(fee: u64) -> String {
+    if fee == 0 {
+        return "Free of charge".to_string();
+    }
+    let id = fee_label_id(fee);
+    format!("IDR {}", id.trim_start_matches("Rp").replace('.', ","))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -160,6 +174,10 @@ mod tests {
         assert_eq!(fee_label_id(0), "Tidak dipungut biaya");
         assert_eq!(fee_label_id(50_000), "Rp50.000");
         assert_eq!(fee_label_id(1_250_000), "Rp1.250.000");
+        assert_eq!(fee_label_en(0), "Free of charge");
+        assert_eq!(fee_label_en(1_250_000), "IDR 1,250,000");
+        let d = NaiveDate::from_ymd_opt(2026, 8, 7).expect("date");
+        assert_eq!(date_en(d), "7 August 2026");
     }
 
     #[test]

@@ -189,6 +189,16 @@ impl OfficeHours {
 
     /// Indonesian label, e.g. "Senin–Jumat, 08.00–16.00 WITA".
     pub fn label_id(&self) -> String {
+        self.label(text::weekday_id)
+    }
+
+    /// English label, e.g. "Monday–Friday, 08.00–16.00 WITA" (the zone keeps its
+    /// Indonesian name, as on the office's signs).
+    pub fn label_en(&self) -> String {
+        self.label(text::weekday_en)
+    }
+
+    fn label(&self, day_name: fn(Weekday) -> &'static str) -> String {
         let idx: Vec<u32> = self
             .days
             .iter()
@@ -197,12 +207,12 @@ impl OfficeHours {
         let contiguous = idx.windows(2).all(|w| w[1] == w[0] + 1);
         let days = match (self.days.first(), self.days.last()) {
             (Some(first), Some(last)) if contiguous && self.days.len() > 2 => {
-                format!("{}–{}", text::weekday_id(*first), text::weekday_id(*last))
+                format!("{}–{}", day_name(*first), day_name(*last))
             }
             _ => self
                 .days
                 .iter()
-                .map(|d| text::weekday_id(*d))
+                .map(|d| day_name(*d))
                 .collect::<Vec<_>>()
                 .join(", "),
         };
@@ -264,6 +274,7 @@ mod tests {
             holidays: None,
         };
         assert_eq!(h.label_id(), "Senin, Rabu, 07.30–15.00 WIB");
+        assert_eq!(h.label_en(), "Monday, Wednesday, 07.30–15.00 WIB");
         assert_eq!(h.schema_days(), vec!["Monday", "Wednesday"]);
     }
 

@@ -11,6 +11,7 @@ mod front_matter;
 mod page;
 mod service;
 mod term;
+mod translation;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,8 +22,12 @@ pub use component::{ComponentKind, normalise_heading};
 pub use facts::{PLACEHOLDER_SECTIONS, PLACEHOLDER_SK, PLACEHOLDER_SUMMARY};
 pub use faq::{FAQ_DIR, Faq, parse_faq};
 pub use page::{Page, parse_page};
-pub use service::{CHANNELS, Component, Service, channel_label, parse_service};
+pub use service::{
+    CHANNELS, CHANNELS_EN, Component, Service, channel_label, channel_label_en, parse_service,
+    parse_translation,
+};
 pub use term::{Term, TermError};
+pub use translation::{ENGLISH, Translations, original_stem};
 
 use crate::diagnostics::{Diagnostic, Diagnostics, io_error, read_text};
 
@@ -37,6 +42,8 @@ pub struct Content {
     pub services: Vec<Service>,
     /// Questions and answers, in order (service, weight, question).
     pub faqs: Vec<Faq>,
+    /// The English edition (`*.en.md`).
+    pub english: Translations,
 }
 
 /// The Markdown dialect of content files: CommonMark plus tables and strikethrough.
@@ -71,7 +78,7 @@ pub fn read_in_turn(files: &[PathBuf]) -> Vec<ServiceFile> {
 /// Fails with every error found; warnings are dropped (use [`load_content`] to see them).
 pub fn load_services(root: &Path) -> Result<Vec<Service>, Diagnostics> {
     let mut diags = Vec::new();
-    let services = read_services(root, &mut diags, read_in_turn);
+    let (services, _translations) = read_services(root, &mut diags, read_in_turn);
     let mut diags = Diagnostics(diags);
     diags.sort();
     diags.into_result().map(|()| services)
@@ -85,16 +92,61 @@ pub fn load_content(
     diags: &mut Vec<Diagnostic>,
     read: impl FnOnce(&[PathBuf]) -> Vec<ServiceFile>,
 ) -> Content {
-    let services = read_services(root, diags, read);
-    let (home, pages) = read_pages(root, diags);
+    let (services, translation_files) = read_services(root, diags, read);
+    let (home, pages, page_translations) = read_pages(root, diags);
     let mut faqs = read_faqs(root, diags);
     faq::resolve_services(&mut faqs, &services, diags);
+    let english = Translations {
+        services: read_translations(&translation_files, &services, diags),
+        ..page_translations
+    };
     Content {
         home,
         pages,
         services,
         faqs,
+        english,
     }
+}
+
+/// Reads the standards' translations; one without an original is an error.
+fn read_translations(
+    files: &[PathBuf],
+    services: &[Service],
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Service> {
+    let mut out = Vec::new();
+    for path in files {
+        let stem = original_stem(path).unwrap_or_default();
+        let Some(original) = services
+            .iter()
+            .find(|s| s.path.file_stem().and_then(|x| x.to_str()) == Some(stem))
+        else {
+            // An original that exists but did not read has its own errors.
+            if !path.with_file_name(format!("{stem}.md")).exists() {
+                diags.push(no_original(path, &format!("{SERVICES_DIR}/{stem}.md")));
+            }
+            continue;
+        };
+        match read_text(path) {
+            Ok(text) => out.extend(parse_translation(path, &text, original, diags)),
+            Err(e) => diags.push(e),
+        }
+    }
+    // In the originals' order.
+    out.sort_by_key(|t| services.iter().position(|s| s.slug == t.slug));
+    out
+}
+
+fn no_original(path: &Path, original: &str) -> Diagnostic {
+    Diagnostic::error(
+        path,
+        (1, 1),
+        format!("this English translation has no Indonesian original: {original} does not exist"),
+        format!(
+            "a `.en.md` file translates the file of the same name without `.en`: add {original}, or rename this file after its original"
+        ),
+    )
 }
 
 /// Folders under `content/` that hold content of their own.
@@ -150,16 +202,17 @@ fn markdown_files(dir: &Path, folders: &[&str], diags: &mut Vec<Diagnostic>) -> 
     files
 }
 
+/// The standards (drafts included), and the files of their translations (`*.en.md`).
 fn read_services(
     root: &Path,
     diags: &mut Vec<Diagnostic>,
     read: impl FnOnce(&[PathBuf]) -> Vec<ServiceFile>,
-) -> Vec<Service> {
+) -> (Vec<Service>, Vec<PathBuf>) {
     let dir = root.join(SERVICES_DIR);
-    let files: Vec<PathBuf> = markdown_files(&dir, &[], diags)
+    let (translations, files): (Vec<PathBuf>, Vec<PathBuf>) = markdown_files(&dir, &[], diags)
         .into_iter()
         .filter(|p| p.file_name().is_some_and(|n| n != "_index.md"))
-        .collect();
+        .partition(|p| original_stem(p).is_some());
     let parsed = read(&files);
     let mut services = Vec::with_capacity(parsed.len());
     for (s, d) in parsed {
@@ -168,7 +221,7 @@ fn read_services(
     }
     check_unique(&services, diags);
     services.sort_by(|a, b| (a.weight, &a.title, &a.slug).cmp(&(b.weight, &b.title, &b.slug)));
-    services
+    (services, translations)
 }
 
 /// Slugs name pages and codes name mailboxes' subjects: both must be unique.
@@ -223,9 +276,12 @@ fn read_faqs(root: &Path, diags: &mut Vec<Diagnostic>) -> Vec<Faq> {
     faqs
 }
 
-fn read_pages(root: &Path, diags: &mut Vec<Diagnostic>) -> (Option<Page>, Vec<Page>) {
+/// The home page, the free pages, and their translations.
+fn read_pages(root: &Path, diags: &mut Vec<Diagnostic>) -> (Option<Page>, Vec<Page>, Translations) {
     let mut home = None;
     let mut pages = Vec::new();
+    let mut english = Translations::default();
+    let mut translated = Vec::new();
     for path in markdown_files(&root.join("content"), CONTENT_FOLDERS, diags) {
         let text = match read_text(&path) {
             Ok(t) => t,
@@ -234,6 +290,10 @@ fn read_pages(root: &Path, diags: &mut Vec<Diagnostic>) -> (Option<Page>, Vec<Pa
                 continue;
             }
         };
+        if let Some(stem) = original_stem(&path) {
+            translated.push((path.clone(), stem.to_string(), text));
+            continue;
+        }
         let stem = path
             .file_stem()
             .and_then(|s| s.to_str())
@@ -241,7 +301,7 @@ fn read_pages(root: &Path, diags: &mut Vec<Diagnostic>) -> (Option<Page>, Vec<Pa
             .to_string();
         if stem == "_index" {
             home = parse_page(&path, "", &text, diags);
-        } else if stem == "layanan" || stem == "tanya-jawab" || stem == "404" {
+        } else if stem == "layanan" || stem == "tanya-jawab" || stem == "404" || stem == "en" {
             diags.push(Diagnostic::error(
                 &path,
                 (1, 1),
@@ -252,6 +312,29 @@ fn read_pages(root: &Path, diags: &mut Vec<Diagnostic>) -> (Option<Page>, Vec<Pa
             pages.push(p);
         }
     }
+    for (path, stem, text) in translated {
+        let slug = if stem == "_index" { "" } else { stem.as_str() };
+        let exists = if slug.is_empty() {
+            home.is_some()
+        } else {
+            pages.iter().any(|p| p.slug == slug)
+        };
+        if !exists {
+            // An original that exists but did not read has its own errors.
+            if !path.with_file_name(format!("{stem}.md")).exists() {
+                diags.push(no_original(&path, &format!("content/{stem}.md")));
+            }
+            continue;
+        }
+        match parse_page(&path, slug, &text, diags) {
+            Some(p) if slug.is_empty() => english.home = Some(p),
+            Some(p) => english.pages.push(p),
+            None => {}
+        }
+    }
     pages.sort_by(|a, b| (a.weight, &a.title).cmp(&(b.weight, &b.title)));
-    (home, pages)
+    english
+        .pages
+        .sort_by_key(|t| pages.iter().position(|p| p.slug == t.slug));
+    (home, pages, english)
 }

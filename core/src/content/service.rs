@@ -106,6 +106,16 @@ pub const CHANNELS: &[(&str, &str)] = &[
     ("surat", "Surat"),
 ];
 
+/// The channels' English labels.
+pub const CHANNELS_EN: &[(&str, &str)] = &[
+    ("tatap-muka", "In person at the office"),
+    ("email", "Email"),
+    ("telepon", "Telephone"),
+    ("hai-cso", "HAI CSO (OM SPAN)"),
+    ("whatsapp", "WhatsApp"),
+    ("surat", "Letter"),
+];
+
 impl Service {
     /// Site path of the page, `layanan/<slug>/`.
     pub fn url_path(&self) -> String {
@@ -139,8 +149,36 @@ pub fn channel_label(id: &str) -> &str {
         .map_or(id, |(_, v)| v)
 }
 
+/// English label of a channel id; unknown ids show as written.
+pub fn channel_label_en(id: &str) -> &str {
+    CHANNELS_EN
+        .iter()
+        .find(|(k, _)| *k == id)
+        .map_or(id, |(_, v)| v)
+}
+
 /// Reads one standard; diagnostics (errors and warnings) go to `diags`.
 pub fn parse_service(path: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> Option<Service> {
+    parse(path, text, None, diags)
+}
+
+/// Reads the English translation (`<slug>.en.md`) of `original`: an English page with the
+/// original's slug, whose facts must equal the original's.
+pub fn parse_translation(
+    path: &Path,
+    text: &str,
+    original: &Service,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Service> {
+    parse(path, text, Some(original), diags)
+}
+
+fn parse(
+    path: &Path,
+    text: &str,
+    original: Option<&Service>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Service> {
     let Read {
         parts,
         front,
@@ -148,11 +186,12 @@ pub fn parse_service(path: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> Op
         keys,
     } = read::<Front>(path, text, diags)?;
     // Sections are checked even when front matter is broken, to report everything at once.
-    let lang = front
-        .as_ref()
-        .and_then(|f| f.lang.clone())
-        .filter(|l| l == "en")
-        .unwrap_or_else(|| "id".to_string());
+    // A translation is English whatever it says; `lang = "id"` on one is reported below.
+    let english = original.is_some()
+        || front
+            .as_ref()
+            .is_some_and(|f| f.lang.as_deref() == Some("en"));
+    let lang = if english { "en" } else { "id" }.to_string();
     let (intro, components) =
         read_components(path, parts.body, parts.body_line, lang == "en", diags);
     let before = diags.len();
@@ -193,7 +232,32 @@ pub fn parse_service(path: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> Op
     }
     check_front(path, &front, &keys, diags);
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
-    let slug = front.slug.clone().unwrap_or_else(|| stem.to_string());
+    let slug = match original {
+        // A translation lives at its original's address under /en/.
+        Some(o) => {
+            if keys.contains("slug") {
+                diags.push(Diagnostic::error(
+                    path,
+                    at("slug"),
+                    "a translation cannot set its own `slug`",
+                    format!(
+                        "remove it: the English page takes the original's slug {:?}",
+                        o.slug
+                    ),
+                ));
+            }
+            if front.lang.as_deref().is_some_and(|l| l != "en") {
+                diags.push(Diagnostic::error(
+                    path,
+                    at("lang"),
+                    "a `.en.md` file is the English translation",
+                    "remove `lang` (or set it to \"en\")",
+                ));
+            }
+            o.slug.clone()
+        }
+        None => front.slug.clone().unwrap_or_else(|| stem.to_string()),
+    };
     if slug::slugify(&slug) != slug {
         diags.push(Diagnostic::error(
             path,
@@ -246,6 +310,9 @@ pub fn parse_service(path: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> Op
         return None;
     }
     let before = diags.len();
+    if let Some(o) = original {
+        super::translation::check_facts(o, &service, &|k| at(k), diags);
+    }
     facts::check(&service, diags);
     facts::placeholders(&service, &|k| at(k), placeholders_are_errors, diags);
     if diags[before..].iter().any(Diagnostic::is_error) {
