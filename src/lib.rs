@@ -13,6 +13,7 @@ pub mod opendata;
 mod output;
 mod render;
 pub mod scaffold;
+pub mod serve;
 pub mod site;
 pub mod sitemap;
 pub mod theme;

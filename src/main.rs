@@ -47,6 +47,17 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Preview the site on http://127.0.0.1:1111/, rebuilt and reloaded on every change.
+    Serve {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Port on 127.0.0.1 (0 picks a free one). The server listens on loopback only.
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// Include pages marked `draft = true`.
+        #[arg(long)]
+        drafts: bool,
+    },
     /// Scaffold a new standard at content/layanan/<slug>.md (as a draft).
     New {
         slug: String,
@@ -139,6 +150,19 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             } else {
                 ExitCode::SUCCESS
+            }
+        }
+        Command::Serve { root, port, drafts } => {
+            let opts = loket::serve::ServeOptions { root, port, drafts };
+            let ready = |addr| {
+                eprintln!("Serving the site at http://{addr}/ (Ctrl+C to stop)");
+            };
+            match loket::serve::serve(&opts, ready) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::FAILURE
+                }
             }
         }
         Command::New { slug, title, root } => {
