@@ -11,6 +11,7 @@ mod links;
 pub mod markdown;
 pub mod opendata;
 mod output;
+pub mod poster;
 mod render;
 pub mod scaffold;
 pub mod serve;

@@ -5,13 +5,14 @@ use serde::Serialize;
 use tera::Context;
 
 use loket_core::config::Config;
-use loket_core::content::{Page, Service};
+use loket_core::content::{ComponentKind, Page, Service};
 use loket_core::diagnostics::{Diagnostic, Diagnostics, io_error};
 use loket_core::text;
 
 use crate::i18n::Lang;
 use crate::links::RenderedPage;
 use crate::markdown::{self, TocEntry};
+use crate::poster;
 use crate::site::{FAQ_PATH, Site};
 use crate::{jsonld, links, opendata, sitemap};
 
@@ -65,7 +66,12 @@ impl Site {
                 .flat_map(|(lang, services, _)| services.iter().map(move |s| (*lang, s)))
                 .collect::<Vec<_>>()
                 .par_iter()
-                .map(|(lang, s)| self.render_service(s, *lang, base_path, sink))
+                .flat_map(|(lang, s)| {
+                    [
+                        self.render_service(s, *lang, base_path, sink),
+                        self.render_poster(s, *lang, sink),
+                    ]
+                })
                 .collect()
         };
         let (service_pages, other_pages) = rayon::join(services, singles);
@@ -124,6 +130,7 @@ impl Site {
         for s in &self.content.services {
             paths.insert(format!("{}index.html", s.url_path()));
             paths.insert(format!("{}index.json", s.url_path()));
+            paths.insert(format!("{}{POSTER}index.html", s.url_path()));
         }
         for p in &self.content.pages {
             paths.insert(format!("{}index.html", p.url_path()));
@@ -137,6 +144,7 @@ impl Site {
             for s in &english.services {
                 paths.insert(format!("{en}{}index.html", s.url_path()));
                 paths.insert(format!("{en}{}index.json", s.url_path()));
+                paths.insert(format!("{en}{}{POSTER}index.html", s.url_path()));
             }
             for p in &english.pages {
                 paths.insert(format!("{en}{}index.html", p.url_path()));
@@ -311,6 +319,7 @@ impl Site {
                 mail_subject: s.mail_subject_prefix(),
                 mailto: self.mailto(s),
                 json_url: self.config.link(&format!("{url_path}index.json")),
+                poster_url: self.config.link(&format!("{url_path}{POSTER}")),
                 // The questions are in Indonesian, on the Indonesian edition only.
                 faqs: match lang {
                     Lang::Id => self
@@ -348,6 +357,99 @@ impl Site {
             body_line: s.body_line,
             links: body.links,
             images: body.images,
+        })
+    }
+
+    /// `layanan/<slug>/poster/`: the standard on one A4 page for the front desk.
+    fn render_poster<F>(
+        &self,
+        s: &Service,
+        lang: Lang,
+        sink: &F,
+    ) -> Result<RenderedPage, Diagnostic>
+    where
+        F: Fn(&str, &[u8]) -> Result<(), Diagnostic> + Sync,
+    {
+        let t = |k: &str| self.theme.strings.get(lang, k);
+        let page_path = lang.service_path(s);
+        let url_path = format!("{page_path}{POSTER}");
+        let page_url = self.config.absolute_url(&page_path);
+        let mailto = self.mailto(s);
+        let qr = |data: &str, label: String| {
+            poster::qr_svg(data, &label).map_err(|e| {
+                Diagnostic::error(
+                    &s.path,
+                    (1, 1),
+                    format!("cannot draw the poster's QR code of {data}: {e}"),
+                    "shorten the site address or the contact email",
+                )
+            })
+        };
+        let (steps, more) = (t("poster_steps"), t("poster_more"));
+        let components = ComponentKind::PUBLIC
+            .iter()
+            .filter_map(|kind| s.component(*kind))
+            .map(|c| {
+                let lines = match c.kind {
+                    ComponentKind::JangkaWaktu => {
+                        let mut l = vec![lang.term(s.completion)];
+                        if let Some(e) = s.escalation {
+                            l.push(format!(
+                                "{}: {} {}",
+                                t("escalation"),
+                                t("escalation_within"),
+                                lang.term(e)
+                            ));
+                        }
+                        l
+                    }
+                    ComponentKind::Biaya => vec![lang.fee(s.fee)],
+                    ComponentKind::Pengaduan => poster::outline(&c.markdown, &steps, &more, 5, 160),
+                    _ => poster::outline(&c.markdown, &steps, &more, 4, 110),
+                };
+                PosterComponent {
+                    id: c.kind.anchor(),
+                    name: match lang {
+                        Lang::Id => c.kind.name_id(),
+                        Lang::En => c.kind.name_en(),
+                    },
+                    lines,
+                }
+            })
+            .collect();
+        let view = PosterView {
+            title: &s.title,
+            code: &s.code,
+            sk: &s.sk,
+            completion_label: lang.term(s.completion),
+            fee_label: lang.fee(s.fee),
+            mail_subject: s.mail_subject_prefix().trim_end().to_string(),
+            page_url: page_url.clone(),
+            updated_label: s.updated.map(|d| lang.date(d)),
+            qr_page: qr(&page_url, format!("{}: {page_url}", t("poster_qr_page")))?,
+            qr_mail: qr(&mailto, format!("{}: {mailto}", t("poster_qr_mail")))?,
+            components,
+        };
+        let counterpart = match lang {
+            Lang::Id => self
+                .content
+                .english
+                .service(&s.slug)
+                .map(|t| format!("{}{POSTER}", Lang::En.service_path(t))),
+            Lang::En => Some(format!("{}{POSTER}", s.url_path())),
+        };
+        let mut ctx =
+            self.page_context(lang, &url_path, &s.title, s.summary.as_deref(), counterpart);
+        ctx.insert("poster", &view);
+        let html = self.theme.render("poster.html", &ctx, &url_path)?;
+        sink(&format!("{url_path}index.html"), html.as_bytes())?;
+        Ok(RenderedPage {
+            ids: self.ids_of(&html),
+            url_path,
+            source: None,
+            body_line: 1,
+            links: Vec::new(),
+            images: Vec::new(),
         })
     }
 
@@ -574,6 +676,12 @@ impl Site {
                 .map(|s| (s.url_path(), s.updated)),
         );
         entries.extend(self.content.pages.iter().map(|p| (p.url_path(), p.updated)));
+        entries.extend(
+            self.content
+                .services
+                .iter()
+                .map(|s| (format!("{}{POSTER}", s.url_path()), s.updated)),
+        );
         if !self.content.faqs.is_empty() {
             entries.push((FAQ_PATH.to_string(), None));
         }
@@ -587,6 +695,12 @@ impl Site {
                     .services
                     .iter()
                     .map(|s| (Lang::En.service_path(s), s.updated)),
+            );
+            entries.extend(
+                english
+                    .services
+                    .iter()
+                    .map(|s| (format!("{}{POSTER}", Lang::En.service_path(s)), s.updated)),
             );
             entries.extend(
                 english
@@ -625,6 +739,32 @@ fn home_jsonld(config: &Config) -> serde_json::Value {
     let mut office = jsonld::office(config);
     office["@context"] = serde_json::json!("https://schema.org");
     office
+}
+
+/// The poster's folder under a standard's page.
+pub(crate) const POSTER: &str = "poster/";
+
+#[derive(Serialize)]
+struct PosterView<'a> {
+    title: &'a str,
+    code: &'a str,
+    sk: &'a str,
+    completion_label: String,
+    fee_label: String,
+    mail_subject: String,
+    page_url: String,
+    updated_label: Option<String>,
+    /// Inline SVG of the page's address and of the pre-filled email.
+    qr_page: String,
+    qr_mail: String,
+    components: Vec<PosterComponent>,
+}
+
+#[derive(Serialize)]
+struct PosterComponent {
+    id: &'static str,
+    name: &'static str,
+    lines: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -674,6 +814,7 @@ struct ServiceView<'a> {
     mail_subject: String,
     mailto: String,
     json_url: String,
+    poster_url: String,
     faqs: Vec<FaqLink<'a>>,
     html: &'a str,
     toc: &'a [TocEntry],

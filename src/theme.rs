@@ -29,6 +29,7 @@ pub const REQUIRED: &[&str] = &[
     "page.html",
     "list.html",
     "404.html",
+    "poster.html",
 ];
 
 impl Theme {

@@ -1,0 +1,175 @@
+//! The front-desk poster of a standard, `/layanan/<slug>/poster/`: one A4 page with the
+//! six components in short, the email and complaint channels, and two QR codes (the
+//! standard's page and the pre-filled email), drawn as inline SVG at build time.
+
+use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
+use qrcode::{Color, QrCode};
+
+use loket_core::content::markdown_options;
+
+use crate::urls::escape;
+
+/// Modules of light margin around a code, as the QR standard asks.
+const QUIET_ZONE: usize = 4;
+
+/// A QR code of `data` as an inline SVG image named `label`: one `M{x} {y}h1v1h-1z`
+/// square per dark module, in a viewBox that includes the quiet zone.
+pub fn qr_svg(data: &str, label: &str) -> Result<String, qrcode::types::QrError> {
+    let code = QrCode::new(data.as_bytes())?;
+    let width = code.width();
+    let size = width + 2 * QUIET_ZONE;
+    let mut path = String::new();
+    for (i, color) in code.to_colors().into_iter().enumerate() {
+        if color == Color::Dark {
+            let (x, y) = (i % width + QUIET_ZONE, i / width + QUIET_ZONE);
+            path.push_str(&format!("M{x} {y}h1v1h-1z"));
+        }
+    }
+    Ok(format!(
+        "<svg class=\"qr\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {size} {size}\" role=\"img\" aria-label=\"{label}\" shape-rendering=\"crispEdges\"><rect width=\"{size}\" height=\"{size}\" fill=\"#fff\"/><path fill=\"#000\" d=\"{path}\"/></svg>",
+        label = escape(label)
+    ))
+}
+
+/// A component's text in short, for the poster: the `###` headings of its parts with
+/// their number of steps (`steps` is the word, "langkah"), or else its top-level list
+/// items, or else its first paragraph; each cut to its first sentence and to `max_chars`.
+/// At most `max_items`; a last line says how many more there are (`more` is the word).
+pub fn outline(
+    markdown: &str,
+    steps: &str,
+    more: &str,
+    max_items: usize,
+    max_chars: usize,
+) -> Vec<String> {
+    let mut headings: Vec<(String, usize)> = Vec::new();
+    let mut items: Vec<String> = Vec::new();
+    let mut paragraphs: Vec<String> = Vec::new();
+    let mut list_depth = 0usize;
+    let mut item_depth = 0usize;
+    let mut text = String::new();
+    let mut in_heading = false;
+    let mut in_paragraph = false;
+    for event in Parser::new_ext(markdown, markdown_options()) {
+        match event {
+            Event::Start(Tag::Heading {
+                level: HeadingLevel::H3,
+                ..
+            }) => {
+                in_heading = true;
+                text.clear();
+            }
+            Event::End(TagEnd::Heading(HeadingLevel::H3)) => {
+                in_heading = false;
+                headings.push((text.trim().to_string(), 0));
+            }
+            Event::Start(Tag::List(_)) => list_depth += 1,
+            Event::End(TagEnd::List(_)) => list_depth -= 1,
+            Event::Start(Tag::Item) => {
+                item_depth = list_depth;
+                if list_depth == 1 {
+                    text.clear();
+                    if let Some(h) = headings.last_mut() {
+                        h.1 += 1;
+                    }
+                }
+            }
+            Event::End(TagEnd::Item) if list_depth == 1 => {
+                items.push(text.trim().to_string());
+            }
+            Event::Start(Tag::Paragraph) if list_depth == 0 => {
+                in_paragraph = true;
+                text.clear();
+            }
+            Event::End(TagEnd::Paragraph) if list_depth == 0 => {
+                in_paragraph = false;
+                paragraphs.push(text.trim().to_string());
+            }
+            Event::Text(t) | Event::Code(t)
+                if in_heading || in_paragraph || (list_depth == 1 && item_depth == 1) =>
+            {
+                text.push_str(&t);
+            }
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            _ => {}
+        }
+    }
+    let lines: Vec<String> = if !headings.is_empty() {
+        headings
+            .into_iter()
+            .map(|(h, n)| {
+                if n > 0 {
+                    format!("{h} ({n} {steps})")
+                } else {
+                    h
+                }
+            })
+            .collect()
+    } else if !items.is_empty() {
+        items
+    } else {
+        paragraphs.into_iter().take(1).collect()
+    };
+    let total = lines.len();
+    let mut out: Vec<String> = lines
+        .into_iter()
+        .take(max_items)
+        .map(|l| shorten(&l, max_chars))
+        .collect();
+    if total > max_items {
+        out.push(format!("… {} {more}", total - max_items));
+    }
+    out
+}
+
+/// The first sentence of `s`, cut at a word to at most `max` characters (with "…").
+fn shorten(s: &str, max: usize) -> String {
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let s = s.trim_end_matches([';', ',', ':']);
+    let sentence = s
+        .char_indices()
+        .find(|&(i, c)| (c == '.' || c == ';') && s[i + 1..].starts_with(' '))
+        .map_or(s, |(i, c)| &s[..i + c.len_utf8()]);
+    let sentence = sentence.trim_end_matches(';');
+    if sentence.chars().count() <= max {
+        return sentence.to_string();
+    }
+    let cut: String = sentence.chars().take(max).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(a, _)| a);
+    format!("{}…", cut.trim_end_matches([',', ';', ':', '/']))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn outline_prefers_parts_then_items_then_the_first_paragraph() {
+        let parts = "### Tatap muka\n\nIntro.\n\n1. a\n2. b\n   1. nested\n\n### Online\n\n1. c\n";
+        assert_eq!(
+            outline(parts, "langkah", "lainnya", 6, 80),
+            ["Tatap muka (2 langkah)", "Online (1 langkah)"]
+        );
+        let items = "1. Pertama; lalu\n2. Kedua. Lagi.\n3. Ketiga\n";
+        assert_eq!(
+            outline(items, "langkah", "lainnya", 2, 80),
+            ["Pertama", "Kedua.", "… 1 lainnya"]
+        );
+        assert_eq!(
+            outline("Tidak dipungut biaya.\n\nLain.", "", "", 6, 80),
+            ["Tidak dipungut biaya."]
+        );
+        assert_eq!(shorten("satu dua tiga empat", 12), "satu dua…");
+    }
+
+    #[test]
+    fn qr_is_an_accessible_svg_with_a_quiet_zone() {
+        let svg = qr_svg("https://x.go.id/", "QR <a>").unwrap();
+        assert!(svg.starts_with("<svg class=\"qr\""), "{svg}");
+        assert!(svg.contains("role=\"img\" aria-label=\"QR &lt;a&gt;\""));
+        // Version 2 (25 modules) plus 4 on each side.
+        assert!(svg.contains("viewBox=\"0 0 33 33\""), "{svg}");
+        assert!(svg.contains("M4 4h1v1h-1z"), "the finder pattern's corner");
+    }
+}
