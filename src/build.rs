@@ -19,6 +19,8 @@ pub struct BuildOptions {
     pub drafts: bool,
     /// Empty the output folder even when it holds files loket did not write.
     pub force: bool,
+    /// The performance export to publish, instead of `kinerja` in site.toml.
+    pub kinerja: Option<PathBuf>,
 }
 
 impl BuildOptions {
@@ -30,6 +32,7 @@ impl BuildOptions {
             base_url: None,
             drafts: false,
             force: false,
+            kinerja: None,
         }
     }
 }
@@ -47,7 +50,12 @@ pub struct BuildReport {
 
 /// Builds the site into `opts.output` (or only renders, when it is `None`).
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
-    let (site, warnings) = Site::load(&opts.root, opts.base_url.as_deref(), opts.drafts)?;
+    let (site, warnings) = Site::load(
+        &opts.root,
+        opts.base_url.as_deref(),
+        opts.drafts,
+        opts.kinerja.as_deref(),
+    )?;
     let (pages, files) = match &opts.output {
         Some(out) => {
             let expected = site.output_paths();
@@ -72,8 +80,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
 
 /// Everything `build` validates plus internal links and anchors; writes nothing.
 /// Returns all diagnostics, warnings included.
-pub fn check(root: &Path, drafts: bool) -> Diagnostics {
-    let (mut site, mut diags) = match Site::load(root, None, drafts) {
+pub fn check(root: &Path, drafts: bool, kinerja: Option<&Path>) -> Diagnostics {
+    let (mut site, mut diags) = match Site::load(root, None, drafts, kinerja) {
         Ok(x) => x,
         Err(d) => return d,
     };

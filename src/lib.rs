@@ -5,8 +5,10 @@
 //! writes it (or, for `loket check`, only checks links).
 
 mod build;
+pub mod chart;
 pub mod i18n;
 pub mod jsonld;
+pub mod kinerja;
 mod links;
 pub mod markdown;
 pub mod opendata;

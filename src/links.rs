@@ -54,6 +54,8 @@ pub(crate) fn check(pages: &[RenderedPage], static_files: &[&str]) -> Vec<Diagno
             "layanan/index.json",
             crate::opendata::SCHEMA_STANDARD,
             crate::opendata::SCHEMA_LIST,
+            crate::kinerja::SCHEMA_KINERJA,
+            "kinerja/index.json",
         ]
         .map(String::from),
     );

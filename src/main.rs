@@ -38,6 +38,10 @@ enum Command {
         /// Empty the output folder even when it holds files loket did not write.
         #[arg(long)]
         force: bool,
+        /// Publish this performance export (`loketd export`) on /kinerja/, instead of
+        /// `kinerja` in site.toml.
+        #[arg(long, value_name = "PATH")]
+        kinerja: Option<PathBuf>,
     },
     /// Validate everything, including internal links and anchors; writes nothing.
     Check {
@@ -46,6 +50,9 @@ enum Command {
         /// Also check pages marked `draft = true` as published pages.
         #[arg(long)]
         drafts: bool,
+        /// Check this performance export instead of `kinerja` in site.toml.
+        #[arg(long, value_name = "PATH")]
+        kinerja: Option<PathBuf>,
     },
     /// Preview the site on http://127.0.0.1:1111/, rebuilt and reloaded on every change.
     Serve {
@@ -97,6 +104,7 @@ fn main() -> ExitCode {
             base_url,
             drafts,
             force,
+            kinerja,
         } => {
             let start = Instant::now();
             let output = output.unwrap_or_else(|| root.join("public"));
@@ -111,6 +119,7 @@ fn main() -> ExitCode {
                 base_url,
                 drafts,
                 force,
+                kinerja,
             };
             match loket::build(&opts) {
                 Ok(report) => {
@@ -135,9 +144,13 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Check { root, drafts } => {
+        Command::Check {
+            root,
+            drafts,
+            kinerja,
+        } => {
             let start = Instant::now();
-            let diags = loket::check(&root, drafts);
+            let diags = loket::check(&root, drafts, kinerja.as_deref());
             print(&diags.0);
             eprintln!(
                 "Checked {} in {} ms: {} error(s), {} warning(s)",

@@ -25,6 +25,10 @@ pub fn schemas(config: &Config) -> Vec<(&'static str, String)> {
     [
         (SCHEMA_STANDARD, include_str!("schema/standar-v1.json")),
         (SCHEMA_LIST, include_str!("schema/daftar-layanan-v1.json")),
+        (
+            crate::kinerja::SCHEMA_KINERJA,
+            include_str!("schema/kinerja-v1.json"),
+        ),
     ]
     .into_iter()
     .map(|(path, text)| {

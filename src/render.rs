@@ -14,7 +14,7 @@ use crate::links::RenderedPage;
 use crate::markdown::{self, TocEntry};
 use crate::poster;
 use crate::site::{FAQ_PATH, Site};
-use crate::{jsonld, links, opendata, sitemap};
+use crate::{jsonld, kinerja, links, opendata, sitemap};
 
 impl Site {
     /// Renders every output file and hands it to `sink` (path relative to the output root).
@@ -52,6 +52,7 @@ impl Site {
                 out.extend([home, list]);
             }
             out.push(self.render_simple("404.html", "404.html", sink));
+            out.push(self.render_kinerja(sink));
             if !self.content.faqs.is_empty() {
                 match self.render_faqs(base_path, sink) {
                     Ok(pages) => out.extend(pages.into_iter().map(Ok)),
@@ -123,6 +124,9 @@ impl Site {
             "layanan/index.json",
             opendata::SCHEMA_STANDARD,
             opendata::SCHEMA_LIST,
+            kinerja::SCHEMA_KINERJA,
+            "kinerja/index.html",
+            "kinerja/index.json",
         ]
         .iter()
         .map(|p| (*p).to_string())
@@ -158,7 +162,7 @@ impl Site {
     }
 
     /// Element ids of a page, collected only when links will be checked.
-    fn ids_of(&self, html: &str) -> Vec<String> {
+    pub(crate) fn ids_of(&self, html: &str) -> Vec<String> {
         if self.collect_ids {
             links::ids_in(html)
         } else {
@@ -181,7 +185,7 @@ impl Site {
     /// What every page's template sees beside its own values: its address, language,
     /// strings, menu, and the way to the same page in the other language (`counterpart`,
     /// a site path) as `hreflang` alternates and the language switch.
-    fn page_context(
+    pub(crate) fn page_context(
         &self,
         lang: Lang,
         url_path: &str,
@@ -267,6 +271,7 @@ impl Site {
                 if !self.content.faqs.is_empty() {
                     nav.push(item(t("nav_faq"), FAQ_PATH.into()));
                 }
+                nav.push(item(t("nav_kinerja"), kinerja::KINERJA_PATH.into()));
                 &self.content.pages
             }
             Lang::En => &self.content.english.pages,
@@ -685,6 +690,7 @@ impl Site {
         if !self.content.faqs.is_empty() {
             entries.push((FAQ_PATH.to_string(), None));
         }
+        entries.push((kinerja::KINERJA_PATH.to_string(), None));
         let english = &self.content.english;
         let en = Lang::En.prefix();
         if !english.is_empty() {

@@ -153,7 +153,7 @@ fn build_in_memory(
     base_url: &str,
     drafts: bool,
 ) -> (BTreeMap<String, Vec<u8>>, Vec<Diagnostic>) {
-    let site = match Site::load(root, Some(base_url), drafts) {
+    let site = match Site::load(root, Some(base_url), drafts, None) {
         Ok((site, _warnings)) => site,
         Err(d) => return (BTreeMap::new(), errors_of(d.0)),
     };

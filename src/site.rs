@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use loket_core::config::{ComplaintChannel, Config, Office};
 use loket_core::content::{Content, load_content, read_service};
 use loket_core::diagnostics::{Diagnostic, Diagnostics};
+use loket_core::performance::PerformanceExport;
 use rayon::prelude::*;
 use serde::Serialize;
 use tera::Context;
@@ -23,6 +24,8 @@ pub struct Site {
     pub(crate) theme: Theme,
     /// Whether rendering records element ids for the link check.
     pub(crate) collect_ids: bool,
+    /// The help desk's performance export, when the site publishes one.
+    pub performance: Option<PerformanceExport>,
 }
 
 impl Site {
@@ -32,6 +35,7 @@ impl Site {
         root: &Path,
         base_url: Option<&str>,
         drafts: bool,
+        kinerja: Option<&Path>,
     ) -> Result<(Site, Vec<Diagnostic>), Diagnostics> {
         let mut diags = Vec::new();
         let config = match Config::load(root) {
@@ -61,6 +65,21 @@ impl Site {
             files.par_iter().map(|p| read_service(p)).collect()
         });
         let theme = Theme::load(root).map_err(|e| diags.extend(e)).ok();
+        // `--kinerja` wins over `kinerja` in site.toml; a file named but missing or
+        // unreadable is an error, never a page that silently says "no data".
+        let kinerja = kinerja
+            .map(Path::to_path_buf)
+            .or_else(|| config.as_ref().and_then(|c| c.kinerja.clone()));
+        let performance = kinerja.and_then(|path| match PerformanceExport::load(&path) {
+            Ok(export) => {
+                diags.extend(crate::kinerja::lint(&export, &path, &content.services));
+                Some(export)
+            }
+            Err(e) => {
+                diags.extend(e);
+                None
+            }
+        });
         let mut all = Diagnostics(diags);
         all.sort();
         let (Some(config), Some(mut theme)) = (config, theme) else {
@@ -96,6 +115,7 @@ impl Site {
                 content,
                 theme,
                 collect_ids: false,
+                performance,
             },
             all.0,
         ))

@@ -30,6 +30,7 @@ pub const REQUIRED: &[&str] = &[
     "list.html",
     "404.html",
     "poster.html",
+    "kinerja.html",
 ];
 
 impl Theme {

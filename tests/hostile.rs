@@ -310,7 +310,7 @@ fn hostile_content_builds_safe_pages_or_fails_with_a_located_error() {
         }
         // A case `check` refuses must be refused with its file and line, not a panic.
         // Link errors do not stop `build`: those pages are built, and must be safe too.
-        let diags = loket::check(site.path(), false);
+        let diags = loket::check(site.path(), false, None);
         let stops_build =
             |d: &&loket::diagnostics::Diagnostic| d.is_error() && !d.message.contains("link");
         for d in diags.iter().filter(stops_build) {

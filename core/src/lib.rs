@@ -4,6 +4,7 @@
 //! - [`content`]: the service standards and pages under `content/`.
 //! - [`diagnostics`]: problems tied to a file position, reported all at once.
 //! - [`text`]: how dates, times and amounts read in Indonesian.
+//! - [`performance`]: the help desk's performance export, which the site publishes.
 //!
 //! Nothing here renders pages or touches the network; it reads files and validates them.
 
@@ -11,6 +12,7 @@ pub mod config;
 pub mod content;
 pub mod diagnostics;
 mod document;
+pub mod performance;
 pub mod text;
 
 pub use config::Config;

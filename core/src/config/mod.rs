@@ -49,6 +49,9 @@ pub struct Config {
     pub office_hours: Option<OfficeHours>,
     pub roster: Roster,
     pub helpdesk: Helpdesk,
+    /// `kinerja`: the performance export (`loketd export`) the site publishes, resolved
+    /// against the site folder.
+    pub kinerja: Option<PathBuf>,
 }
 
 /// What `loketd` runs on: `site.toml` with the daemon's tables present.
@@ -235,6 +238,7 @@ impl Config {
             office_hours,
             roster,
             helpdesk,
+            kinerja: raw.kinerja.map(|k| c.root.join(k)),
         })
     }
 

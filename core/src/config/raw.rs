@@ -23,6 +23,8 @@ pub(super) struct RawFile {
     #[serde(default)]
     pub staff: Vec<RawStaff>,
     pub helpdesk: Option<RawHelpdesk>,
+    /// The help desk's performance export published on the Kinerja Layanan page.
+    pub kinerja: Option<String>,
 }
 
 #[derive(Deserialize)]

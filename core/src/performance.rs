@@ -1,0 +1,443 @@
+//! The help desk's performance export: what `loketd export` writes and the site publishes
+//! on its "Kinerja Layanan" page. One versioned JSON file, counts and averages only.
+//!
+//! No personal data: the type has no field for a name, an address, a subject or a
+//! ticket, and an export with any field it does not know is refused (not published).
+//!
+//! The Survei Kepuasan Masyarakat follows PermenPANRB 14/2017: nine elements (unsur)
+//! scored 1–4 by each respondent; the NRR of an element is the average of its scores;
+//! the IKM is the average of the nine NRR (each weighted 1/9) converted to 25–100 by
+//! ×25, and its mutu is A (88.31–100, Sangat Baik), B (76.61–88.30, Baik), C
+//! (65.00–76.60, Kurang Baik) or D (25.00–64.99, Tidak Baik).
+
+use std::path::Path;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostics::{Diagnostic, read_text};
+
+/// The format version this crate reads and writes.
+pub const EXPORT_VERSION: u32 = 1;
+
+/// The whole export.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PerformanceExport {
+    /// [`EXPORT_VERSION`]; a reader refuses another.
+    pub version: u32,
+    /// When the export was made.
+    pub generated_at: DateTime<Utc>,
+    /// Reporting periods, oldest first (a semester, a quarter …).
+    pub periods: Vec<Period>,
+}
+
+/// One reporting period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Period {
+    /// As published: "Semester II 2026".
+    pub label: String,
+    /// First and last day, inclusive.
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    /// The satisfaction survey (SKM) of the period, if one was held.
+    #[serde(default)]
+    pub survey: Option<Survey>,
+    /// Per service standard (by its code), what the help desk did in the period.
+    #[serde(default)]
+    pub services: Vec<ServiceStats>,
+    /// Requests received, by month and channel.
+    #[serde(default)]
+    pub volumes: Vec<Volume>,
+}
+
+/// The SKM result of a period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Survey {
+    /// Number of respondents.
+    pub respondents: u32,
+    /// The NRR (1.00–4.00) of each of the nine elements, U1 to U9 once each.
+    pub nrr: Vec<ElementScore>,
+}
+
+/// The average score of one element.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElementScore {
+    pub unsur: Unsur,
+    pub nrr: f64,
+}
+
+/// The nine elements (unsur) of PermenPANRB 14/2017.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Unsur {
+    U1,
+    U2,
+    U3,
+    U4,
+    U5,
+    U6,
+    U7,
+    U8,
+    U9,
+}
+
+impl Unsur {
+    pub const ALL: [Unsur; 9] = [
+        Unsur::U1,
+        Unsur::U2,
+        Unsur::U3,
+        Unsur::U4,
+        Unsur::U5,
+        Unsur::U6,
+        Unsur::U7,
+        Unsur::U8,
+        Unsur::U9,
+    ];
+
+    /// "U1" … "U9".
+    pub fn code(self) -> &'static str {
+        match self {
+            Unsur::U1 => "U1",
+            Unsur::U2 => "U2",
+            Unsur::U3 => "U3",
+            Unsur::U4 => "U4",
+            Unsur::U5 => "U5",
+            Unsur::U6 => "U6",
+            Unsur::U7 => "U7",
+            Unsur::U8 => "U8",
+            Unsur::U9 => "U9",
+        }
+    }
+
+    /// The element's name in the regulation.
+    pub fn name_id(self) -> &'static str {
+        match self {
+            Unsur::U1 => "Persyaratan",
+            Unsur::U2 => "Sistem, Mekanisme, dan Prosedur",
+            Unsur::U3 => "Waktu Penyelesaian",
+            Unsur::U4 => "Biaya/Tarif",
+            Unsur::U5 => "Produk Spesifikasi Jenis Pelayanan",
+            Unsur::U6 => "Kompetensi Pelaksana",
+            Unsur::U7 => "Perilaku Pelaksana",
+            Unsur::U8 => "Penanganan Pengaduan, Saran dan Masukan",
+            Unsur::U9 => "Sarana dan Prasarana",
+        }
+    }
+}
+
+/// What the help desk did for one service in a period. Counts of requests, never the
+/// requests.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceStats {
+    /// The standard's `code` ("KONS").
+    pub code: String,
+    /// Requests received.
+    pub requests: u32,
+    /// Requests answered (a first complete answer or "Resolved").
+    pub answered: u32,
+    /// Of those, answered within the standard's completion time.
+    pub answered_in_time: u32,
+    /// Requests escalated to a section.
+    pub escalated: u32,
+    /// Of those, resolved within the standard's escalation term (3 working days).
+    pub escalations_in_time: u32,
+}
+
+impl ServiceStats {
+    /// Share of answers within the standard's time, 0–1; `None` when nothing was answered.
+    pub fn in_time_share(&self) -> Option<f64> {
+        share(self.answered_in_time, self.answered)
+    }
+
+    /// Share of escalations resolved in their term, 0–1; `None` when none was escalated.
+    pub fn escalation_share(&self) -> Option<f64> {
+        share(self.escalations_in_time, self.escalated)
+    }
+}
+
+fn share(part: u32, whole: u32) -> Option<f64> {
+    (whole > 0).then(|| f64::from(part) / f64::from(whole))
+}
+
+/// Requests of one month through one channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Volume {
+    /// "2026-07".
+    pub month: String,
+    /// A service channel id (`email`, `tatap-muka`, `hai-cso` …).
+    pub channel: String,
+    pub count: u32,
+}
+
+/// The mutu (quality grade) of an IKM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Mutu {
+    A,
+    B,
+    C,
+    D,
+}
+
+impl Mutu {
+    /// The grade of a converted IKM (25–100).
+    pub fn of(ikm: f64) -> Mutu {
+        if ikm >= 88.31 {
+            Mutu::A
+        } else if ikm >= 76.61 {
+            Mutu::B
+        } else if ikm >= 65.0 {
+            Mutu::C
+        } else {
+            Mutu::D
+        }
+    }
+
+    pub fn letter(self) -> &'static str {
+        match self {
+            Mutu::A => "A",
+            Mutu::B => "B",
+            Mutu::C => "C",
+            Mutu::D => "D",
+        }
+    }
+
+    /// The regulation's word for it.
+    pub fn label_id(self) -> &'static str {
+        match self {
+            Mutu::A => "Sangat Baik",
+            Mutu::B => "Baik",
+            Mutu::C => "Kurang Baik",
+            Mutu::D => "Tidak Baik",
+        }
+    }
+}
+
+impl Survey {
+    /// The NRR of an element.
+    pub fn nrr(&self, unsur: Unsur) -> Option<f64> {
+        self.nrr.iter().find(|e| e.unsur == unsur).map(|e| e.nrr)
+    }
+
+    /// The IKM converted to 25–100: the sum of the nine NRR weighted 1/9, ×25.
+    pub fn ikm(&self) -> f64 {
+        let sum: f64 = self.nrr.iter().map(|e| e.nrr).sum();
+        sum / 9.0 * 25.0
+    }
+
+    pub fn mutu(&self) -> Mutu {
+        Mutu::of(self.ikm())
+    }
+}
+
+impl PerformanceExport {
+    /// Reads and checks an export. Every problem is an error naming the file and, for a
+    /// syntax or type error, its line; a value that reads but is wrong names its place
+    /// in the data (`periods[0].survey.nrr[3]`).
+    pub fn load(path: &Path) -> Result<PerformanceExport, Vec<Diagnostic>> {
+        let text = read_text(path).map_err(|d| vec![d])?;
+        Self::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<PerformanceExport, Vec<Diagnostic>> {
+        // The version first, so that a newer format is refused by its version and not by
+        // whichever field changed.
+        #[derive(Deserialize)]
+        struct Versioned {
+            version: Option<serde_json::Value>,
+        }
+        let error = |pos: (usize, usize), message: String, hint: &str| {
+            Diagnostic::error(path, pos, message, hint)
+        };
+        match serde_json::from_str::<Versioned>(text) {
+            Ok(Versioned {
+                version: Some(v), ..
+            }) if v.as_u64() != Some(u64::from(EXPORT_VERSION)) => {
+                return Err(vec![error(
+                    (1, 1),
+                    format!(
+                        "this performance export is version {v}; this loket reads version {EXPORT_VERSION}"
+                    ),
+                    "export it again with the loketd of the same release, or update loket",
+                )]);
+            }
+            Ok(Versioned { version: None }) => {
+                return Err(vec![error(
+                    (1, 1),
+                    "the performance export has no `version`".into(),
+                    "it is not an export of `loketd export`; export it again",
+                )]);
+            }
+            _ => {}
+        }
+        let export: PerformanceExport = serde_json::from_str(text).map_err(|e| {
+            vec![error(
+                (e.line().max(1), e.column().max(1)),
+                format!("the performance export does not read: {e}"),
+                "export it again with `loketd export`; the file must not be edited by hand",
+            )]
+        })?;
+        let problems = export.problems();
+        if problems.is_empty() {
+            Ok(export)
+        } else {
+            Err(problems
+                .into_iter()
+                .map(|(at, what)| {
+                    error(
+                        (1, 1),
+                        format!("{at}: {what}"),
+                        "export it again with `loketd export`",
+                    )
+                })
+                .collect())
+        }
+    }
+
+    /// Values that read but cannot be true: (place, what is wrong).
+    pub fn problems(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (i, p) in self.periods.iter().enumerate() {
+            let at = format!("periods[{i}]");
+            if p.label.trim().is_empty() {
+                out.push((format!("{at}.label"), "is empty".into()));
+            }
+            if p.end < p.start {
+                out.push((
+                    at.clone(),
+                    format!("ends ({}) before it starts ({})", p.end, p.start),
+                ));
+            }
+            if let Some(s) = &p.survey {
+                if s.respondents == 0 {
+                    out.push((
+                        format!("{at}.survey.respondents"),
+                        "is 0: a survey without respondents has no result".into(),
+                    ));
+                }
+                for u in Unsur::ALL {
+                    let n = s.nrr.iter().filter(|e| e.unsur == u).count();
+                    if n != 1 {
+                        out.push((
+                            format!("{at}.survey.nrr"),
+                            format!("has {} {} (each of U1–U9 once)", n, u.code()),
+                        ));
+                    }
+                }
+                for (j, e) in s.nrr.iter().enumerate() {
+                    if !(1.0..=4.0).contains(&e.nrr) {
+                        out.push((
+                            format!("{at}.survey.nrr[{j}]"),
+                            format!("NRR {} of {} is outside 1–4", e.nrr, e.unsur.code()),
+                        ));
+                    }
+                }
+            }
+            for (j, s) in p.services.iter().enumerate() {
+                let at = format!("{at}.services[{j}] ({})", s.code);
+                if s.answered > s.requests {
+                    out.push((at.clone(), "more answered than received".into()));
+                }
+                if s.answered_in_time > s.answered {
+                    out.push((at.clone(), "more answered in time than answered".into()));
+                }
+                if s.escalated > s.requests {
+                    out.push((at.clone(), "more escalated than received".into()));
+                }
+                if s.escalations_in_time > s.escalated {
+                    out.push((at, "more escalations in time than escalations".into()));
+                }
+            }
+            for (j, v) in p.volumes.iter().enumerate() {
+                let month = NaiveDate::parse_from_str(&format!("{}-01", v.month), "%Y-%m-%d");
+                let inside =
+                    month.is_ok_and(|m| m >= p.start.with_day0(0).unwrap_or(p.start) && m <= p.end);
+                if !inside {
+                    out.push((
+                        format!("{at}.volumes[{j}].month"),
+                        format!(
+                            "{:?} is not a month (YYYY-MM) of the period {} – {}",
+                            v.month, p.start, p.end
+                        ),
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn survey(nrr: [f64; 9]) -> Survey {
+        Survey {
+            respondents: 10,
+            nrr: Unsur::ALL
+                .iter()
+                .zip(nrr)
+                .map(|(u, n)| ElementScore { unsur: *u, nrr: n })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn ikm_and_mutu_follow_the_regulation() {
+        // All 3.5: IKM 87.5, B. All 4: 100, A.
+        assert!((survey([3.5; 9]).ikm() - 87.5).abs() < 1e-9);
+        assert_eq!(survey([3.5; 9]).mutu(), Mutu::B);
+        assert_eq!(survey([4.0; 9]).mutu(), Mutu::A);
+        // The boundaries of PermenPANRB 14/2017's conversion table.
+        for (ikm, mutu) in [
+            (88.31, Mutu::A),
+            (88.30, Mutu::B),
+            (76.61, Mutu::B),
+            (76.60, Mutu::C),
+            (65.00, Mutu::C),
+            (64.99, Mutu::D),
+        ] {
+            assert_eq!(Mutu::of(ikm), mutu, "{ikm}");
+        }
+    }
+
+    #[test]
+    fn a_newer_version_unknown_fields_and_impossible_values_are_refused() {
+        let p = Path::new("kinerja.json");
+        let v2 = r#"{"version": 2, "generated_at": "2026-12-01T00:00:00Z", "periods": []}"#;
+        let e = PerformanceExport::parse(p, v2).unwrap_err();
+        assert!(
+            e[0].message
+                .contains("version 2; this loket reads version 1"),
+            "{e:?}"
+        );
+        let personal = r#"{"version": 1, "generated_at": "2026-12-01T00:00:00Z", "periods": [
+  {"label": "S2", "start": "2026-07-01", "end": "2026-12-31", "emails": ["a@b.c"]}]}"#;
+        let e = PerformanceExport::parse(p, personal).unwrap_err();
+        assert!(e[0].message.contains("unknown field `emails`"), "{e:?}");
+        assert_eq!(e[0].line, 2, "{e:?}");
+        let wrong = r#"{"version": 1, "generated_at": "2026-12-01T00:00:00Z", "periods": [
+  {"label": "S2", "start": "2026-07-01", "end": "2026-12-31",
+   "survey": {"respondents": 3, "nrr": [{"unsur": "U1", "nrr": 4.5}]},
+   "services": [{"code": "KONS", "requests": 1, "answered": 2, "answered_in_time": 0, "escalated": 0, "escalations_in_time": 0}],
+   "volumes": [{"month": "2026-01", "channel": "email", "count": 1}]}]}"#;
+        let e = PerformanceExport::parse(p, wrong).unwrap_err();
+        let msgs: Vec<&str> = e.iter().map(|d| d.message.as_str()).collect();
+        for needle in [
+            "periods[0].survey.nrr: has 0 U2",
+            "periods[0].survey.nrr[0]: NRR 4.5 of U1 is outside 1–4",
+            "periods[0].services[0] (KONS): more answered than received",
+            "periods[0].volumes[0].month: \"2026-01\" is not a month",
+        ] {
+            assert!(
+                msgs.iter().any(|m| m.contains(needle)),
+                "{needle} in {msgs:#?}"
+            );
+        }
+    }
+}
