@@ -39,9 +39,11 @@ pub fn bars(
     max: f64,
     ticks: &[(f64, String)],
 ) -> String {
-    let (label_w, plot_w, row, top) = (250.0, 330.0, 26.0, 8.0);
+    // Room for the regulation's longest element name at 12 units.
+    let (label_w, plot_w, row, top) = (320.0, 280.0, 26.0, 8.0);
     let height = top + row * bars.len() as f64 + 24.0;
-    let mut svg = open(id, title, desc, 660, height.ceil() as u32);
+    // Room after a full bar for "100,0 %".
+    let mut svg = open(id, title, desc, 680, height.ceil() as u32);
     let x = |v: f64| label_w + plot_w * (v / max).clamp(0.0, 1.0);
     for (v, label) in ticks {
         let _ = write!(
@@ -57,7 +59,7 @@ pub fn bars(
         let y = top + row * i as f64;
         let _ = write!(
             svg,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"{TEXT}\">{}</text><rect x=\"{label_w}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\" fill=\"{TEXT}\">{}</text>",
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"{TEXT}\" font-size=\"12\">{}</text><rect x=\"{label_w}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\" fill=\"{TEXT}\">{}</text>",
             label_w - 8.0,
             y + row * 0.62,
             escape(&b.label),
@@ -176,9 +178,9 @@ mod tests {
         );
         assert!(b.contains("role=\"img\" aria-labelledby=\"c-judul c-ket\""));
         assert!(b.contains("<title id=\"c-judul\">NRR &lt;per&gt; unsur</title>"));
-        // Half and full width of the 330-unit plot.
-        assert!(b.contains("width=\"165.0\""), "{b}");
-        assert!(b.contains("width=\"330.0\""), "{b}");
+        // Half and full width of the 280-unit plot.
+        assert!(b.contains("width=\"140.0\""), "{b}");
+        assert!(b.contains("width=\"280.0\""), "{b}");
         let s = stacked(
             "v",
             "t",

@@ -143,10 +143,10 @@ fn an_export_is_published_per_period_with_charts_tables_and_open_data() {
     assert_eq!(nrr_rows.len(), 9);
     assert_eq!(nrr_rows[0], "U1 Persyaratan 3,52 0,391");
     assert_eq!(nrr_rows[8], "U9 Sarana dan Prasarana 3,30 0,367");
-    // The NRR chart's bars are as long as the values: 3.95 of 4 on a 330-unit plot.
+    // The NRR chart's bars are as long as the values: 3.95 of 4 on a 280-unit plot.
     let nrr_chart = charts[0].html();
     assert!(
-        nrr_chart.contains(&format!("width=\"{:.1}\"", 330.0 * 3.95 / 4.0)),
+        nrr_chart.contains(&format!("width=\"{:.1}\"", 280.0 * 3.95 / 4.0)),
         "{nrr_chart}"
     );
     let timeliness: Vec<String> = tables[1].select(&sel("tbody tr")).map(text).collect();
