@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs what loketd's tests need on Debian: Dovecot (IMAP + LMTP), Postfix, openssl,
-# Python's email test messages.
+# Installs what the tests need on Debian: Dovecot (IMAP + LMTP), Postfix and openssl for
+# loketd's mail rig, Chromium for the site's browser checks (tests/browser.rs), Python's
+# email test messages.
 # Idempotent: a quick no-op when everything is present. Must run as root.
 # Servers are NOT started system-wide: the test rig runs its own on free loopback ports.
 set -euo pipefail
 
-packages=(dovecot-core dovecot-imapd dovecot-lmtpd postfix openssl)
+packages=(dovecot-core dovecot-imapd dovecot-lmtpd postfix openssl chromium)
 # Python's email test messages (test/test_email/data), fed to the daemon by
 # daemon/tests/hostile.rs. Optional: a release without this package skips that part
 # of the test (it prints why) instead of failing the install.
