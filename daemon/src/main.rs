@@ -14,6 +14,7 @@ use loketd::desk::Desk;
 use loketd::rules::kinds::OutboxStatus;
 use loketd::rules::ticket::Status;
 use loketd::run;
+use loketd::store::lock::DataLock;
 use loketd::store::{Store, messages, outbox, report, tickets};
 
 #[derive(Parser)]
@@ -129,6 +130,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
 
 fn run_until_stopped(root: &Path) -> Result<()> {
     let desk = Arc::new(load(root)?);
+    let _lock = DataLock::acquire(&desk.config.mail.data_dir)?;
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(sig, stop.clone()).context("installing signal handler")?;
@@ -139,6 +141,7 @@ fn run_until_stopped(root: &Path) -> Result<()> {
 
 fn once(root: &Path) -> Result<()> {
     let desk = load(root)?;
+    let _lock = DataLock::acquire(&desk.config.mail.data_dir)?;
     let r = run::once(&desk)?;
     eprintln!(
         "fetched {} · new tickets {} · replies {} · staff {} · stored only {} · duplicates {} · quarantined {} · recovered {} · sent {} · retry {} · failed {}",
@@ -211,6 +214,7 @@ fn show(root: &Path, id: i64) -> Result<()> {
 fn list_outbox(root: &Path, status: Option<OutboxStatus>, retry: bool) -> Result<()> {
     let store = open_store(root)?;
     if retry {
+        let _lock = DataLock::acquire(&data_dir(root)?)?;
         let n = outbox::retry_failed(store.conn(), Utc::now())?;
         println!("{n} failed mail(s) queued again");
     }
@@ -272,10 +276,14 @@ fn load(root: &Path) -> Result<Desk> {
 
 /// The store alone, for the commands that only read it (no calendar, key or templates).
 fn open_store(root: &Path) -> Result<Store> {
+    Ok(Store::open(&data_dir(root)?)?)
+}
+
+fn data_dir(root: &Path) -> Result<PathBuf> {
     let config = Config::load(root)
         .and_then(Config::into_desk)
         .context("site.toml")?;
-    Ok(Store::open(&config.mail.data_dir)?)
+    Ok(config.mail.data_dir)
 }
 
 fn opt(d: Option<chrono::DateTime<Utc>>) -> String {

@@ -12,6 +12,7 @@
 //! Schema changes are migrations numbered by SQLite's `user_version` (`schema.rs`).
 
 pub mod key;
+pub mod lock;
 pub mod messages;
 pub mod outbox;
 pub mod report;

@@ -80,6 +80,21 @@ impl Daemon {
         }
     }
 
+    /// Process id of the running loketd.
+    pub(crate) fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Sends `signal` (e.g. "HUP") to the running loketd.
+    pub(crate) fn signal(&self, signal: &str) {
+        if let Some(pid) = self.pid() {
+            let _ = Command::new("kill")
+                .arg(format!("-{signal}"))
+                .arg(pid.to_string())
+                .status();
+        }
+    }
+
     /// Whether the process is still alive (it did not exit on its own).
     pub(crate) fn alive(&mut self) -> bool {
         self.child
@@ -108,6 +123,23 @@ impl Drop for Daemon {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// Runs `loketd --root ROOT ARGS…` to its end: exit code, stdout, stderr.
+pub(crate) fn loketd(root: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_loketd"))
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run loketd");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// A small deterministic generator (xorshift64*) for seeded test schedules.
