@@ -129,13 +129,17 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
 }
 
 fn run_until_stopped(root: &Path) -> Result<()> {
-    let desk = Arc::new(load(root)?);
+    let desk = load(root)?;
     let _lock = DataLock::acquire(&desk.config.mail.data_dir)?;
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(sig, stop.clone()).context("installing signal handler")?;
     }
-    run::run(&desk, &stop)?;
+    // SIGHUP reloads site.toml and the secrets (it would otherwise end the process).
+    let reload = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGHUP, reload.clone())
+        .context("installing signal handler")?;
+    run::run(&Arc::new(run::Live::new(root, desk)), &stop, &reload)?;
     Ok(())
 }
 

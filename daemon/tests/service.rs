@@ -125,3 +125,99 @@ fn once_while_run_holds_the_lock_exits_naming_it_and_works_after() {
     let (code, _, err) = loketd(site.root(), &["once"]);
     assert_eq!(code, 0, "{err}");
 }
+
+fn db_count(site: &desk::TestSite, sql: &str) -> i64 {
+    let path = site.data_dir().join("loketd.sqlite");
+    let Ok(c) = rusqlite::Connection::open(path) else {
+        return 0;
+    };
+    c.busy_timeout(Duration::from_secs(30)).unwrap();
+    c.query_row(sql, [], |r| r.get(0)).unwrap_or(0)
+}
+
+/// The TLS test site with SMTP logging in from `secrets/smtp-password` (`password`).
+fn site_with_smtp_password(rig: &Rig, password: &str) -> desk::TestSite {
+    let site = desk::site(rig, Transport::Tls, |t| {
+        let at = t.rfind("secrets/imap-password").unwrap();
+        format!("{}secrets/smtp-password{}", &t[..at], &t[at + 21..])
+    });
+    write_secret(&site, "smtp-password", password);
+    site
+}
+
+fn write_secret(site: &desk::TestSite, name: &str, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let p = site.root().join("secrets").join(name);
+    fs::write(&p, text).unwrap();
+    fs::set_permissions(&p, fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+#[test]
+fn a_wrong_smtp_password_holds_the_queue_and_sighup_after_the_fix_sends_it() {
+    let rig = Rig::start();
+    let site = site_with_smtp_password(&rig, "not-the-password");
+    let mut d = Daemon::run(&site);
+    rig.deliver(rig.office(), &question(&rig, 1));
+    wait_until(
+        Duration::from_secs(30),
+        "the refused login recorded",
+        || {
+            db_count(
+                &site,
+                "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND last_error LIKE '%535%'",
+            ) > 0
+        },
+    );
+    wait_until(Duration::from_secs(10), "the ERROR line", || {
+        d.log_lines("SMTP refused our login or TLS, not the mail") > 0
+    });
+    let line = d
+        .log_text()
+        .lines()
+        .find(|l| l.contains("SMTP refused our login"))
+        .unwrap()
+        .to_string();
+    assert!(line.contains("ERROR"), "{line}");
+    assert!(line.contains("password"), "says what to check: {line}");
+    assert_eq!(
+        db_count(&site, "SELECT COUNT(*) FROM outbox WHERE status = 'failed'"),
+        0,
+        "no mail is failed for our login"
+    );
+    assert_eq!(
+        db_count(&site, "SELECT COALESCE(MAX(attempts), 0) FROM outbox"),
+        0,
+        "a refused login is no attempt at the mail"
+    );
+
+    // A broken site.toml on reload: the daemon keeps running on the old one and says so.
+    let toml = site.root().join("site.toml");
+    let good = fs::read_to_string(&toml).unwrap();
+    fs::write(&toml, format!("{good}\n[mail\n")).unwrap();
+    d.signal("HUP");
+    wait_until(Duration::from_secs(10), "the refused reload", || {
+        d.log_lines("reload refused") > 0
+    });
+    assert!(d.alive(), "SIGHUP must not end loketd");
+
+    // The fix: SMTP logs in with the right password file; SIGHUP; the ack goes out with
+    // no manual retry (the old configuration alone would keep failing).
+    fs::write(
+        &toml,
+        good.replace("secrets/smtp-password", "secrets/imap-password"),
+    )
+    .unwrap();
+    d.signal("HUP");
+    let acks = rig.wait_for_messages(rig.stakeholder(), "INBOX", 1, desk::WAIT);
+    assert_eq!(acks.len(), 1);
+    assert!(
+        read(&acks[0]).subject.contains("#1]"),
+        "{}",
+        read(&acks[0]).subject
+    );
+    wait_until(Duration::from_secs(10), "the row marked sent", || {
+        db_count(&site, "SELECT COUNT(*) FROM outbox WHERE status != 'sent'") == 0
+    });
+    assert!(d.log_lines("configuration reloaded") >= 1);
+    d.stop();
+}

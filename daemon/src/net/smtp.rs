@@ -28,7 +28,14 @@ pub(crate) enum FailureKind {
     Transient,
     /// No answer at all: the server is away; every mail would fail the same way.
     Connection,
+    /// The server refused *us*, not the mail: a login refused (530/534/535/538), a
+    /// temporary authentication failure (454), a TLS failure. Every mail would fail the
+    /// same way until the configuration (or the password) is fixed.
+    Config,
 }
+
+/// SMTP answers about the client's login or TLS, never about one mail.
+const CONFIG_CODES: [&str; 5] = ["454", "530", "534", "535", "538"];
 
 /// Why a mail was not sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,7 +109,14 @@ impl Sender {
             .send_raw(&envelope, raw)
             .map(|_| ())
             .map_err(|e| Failure {
-                kind: if e.is_permanent() {
+                kind: if e
+                    .status()
+                    .is_some_and(|c| CONFIG_CODES.contains(&c.to_string().as_str()))
+                    || e.is_tls()
+                    || e.is_client()
+                {
+                    FailureKind::Config
+                } else if e.is_permanent() {
                     FailureKind::Permanent
                 } else if e.is_transient() {
                     FailureKind::Transient

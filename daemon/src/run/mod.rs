@@ -1,11 +1,14 @@
 //! The daemon's loops. [`once`]: one inbox pass, one scheduler tick, one outbox flush.
 //! [`run`]: the fetcher (IDLE or polling, reconnecting with backoff) in this thread and
-//! the sender/scheduler in another, both stopping cleanly when `stop` is set.
+//! the sender/scheduler in another, both stopping cleanly when `stop` is set. On a
+//! reload (SIGHUP) the site is loaded again; when it loads, both loops reconnect with
+//! it at once (new passwords included), else the old one stays and the log says why.
 
 pub mod pass;
 pub mod send;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -106,37 +109,116 @@ impl Bell {
     }
 }
 
-/// Runs until `stop` is set (SIGTERM/SIGINT in the binary).
-pub fn run(desk: &Arc<Desk>, stop: &Arc<AtomicBool>) -> Result<(), RunError> {
+/// The desk in use, replaced as a whole by a reload. Each loop takes the current one
+/// when it (re)connects and notices a newer generation between steps.
+pub struct Live {
+    root: PathBuf,
+    desk: Mutex<Arc<Desk>>,
+    generation: AtomicU64,
+}
+
+impl Live {
+    pub fn new(root: &Path, desk: Desk) -> Live {
+        Live {
+            root: root.to_path_buf(),
+            desk: Mutex::new(Arc::new(desk)),
+            generation: AtomicU64::new(0),
+        }
+    }
+
+    pub fn desk(&self) -> Arc<Desk> {
+        self.desk
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Loads the site again. On any problem the desk in use stays and the error says
+    /// why; the data folder cannot move under a running daemon (its lock is there).
+    pub fn reload(&self) -> Result<(), String> {
+        let new = Desk::load(&self.root).map_err(|e| e.to_string())?;
+        let old = self.desk();
+        if new.config.mail.data_dir != old.config.mail.data_dir {
+            return Err(format!(
+                "mail.data_dir changed from {} to {}; restart loketd to move the data folder",
+                old.config.mail.data_dir.display(),
+                new.config.mail.data_dir.display()
+            ));
+        }
+        *self
+            .desk
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(new);
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+/// Runs until `stop` is set (SIGTERM/SIGINT in the binary); `reload` set (SIGHUP) loads
+/// the site again.
+pub fn run(
+    live: &Arc<Live>,
+    stop: &Arc<AtomicBool>,
+    reload: &Arc<AtomicBool>,
+) -> Result<(), RunError> {
     // Fail fast on what an admin must fix before anything runs.
-    Store::open(&desk.config.mail.data_dir)?;
+    Store::open(&live.desk().config.mail.data_dir)?;
     let bell = Arc::new(Bell::default());
     let interrupter: Arc<Mutex<Option<Interrupter>>> = Arc::default();
 
     let sender_thread = {
-        let (desk, stop, bell) = (desk.clone(), stop.clone(), bell.clone());
+        let (live, stop, bell) = (live.clone(), stop.clone(), bell.clone());
         std::thread::Builder::new()
             .name("sender".into())
-            .spawn(move || send_loop(&desk, &stop, &bell))
+            .spawn(move || send_loop(&live, &stop, &bell))
             .map_err(RunError::Thread)?
     };
-    // Break a blocking IDLE as soon as stop is set.
+    let interrupt = |i: &Mutex<Option<Interrupter>>| {
+        if let Some(i) = i
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+        {
+            i.interrupt();
+        }
+    };
+    // Reloads on request, and breaks a blocking IDLE as soon as stop is set or the
+    // configuration changed.
     let watcher = {
-        let (stop, interrupter) = (stop.clone(), interrupter.clone());
+        let (live, stop, reload, bell, interrupter) = (
+            live.clone(),
+            stop.clone(),
+            reload.clone(),
+            bell.clone(),
+            interrupter.clone(),
+        );
         std::thread::spawn(move || {
             while !stop.load(Ordering::SeqCst) {
                 std::thread::sleep(Duration::from_millis(200));
+                if reload.swap(false, Ordering::SeqCst) {
+                    match live.reload() {
+                        Ok(()) => {
+                            tracing::info!(
+                                "configuration reloaded; reconnecting to IMAP and SMTP with it"
+                            );
+                            interrupt(&interrupter);
+                            bell.ring();
+                        }
+                        Err(e) => tracing::error!(
+                            error = %e,
+                            "reload refused; still running with the previous configuration"
+                        ),
+                    }
+                }
             }
-            if let Some(i) = interrupter
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .as_ref()
-            {
-                i.interrupt();
-            }
+            interrupt(&interrupter);
         })
     };
-    fetch_loop(desk, stop, &bell, &interrupter);
+    fetch_loop(live, stop, &bell, &interrupter);
     stop.store(true, Ordering::SeqCst);
     bell.ring();
     let _ = sender_thread.join();
@@ -146,28 +228,30 @@ pub fn run(desk: &Arc<Desk>, stop: &Arc<AtomicBool>) -> Result<(), RunError> {
 }
 
 fn fetch_loop(
-    desk: &Desk,
+    live: &Live,
     stop: &AtomicBool,
     bell: &Bell,
     interrupter: &Mutex<Option<Interrupter>>,
 ) {
-    let imap = &desk.config.mail.imap;
     let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(300));
     while !stop.load(Ordering::SeqCst) {
+        let desk = live.desk();
+        let generation = live.generation();
+        let imap = &desk.config.mail.imap;
         let session = (|| -> Result<(), RunError> {
             let mut store = Store::open(&desk.config.mail.data_dir)?;
-            let mut mb = open_mailbox(desk)?;
+            let mut mb = open_mailbox(&desk)?;
             *interrupter
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(mb.interrupter()?);
             tracing::info!(folder = %imap.folder, idle = mb.can_idle() && imap.idle, "connected to IMAP");
             backoff.reset();
             loop {
-                let report = pass::pass(&mut mb, &mut store, desk, Utc::now)?;
+                let report = pass::pass(&mut mb, &mut store, &desk, Utc::now)?;
                 if report.moved() > 0 {
                     bell.ring();
                 }
-                if stop.load(Ordering::SeqCst) {
+                if stop.load(Ordering::SeqCst) || live.generation() != generation {
                     mb.logout();
                     return Ok(());
                 }
@@ -175,52 +259,91 @@ fn fetch_loop(
                 if imap.idle && mb.can_idle() {
                     mb.wait(wait)?;
                 } else {
-                    sleep_unless(stop, wait);
+                    sleep_unless(wait, || {
+                        stop.load(Ordering::SeqCst) || live.generation() != generation
+                    });
                 }
             }
         })();
         if stop.load(Ordering::SeqCst) {
             break;
         }
+        if live.generation() != generation {
+            // A reload broke the session on purpose: reconnect with the new settings now.
+            backoff.reset();
+            continue;
+        }
         if let Err(e) = session {
             let delay = backoff.next();
             let hint = match &e {
                 RunError::Mailbox(m) if m.needs_admin() => {
-                    " (check the IMAP settings and password)"
+                    "IMAP session ended; check the IMAP settings and password under [mail.imap] (host, port, tls, user, password), then `systemctl reload loketd` (SIGHUP) to retry at once"
                 }
-                RunError::Secret(_) => " (fix the configuration)",
-                _ => "",
+                RunError::Secret(_) => {
+                    "IMAP session ended; the password cannot be read: fix it, then `systemctl reload loketd` (SIGHUP)"
+                }
+                _ => "IMAP session ended; reconnecting",
             };
-            tracing::error!(error = %e, retry_in = ?delay, "IMAP session ended{hint}");
-            sleep_unless(stop, delay);
+            tracing::error!(error = %e, retry_in = %secs(delay), "{hint}");
+            sleep_unless(delay, || {
+                stop.load(Ordering::SeqCst) || live.generation() != generation
+            });
         }
     }
 }
 
-fn send_loop(desk: &Desk, stop: &AtomicBool, bell: &Bell) {
+/// "12s", for logs.
+fn secs(d: Duration) -> String {
+    format!("{}s", d.as_secs())
+}
+
+fn send_loop(live: &Live, stop: &AtomicBool, bell: &Bell) {
     let mut last_tick: Option<Instant> = None;
     let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
+    // A refused login is retried slowly: servers lock out accounts that keep failing.
+    let mut refused_backoff = Backoff::new(Duration::from_secs(10), Duration::from_secs(300));
     while !stop.load(Ordering::SeqCst) {
+        let desk = live.desk();
+        let generation = live.generation();
+        let changed = || stop.load(Ordering::SeqCst) || live.generation() != generation;
         let round = (|| -> Result<(), RunError> {
             let mut store = Store::open(&desk.config.mail.data_dir)?;
-            let sender = sender(desk)?;
+            // Made each round: a new round reads the password again.
+            let sender = sender(&desk)?;
             loop {
                 if last_tick.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
-                    scheduler::tick(&mut store, desk, Utc::now())?;
+                    scheduler::tick(&mut store, &desk, Utc::now())?;
                     last_tick = Some(Instant::now());
                 }
                 let flushed = send::flush(&sender, store.conn(), Utc::now())?;
-                if stop.load(Ordering::SeqCst) {
+                if changed() {
                     return Ok(());
                 }
+                if let Some(answer) = flushed.refused_us {
+                    let delay = refused_backoff.next();
+                    let smtp = &desk.config.mail.smtp;
+                    tracing::error!(
+                        server = %format!("{}:{}", smtp.host, smtp.port),
+                        user = smtp.user.as_deref().unwrap_or("-"),
+                        answer = %answer,
+                        queued = outbox::waiting(store.conn())?,
+                        retry_in = %secs(delay),
+                        "SMTP refused our login or TLS, not the mail: replies stay queued, none is marked failed. {}",
+                        refusal_hint(&answer)
+                    );
+                    sleep_unless(delay, changed);
+                    // A new round: the password and settings are read again.
+                    return Ok(());
+                }
+                refused_backoff.reset();
                 if flushed.unreachable {
                     // Bounded retry: 1 s doubling to a minute, not a busy loop.
                     let delay = backoff.next();
                     tracing::error!(
-                        retry_in = ?delay,
+                        retry_in = %secs(delay),
                         "SMTP server unreachable; replies stay queued (check [mail.smtp])"
                     );
-                    sleep_unless(stop, delay);
+                    sleep_unless(delay, changed);
                     continue;
                 }
                 backoff.reset();
@@ -234,15 +357,27 @@ fn send_loop(desk: &Desk, stop: &AtomicBool, bell: &Bell) {
         })();
         if let Err(e) = round {
             let delay = backoff.next();
-            tracing::error!(error = %e, retry_in = ?delay, "sender round failed");
-            sleep_unless(stop, delay);
+            tracing::error!(error = %e, retry_in = %secs(delay), "sender round failed");
+            sleep_unless(delay, changed);
         }
     }
 }
 
-fn sleep_unless(stop: &AtomicBool, d: Duration) {
+/// What to check for an SMTP answer that refused us.
+fn refusal_hint(answer: &str) -> &'static str {
+    if answer.contains("535") || answer.contains("534") || answer.contains("454") {
+        "Check user and the password under [mail.smtp] (password_file or password_env), then `systemctl reload loketd` (SIGHUP) to send at once."
+    } else if answer.contains("530") || answer.contains("538") {
+        "The server wants TLS or a login first: check tls and user under [mail.smtp], then `systemctl reload loketd` (SIGHUP)."
+    } else {
+        "Check host, port, tls and ca_file under [mail.smtp] (`loketd check-config` says more), then `systemctl reload loketd` (SIGHUP)."
+    }
+}
+
+/// Sleeps for `d` unless `wake` turns true first (stop, or a reload).
+fn sleep_unless(d: Duration, wake: impl Fn() -> bool) {
     let end = Instant::now() + d;
-    while !stop.load(Ordering::SeqCst) && Instant::now() < end {
+    while !wake() && Instant::now() < end {
         std::thread::sleep((end - Instant::now()).min(Duration::from_millis(100)));
     }
 }

@@ -11,13 +11,16 @@ use crate::store::StoreError;
 use crate::store::outbox::{self, Pending};
 
 /// What one flush did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Flushed {
     pub sent: usize,
     pub retried: usize,
     pub failed: usize,
     /// The server could not be reached: nothing more was tried; the caller backs off.
     pub unreachable: bool,
+    /// The server refused our login or TLS (its answer): nothing more was tried, no
+    /// mail is at fault; the caller holds the queue, says what to check and backs off.
+    pub refused_us: Option<String>,
 }
 
 /// Sends everything that is due, in batches of rows read from the outbox. Stops at
@@ -66,6 +69,13 @@ fn send_batch(
                 outbox::mark_unreachable(conn, &p, &f.message, now)?;
                 done.retried += 1;
                 done.unreachable = true;
+                return Ok(false);
+            }
+            // Our login or TLS was refused: the mail keeps its place and its attempts,
+            // and is never given up for it; the caller says what to fix.
+            Err(f) if f.kind == FailureKind::Config => {
+                outbox::note_error(conn, p.id, &f.message)?;
+                done.refused_us = Some(f.message);
                 return Ok(false);
             }
             Err(f) => {

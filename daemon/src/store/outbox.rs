@@ -159,6 +159,15 @@ pub(crate) fn due(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// How many mails wait to be sent.
+pub fn waiting(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM outbox WHERE status = 'pending'",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
 /// When the next pending mail is due, to sleep exactly that long.
 pub(crate) fn next_due(conn: &Connection) -> Result<Option<DateTime<Utc>>, StoreError> {
     Ok(conn
@@ -221,6 +230,16 @@ pub(crate) fn mark_unreachable(
     conn.execute(
         "UPDATE outbox SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
         params![p.id, error],
+    )?;
+    Ok(())
+}
+
+/// Records why the mail is still waiting, without counting an attempt: the server
+/// refused our login, not this mail.
+pub(crate) fn note_error(conn: &Connection, id: i64, error: &str) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE outbox SET last_error = ?2 WHERE id = ?1",
+        params![id, error],
     )?;
     Ok(())
 }
