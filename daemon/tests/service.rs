@@ -221,3 +221,276 @@ fn a_wrong_smtp_password_holds_the_queue_and_sighup_after_the_fix_sends_it() {
     assert!(d.log_lines("configuration reloaded") >= 1);
     d.stop();
 }
+
+// ----- TLS -------------------------------------------------------------------------------
+
+/// The test site with its [mail.imap] and [mail.smtp] tables replaced by `servers`.
+fn site_with_servers(rig: &Rig, servers: &str) -> desk::TestSite {
+    desk::site(rig, Transport::Plain, |t| {
+        let start = t.find("[mail.imap]").unwrap();
+        let end = t.find("[office_hours]").unwrap();
+        format!("{}{servers}\n{}", &t[..start], &t[end..])
+    })
+}
+
+fn imap_table(rig: &Rig, host: &str, port: u16, tls: &str, extra: &str) -> String {
+    format!(
+        "[mail.imap]\nhost = \"{host}\"\nport = {port}\ntls = \"{tls}\"\nuser = \"{}\"\n\
+         password_file = \"secrets/imap-password\"\n{extra}\n",
+        rig.office().address
+    )
+}
+
+fn smtp_table(rig: &Rig, host: &str, port: u16, tls: &str, extra: &str) -> String {
+    format!(
+        "[mail.smtp]\nhost = \"{host}\"\nport = {port}\ntls = \"{tls}\"\nuser = \"{}\"\n\
+         password_file = \"secrets/imap-password\"\n{extra}\n",
+        rig.office().address
+    )
+}
+
+/// `loketd check-config`: its output, and how long it took.
+fn check_config(site: &desk::TestSite) -> (i32, String, Duration) {
+    let started = std::time::Instant::now();
+    let (code, out, err) = loketd(site.root(), &["check-config"]);
+    (code, format!("{out}{err}"), started.elapsed())
+}
+
+/// The line of `check-config` output about `what` ("IMAP" or "SMTP").
+fn line<'a>(out: &'a str, what: &str) -> &'a str {
+    out.lines()
+        .find(|l| l.contains(&format!(" {what} ")))
+        .unwrap_or_else(|| panic!("no {what} line in:\n{out}"))
+}
+
+/// A certificate for `san` signed by the rig's CA, valid for `days` (0: expired a
+/// second after it is made), served by `openssl s_server` with implicit TLS.
+struct TlsServer {
+    child: Child,
+    port: u16,
+}
+
+impl TlsServer {
+    fn start(rig: &Rig, dir: &Path, san: &str, days: u32) -> TlsServer {
+        fs::create_dir_all(dir).unwrap();
+        let f = |n: &str| dir.join(n).display().to_string();
+        let ca = rig.ca_file().display().to_string();
+        let ca_key = rig.ca_file().with_file_name("ca.key").display().to_string();
+        fs::write(
+            dir.join("ext.cnf"),
+            format!("subjectAltName = {san}\nextendedKeyUsage = serverAuth\n"),
+        )
+        .unwrap();
+        openssl(&[
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-subj",
+            "/CN=test",
+            "-keyout",
+            &f("s.key"),
+            "-out",
+            &f("s.csr"),
+        ]);
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            &f("s.csr"),
+            "-CA",
+            &ca,
+            "-CAkey",
+            &ca_key,
+            "-days",
+            &days.to_string(),
+            "-extfile",
+            &f("ext.cnf"),
+            "-out",
+            &f("s.pem"),
+        ]);
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("openssl")
+            .args(["s_server", "-quiet", "-accept"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-cert", &f("s.pem"), "-key", &f("s.key")])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        wait_until(
+            Duration::from_secs(10),
+            "openssl s_server to listen",
+            || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(),
+        );
+        if days == 0 {
+            // Valid for no time at all: expired from the next second on.
+            std::thread::sleep(Duration::from_millis(1100));
+        }
+        TlsServer { child, port }
+    }
+}
+
+impl Drop for TlsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn openssl(args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn each_tls_mistake_is_said_in_plain_words_within_seconds() {
+    let rig = Rig::start();
+    let ca = "ca_file = \"secrets/ca.pem\"";
+    let tmp = tempfile::tempdir().unwrap();
+    let wrong_name = TlsServer::start(&rig, &tmp.path().join("n"), "DNS:mail.other.example", 30);
+    let expired = TlsServer::start(&rig, &tmp.path().join("e"), "DNS:localhost", 0);
+    // (what is wrong, IMAP table, SMTP table, what each line must say)
+    let cases: Vec<(&str, String, String, &str)> = vec![
+        (
+            "implicit TLS on a plain port",
+            imap_table(&rig, "localhost", rig.imap_port(), "implicit", ca),
+            smtp_table(&rig, "localhost", rig.submission_port(), "implicit", ca),
+            "answers in plain text, not TLS",
+        ),
+        (
+            "STARTTLS on an implicit-TLS port",
+            imap_table(&rig, "localhost", rig.imaps_port(), "starttls", ca),
+            smtp_table(&rig, "localhost", rig.smtps_port(), "starttls", ca),
+            "expects TLS from the first byte",
+        ),
+        (
+            "a certificate from an unknown issuer",
+            imap_table(&rig, "localhost", rig.imaps_port(), "implicit", ""),
+            smtp_table(&rig, "localhost", rig.submission_port(), "starttls", ""),
+            "not signed by an authority this machine trusts",
+        ),
+        (
+            "a certificate for another name",
+            imap_table(&rig, "localhost", wrong_name.port, "implicit", ca),
+            smtp_table(&rig, "localhost", wrong_name.port, "implicit", ca),
+            "is not issued for the name \"localhost\"",
+        ),
+        (
+            "an expired certificate",
+            imap_table(&rig, "localhost", expired.port, "implicit", ca),
+            smtp_table(&rig, "localhost", expired.port, "implicit", ca),
+            "has expired",
+        ),
+    ];
+    for (what, imap, smtp, says) in cases {
+        let site = site_with_servers(&rig, &format!("{imap}{smtp}"));
+        let (code, out, took) = check_config(&site);
+        eprintln!("{what}: check-config took {took:?}");
+        assert_ne!(code, 0, "{what}: {out}");
+        for proto in ["IMAP", "SMTP"] {
+            let l = line(&out, proto);
+            assert!(l.starts_with("FAIL"), "{what}: {l}");
+            assert!(l.contains(says), "{what}, {proto}: {l}");
+        }
+        if what.contains("unknown issuer") {
+            assert!(
+                line(&out, "IMAP").contains("tls_fingerprint = \"sha256:"),
+                "{out}"
+            );
+            assert!(
+                line(&out, "SMTP").contains("tls_fingerprint = \"sha256:"),
+                "{out}"
+            );
+        }
+        // Both lines in well under the 60 s a read timeout would take (4 s each at most).
+        assert!(took < Duration::from_secs(12), "{what}: {took:?}");
+    }
+}
+
+#[test]
+fn a_self_signed_server_certificate_is_trusted_by_ca_file_or_by_fingerprint() {
+    let rig = Rig::start();
+    // The rig's servers get a self-signed certificate (CA:TRUE, as `openssl req -x509`
+    // makes it by default: what webpki refuses as "CA used as end entity").
+    let tls = rig.dir().join("tls");
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-days",
+        "30",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
+        "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        "-keyout",
+        &tls.join("server.key").display().to_string(),
+        "-out",
+        &tls.join("server.pem").display().to_string(),
+    ]);
+    rig.stop_dovecot();
+    rig.stop_postfix();
+    rig.start_dovecot();
+    rig.start_postfix();
+    let servers = |extra: &str| {
+        format!(
+            "{}{}",
+            imap_table(&rig, "localhost", rig.imaps_port(), "implicit", extra),
+            smtp_table(&rig, "localhost", rig.submission_port(), "starttls", extra)
+        )
+    };
+    // Not trusted: check-config says so and prints the certificate's fingerprint.
+    let site = site_with_servers(&rig, &servers(""));
+    let (code, out, _) = check_config(&site);
+    assert_ne!(code, 0, "{out}");
+    let printed = line(&out, "IMAP")
+        .split("tls_fingerprint = \"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_else(|| panic!("no fingerprint printed: {out}"))
+        .to_string();
+    assert!(line(&out, "SMTP").contains(&printed), "{out}");
+
+    // Pinned by ca_file naming the server's own certificate.
+    fs::copy(tls.join("server.pem"), site.root().join("secrets/self.pem")).unwrap();
+    let by_file = site_with_servers(&rig, &servers("ca_file = \"secrets/self.pem\""));
+    fs::copy(
+        tls.join("server.pem"),
+        by_file.root().join("secrets/self.pem"),
+    )
+    .unwrap();
+    let (code, out, _) = check_config(&by_file);
+    assert_eq!(code, 0, "ca_file naming the self-signed certificate: {out}");
+
+    // Pinned by the fingerprint check-config printed.
+    let by_pin = site_with_servers(&rig, &servers(&format!("tls_fingerprint = \"{printed}\"")));
+    let (code, out, _) = check_config(&by_pin);
+    assert_eq!(code, 0, "tls_fingerprint: {out}");
+
+    // Another fingerprint is refused.
+    let other = format!("sha256:{}", "0".repeat(64));
+    let wrong = site_with_servers(&rig, &servers(&format!("tls_fingerprint = \"{other}\"")));
+    let (code, out, _) = check_config(&wrong);
+    assert_ne!(code, 0, "a wrong fingerprint must not pass: {out}");
+}

@@ -35,8 +35,12 @@ pub struct Server {
     pub tls: Tls,
     pub user: Option<String>,
     pub password: SecretSource,
-    /// An extra CA certificate (a private CA), resolved against the site root.
+    /// Extra trusted certificates, resolved against the site root: a private CA, or
+    /// the server's own (self-signed) certificate, which is then accepted exactly.
     pub ca_file: Option<PathBuf>,
+    /// `tls_fingerprint = "sha256:…"`: the SHA-256 of the one server certificate to
+    /// accept whoever signed it, as 64 lower-case hex digits.
+    pub tls_fingerprint: Option<String>,
 }
 
 /// `[mail.imap]`: the server plus the folders the daemon works in.
@@ -222,6 +226,17 @@ impl Server {
             }
             p
         });
+        let tls_fingerprint = s.tls_fingerprint.and_then(|f| {
+            let hex = parse_fingerprint(&f);
+            if hex.is_none() {
+                c.error(
+                    &format!("{key}.tls_fingerprint"),
+                    format!("`{key}.tls_fingerprint` = {f:?} is not a SHA-256 fingerprint"),
+                    "write \"sha256:\" and 64 hex digits (colons allowed), as `loketd check-config` prints it",
+                );
+            }
+            hex
+        });
         Server {
             host: s.host,
             port: s.port,
@@ -229,8 +244,23 @@ impl Server {
             user: s.user,
             password,
             ca_file,
+            tls_fingerprint,
         }
     }
+}
+
+/// "sha256:AB:CD…" or "sha256:abcd…" → 64 lower-case hex digits.
+fn parse_fingerprint(text: &str) -> Option<String> {
+    let rest = text
+        .trim()
+        .strip_prefix("sha256:")
+        .or_else(|| text.trim().strip_prefix("SHA256:"))?;
+    let hex: String = rest
+        .chars()
+        .filter(|c| *c != ':')
+        .collect::<String>()
+        .to_lowercase();
+    (hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit())).then_some(hex)
 }
 
 fn is_loopback(host: &str) -> bool {

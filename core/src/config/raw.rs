@@ -78,6 +78,7 @@ pub(super) struct RawServer {
     /// Refused with a clear message rather than ignored: secrets never live here.
     pub password: Option<String>,
     pub ca_file: Option<String>,
+    pub tls_fingerprint: Option<String>,
     pub folder: Option<String>,
     pub processed_folder: Option<String>,
     pub quarantine_folder: Option<String>,

@@ -270,3 +270,29 @@ fn address_syntax() {
         assert!(!valid_address(bad), "{bad}");
     }
 }
+
+#[test]
+fn a_tls_fingerprint_is_sha256_in_either_spelling() {
+    let colons = (0..32).map(|_| "AB").collect::<Vec<_>>().join(":");
+    let text = GOOD.replace(
+        "password_env = \"X_IMAP\"",
+        &format!("password_env = \"X_IMAP\"\ntls_fingerprint = \"sha256:{colons}\""),
+    );
+    let desk = parse(&text).unwrap().into_desk().unwrap();
+    assert_eq!(
+        desk.mail.imap.server.tls_fingerprint.as_deref(),
+        Some("ab".repeat(32).as_str())
+    );
+    let text = GOOD.replace(
+        "password_env = \"X_IMAP\"",
+        "password_env = \"X_IMAP\"\ntls_fingerprint = \"md5:1234\"",
+    );
+    let p = problems(&text);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(
+        p[0].message.contains("not a SHA-256 fingerprint"),
+        "{}",
+        p[0]
+    );
+    assert_eq!(p[0].line, line_of(&text, "md5:1234"));
+}

@@ -6,15 +6,16 @@
 
 use std::collections::HashSet;
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
-use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use imap::extensions::idle::WaitOutcome;
 use imap::{Connection, Session};
-use rustls_connector::RustlsConnectorConfig;
+use rustls_connector::RustlsConnector;
 
 use loket_core::config::{Imap, Server, Tls};
+
+use super::tls::{self, Proto, Trust};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailboxError {
@@ -242,6 +243,9 @@ pub(crate) fn login(
         port: server.port,
         source,
     })?;
+    if server.tls != Tls::Implicit {
+        await_greeting(&tcp, server)?;
+    }
     let mut client = match server.tls {
         Tls::None => {
             let mut c = imap::Client::new(Box::new(tcp) as Connection);
@@ -296,6 +300,49 @@ fn tcp_connect(host: &str, port: u16) -> Result<TcpStream, MailboxError> {
     Err(err(last))
 }
 
+/// Waits briefly for the server's first bytes: a port that expects TLS from the first
+/// byte says nothing, and would otherwise hold us for the whole read timeout.
+fn await_greeting(tcp: &TcpStream, server: &Server) -> Result<(), MailboxError> {
+    let set = |t| {
+        tcp.set_read_timeout(Some(t))
+            .map_err(|source| MailboxError::Connect {
+                host: server.host.clone(),
+                port: server.port,
+                source,
+            })
+    };
+    set(tls::GREETING_TIMEOUT)?;
+    let mut byte = [0u8; 1];
+    let greeted = tcp.peek(&mut byte);
+    set(Duration::from_secs(120))?;
+    match greeted {
+        Ok(n) if n > 0 => Ok(()),
+        Ok(_) => Err(MailboxError::Tls {
+            host: server.host.clone(),
+            message: format!(
+                "{}:{} closed the connection without a greeting",
+                server.host, server.port
+            ),
+        }),
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) =>
+        {
+            Err(MailboxError::Tls {
+                host: server.host.clone(),
+                message: tls::no_greeting(Proto::Imap, server),
+            })
+        }
+        Err(source) => Err(MailboxError::Connect {
+            host: server.host.clone(),
+            port: server.port,
+            source,
+        }),
+    }
+}
+
 /// The STARTTLS exchange on the plain socket (the imap crate keeps it private):
 /// greeting, `STARTTLS`, tagged OK; then the caller wraps the socket in TLS.
 fn starttls(mut tcp: TcpStream, host: &str) -> Result<TcpStream, MailboxError> {
@@ -340,38 +387,34 @@ fn starttls(mut tcp: TcpStream, host: &str) -> Result<TcpStream, MailboxError> {
 }
 
 fn tls_wrap(server: &Server, tcp: TcpStream) -> Result<Connection, MailboxError> {
-    let mut roots = RustlsConnectorConfig::new_with_webpki_roots_certs();
-    if let Some(ca) = &server.ca_file {
-        let certs = load_pem(ca)?;
-        let (added, _) = roots.add_parsable_certificates(certs);
-        if added == 0 {
-            return Err(MailboxError::CaFile {
-                path: ca.display().to_string(),
-                message: "no certificate in it could be used".into(),
-            });
-        }
-    }
-    let connector = roots.connector_with_no_client_auth();
+    let trust = Trust::of(server).map_err(|message| MailboxError::CaFile {
+        path: server
+            .ca_file
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        message,
+    })?;
+    let seen = Arc::new(Mutex::new(None));
+    let config = tls::client_config(&trust, seen.clone()).map_err(|message| MailboxError::Tls {
+        host: server.host.clone(),
+        message,
+    })?;
+    let connector = RustlsConnector::from(config);
     let stream = connector
         .connect(&server.host, tcp)
         .map_err(|e| MailboxError::Tls {
             host: server.host.clone(),
-            message: e.to_string(),
+            message: tls::plain_words(
+                Proto::Imap,
+                server,
+                &e.to_string(),
+                seen.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .as_deref(),
+            ),
         })?;
     Ok(Box::new(stream))
-}
-
-fn load_pem(
-    path: &Path,
-) -> Result<Vec<rustls_connector::rustls::pki_types::CertificateDer<'static>>, MailboxError> {
-    let err = |message: String| MailboxError::CaFile {
-        path: path.display().to_string(),
-        message,
-    };
-    let data = std::fs::read(path).map_err(|e| err(e.to_string()))?;
-    rustls_pemfile::certs(&mut data.as_slice())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| err(e.to_string()))
 }
 
 fn ensure_folder(session: &mut Session<Connection>, folder: &str) -> Result<(), MailboxError> {

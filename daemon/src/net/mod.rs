@@ -4,5 +4,6 @@
 pub mod imap;
 mod secret;
 pub mod smtp;
+pub mod tls;
 
 pub(crate) use secret::{SecretError, read_secret};

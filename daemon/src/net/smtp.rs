@@ -1,12 +1,23 @@
-//! SMTP with lettre: implicit TLS, STARTTLS or plain on loopback; AUTH when a user is
-//! configured. Sends one ready message at a time and says how a failure should be
-//! treated; draining the outbox is `run::send`'s job.
+//! SMTP with lettre's connection API: implicit TLS, STARTTLS or plain on loopback; AUTH
+//! when a user is configured. Sends one ready message at a time and says how a failure
+//! should be treated; draining the outbox is `run::send`'s job.
+//!
+//! The session is opened step by step (greeting, TLS, certificate, login) so that each
+//! step's failure is said in plain words, a port that expects TLS is noticed within
+//! seconds, and a pinned certificate is checked before the password is sent.
+
+use std::time::Duration;
 
 use lettre::address::Envelope;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Certificate, Tls as SmtpTls, TlsParameters};
-use lettre::{SmtpTransport, Transport};
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
 use loket_core::config::{Server, Tls};
+
+use super::tls::{self, GREETING_TIMEOUT, Proto, Trust};
+
+/// Read and write timeout once the server has greeted.
+const IO_TIMEOUT: Duration = Duration::from_secs(60);
 
 #[derive(Debug, thiserror::Error)]
 pub enum SmtpError {
@@ -15,22 +26,29 @@ pub enum SmtpError {
 }
 
 pub struct Sender {
-    transport: SmtpTransport,
+    server: Server,
+    credentials: Option<Credentials>,
     envelope_from: lettre::Address,
+    hello: ClientId,
+    trust: Trust,
+    /// Verified against the public roots and `ca_file`.
+    verified: TlsParameters,
+    /// Any certificate, checked against the pins after the handshake (before login).
+    pinned: Option<TlsParameters>,
 }
 
 /// How a failed send is to be treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum FailureKind {
-    /// 5xx: the server will never take this mail.
+    /// 5xx to this mail: the server will never take it.
     Permanent,
-    /// 4xx: try this mail again later.
+    /// 4xx to this mail: try it again later.
     Transient,
     /// No answer at all: the server is away; every mail would fail the same way.
     Connection,
     /// The server refused *us*, not the mail: a login refused (530/534/535/538), a
-    /// temporary authentication failure (454), a TLS failure. Every mail would fail the
-    /// same way until the configuration (or the password) is fixed.
+    /// temporary authentication failure (454), a TLS failure, a port that expects TLS.
+    /// Every mail would fail the same way until the configuration is fixed.
     Config,
 }
 
@@ -44,6 +62,15 @@ pub(crate) struct Failure {
     pub message: String,
 }
 
+impl Failure {
+    fn config(message: String) -> Failure {
+        Failure {
+            kind: FailureKind::Config,
+            message,
+        }
+    }
+}
+
 impl Sender {
     pub(crate) fn new(
         server: &Server,
@@ -54,47 +81,46 @@ impl Sender {
             host: server.host.clone(),
             message,
         };
-        let tls_params = || -> Result<TlsParameters, SmtpError> {
-            let mut b = TlsParameters::builder(server.host.clone());
-            if let Some(ca) = &server.ca_file {
-                let pem = std::fs::read(ca)
-                    .map_err(|e| setup(format!("ca_file {}: {e}", ca.display())))?;
-                let cert = Certificate::from_pem(&pem)
-                    .map_err(|e| setup(format!("ca_file {}: {e}", ca.display())))?;
+        let trust = Trust::of(server).map_err(setup)?;
+        let mut b = TlsParameters::builder(server.host.clone());
+        for der in &trust.extra {
+            // A self-signed leaf is no use as an anchor; it is pinned instead.
+            if let Ok(cert) = Certificate::from_der(der.to_vec()) {
                 b = b.add_root_certificate(cert);
             }
-            b.build_rustls().map_err(|e| setup(e.to_string()))
-        };
-        let tls = match server.tls {
-            Tls::None => SmtpTls::None,
-            Tls::StartTls => SmtpTls::Required(tls_params()?),
-            Tls::Implicit => SmtpTls::Wrapper(tls_params()?),
-        };
-        let mut builder = SmtpTransport::builder_dangerous(server.host.clone())
-            .port(server.port)
-            .tls(tls)
-            .timeout(Some(std::time::Duration::from_secs(60)));
-        if let Some(user) = &server.user {
-            builder = builder.credentials(Credentials::new(
-                user.clone(),
-                password.unwrap_or_default().to_string(),
-            ));
         }
+        let verified = b.build_rustls().map_err(|e| setup(e.to_string()))?;
+        let pinned = if trust.pins.is_empty() {
+            None
+        } else {
+            Some(
+                TlsParameters::builder(server.host.clone())
+                    .dangerous_accept_invalid_certs(true)
+                    .build_rustls()
+                    .map_err(|e| setup(e.to_string()))?,
+            )
+        };
         Ok(Sender {
-            transport: builder.build(),
+            server: server.clone(),
+            credentials: server
+                .user
+                .as_ref()
+                .map(|u| Credentials::new(u.clone(), password.unwrap_or_default().to_string())),
             envelope_from: from
                 .parse()
                 .map_err(|e| setup(format!("official address {from}: {e}")))?,
+            hello: ClientId::default(),
+            trust,
+            verified,
+            pinned,
         })
     }
 
-    /// Connects and says EHLO (and logs in): for `check-config`.
+    /// Connects, says EHLO, TLS and logs in: for `check-config`.
     pub fn test(&self) -> Result<(), String> {
-        match self.transport.test_connection() {
-            Ok(true) => Ok(()),
-            Ok(false) => Err("server did not answer EHLO".into()),
-            Err(e) => Err(e.to_string()),
-        }
+        let mut c = self.open().map_err(|f| f.message)?;
+        let _ = c.quit();
+        Ok(())
     }
 
     /// Sends one ready message to `recipients` from the official address.
@@ -105,25 +131,181 @@ impl Sender {
                 kind: FailureKind::Permanent,
                 message: format!("no valid recipient in {recipients:?}"),
             })?;
-        self.transport
-            .send_raw(&envelope, raw)
-            .map(|_| ())
-            .map_err(|e| Failure {
-                kind: if e
-                    .status()
-                    .is_some_and(|c| CONFIG_CODES.contains(&c.to_string().as_str()))
-                    || e.is_tls()
-                    || e.is_client()
-                {
-                    FailureKind::Config
-                } else if e.is_permanent() {
-                    FailureKind::Permanent
-                } else if e.is_transient() {
-                    FailureKind::Transient
-                } else {
-                    FailureKind::Connection
-                },
-                message: e.to_string(),
-            })
+        let mut c = self.open()?;
+        // From here on, an answer is about this mail.
+        let sent = c.send(&envelope, raw).map(|_| ()).map_err(|e| Failure {
+            kind: if e.is_permanent() {
+                FailureKind::Permanent
+            } else if e.is_transient() {
+                FailureKind::Transient
+            } else {
+                FailureKind::Connection
+            },
+            message: e.to_string(),
+        });
+        let _ = c.quit();
+        sent
     }
+
+    /// Greeting, TLS, certificate, login. Nothing here is about a mail: a refusal is
+    /// a configuration failure, silence is the server being away.
+    fn open(&self) -> Result<SmtpConnection, Failure> {
+        match self.open_with(&self.verified) {
+            Err(f) if self.may_be_pinned(&f) => {
+                // Not trusted by its chain: the admin may have pinned this very
+                // certificate. Anything else keeps the first answer.
+                let Some(Ok(mut c)) = self.pinned.as_ref().map(|p| self.open_with(p)) else {
+                    return Err(f);
+                };
+                let leaf = c.peer_certificate().unwrap_or_default();
+                if self.trust.pins(&leaf) {
+                    self.login(c)
+                } else {
+                    c.abort();
+                    Err(f)
+                }
+            }
+            Err(f) => Err(f),
+            Ok(c) => self.login(c),
+        }
+    }
+
+    /// Whether a failure is one a pinned certificate overrides: an untrusted issuer
+    /// (a self-signed certificate named in `ca_file`), or any certificate problem when
+    /// `tls_fingerprint` names the one certificate to accept.
+    fn may_be_pinned(&self, f: &Failure) -> bool {
+        f.kind == FailureKind::Config
+            && self.pinned.is_some()
+            && (f.message.contains("not signed by an authority")
+                || (self.server.tls_fingerprint.is_some() && f.message.contains("certificate")))
+    }
+
+    /// Connects and sets up TLS with `params` (nothing for `tls = "none"`).
+    fn open_with(&self, params: &TlsParameters) -> Result<SmtpConnection, Failure> {
+        let s = &self.server;
+        let addr = (s.host.as_str(), s.port);
+        let wrapper = (s.tls == Tls::Implicit).then_some(params);
+        let mut c =
+            SmtpConnection::connect(addr, Some(GREETING_TIMEOUT), &self.hello, wrapper, None)
+                .map_err(|e| self.connect_failure(&e))?;
+        if s.tls == Tls::StartTls {
+            if !c.can_starttls() {
+                c.abort();
+                return Err(Failure::config(format!(
+                    "{}:{} does not offer STARTTLS. If it is an implicit-TLS port (like 465) set tls = \"implicit\" under [mail.smtp]; else use the submission port (587)",
+                    s.host, s.port
+                )));
+            }
+            c.starttls(params, &self.hello)
+                .map_err(|e| self.connect_failure(&e))?;
+        }
+        c.set_timeout(Some(IO_TIMEOUT)).map_err(|e| Failure {
+            kind: FailureKind::Connection,
+            message: e.to_string(),
+        })?;
+        Ok(c)
+    }
+
+    fn login(&self, mut c: SmtpConnection) -> Result<SmtpConnection, Failure> {
+        if let Some(creds) = &self.credentials {
+            c.auth(&[Mechanism::Plain, Mechanism::Login], creds)
+                .map_err(|e| {
+                    let code = e.status().map(|c| c.to_string()).unwrap_or_default();
+                    Failure {
+                        // A 4xx other than 454 is the server being busy.
+                        kind: if e.is_transient() && !CONFIG_CODES.contains(&code.as_str()) {
+                            FailureKind::Connection
+                        } else if e.is_permanent() || e.is_transient() || e.is_client() {
+                            FailureKind::Config
+                        } else {
+                            FailureKind::Connection
+                        },
+                        message: e.to_string(),
+                    }
+                })?;
+        }
+        Ok(c)
+    }
+
+    /// A failure before any mail was named, in plain words.
+    fn connect_failure(&self, e: &lettre::transport::smtp::Error) -> Failure {
+        let s = &self.server;
+        let text = e.to_string();
+        // A failed handshake after STARTTLS reaches us as a network error.
+        let tls_failed = e.is_tls()
+            || [
+                "peer certificate",
+                "InvalidContentType",
+                "corrupt message",
+                "AlertReceived",
+            ]
+            .iter()
+            .any(|t| text.contains(t));
+        if tls_failed {
+            // The fingerprint is worth a second connection only where pinning is advice.
+            let untrusted = ["UnknownIssuer", "CaUsedAsEndEntity"]
+                .iter()
+                .any(|t| text.contains(t));
+            let seen = if untrusted {
+                self.seen_fingerprint()
+            } else {
+                None
+            };
+            return Failure::config(tls::plain_words(Proto::Smtp, s, &text, seen.as_deref()));
+        }
+        if waited(e) {
+            return Failure::config(tls::no_greeting(Proto::Smtp, s));
+        }
+        if e.is_permanent() {
+            // A 5xx greeting or EHLO: the server will not talk to us.
+            return Failure::config(e.to_string());
+        }
+        Failure {
+            kind: FailureKind::Connection,
+            message: e.to_string(),
+        }
+    }
+
+    /// The fingerprint of the certificate the server shows, for the message of a
+    /// failed verification: a second connection that trusts anything and sends nothing.
+    fn seen_fingerprint(&self) -> Option<String> {
+        let any = TlsParameters::builder(self.server.host.clone())
+            .dangerous_accept_invalid_certs(true)
+            .build_rustls()
+            .ok()?;
+        let s = &self.server;
+        let addr = (s.host.as_str(), s.port);
+        let mut c = if s.tls == Tls::Implicit {
+            SmtpConnection::connect(addr, Some(GREETING_TIMEOUT), &self.hello, Some(&any), None)
+                .ok()?
+        } else {
+            let mut c =
+                SmtpConnection::connect(addr, Some(GREETING_TIMEOUT), &self.hello, None, None)
+                    .ok()?;
+            c.starttls(&any, &self.hello).ok()?;
+            c
+        };
+        let leaf = c.peer_certificate().ok()?;
+        c.abort();
+        Some(tls::fingerprint(&leaf))
+    }
+}
+
+/// A read that timed out: the server took the connection and said nothing (no
+/// greeting). A connect that timed out is lettre's "Connection error" instead.
+fn waited(e: &lettre::transport::smtp::Error) -> bool {
+    if e.to_string().starts_with("Connection error") {
+        return false;
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(err) = source {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            );
+        }
+        source = err.source();
+    }
+    false
 }
