@@ -27,6 +27,9 @@ struct Cli {
     /// Site folder holding site.toml, content/ and themes/.
     #[arg(long, global = true, default_value = ".")]
     root: PathBuf,
+    /// Log lines as text (key=value fields) or one JSON object per line.
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -71,6 +74,12 @@ enum Command {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Table,
     Csv,
@@ -78,16 +87,21 @@ enum Format {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        // Colour codes only on a terminal: a log file or the journal gets plain text.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
     let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let log = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    match cli.log_format {
+        // One JSON object per line, fields at the top level: for journald, Loki, jq.
+        LogFormat::Json => log.json().flatten_event(true).init(),
+        // Colour codes only on a terminal: a log file or the journal gets plain text.
+        LogFormat::Text => log
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+    }
     match dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -131,6 +145,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
 fn run_until_stopped(root: &Path) -> Result<()> {
     let desk = load(root)?;
     let _lock = DataLock::acquire(&desk.config.mail.data_dir)?;
+    run::log_settings(root, &desk, "loketd started");
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(sig, stop.clone()).context("installing signal handler")?;

@@ -36,10 +36,15 @@ fn stakeholder_subjects(rig: &Rig) -> Vec<String> {
 
 /// Starts `loketd run` with its stderr in `log`.
 fn spawn_run(root: &Path, log: &Path) -> Child {
+    spawn(root, log, &["run"])
+}
+
+/// Starts `loketd ARGS…` with its stderr in `log`.
+fn spawn(root: &Path, log: &Path, args: &[&str]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_loketd"))
         .arg("--root")
         .arg(root)
-        .arg("run")
+        .args(args)
         .env("RUST_LOG", "info")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -493,4 +498,70 @@ fn a_self_signed_server_certificate_is_trusted_by_ca_file_or_by_fingerprint() {
     let wrong = site_with_servers(&rig, &servers(&format!("tls_fingerprint = \"{other}\"")));
     let (code, out, _) = check_config(&wrong);
     assert_ne!(code, 0, "a wrong fingerprint must not pass: {out}");
+}
+
+// ----- logs ------------------------------------------------------------------------------
+
+#[test]
+fn the_log_starts_with_one_settings_line_and_has_no_debug_structs_text_or_json() {
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Tls, |t| t);
+    let mut d = Daemon::run(&site);
+    rig.deliver(rig.office(), &question(&rig, 1));
+    rig.wait_for_messages(rig.stakeholder(), "INBOX", 1, desk::WAIT);
+    wait_until(Duration::from_secs(10), "the pass line", || {
+        d.log_lines("inbox pass") > 0
+    });
+    d.stop();
+    let log = d.log_text();
+    let started: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("loketd started"))
+        .collect();
+    assert_eq!(started.len(), 1, "{log}");
+    for field in [
+        "version=",
+        "root=",
+        "mailbox=layanan@kppn-tanjungselor.example",
+        "imap=localhost:",
+        "imap_tls=implicit+ca_file",
+        "imap_auth=layanan@kppn-tanjungselor.example password_file",
+        "folders=INBOX -> Diproses | Karantina",
+        "smtp_tls=starttls+ca_file",
+    ] {
+        assert!(started[0].contains(field), "no {field} in {}", started[0]);
+    }
+    // key=value fields only: no `Name { field: … }` of Rust's Debug.
+    for l in log.lines() {
+        let debug = l
+            .split_whitespace()
+            .zip(l.split_whitespace().skip(1))
+            .any(|(a, b)| b == "{" && a.chars().next().is_some_and(char::is_uppercase));
+        assert!(!debug, "a Debug struct in the log: {l}");
+    }
+    assert!(log.contains("new ticket ticket=1"), "{log}");
+    assert!(log.contains("inbox pass fetched=1 new_tickets=1"), "{log}");
+
+    // The same as JSON: every line one object, the start-up fields at the top level.
+    let json_log = site.root().join("json.log");
+    let mut run = spawn(site.root(), &json_log, &["--log-format", "json", "run"]);
+    wait_until(Duration::from_secs(20), "the JSON start-up line", || {
+        fs::read_to_string(&json_log).is_ok_and(|t| t.contains("connected to IMAP"))
+    });
+    let _ = Command::new("kill")
+        .args(["-TERM", &run.id().to_string()])
+        .status();
+    let _ = run.wait();
+    let text = fs::read_to_string(&json_log).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let start = lines
+        .iter()
+        .find(|v| v["message"] == "loketd started")
+        .unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(start["mailbox"], "layanan@kppn-tanjungselor.example");
+    assert_eq!(start["level"], "INFO");
+    assert!(start["pid"].is_u64(), "{start}");
 }

@@ -158,6 +158,49 @@ impl Live {
     }
 }
 
+/// One line that says what this loketd works on: logged at start and after a reload.
+pub fn log_settings(root: &Path, desk: &Desk, what: &str) {
+    let mail = &desk.config.mail;
+    let imap = &mail.imap;
+    let tls = |s: &loket_core::config::Server| {
+        let mode = match s.tls {
+            loket_core::config::Tls::Implicit => "implicit",
+            loket_core::config::Tls::StartTls => "starttls",
+            loket_core::config::Tls::None => "none",
+        };
+        let trust = match (&s.tls_fingerprint, &s.ca_file) {
+            (Some(_), _) => "+fingerprint",
+            (None, Some(_)) => "+ca_file",
+            (None, None) => "",
+        };
+        format!("{mode}{trust}")
+    };
+    let auth = |s: &loket_core::config::Server| match (&s.user, &s.password) {
+        (None, _) => "none".to_string(),
+        (Some(u), loket_core::config::SecretSource::Env(v)) => format!("{u} password_env {v}"),
+        (Some(u), loket_core::config::SecretSource::File(f)) => {
+            format!("{u} password_file {}", f.display())
+        }
+        (Some(u), loket_core::config::SecretSource::None) => format!("{u} no password"),
+    };
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        pid = std::process::id(),
+        root = %root.display(),
+        data_dir = %mail.data_dir.display(),
+        mailbox = %mail.address,
+        imap = %format!("{}:{}", imap.server.host, imap.server.port),
+        imap_tls = %tls(&imap.server),
+        imap_auth = %auth(&imap.server),
+        folders = %format!("{} -> {} | {}", imap.folder, imap.processed_folder, imap.quarantine_folder),
+        smtp = %format!("{}:{}", mail.smtp.host, mail.smtp.port),
+        smtp_tls = %tls(&mail.smtp),
+        smtp_auth = %auth(&mail.smtp),
+        standards = desk.services.len(),
+        "{what}"
+    );
+}
+
 /// Runs until `stop` is set (SIGTERM/SIGINT in the binary); `reload` set (SIGHUP) loads
 /// the site again.
 pub fn run(
@@ -202,8 +245,10 @@ pub fn run(
                 if reload.swap(false, Ordering::SeqCst) {
                     match live.reload() {
                         Ok(()) => {
-                            tracing::info!(
-                                "configuration reloaded; reconnecting to IMAP and SMTP with it"
+                            log_settings(
+                                &live.root,
+                                &live.desk(),
+                                "configuration reloaded; reconnecting to IMAP and SMTP with it",
                             );
                             interrupt(&interrupter);
                             bell.ring();

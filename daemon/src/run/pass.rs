@@ -162,7 +162,17 @@ pub fn pass(
         move_out(mb, desk, &mut to_processed, &mut to_quarantine)?;
     }
     if report.moved() > 0 {
-        tracing::info!(?report, "inbox pass");
+        tracing::info!(
+            fetched = report.fetched,
+            new_tickets = report.new_tickets,
+            replies = report.replies,
+            staff = report.staff,
+            stored_only = report.stored_only,
+            duplicates = report.duplicates,
+            quarantined = report.quarantined,
+            recovered = report.recovered,
+            "inbox pass"
+        );
     }
     Ok(report)
 }

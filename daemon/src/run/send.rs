@@ -54,7 +54,7 @@ fn send_batch(
         match sender.send(&p.recipients, &p.raw) {
             Ok(()) => {
                 outbox::mark_sent(conn, p.id, Utc::now())?;
-                tracing::info!(id = p.id, message_id = %p.message_id, to = ?p.recipients, "sent");
+                tracing::info!(id = p.id, message_id = %p.message_id, to = %p.recipients.join(","), "sent");
                 done.sent += 1;
             }
             Err(f) if f.kind == FailureKind::Permanent => {

@@ -127,7 +127,12 @@ pub(crate) fn quarantine(
     messages::quarantine(&tx, q, now)?;
     store::set_folder_state(&tx, &q.source.folder, q.source.uidvalidity, q.source.uid)?;
     tx.commit()?;
-    tracing::warn!(uid = q.source.uid, reason = q.reason, "mail quarantined");
+    tracing::warn!(
+        uid = q.source.uid,
+        sender = q.sender.unwrap_or("-"),
+        reason = q.reason,
+        "mail quarantined"
+    );
     Ok(())
 }
 
@@ -223,7 +228,7 @@ fn route_mail(m: &Mailer<'_>, r: &Received<'_>, route: Route) -> Result<Outcome,
                     .detail(&reason);
                 tickets::log(m.conn, t, &e)?;
             }
-            tracing::info!(?ticket, %reason, "automatic mail stored, not answered");
+            tracing::info!(ticket, %reason, "automatic mail stored, not answered");
             Ok(Outcome::StoredOnly {
                 ticket,
                 kind: MessageKind::Automatic,

@@ -168,6 +168,7 @@ pub(crate) fn reply(m: &Mailer<'_>, r: &Received<'_>, ticket: i64) -> Result<Out
     } else {
         (EventKind::StakeholderReply, NotifyEvent::StakeholderReply)
     };
+    tracing::info!(ticket = t.id, requester = %actor, event = %kind, "stakeholder reply joined the ticket");
     let e = Event::new(kind, &actor, now).on(row);
     if to == t.status {
         tickets::log(m.conn, t.id, &e)?;
@@ -196,6 +197,7 @@ fn after_resolved(
     match reading {
         AfterResolved::Question | AfterResolved::Rating { asks: true, .. } => {
             let to = ticket::transition(t.status, &Action::Reopen).unwrap_or(Status::InProgress);
+            tracing::info!(ticket = t.id, requester = %actor, "ticket reopened by the stakeholder's reply");
             let e = Event::new(EventKind::Reopened, &actor, now).on(row);
             tickets::set_status(m.conn, t, to, &e)?;
             t.resolved_at = None;
