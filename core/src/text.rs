@@ -61,6 +61,26 @@ pub fn parse_month(s: &str) -> Option<u32> {
     u32::try_from(found + 1).ok()
 }
 
+/// "Selasa, 1 Des 2026 14.02 WITA": a moment in the office's time, as staff read it
+/// (the Indonesian way: short month, hours and minutes with a dot, the zone's name).
+pub fn datetime_id(at: chrono::DateTime<chrono::Utc>, offset: FixedOffset) -> String {
+    use chrono::Timelike;
+    const SHORT: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des",
+    ];
+    let local = at.with_timezone(&offset);
+    format!(
+        "{}, {} {} {} {:02}.{:02} {}",
+        weekday_id(local.weekday()),
+        local.day(),
+        SHORT.get(local.month0() as usize).copied().unwrap_or(""),
+        local.year(),
+        local.hour(),
+        local.minute(),
+        zone_id(offset)
+    )
+}
+
 /// "Senin" … "Minggu".
 pub fn weekday_id(d: Weekday) -> &'static str {
     const DAYS: [&str; 7] = [
@@ -156,6 +176,19 @@ mod tests {
     fn indonesian_date() {
         let d = NaiveDate::from_ymd_opt(2026, 8, 17).expect("date");
         assert_eq!(date_id(d), "17 Agustus 2026");
+    }
+
+    #[test]
+    fn office_local_time() {
+        use chrono::TimeZone;
+        let at = chrono::Utc.with_ymd_and_hms(2026, 12, 1, 6, 2, 59).unwrap();
+        let wita = FixedOffset::east_opt(8 * 3600).unwrap();
+        assert_eq!(datetime_id(at, wita), "Selasa, 1 Des 2026 14.02 WITA");
+        let wib = FixedOffset::east_opt(7 * 3600).unwrap();
+        let late = chrono::Utc
+            .with_ymd_and_hms(2026, 12, 31, 17, 30, 0)
+            .unwrap();
+        assert_eq!(datetime_id(late, wib), "Jumat, 1 Jan 2027 00.30 WIB");
     }
 
     #[test]

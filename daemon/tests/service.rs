@@ -565,3 +565,66 @@ fn the_log_starts_with_one_settings_line_and_has_no_debug_structs_text_or_json()
     assert_eq!(start["level"], "INFO");
     assert!(start["pid"].is_u64(), "{start}");
 }
+
+// ----- status ----------------------------------------------------------------------------
+
+#[test]
+fn status_exit_codes_healthy_backed_up_and_broken() {
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Plain, |t| t);
+    // Never run: nothing has passed the inbox yet.
+    let (code, out, _) = loketd(site.root(), &["status"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.starts_with("LOKETD CRITICAL - no inbox pass yet"),
+        "{out}"
+    );
+
+    // Healthy: the daemon runs and answers.
+    let mut d = Daemon::run(&site);
+    rig.deliver(rig.office(), &question(&rig, 1));
+    rig.wait_for_messages(rig.stakeholder(), "INBOX", 1, desk::WAIT);
+    wait_until(Duration::from_secs(10), "the outbox drained", || {
+        db_count(
+            &site,
+            "SELECT COUNT(*) FROM outbox WHERE status = 'pending'",
+        ) == 0
+    });
+    let (code, out, _) = loketd(site.root(), &["status"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("LOKETD OK - all well |"), "{out}");
+    assert!(out.contains("WITA ("), "office-local times: {out}");
+    assert!(out.contains("inbox=0 queued=0 failed=0"), "{out}");
+
+    // Backed up: SMTP is away, replies wait longer than the warning threshold.
+    rig.stop_postfix();
+    rig.deliver(rig.office(), &question(&rig, 2));
+    wait_until(Duration::from_secs(30), "replies queued", || {
+        db_count(
+            &site,
+            "SELECT COUNT(*) FROM outbox WHERE status = 'pending'",
+        ) > 0
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    let (code, out, _) = loketd(site.root(), &["status", "--warn-seconds", "1"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with("LOKETD WARNING - "), "{out}");
+    assert!(out.contains("queued, the oldest for"), "{out}");
+    assert!(
+        out.contains("SMTP server unreachable"),
+        "the last error: {out}"
+    );
+    d.stop();
+    rig.start_postfix();
+
+    // Broken: the IMAP password is wrong (the inbox cannot be read).
+    fs::write(
+        site.root().join("secrets/imap-password"),
+        "not-the-password",
+    )
+    .unwrap();
+    let (code, out, _) = loketd(site.root(), &["status"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.starts_with("LOKETD CRITICAL - "), "{out}");
+    assert!(out.contains("IMAP"), "{out}");
+}

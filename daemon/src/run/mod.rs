@@ -18,7 +18,7 @@ use crate::desk::Desk;
 use crate::net::imap::{Interrupter, Mailbox, MailboxError};
 use crate::net::smtp::{Sender, SmtpError};
 use crate::net::{SecretError, read_secret};
-use crate::store::{Store, StoreError, outbox};
+use crate::store::{Store, StoreError, health, outbox};
 use crate::workflow::MailError;
 use crate::workflow::scheduler::{self, TickReport};
 use pass::PassReport;
@@ -65,11 +65,22 @@ pub fn open_mailbox(desk: &Desk) -> Result<Mailbox, RunError> {
     Ok(Mailbox::open(imap, password.as_deref())?)
 }
 
+/// How many mails wait in the inbox now (for `loketd status`).
+pub fn inbox_waiting(config: &loket_core::config::DeskConfig) -> Result<usize, RunError> {
+    let imap = &config.mail.imap;
+    let password = read_secret(&imap.server.password, "IMAP")?;
+    let mut mb = Mailbox::open(imap, password.as_deref())?;
+    let n = mb.list()?.len();
+    mb.logout();
+    Ok(n)
+}
+
 /// One pass of everything, for cron and tests.
 pub fn once(desk: &Desk) -> Result<OnceReport, RunError> {
     let mut store = Store::open(&desk.config.mail.data_dir)?;
     let mut mb = open_mailbox(desk)?;
     let pass = pass::pass(&mut mb, &mut store, desk, Utc::now)?;
+    health::record_pass(store.conn(), Utc::now())?;
     mb.logout();
     let tick = scheduler::tick(&mut store, desk, Utc::now())?;
     let flushed = send::flush(&sender(desk)?, store.conn(), Utc::now())?;
@@ -293,6 +304,7 @@ fn fetch_loop(
             backoff.reset();
             loop {
                 let report = pass::pass(&mut mb, &mut store, &desk, Utc::now)?;
+                health::record_pass(store.conn(), Utc::now())?;
                 if report.moved() > 0 {
                     bell.ring();
                 }
@@ -330,6 +342,7 @@ fn fetch_loop(
                 _ => "IMAP session ended; reconnecting",
             };
             tracing::error!(error = %e, retry_in = %secs(delay), "{hint}");
+            note_error(&desk, &format!("IMAP: {e}"));
             sleep_unless(delay, || {
                 stop.load(Ordering::SeqCst) || live.generation() != generation
             });
@@ -376,6 +389,7 @@ fn send_loop(live: &Live, stop: &AtomicBool, bell: &Bell) {
                         "SMTP refused our login or TLS, not the mail: replies stay queued, none is marked failed. {}",
                         refusal_hint(&answer)
                     );
+                    note_error(&desk, &format!("SMTP refused our login or TLS: {answer}"));
                     sleep_unless(delay, changed);
                     // A new round: the password and settings are read again.
                     return Ok(());
@@ -388,6 +402,7 @@ fn send_loop(live: &Live, stop: &AtomicBool, bell: &Bell) {
                         retry_in = %secs(delay),
                         "SMTP server unreachable; replies stay queued (check [mail.smtp])"
                     );
+                    note_error(&desk, "SMTP server unreachable");
                     sleep_unless(delay, changed);
                     continue;
                 }
@@ -403,8 +418,16 @@ fn send_loop(live: &Live, stop: &AtomicBool, bell: &Bell) {
         if let Err(e) = round {
             let delay = backoff.next();
             tracing::error!(error = %e, retry_in = %secs(delay), "sender round failed");
+            note_error(&desk, &format!("sender: {e}"));
             sleep_unless(delay, changed);
         }
+    }
+}
+
+/// Keeps the error for `loketd status`; best effort (the store may be what failed).
+fn note_error(desk: &Desk, text: &str) {
+    if let Ok(store) = Store::open(&desk.config.mail.data_dir) {
+        let _ = health::record_error(store.conn(), text, Utc::now());
     }
 }
 
