@@ -70,6 +70,8 @@ enum Command {
         #[arg(long, default_value_t = 3600)]
         crit_seconds: u64,
     },
+    /// Copy the database, raw mail, attachments and key to DIR (safe while running).
+    Backup { dir: PathBuf },
     /// Service statistics and the satisfaction index (IKM).
     Report {
         /// First day (YYYY-MM-DD, office time zone), inclusive.
@@ -152,6 +154,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             crit_seconds,
         } => return Ok(status(&root, warn_seconds, crit_seconds)),
         Command::Report { from, to, format } => report(&root, from, to, format)?,
+        Command::Backup { dir } => backup(&root, &dir)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -280,6 +283,20 @@ fn list_quarantine(root: &Path) -> Result<()> {
             q.raw_sha256.as_deref().unwrap_or_default()
         );
     }
+    Ok(())
+}
+
+fn backup(root: &Path, dir: &Path) -> Result<()> {
+    let data_dir = data_dir(root)?;
+    let c = loketd::store::backup::backup(&data_dir, dir)
+        .with_context(|| format!("backup to {}", dir.display()))?;
+    println!(
+        "backed up {} ticket(s), {} raw mail(s), {} attachment(s) and the key to {} (integrity_check ok)",
+        c.tickets,
+        c.raw,
+        c.attachments,
+        dir.display()
+    );
     Ok(())
 }
 

@@ -628,3 +628,116 @@ fn status_exit_codes_healthy_backed_up_and_broken() {
     assert!(out.starts_with("LOKETD CRITICAL - "), "{out}");
     assert!(out.contains("IMAP"), "{out}");
 }
+
+// ----- backup ----------------------------------------------------------------------------
+
+/// A question with a small PDF-ish attachment.
+fn question_with_attachment(rig: &Rig, i: usize) -> Vec<u8> {
+    format!(
+        "From: {from}\r\nTo: {OFFICE}\r\nSubject: Berkas {i}\r\nMessage-ID: <a{i}@satker.example.test>\r\n\
+         Date: Tue, 17 Mar 2026 10:00:00 +0800\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\nTerlampir berkas {i}.\r\n--b\r\n\
+         Content-Type: application/pdf; name=\"spm-{i}.pdf\"\r\n\
+         Content-Disposition: attachment; filename=\"spm-{i}.pdf\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQKJcOkw7zDtsOfCjEgMCBvYmoK\r\n--b--\r\n",
+        from = rig.stakeholder().address
+    )
+    .into_bytes()
+}
+
+#[test]
+fn a_backup_taken_while_running_restores_into_a_new_folder_with_every_ticket() {
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Plain, |t| t);
+    let mut d = Daemon::run(&site);
+    for i in 0..4 {
+        rig.deliver(rig.office(), &question(&rig, i));
+    }
+    rig.deliver(rig.office(), &question_with_attachment(&rig, 4));
+    wait_until(Duration::from_secs(30), "5 tickets", || {
+        db_count(&site, "SELECT COUNT(*) FROM tickets") == 5
+    });
+    let target = site.root().join("backup-1");
+    // Mail keeps arriving while the backup runs.
+    let (code, out, err) = std::thread::scope(|s| {
+        s.spawn(|| {
+            for i in 10..20 {
+                rig.deliver(rig.office(), &question(&rig, i));
+            }
+        });
+        loketd(site.root(), &["backup", &target.display().to_string()])
+    });
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("integrity_check ok"), "{out}");
+    wait_until(Duration::from_secs(30), "15 tickets", || {
+        db_count(&site, "SELECT COUNT(*) FROM tickets") == 15
+    });
+    d.stop();
+
+    // Restore as docs/daemon.md says: the backup's files into an empty data folder.
+    let restored = desk::site(&rig, Transport::Plain, |t| t);
+    let data = restored.data_dir();
+    fs::create_dir_all(&data).unwrap();
+    let cp = Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", target.display()))
+        .arg(&data)
+        .status()
+        .unwrap();
+    assert!(cp.success());
+    let db = rusqlite::Connection::open(data.join("loketd.sqlite")).unwrap();
+    let check: String = db
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let backed_up: i64 = db
+        .query_row("SELECT COUNT(*) FROM tickets", [], |r| r.get(0))
+        .unwrap();
+    assert!((5..=15).contains(&backed_up), "{backed_up} tickets");
+    // Every ticket is there as it was, and every file a row names.
+    let original = rusqlite::Connection::open(site.data_dir().join("loketd.sqlite")).unwrap();
+    let mut stmt = db.prepare("SELECT id, subject FROM tickets").unwrap();
+    let rows: Vec<(i64, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for (id, subject) in &rows {
+        let was: String = original
+            .query_row("SELECT subject FROM tickets WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(&was, subject);
+    }
+    let mut stmt = db.prepare("SELECT raw_sha256 FROM messages").unwrap();
+    for h in stmt.query_map([], |r| r.get::<_, String>(0)).unwrap() {
+        let h = h.unwrap();
+        assert!(
+            data.join("raw").join(format!("{h}.eml")).is_file(),
+            "raw {h}"
+        );
+    }
+    let mut stmt = db.prepare("SELECT sha256 FROM attachments").unwrap();
+    let atts: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(!atts.is_empty(), "the attachment is in the backup");
+    for h in atts {
+        assert!(
+            data.join("attachments").join(&h).is_file(),
+            "attachment {h}"
+        );
+    }
+    assert!(data.join("capability.key").is_file());
+    // loketd reads the restored folder.
+    let (code, out, err) = loketd(restored.root(), &["tickets"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count() as i64, backed_up, "{out}");
+    let (code, out, err) = loketd(restored.root(), &["show", "5"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Berkas 4"), "{out}");
+}

@@ -11,6 +11,7 @@
 //!
 //! Schema changes are migrations numbered by SQLite's `user_version` (`schema.rs`).
 
+pub mod backup;
 pub mod health;
 pub mod key;
 pub mod lock;
