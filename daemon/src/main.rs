@@ -99,6 +99,8 @@ enum Format {
 }
 
 fn main() -> ExitCode {
+    // Everything loketd writes holds personal data: for its own user only.
+    loketd::store::private::set_umask();
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -163,6 +165,7 @@ fn run_until_stopped(root: &Path) -> Result<()> {
     let desk = load(root)?;
     let _lock = DataLock::acquire(&desk.config.mail.data_dir)?;
     run::log_settings(root, &desk, "loketd started");
+    close_data_dir(&desk);
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(sig, stop.clone()).context("installing signal handler")?;
@@ -175,9 +178,28 @@ fn run_until_stopped(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// A data folder that others can read (an older loketd, a copy) is closed, and said.
+fn close_data_dir(desk: &Desk) {
+    let dir = &desk.config.mail.data_dir;
+    match loketd::store::private::tighten(dir) {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(
+            data_dir = %dir.display(),
+            changed = n,
+            "the data folder was readable by others; made it private (folders 0700, files 0600)"
+        ),
+        Err(e) => tracing::error!(
+            data_dir = %dir.display(),
+            error = %e,
+            "cannot make the data folder private; check its owner"
+        ),
+    }
+}
+
 fn once(root: &Path) -> Result<()> {
     let desk = load(root)?;
     let _lock = DataLock::acquire(&desk.config.mail.data_dir)?;
+    close_data_dir(&desk);
     let r = run::once(&desk)?;
     eprintln!(
         "fetched {} · new tickets {} · replies {} · staff {} · stored only {} · duplicates {} · quarantined {} · recovered {} · sent {} · retry {} · failed {}",

@@ -741,3 +741,52 @@ fn a_backup_taken_while_running_restores_into_a_new_folder_with_every_ticket() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("Berkas 4"), "{out}");
 }
+
+// ----- personal data -----------------------------------------------------------------------
+
+/// Every path under `dir` whose mode is not 0700 (folders) or 0600 (files).
+fn open_modes(dir: &Path) -> Vec<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(p) = stack.pop() {
+        let meta = fs::symlink_metadata(&p).unwrap();
+        let mode = meta.permissions().mode() & 0o777;
+        let want = if meta.is_dir() { 0o700 } else { 0o600 };
+        if mode != want {
+            out.push(format!("{} {mode:o}", p.display()));
+        }
+        if meta.is_dir() {
+            stack.extend(fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_data_folder_is_private_after_start_and_stays_so() {
+    use std::os::unix::fs::PermissionsExt;
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Plain, |t| t);
+    // As an older loketd (or a careless copy) left it: readable by everyone.
+    let data = site.data_dir();
+    fs::create_dir_all(data.join("raw")).unwrap();
+    fs::set_permissions(&data, fs::Permissions::from_mode(0o755)).unwrap();
+    fs::set_permissions(data.join("raw"), fs::Permissions::from_mode(0o755)).unwrap();
+    fs::write(data.join("raw/old.eml"), "From: x\r\n\r\nold\r\n").unwrap();
+    fs::set_permissions(data.join("raw/old.eml"), fs::Permissions::from_mode(0o644)).unwrap();
+    let mut d = Daemon::run(&site);
+    rig.deliver(rig.office(), &question_with_attachment(&rig, 1));
+    rig.wait_for_messages(rig.stakeholder(), "INBOX", 1, desk::WAIT);
+    wait_until(Duration::from_secs(10), "the attachment stored", || {
+        fs::read_dir(data.join("attachments")).is_ok_and(|mut d| d.next().is_some())
+    });
+    let open = open_modes(&data);
+    assert!(open.is_empty(), "not private: {open:?}");
+    assert!(
+        d.log_lines("made it private") == 1,
+        "the start says it closed the folder: {}",
+        d.log_text()
+    );
+    d.stop();
+}

@@ -4,7 +4,7 @@
 use chrono::NaiveTime;
 
 use super::Checker;
-use super::raw::RawHelpdesk;
+use super::raw::{RawHelpdesk, RawRetention};
 
 /// Who hears of a new ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +64,31 @@ impl Helpdesk {
                 .forward_attachments_max_bytes
                 .unwrap_or(10 * 1024 * 1024),
             trusted_authserv_id: h.trusted_authserv_id,
+        }
+    }
+}
+
+/// `[retention]`: how long personal data is kept (UU 27/2022). Without it, everything
+/// is kept.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Retention {
+    /// Raw mail, attachments and the text of mails of a ticket are removed this many
+    /// months after it was closed; the ticket's facts (status, times, events, ratings)
+    /// stay for reports.
+    pub mail_months: Option<u32>,
+}
+
+impl Retention {
+    pub(super) fn from_raw(r: RawRetention, c: &mut Checker<'_>) -> Retention {
+        if r.mail_months == Some(0) {
+            c.error(
+                "retention.mail_months",
+                "`retention.mail_months` = 0 would remove mail the moment a ticket closes",
+                "give at least 1 (months after closing), or leave [retention] out to keep everything",
+            );
+        }
+        Retention {
+            mail_months: r.mail_months.filter(|m| *m > 0),
         }
     }
 }

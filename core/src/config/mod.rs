@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveTime;
 
-pub use helpdesk::{Helpdesk, NotifyMode};
+pub use helpdesk::{Helpdesk, NotifyMode, Retention};
 pub use mail::{Imap, Mail, SecretSource, Server, Tls};
 pub use office::{ComplaintChannel, Office, OfficeHours};
 pub use roster::{Role, Roster, Section, Staff};
@@ -52,6 +52,7 @@ pub struct Config {
     /// `kinerja`: the performance export (`loketd export`) the site publishes, resolved
     /// against the site folder.
     pub kinerja: Option<PathBuf>,
+    pub retention: Retention,
 }
 
 /// What `loketd` runs on: `site.toml` with the daemon's tables present.
@@ -67,6 +68,7 @@ pub struct DeskConfig {
     pub holidays: PathBuf,
     pub roster: Roster,
     pub helpdesk: Helpdesk,
+    pub retention: Retention,
     /// The file this was read from, and where each key is written in it.
     pub file: ConfigFile,
 }
@@ -225,6 +227,7 @@ impl Config {
         let office_hours = raw.office_hours.and_then(|h| OfficeHours::from_raw(h, c));
         let roster = Roster::from_raw(raw.sections, raw.staff, c);
         let helpdesk = Helpdesk::from_raw(raw.helpdesk.unwrap_or_default(), c);
+        let retention = Retention::from_raw(raw.retention.unwrap_or_default(), c);
         Some(Config {
             root: c.root.to_path_buf(),
             file: c.file.clone(),
@@ -239,6 +242,7 @@ impl Config {
             roster,
             helpdesk,
             kinerja: raw.kinerja.map(|k| c.root.join(k)),
+            retention,
         })
     }
 
@@ -315,6 +319,7 @@ impl Config {
             holidays,
             roster: self.roster,
             helpdesk: self.helpdesk,
+            retention: self.retention,
             file: self.file,
         })
     }

@@ -25,6 +25,7 @@ pub(super) struct RawFile {
     pub helpdesk: Option<RawHelpdesk>,
     /// The help desk's performance export published on the Kinerja Layanan page.
     pub kinerja: Option<String>,
+    pub retention: Option<RawRetention>,
 }
 
 #[derive(Deserialize)]
@@ -141,6 +142,11 @@ pub(super) struct RawHelpdesk {
     pub trusted_authserv_id: Option<String>,
 }
 
+#[derive(Deserialize, Default, Clone, Copy)]
+pub(super) struct RawRetention {
+    pub mail_months: Option<u32>,
+}
+
 /// The keys each table of `site.toml` accepts, by table path.
 pub(super) fn known_keys(table: &str) -> &'static [&'static str] {
     match table {
@@ -153,6 +159,7 @@ pub(super) fn known_keys(table: &str) -> &'static [&'static str] {
         "sections" => fields::<RawSection>(),
         "staff" => fields::<RawStaff>(),
         "helpdesk" => fields::<RawHelpdesk>(),
+        "retention" => fields::<RawRetention>(),
         _ => &[],
     }
 }

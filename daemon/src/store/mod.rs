@@ -17,6 +17,7 @@ pub mod key;
 pub mod lock;
 pub mod messages;
 pub mod outbox;
+pub mod private;
 pub mod report;
 mod schema;
 pub mod tickets;
