@@ -70,6 +70,8 @@ enum Command {
         #[arg(long, default_value_t = 3600)]
         crit_seconds: u64,
     },
+    /// Apply [retention] now (the running daemon does it hourly by itself).
+    Prune,
     /// Copy the database, raw mail, attachments and key to DIR (safe while running).
     Backup { dir: PathBuf },
     /// Service statistics and the satisfaction index (IKM).
@@ -157,6 +159,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         } => return Ok(status(&root, warn_seconds, crit_seconds)),
         Command::Report { from, to, format } => report(&root, from, to, format)?,
         Command::Backup { dir } => backup(&root, &dir)?,
+        Command::Prune => prune(&root)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -305,6 +308,22 @@ fn list_quarantine(root: &Path) -> Result<()> {
             q.raw_sha256.as_deref().unwrap_or_default()
         );
     }
+    Ok(())
+}
+
+fn prune(root: &Path) -> Result<()> {
+    let desk = load(root)?;
+    let _lock = DataLock::acquire(&desk.config.mail.data_dir)?;
+    let Some(months) = desk.config.retention.mail_months else {
+        println!("no [retention] in site.toml: everything is kept");
+        return Ok(());
+    };
+    let mut store = Store::open(&desk.config.mail.data_dir)?;
+    let p = run::prune(&mut store, &desk)?;
+    println!(
+        "retention {months} months: {} ticket(s) pruned, {} mail text(s), {} raw mail file(s), {} attachment file(s) removed",
+        p.tickets, p.texts, p.raw_files, p.attachment_files
+    );
     Ok(())
 }
 

@@ -633,6 +633,15 @@ fn status_exit_codes_healthy_backed_up_and_broken() {
 
 /// A question with a small PDF-ish attachment.
 fn question_with_attachment(rig: &Rig, i: usize) -> Vec<u8> {
+    attached(
+        &rig.stakeholder().address,
+        i,
+        "JVBERi0xLjQKJcOkw7zDtsOfCjEgMCBvYmoK",
+    )
+}
+
+/// A question from `from` with an attachment whose content is `base64`.
+fn attached(from: &str, i: usize, base64: &str) -> Vec<u8> {
     format!(
         "From: {from}\r\nTo: {OFFICE}\r\nSubject: Berkas {i}\r\nMessage-ID: <a{i}@satker.example.test>\r\n\
          Date: Tue, 17 Mar 2026 10:00:00 +0800\r\nMIME-Version: 1.0\r\n\
@@ -640,8 +649,7 @@ fn question_with_attachment(rig: &Rig, i: usize) -> Vec<u8> {
          Content-Type: text/plain; charset=utf-8\r\n\r\nTerlampir berkas {i}.\r\n--b\r\n\
          Content-Type: application/pdf; name=\"spm-{i}.pdf\"\r\n\
          Content-Disposition: attachment; filename=\"spm-{i}.pdf\"\r\n\
-         Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQKJcOkw7zDtsOfCjEgMCBvYmoK\r\n--b--\r\n",
-        from = rig.stakeholder().address
+         Content-Transfer-Encoding: base64\r\n\r\n{base64}\r\n--b--\r\n"
     )
     .into_bytes()
 }
@@ -789,4 +797,107 @@ fn the_data_folder_is_private_after_start_and_stays_so() {
         d.log_text()
     );
     d.stop();
+}
+
+#[test]
+fn prune_removes_only_what_the_retention_policy_says() {
+    use chrono::{Duration as Days, Utc};
+    use loketd::rules::kinds::EventKind;
+    use support::harness::Harness;
+    let mut w = Harness::with(|t| format!("{t}\n[retention]\nmail_months = 12\n"));
+    let now = Utc::now();
+    let then = now - Days::days(420);
+    let from = w.stakeholder().address;
+    let shared = "JVBERi0xLjQKc2hhcmVkIGJ5IHR3byB0aWNrZXRzCg==";
+    w.deliver(&attached(&from, 1, shared), then); // #1: closed 13 months ago
+    w.deliver(&question_from(&from, 2), then); // #2: closed 2 months ago
+    w.deliver(&attached(&from, 3, shared), now); // #3: open, same attachment as #1
+    w.deliver(&attached(&from, 4, "JVBERi0xLjQKb25seSBmb3VyCg=="), then); // #4: closed long ago
+    let close = |w: &Harness, id: i64, at: chrono::DateTime<Utc>| {
+        w.store
+            .conn()
+            .execute(
+                "UPDATE tickets SET status = 'closed', closed_at = ?2 WHERE id = ?1",
+                rusqlite::params![id, at],
+            )
+            .unwrap();
+    };
+    close(&w, 1, now - Days::days(400));
+    close(&w, 2, now - Days::days(60));
+    close(&w, 4, now - Days::days(400));
+    let raw_of = |w: &Harness, id: i64| -> Vec<String> {
+        let mut stmt = w
+            .store
+            .conn()
+            .prepare("SELECT raw_sha256 FROM messages WHERE ticket_id = ?1")
+            .unwrap();
+        stmt.query_map([id], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let attachment_of = |w: &Harness, id: i64| -> String {
+        w.store
+            .conn()
+            .query_row(
+                "SELECT a.sha256 FROM attachments a JOIN messages m ON a.message_row = m.id WHERE m.ticket_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    let raw_file = |w: &Harness, h: &str| w.data_dir().join("raw").join(format!("{h}.eml"));
+    let att_file = |w: &Harness, h: &str| w.data_dir().join("attachments").join(h);
+    let (raw1, raw2, raw3, raw4) = (raw_of(&w, 1), raw_of(&w, 2), raw_of(&w, 3), raw_of(&w, 4));
+    let (shared_h, four_h) = (attachment_of(&w, 1), attachment_of(&w, 4));
+    assert_eq!(shared_h, attachment_of(&w, 3), "one file for both");
+    let body = |w: &Harness, id: i64| {
+        w.count(&format!(
+            "SELECT COUNT(*) FROM messages WHERE ticket_id = {id} AND body != ''"
+        ))
+    };
+
+    let (desk, store) = (&w.desk, &mut w.store);
+    let p = loketd::run::prune(store, desk).unwrap();
+    assert_eq!(p.tickets, 2, "{p:?}");
+    assert_eq!(p.attachment_files, 1, "only #4's own attachment: {p:?}");
+    // #1 and #4: their mail is gone, their facts stay.
+    for (id, raw) in [(1, &raw1), (4, &raw4)] {
+        assert_eq!(body(&w, id), 0, "#{id} text");
+        for h in raw {
+            assert!(!raw_file(&w, h).exists(), "#{id} raw mail");
+        }
+        assert!(w.events(id).contains(&EventKind::MailRemoved), "#{id}");
+        assert_eq!(w.ticket(id).status.as_str(), "closed");
+    }
+    assert!(!att_file(&w, &four_h).exists(), "#4's attachment");
+    // The attachment #3 (open) shares stays; #2 (closed 2 months ago) and #3 keep all.
+    assert!(
+        att_file(&w, &shared_h).exists(),
+        "shared with an open ticket"
+    );
+    for (id, raw) in [(2, &raw2), (3, &raw3)] {
+        assert!(body(&w, id) > 0, "#{id} text kept");
+        for h in raw {
+            assert!(raw_file(&w, h).exists(), "#{id} raw mail kept");
+        }
+        assert!(!w.events(id).contains(&EventKind::MailRemoved));
+    }
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM tickets"),
+        4,
+        "ticket facts are kept"
+    );
+    assert_eq!(w.ticket(1).subject, "Berkas 1");
+    // A second run has nothing left to do.
+    let (desk, store) = (&w.desk, &mut w.store);
+    assert_eq!(loketd::run::prune(store, desk).unwrap(), Default::default());
+}
+
+fn question_from(from: &str, i: usize) -> Vec<u8> {
+    format!(
+        "From: {from}\r\nTo: {OFFICE}\r\nSubject: Pertanyaan {i}\r\nMessage-ID: <p{i}@satker.example.test>\r\n\
+         Date: Tue, 17 Mar 2026 10:00:00 +0800\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nPertanyaan {i}.\r\n"
+    )
+    .into_bytes()
 }

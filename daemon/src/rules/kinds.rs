@@ -72,6 +72,8 @@ pub enum EventKind {
     Unclear,
     /// A staff member set a new expected date (`#progres <date>`).
     Expected,
+    /// `[retention]`: the ticket's raw mail, attachments and mail text were removed.
+    MailRemoved,
 }
 
 /// Which mail went out (`outbox.kind`), for logs and `loketd outbox`.

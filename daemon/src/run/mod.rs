@@ -18,7 +18,7 @@ use crate::desk::Desk;
 use crate::net::imap::{Interrupter, Mailbox, MailboxError};
 use crate::net::smtp::{Sender, SmtpError};
 use crate::net::{SecretError, read_secret};
-use crate::store::{Store, StoreError, health, outbox};
+use crate::store::{Store, StoreError, health, outbox, prune};
 use crate::workflow::MailError;
 use crate::workflow::scheduler::{self, TickReport};
 use pass::PassReport;
@@ -83,6 +83,7 @@ pub fn once(desk: &Desk) -> Result<OnceReport, RunError> {
     health::record_pass(store.conn(), Utc::now())?;
     mb.logout();
     let tick = scheduler::tick(&mut store, desk, Utc::now())?;
+    prune(&mut store, desk)?;
     let flushed = send::flush(&sender(desk)?, store.conn(), Utc::now())?;
     Ok(OnceReport {
         pass,
@@ -355,8 +356,28 @@ fn secs(d: Duration) -> String {
     format!("{}s", d.as_secs())
 }
 
+/// Applies `[retention]`, when set; logs what it removed.
+pub fn prune(store: &mut Store, desk: &Desk) -> Result<prune::Pruned, StoreError> {
+    let Some(months) = desk.config.retention.mail_months else {
+        return Ok(prune::Pruned::default());
+    };
+    let p = prune::prune(store, &desk.config.mail.data_dir, months, Utc::now())?;
+    if p != prune::Pruned::default() {
+        tracing::info!(
+            tickets = p.tickets,
+            texts = p.texts,
+            raw_files = p.raw_files,
+            attachment_files = p.attachment_files,
+            months,
+            "retention applied"
+        );
+    }
+    Ok(p)
+}
+
 fn send_loop(live: &Live, stop: &AtomicBool, bell: &Bell) {
     let mut last_tick: Option<Instant> = None;
+    let mut last_prune: Option<Instant> = None;
     let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
     // A refused login is retried slowly: servers lock out accounts that keep failing.
     let mut refused_backoff = Backoff::new(Duration::from_secs(10), Duration::from_secs(300));
@@ -372,6 +393,10 @@ fn send_loop(live: &Live, stop: &AtomicBool, bell: &Bell) {
                 if last_tick.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
                     scheduler::tick(&mut store, &desk, Utc::now())?;
                     last_tick = Some(Instant::now());
+                    if last_prune.is_none_or(|t| t.elapsed() >= Duration::from_secs(3600)) {
+                        prune(&mut store, &desk)?;
+                        last_prune = Some(Instant::now());
+                    }
                 }
                 let flushed = send::flush(&sender, store.conn(), Utc::now())?;
                 if changed() {

@@ -18,6 +18,7 @@ pub mod lock;
 pub mod messages;
 pub mod outbox;
 pub mod private;
+pub mod prune;
 pub mod report;
 mod schema;
 pub mod tickets;
