@@ -901,3 +901,77 @@ fn question_from(from: &str, i: usize) -> Vec<u8> {
     )
     .into_bytes()
 }
+
+// ----- the command line ----------------------------------------------------------------------
+
+#[test]
+fn show_lists_attachments_and_mails_in_office_time_and_attachment_saves_one() {
+    use support::harness::Harness;
+    let mut w = Harness::new();
+    let from = w.stakeholder().address;
+    w.deliver(
+        &attached(&from, 1, "JVBERi0xLjQKJcOkw7zDtsOfCjEgMCBvYmoK"),
+        chrono::Utc::now(),
+    );
+    let root = w.site.root().to_path_buf();
+    let (code, out, err) = loketd(&root, &["show", "1"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(" WITA"), "office-local times: {out}");
+    assert!(!out.contains("UTC"), "{out}");
+    assert!(out.contains("spm-1.pdf (application/pdf, 27 B)"), "{out}");
+    assert!(out.contains(&format!("ack to {from} · queued")), "{out}");
+    assert!(
+        out.contains("notify to cso1@kppn-tanjungselor.example"),
+        "{out}"
+    );
+
+    let saved = root.join("saved.pdf");
+    let path = saved.display().to_string();
+    let (code, _, err) = loketd(&root, &["attachment", "1", "spm-1.pdf", "--output", &path]);
+    assert_eq!(code, 0, "{err}");
+    assert!(fs::read(&saved).unwrap().starts_with(b"%PDF-1.4"));
+    let (code, _, err) = loketd(&root, &["attachment", "1", "spm-1.pdf", "--output", &path]);
+    assert_eq!(code, 1, "an existing file is never overwritten: {err}");
+    let (code, _, err) = loketd(&root, &["attachment", "1", "lain.pdf", "-o", "x"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("it has: #1 spm-1.pdf"), "{err}");
+}
+
+#[test]
+fn invalid_values_exit_2_and_a_closed_pipe_ends_quietly() {
+    use support::harness::Harness;
+    let mut w = Harness::new();
+    let from = w.stakeholder().address;
+    for i in 0..50 {
+        w.deliver(&question_from(&from, i), chrono::Utc::now());
+    }
+    let root = w.site.root().to_path_buf();
+    for args in [
+        &["tickets", "--status", "bogus"][..],
+        &["outbox", "--status", "lost"],
+        &["report", "--from", "2026-13-40"],
+        &["report", "--format", "xml"],
+        &["show", "satu"],
+        &["status", "--warn-seconds", "-1"],
+    ] {
+        let (code, out, err) = loketd(&root, args);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(err.contains("error"), "{args:?}: {err}");
+    }
+    // `loketd show 1 | head -1` and `loketd tickets | head -1`: the reader goes away.
+    for cmd in [&["tickets"][..], &["show", "1"], &["outbox"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_loketd"))
+            .arg("--root")
+            .arg(&root)
+            .args(cmd)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{cmd:?}: {:?} {err}", out.status);
+        assert!(err.is_empty(), "{cmd:?} says nothing: {err}");
+    }
+}

@@ -185,6 +185,42 @@ pub(crate) fn stakeholder_attachments(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// An attachment of a ticket as `loketd show` lists it.
+#[derive(Debug, Clone)]
+pub struct TicketAttachment {
+    pub id: i64,
+    /// The message row it came with.
+    pub message: i64,
+    pub sha256: String,
+    /// Sanitised when stored: safe to show and to use as a file name.
+    pub filename: String,
+    pub content_type: String,
+    pub size: u64,
+}
+
+/// Every attachment of a ticket's mails, oldest first.
+pub fn attachments_of_ticket(
+    conn: &Connection,
+    ticket: i64,
+) -> Result<Vec<TicketAttachment>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT a.id, a.message_row, a.sha256, a.filename, a.content_type, a.size
+         FROM attachments a JOIN messages m ON m.id = a.message_row
+         WHERE m.ticket_id = ?1 ORDER BY a.id",
+    )?;
+    let rows = stmt.query_map([ticket], |r| {
+        Ok(TicketAttachment {
+            id: r.get(0)?,
+            message: r.get(1)?,
+            sha256: r.get(2)?,
+            filename: r.get(3)?,
+            content_type: r.get(4)?,
+            size: r.get::<_, i64>(5)?.max(0).unsigned_abs(),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// A mail that will not be processed (unparseable, too large), to record.
 pub(crate) struct Quarantine<'a> {
     pub source: &'a Source,

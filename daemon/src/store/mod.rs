@@ -272,6 +272,12 @@ pub(crate) fn set_folder_state(
     Ok(())
 }
 
+/// Where the attachment with content hash `sha256` is kept under `data_dir` (for the
+/// command line; the hash comes from the store).
+pub fn attachment_file(data_dir: &Path, sha256: &str) -> PathBuf {
+    attachment_path(data_dir, sha256)
+}
+
 /// Where the attachment with content hash `sha256` is kept under `data_dir`.
 pub(crate) fn attachment_path(data_dir: &Path, sha256: &str) -> PathBuf {
     data_dir.join("attachments").join(sha256)

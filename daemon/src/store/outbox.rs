@@ -32,6 +32,7 @@ pub struct Row {
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    pub next_attempt_at: DateTime<Utc>,
 }
 
 /// A composed mail to queue.
@@ -280,12 +281,27 @@ pub fn retry_failed(conn: &Connection, now: DateTime<Utc>) -> Result<usize, Stor
 }
 
 pub fn list(conn: &Connection, status: Option<OutboxStatus>) -> Result<Vec<Row>, StoreError> {
+    rows(conn, status, None)
+}
+
+/// Every mail queued about one ticket, oldest first.
+pub fn of_ticket(conn: &Connection, ticket: i64) -> Result<Vec<Row>, StoreError> {
+    rows(conn, None, Some(ticket))
+}
+
+fn rows(
+    conn: &Connection,
+    status: Option<OutboxStatus>,
+    ticket: Option<i64>,
+) -> Result<Vec<Row>, StoreError> {
     let mut stmt = conn.prepare(
-        "SELECT id, ticket_id, kind, recipients, status, attempts, last_error, created_at, sent_at
-         FROM outbox WHERE (?1 IS NULL OR status = ?1) ORDER BY id",
+        "SELECT id, ticket_id, kind, recipients, status, attempts, last_error, created_at, sent_at,
+                next_attempt_at
+         FROM outbox WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR ticket_id = ?2)
+         ORDER BY id",
     )?;
     let status: Option<&'static str> = status.map(Into::into);
-    let rows = stmt.query_map(params![status], |r| {
+    let rows = stmt.query_map(params![status, ticket], |r| {
         let id = r.get(0)?;
         Ok(Row {
             id,
@@ -297,6 +313,7 @@ pub fn list(conn: &Connection, status: Option<OutboxStatus>) -> Result<Vec<Row>,
             last_error: r.get(6)?,
             created_at: r.get(7)?,
             sent_at: r.get(8)?,
+            next_attempt_at: r.get(9)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
