@@ -975,3 +975,64 @@ fn invalid_values_exit_2_and_a_closed_pipe_ends_quietly() {
         assert!(err.is_empty(), "{cmd:?} says nothing: {err}");
     }
 }
+
+// ----- the Debian service ----------------------------------------------------------------------
+
+fn unit_file() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../packaging/debian/loketd.service");
+    fs::read_to_string(path).unwrap()
+}
+
+#[test]
+fn the_service_unit_runs_as_its_own_user_hardened_and_restarts_on_failure() {
+    let unit = unit_file();
+    let set: Vec<&str> = unit
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('#') && l.contains('='))
+        .collect();
+    for want in [
+        "User=loketd",
+        "StateDirectory=loketd",
+        "StateDirectoryMode=0700",
+        "UMask=0077",
+        "ProtectSystem=strict",
+        "NoNewPrivileges=yes",
+        "Restart=on-failure",
+        "ExecStart=/usr/bin/loketd --root /etc/loket run",
+        "ExecReload=/bin/kill -HUP $MAINPID",
+        "WantedBy=multi-user.target",
+    ] {
+        assert!(set.contains(&want), "the unit lacks {want}");
+    }
+}
+
+#[test]
+fn systemd_analyze_verifies_the_service_unit() {
+    let Ok(out) = Command::new("systemd-analyze").arg("--version").output() else {
+        eprintln!("systemd-analyze is not installed: the unit was NOT verified");
+        return;
+    };
+    assert!(out.status.success());
+    // The unit names the installed binary; verify checks that it exists, so point it at
+    // the one just built.
+    let dir = tempfile::tempdir().unwrap();
+    let unit = dir.path().join("loketd.service");
+    fs::write(
+        &unit,
+        unit_file().replace("/usr/bin/loketd", env!("CARGO_BIN_EXE_loketd")),
+    )
+    .unwrap();
+    let out = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&unit)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "systemd-analyze verify: {said}");
+    assert!(
+        said.trim().is_empty(),
+        "systemd-analyze verify warns: {said}"
+    );
+    eprintln!("systemd-analyze verify: the unit is valid");
+}
