@@ -1036,3 +1036,104 @@ fn systemd_analyze_verifies_the_service_unit() {
     );
     eprintln!("systemd-analyze verify: the unit is valid");
 }
+
+// ----- XOAUTH2 ------------------------------------------------------------------------------
+
+/// A token-introspection endpoint (RFC 7662) on loopback, as an identity provider runs
+/// one: Dovecot POSTs `token=…`; `good` is active for `username`, anything else is not.
+/// Returns its port and the number of questions it answered.
+fn introspection(
+    good: &'static str,
+    username: String,
+) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Read};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let asked = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = asked.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    break;
+                }
+                if let Some(v) = line.to_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+                if line == "\r\n" {
+                    break;
+                }
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let body = String::from_utf8_lossy(&body);
+            let token = body
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("token="))
+                .unwrap_or_default();
+            counter.fetch_add(1, Ordering::SeqCst);
+            let json = if token == good {
+                format!("{{\"active\":true,\"username\":\"{username}\"}}")
+            } else {
+                "{\"active\":false}".to_string()
+            };
+            let _ = std::io::Write::write_all(
+                &mut stream,
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{json}",
+                    json.len()
+                )
+                .as_bytes(),
+            );
+        }
+    });
+    (port, asked)
+}
+
+#[test]
+fn xoauth2_logs_in_to_imap_and_smtp_with_the_token_command() {
+    use std::sync::atomic::Ordering;
+    let office = support::rig::Accounts::new().office.address;
+    let (port, asked) = introspection("ya29.fresh-token", office.clone());
+    let rig = Rig::start_with_oauth2(&format!("http://127.0.0.1:{port}/introspect"));
+    let oauth =
+        "auth = \"xoauth2\"\ntoken_command = \"cat secrets/token\"\nca_file = \"secrets/ca.pem\"\n";
+    let servers = format!(
+        "[mail.imap]\nhost = \"localhost\"\nport = {}\ntls = \"implicit\"\nuser = \"{office}\"\n{oauth}\n\
+         [mail.smtp]\nhost = \"localhost\"\nport = {}\ntls = \"starttls\"\nuser = \"{office}\"\n{oauth}\n",
+        rig.imaps_port(),
+        rig.submission_port()
+    );
+    let site = site_with_servers(&rig, &servers);
+    write_secret(&site, "token", "ya29.fresh-token\n");
+    let (code, out, _) = check_config(&site);
+    assert_eq!(code, 0, "{out}");
+    assert!(line(&out, "IMAP").starts_with("ok"), "{out}");
+    assert!(line(&out, "SMTP").starts_with("ok"), "{out}");
+    assert!(
+        asked.load(Ordering::SeqCst) >= 2,
+        "both logins asked the endpoint"
+    );
+
+    // The whole way: a question in over IMAP, the acknowledgement out over SMTP.
+    rig.deliver(rig.office(), &question(&rig, 1));
+    let (code, _, err) = loketd(site.root(), &["once"]);
+    assert_eq!(code, 0, "{err}");
+    let acks = rig.wait_for_messages(rig.stakeholder(), "INBOX", 1, desk::WAIT);
+    assert!(read(&acks[0]).subject.contains("#1]"));
+
+    // An expired token: both logins are refused, and said so.
+    write_secret(&site, "token", "ya29.expired");
+    let (code, out, _) = check_config(&site);
+    assert_ne!(code, 0, "{out}");
+    assert!(line(&out, "IMAP").contains("refused login"), "{out}");
+    assert!(
+        line(&out, "SMTP").contains("refused the access token"),
+        "{out}"
+    );
+}

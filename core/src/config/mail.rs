@@ -24,7 +24,23 @@ pub enum SecretSource {
     Env(String),
     /// A file readable by its owner only (mode 0600), resolved against the site root.
     File(PathBuf),
+    /// A command (run by `sh -c` in the site folder at each login) that prints the
+    /// secret: `password_command`, or `token_command` for XOAUTH2.
+    Command {
+        command: String,
+        /// The site folder, where it runs (so it may name files relative to it).
+        dir: PathBuf,
+    },
     None,
+}
+
+/// How the daemon logs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// LOGIN / AUTH PLAIN with the password.
+    Password,
+    /// SASL XOAUTH2 with an OAuth 2.0 access token (Microsoft 365, Google Workspace).
+    XOAuth2,
 }
 
 /// One server the daemon logs in to.
@@ -34,6 +50,8 @@ pub struct Server {
     pub port: u16,
     pub tls: Tls,
     pub user: Option<String>,
+    pub auth: Auth,
+    /// The password, or for XOAUTH2 the command that prints an access token.
     pub password: SecretSource,
     /// Extra trusted certificates, resolved against the site root: a private CA, or
     /// the server's own (self-signed) certificate, which is then accepted exactly.
@@ -195,24 +213,88 @@ impl Server {
                 "use password_env = \"VAR\" or password_file = \"path\" (mode 0600)",
             );
         }
-        let password = match (s.password_env, s.password_file) {
-            (Some(_), Some(_)) => {
+        let auth = match s.auth.as_deref() {
+            None | Some("password") => Auth::Password,
+            Some("xoauth2") => Auth::XOAuth2,
+            Some(other) => {
                 c.error(
-                    &format!("{key}.password_file"),
-                    format!("`{key}` sets both password_env and password_file"),
-                    "keep one of them",
+                    &format!("{key}.auth"),
+                    format!("`{key}.auth` = {other:?} is not a login method"),
+                    "use \"password\" (the default) or \"xoauth2\" (with token_command)",
                 );
-                SecretSource::None
+                Auth::Password
             }
-            (Some(var), None) => SecretSource::Env(var),
-            (None, Some(file)) => SecretSource::File(c.root.join(file)),
-            (None, None) => SecretSource::None,
         };
-        if s.user.is_some() && password == SecretSource::None && s.password.is_none() {
+        let mut sources: Vec<(&str, SecretSource)> = Vec::new();
+        if let Some(var) = s.password_env {
+            sources.push(("password_env", SecretSource::Env(var)));
+        }
+        if let Some(file) = s.password_file {
+            sources.push(("password_file", SecretSource::File(c.root.join(file))));
+        }
+        if let Some(cmd) = s.password_command {
+            sources.push((
+                "password_command",
+                SecretSource::Command {
+                    command: cmd,
+                    dir: c.root.to_path_buf(),
+                },
+            ));
+        }
+        if let Some(cmd) = s.token_command {
+            sources.push((
+                "token_command",
+                SecretSource::Command {
+                    command: cmd,
+                    dir: c.root.to_path_buf(),
+                },
+            ));
+        }
+        let wanted = |k: &str| match auth {
+            Auth::Password => k != "token_command",
+            Auth::XOAuth2 => k == "token_command",
+        };
+        for (k, _) in sources.iter().filter(|(k, _)| !wanted(k)) {
+            let (what, fix) = match auth {
+                Auth::Password => (
+                    format!("`{key}.{k}` is for auth = \"xoauth2\""),
+                    "add auth = \"xoauth2\", or use password_env, password_file or password_command",
+                ),
+                Auth::XOAuth2 => (
+                    format!(
+                        "`{key}.{k}` is a password, but auth = \"xoauth2\" logs in with a token"
+                    ),
+                    "remove it; token_command = \"…\" prints the access token",
+                ),
+            };
+            c.error(&format!("{key}.{k}"), what, fix);
+        }
+        sources.retain(|(k, _)| wanted(k));
+        if sources.len() > 1 {
+            c.error(
+                &format!("{key}.{}", sources[1].0),
+                format!("`{key}` sets both {} and {}", sources[0].0, sources[1].0),
+                "keep one of them",
+            );
+        }
+        let password = if sources.len() == 1 {
+            sources.remove(0).1
+        } else {
+            SecretSource::None
+        };
+        if auth == Auth::XOAuth2 && (s.user.is_none() || password == SecretSource::None) {
+            c.error(
+                &format!("{key}.auth"),
+                format!("`{key}.auth` = \"xoauth2\" needs user and token_command"),
+                "add user = \"mailbox@office\" and token_command = \"a command that prints an access token\"",
+            );
+        } else if s.user.is_some() && password == SecretSource::None && s.password.is_none() {
             c.error(
                 &format!("{key}.user"),
-                format!("`{key}.user` is set but no password_env or password_file"),
-                "add password_env = \"VAR\" or password_file = \"path\"",
+                format!(
+                    "`{key}.user` is set but no password_env, password_file or password_command"
+                ),
+                "add password_env = \"VAR\", password_file = \"path\" or password_command = \"…\"",
             );
         }
         let ca_file = s.ca_file.map(|f| {
@@ -242,6 +324,7 @@ impl Server {
             port: s.port,
             tls,
             user: s.user,
+            auth,
             password,
             ca_file,
             tls_fingerprint,

@@ -296,3 +296,40 @@ fn a_tls_fingerprint_is_sha256_in_either_spelling() {
     );
     assert_eq!(p[0].line, line_of(&text, "md5:1234"));
 }
+
+#[test]
+fn xoauth2_takes_a_token_command_and_nothing_else() {
+    let with = |extra: &str| {
+        GOOD.replace(
+            "password_env = \"X_IMAP\"",
+            &format!("auth = \"xoauth2\"\n{extra}"),
+        )
+    };
+    let desk = parse(&with("token_command = \"oama access layanan\""))
+        .unwrap()
+        .into_desk()
+        .unwrap();
+    assert_eq!(desk.mail.imap.server.auth, Auth::XOAuth2);
+    assert!(matches!(
+        &desk.mail.imap.server.password,
+        SecretSource::Command { command, .. } if command == "oama access layanan"
+    ));
+    let p = problems(&with(""));
+    assert!(
+        p[0].message.contains("needs user and token_command"),
+        "{}",
+        p[0]
+    );
+    let text = with("token_command = \"x\"\npassword_env = \"X_IMAP\"");
+    let p = problems(&text);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(p[0].message.contains("logs in with a token"), "{}", p[0]);
+    assert_eq!(p[0].line, line_of(&text, "password_env"));
+    let text = GOOD.replace("password_env = \"X_IMAP\"", "token_command = \"x\"");
+    let p = problems(&text);
+    assert!(
+        p.iter()
+            .any(|d| d.message.contains("is for auth = \"xoauth2\"")),
+        "{p:?}"
+    );
+}

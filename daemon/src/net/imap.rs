@@ -13,7 +13,7 @@ use imap::extensions::idle::WaitOutcome;
 use imap::{Connection, Session};
 use rustls_connector::RustlsConnector;
 
-use loket_core::config::{Imap, Server, Tls};
+use loket_core::config::{Auth, Imap, Server, Tls};
 
 use super::tls::{self, Proto, Trust};
 
@@ -268,14 +268,45 @@ pub(crate) fn login(
     let user = server.user.clone().unwrap_or_default();
     // Dovecot and most servers want LOGIN; the credentials travel inside TLS (or loopback).
     let _ = client.capabilities();
-    let session = client
-        .login(&user, password.unwrap_or_default())
-        .map_err(|(e, _)| MailboxError::Login {
-            host: server.host.clone(),
-            user: user.clone(),
-            message: e.to_string(),
-        })?;
+    let refused = |e: imap::Error| MailboxError::Login {
+        host: server.host.clone(),
+        user: user.clone(),
+        message: e.to_string(),
+    };
+    let session = match server.auth {
+        Auth::Password => client
+            .login(&user, password.unwrap_or_default())
+            .map_err(|(e, _)| refused(e))?,
+        Auth::XOAuth2 => client
+            .authenticate(
+                "XOAUTH2",
+                &XOAuth2 {
+                    user: &user,
+                    token: password.unwrap_or_default(),
+                },
+            )
+            .map_err(|(e, _)| refused(e))?,
+    };
     Ok((session, socket))
+}
+
+/// SASL XOAUTH2: "user=U^Aauth=Bearer T^A^A". A failed token gets a JSON challenge,
+/// answered with an empty line so the server ends the exchange with NO.
+struct XOAuth2<'a> {
+    user: &'a str,
+    token: &'a str,
+}
+
+impl imap::Authenticator for XOAuth2<'_> {
+    type Response = String;
+
+    fn process(&self, challenge: &[u8]) -> String {
+        if challenge.is_empty() {
+            format!("user={}\x01auth=Bearer {}\x01\x01", self.user, self.token)
+        } else {
+            String::new()
+        }
+    }
 }
 
 fn tcp_connect(host: &str, port: u16) -> Result<TcpStream, MailboxError> {

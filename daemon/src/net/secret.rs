@@ -2,6 +2,9 @@
 //! read. `site.toml` names where a secret is, never the secret.
 
 use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use loket_core::config::SecretSource;
 
@@ -30,6 +33,7 @@ pub(crate) fn read_secret(
                 "environment variable {name} is not set; export it before starting loketd"
             ))),
         },
+        SecretSource::Command { command, dir } => run_command(command, dir).map(Some).map_err(err),
         SecretSource::File(path) => {
             let meta = std::fs::metadata(path)
                 .map_err(|e| err(format!("cannot read {}: {e}", path.display())))?;
@@ -45,6 +49,59 @@ pub(crate) fn read_secret(
             Ok(Some(text.trim_end_matches(['\r', '\n']).to_string()))
         }
     }
+}
+
+/// How long a password or token command may take (a token refresh goes to the network).
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Runs `command` with `sh -c` in `dir`; its first line of output is the secret.
+fn run_command(command: &str, dir: &Path) -> Result<String, String> {
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run `{command}`: {e}"))?;
+    let end = Instant::now() + COMMAND_TIMEOUT;
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if Instant::now() < end => std::thread::sleep(Duration::from_millis(20)),
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "`{command}` did not finish within {} s",
+                    COMMAND_TIMEOUT.as_secs()
+                ));
+            }
+            Err(e) => return Err(format!("`{command}`: {e}")),
+        }
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("`{command}`: {e}"))?;
+    let said = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        return Err(format!(
+            "`{command}` failed ({}): {}",
+            out.status,
+            said.trim()
+        ));
+    }
+    let secret = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    if secret.is_empty() {
+        return Err(format!("`{command}` printed nothing"));
+    }
+    Ok(secret)
 }
 
 #[cfg(test)]
@@ -66,5 +123,25 @@ mod tests {
             read_secret(&src, "IMAP").unwrap().as_deref(),
             Some("s3cret")
         );
+    }
+
+    #[test]
+    fn a_command_prints_the_secret_in_the_site_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("token"), "ya29.token\nsecond line\n").unwrap();
+        let src = SecretSource::Command {
+            command: "cat token".into(),
+            dir: dir.path().to_path_buf(),
+        };
+        assert_eq!(
+            read_secret(&src, "IMAP").unwrap().as_deref(),
+            Some("ya29.token")
+        );
+        let failing = SecretSource::Command {
+            command: "echo expired >&2; exit 3".into(),
+            dir: dir.path().to_path_buf(),
+        };
+        let e = read_secret(&failing, "SMTP").unwrap_err().to_string();
+        assert!(e.contains("expired"), "{e}");
     }
 }

@@ -12,7 +12,7 @@ use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
-use loket_core::config::{Server, Tls};
+use loket_core::config::{Auth, Server, Tls};
 
 use super::tls::{self, GREETING_TIMEOUT, Proto, Trust};
 
@@ -208,7 +208,11 @@ impl Sender {
 
     fn login(&self, mut c: SmtpConnection) -> Result<SmtpConnection, Failure> {
         if let Some(creds) = &self.credentials {
-            c.auth(&[Mechanism::Plain, Mechanism::Login], creds)
+            let mechanisms: &[Mechanism] = match self.server.auth {
+                Auth::Password => &[Mechanism::Plain, Mechanism::Login],
+                Auth::XOAuth2 => &[Mechanism::Xoauth2],
+            };
+            c.auth(mechanisms, creds)
                 .map_err(|e| {
                     let code = e.status().map(|c| c.to_string()).unwrap_or_default();
                     Failure {
@@ -220,7 +224,14 @@ impl Sender {
                         } else {
                             FailureKind::Connection
                         },
-                        message: e.to_string(),
+                        message: match self.server.auth {
+                            // lettre answers the server's error challenge with this.
+                            Auth::XOAuth2 if e.is_client() => format!(
+                                "the SMTP server refused the access token (XOAUTH2): check that token_command prints a fresh token for {}",
+                                self.server.user.as_deref().unwrap_or("-")
+                            ),
+                            _ => e.to_string(),
+                        },
                     }
                 })?;
         }

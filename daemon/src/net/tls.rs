@@ -257,6 +257,7 @@ mod tests {
             port: 993,
             tls: Tls::Implicit,
             user: None,
+            auth: loket_core::config::Auth::Password,
             password: SecretSource::None,
             ca_file: None,
             tls_fingerprint: None,

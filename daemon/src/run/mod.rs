@@ -193,6 +193,10 @@ pub fn log_settings(root: &Path, desk: &Desk, what: &str) {
         (Some(u), loket_core::config::SecretSource::File(f)) => {
             format!("{u} password_file {}", f.display())
         }
+        (Some(u), loket_core::config::SecretSource::Command { .. }) => match s.auth {
+            loket_core::config::Auth::XOAuth2 => format!("{u} xoauth2 token_command"),
+            loket_core::config::Auth::Password => format!("{u} password_command"),
+        },
         (Some(u), loket_core::config::SecretSource::None) => format!("{u} no password"),
     };
     tracing::info!(
@@ -458,8 +462,10 @@ fn note_error(desk: &Desk, text: &str) {
 
 /// What to check for an SMTP answer that refused us.
 fn refusal_hint(answer: &str) -> &'static str {
-    if answer.contains("535") || answer.contains("534") || answer.contains("454") {
-        "Check user and the password under [mail.smtp] (password_file or password_env), then `systemctl reload loketd` (SIGHUP) to send at once."
+    if answer.contains("access token") {
+        "Check token_command under [mail.smtp] (run it by hand as the loketd user); loketd asks it again at each try."
+    } else if answer.contains("535") || answer.contains("534") || answer.contains("454") {
+        "Check user and the password under [mail.smtp] (password_file, password_env or password_command), then `systemctl reload loketd` (SIGHUP) to send at once."
     } else if answer.contains("530") || answer.contains("538") {
         "The server wants TLS or a login first: check tls and user under [mail.smtp], then `systemctl reload loketd` (SIGHUP)."
     } else {

@@ -154,19 +154,32 @@ pub(crate) struct Rig {
     accounts: Accounts,
     dovecot: Mutex<Option<Child>>,
     postfix_master: Mutex<Option<u32>>,
+    /// The token-introspection URL Dovecot asks about XOAUTH2 tokens, when enabled.
+    oauth2: Option<String>,
 }
 
 impl Rig {
     /// Starts both servers and waits until they answer. Panics with the reason (and the
     /// servers' log tails) when it cannot.
     pub(crate) fn start() -> Rig {
+        Rig::start_with(None)
+    }
+
+    /// Like `start`, with Dovecot also taking XOAUTH2/OAUTHBEARER logins (IMAP, and SMTP
+    /// AUTH through Postfix), each token checked by POSTing it to `introspection_url`
+    /// (RFC 7662: `{"active": true, "username": "<address>"}` accepts it).
+    pub(crate) fn start_with_oauth2(introspection_url: &str) -> Rig {
+        Rig::start_with(Some(introspection_url))
+    }
+
+    fn start_with(oauth2: Option<&str>) -> Rig {
         if let Err(e) = check_packages() {
             panic!("mail rig: {e}");
         }
         reap_stale_rigs();
         let mut last_error = String::new();
         for _ in 0..START_ATTEMPTS {
-            match Rig::try_start() {
+            match Rig::try_start(oauth2.map(str::to_string)) {
                 Ok(rig) => return rig,
                 // Usually a port taken between picking and binding: retry with new ports.
                 Err(e) => last_error = e,
@@ -175,7 +188,7 @@ impl Rig {
         panic!("mail rig: could not start after {START_ATTEMPTS} attempts: {last_error}");
     }
 
-    fn try_start() -> Result<Rig, String> {
+    fn try_start(oauth2: Option<String>) -> Result<Rig, String> {
         let ids = Ids::lookup()?;
         let dir = tempfile::Builder::new()
             .prefix("loket-rig-")
@@ -188,6 +201,7 @@ impl Rig {
             accounts: Accounts::new(),
             dovecot: Mutex::new(None),
             postfix_master: Mutex::new(None),
+            oauth2,
         };
         rig.write_files(ids)?;
         rig.try_start_dovecot()?;
@@ -614,7 +628,32 @@ impl Rig {
         }
         write(&p.file("users"), &users)?;
         write(&p.file("vmailbox"), &vmailbox)?;
-        write(&p.file("dovecot.conf"), &dovecot_conf(dir, self.ports, ids))?;
+        let mut conf = dovecot_conf(dir, self.ports, ids);
+        if let Some(url) = &self.oauth2 {
+            // Passwords for PLAIN/LOGIN only; tokens go to the introspection endpoint.
+            conf = conf
+                .replace(
+                    "auth_mechanisms = plain login\n",
+                    "auth_mechanisms = plain login xoauth2 oauthbearer\n",
+                )
+                .replacen(
+                    "passdb {\n  driver = passwd-file\n",
+                    "passdb {\n  driver = passwd-file\n  mechanisms = plain login\n",
+                    1,
+                );
+            conf.push_str(&format!(
+                "passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {}\n}}\n",
+                p.file("oauth2.conf.ext").display()
+            ));
+            write(
+                &p.file("oauth2.conf.ext"),
+                &format!(
+                    "introspection_mode = post\nintrospection_url = {url}\nforce_introspection = yes\n\
+                     username_attribute = username\nactive_attribute = active\nactive_value = true\n"
+                ),
+            )?;
+        }
+        write(&p.file("dovecot.conf"), &conf)?;
         write(&p.file("postfix/main.cf"), &postfix_main_cf(dir))?;
         write(&p.file("postfix/master.cf"), &postfix_master_cf(self.ports))?;
         // Postfix keeps re-reading a main.cf younger than ~1 s; backdating saves ~2 s.
