@@ -1137,3 +1137,41 @@ fn xoauth2_logs_in_to_imap_and_smtp_with_the_token_command() {
         "{out}"
     );
 }
+
+#[test]
+fn a_forwarded_attachment_is_stored_once_and_arrives_whole() {
+    use base64::Engine;
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Plain, |t| t);
+    let data: Vec<u8> = (0..2_000_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&data);
+    let wrapped: Vec<&str> = b64
+        .as_bytes()
+        .chunks(76)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    let mut d = Daemon::run(&site);
+    rig.deliver(
+        rig.office(),
+        &attached(&rig.stakeholder().address, 1, &wrapped.join("\r\n")),
+    );
+    // Both CSOs get the notification with the file, byte for byte.
+    for cso in [rig.cso1(), rig.cso2()] {
+        let got = rig.wait_for_messages(cso, "INBOX", 1, desk::WAIT);
+        let msg = mail_parser::MessageParser::default()
+            .parse(&got[0])
+            .unwrap();
+        let a = msg.attachments().next().expect("the file is forwarded");
+        assert_eq!(a.contents(), &data[..], "{}", cso.address);
+    }
+    d.stop();
+    // On disk: the mail as received and the file once; the queued copies name the file.
+    let queued = db_count(&site, "SELECT COALESCE(SUM(LENGTH(raw)), 0) FROM outbox");
+    assert!(queued < 64_000, "the outbox holds {queued} bytes");
+    let files = fs::read_dir(site.data_dir().join("attachments"))
+        .unwrap()
+        .count();
+    assert_eq!(files, 1);
+}

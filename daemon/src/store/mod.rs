@@ -12,6 +12,7 @@
 //! Schema changes are migrations numbered by SQLite's `user_version` (`schema.rs`).
 
 pub mod backup;
+mod detach;
 pub mod health;
 pub mod key;
 pub mod lock;

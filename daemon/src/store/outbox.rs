@@ -1,6 +1,8 @@
 //! The outbox table: every mail the daemon decides to send is a row, written in the
 //! same transaction as the decision. The sender drains it; an SMTP outage only delays.
 
+use std::path::Path;
+
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -53,6 +55,8 @@ pub(crate) fn enqueue(
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     let (mail, ticket, dedup) = (q.mail, q.ticket, q.dedup);
+    // Attachments the store holds stay there; the queued mail names them.
+    let raw = super::detach::detach(conn, &mail.raw)?;
     let kind: &'static str = q.kind.into();
     let pending: &'static str = OutboxStatus::Pending.into();
     let n = conn.execute(
@@ -65,7 +69,7 @@ pub(crate) fn enqueue(
             kind,
             mail.message_id,
             mail.recipients.join(","),
-            mail.raw,
+            raw,
             mail.automatic,
             dedup,
             now,
@@ -157,7 +161,28 @@ pub(crate) fn due(
             created_at: r.get(5)?,
         })
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let rows: Vec<Pending> = rows.collect::<Result<_, _>>()?;
+    // The attachments named by placeholder lines come back from the data folder.
+    let data_dir = conn
+        .path()
+        .map(Path::new)
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let mut ready = Vec::with_capacity(rows.len());
+    for mut p in rows {
+        match super::detach::attach(&p.raw, &data_dir) {
+            Ok(raw) => {
+                p.raw = raw;
+                ready.push(p);
+            }
+            Err(e) => {
+                tracing::error!(id = p.id, error = %e, "mail cannot be sent: its attachment is gone");
+                mark_failed(conn, p.id, &e)?;
+            }
+        }
+    }
+    Ok(ready)
 }
 
 /// How many mails wait to be sent.

@@ -1,0 +1,149 @@
+//! A forwarded attachment is stored once: a queued mail keeps, in place of each base64
+//! attachment body the store already holds under `attachments/<sha256>`, one line
+//! `loketd-attachment:<sha256>`; the body is put back when the mail is sent. A 9 MB
+//! PDF forwarded to two CSOs no longer puts two more copies of it into the database.
+
+use std::path::Path;
+
+use base64::Engine;
+use mail_parser::{MessageParser, MimeHeaders};
+use rusqlite::{Connection, OptionalExtension};
+
+use super::{StoreError, attachment_path, sha256_hex};
+
+const PLACEHOLDER: &str = "loketd-attachment:";
+
+/// `raw` with the body of each base64 attachment the store holds replaced by its
+/// placeholder line.
+pub(crate) fn detach(conn: &Connection, raw: &[u8]) -> Result<Vec<u8>, StoreError> {
+    let Some(msg) = MessageParser::default().parse(raw) else {
+        return Ok(raw.to_vec());
+    };
+    let mut cuts: Vec<(usize, usize, String)> = Vec::new();
+    for part in msg.attachments() {
+        let base64 = part
+            .content_transfer_encoding()
+            .is_some_and(|e| e.eq_ignore_ascii_case("base64"));
+        let (start, end) = (part.offset_body as usize, part.offset_end as usize);
+        if !base64 || start >= end || end > raw.len() {
+            continue;
+        }
+        let sha = sha256_hex(part.contents());
+        let stored = conn
+            .query_row(
+                "SELECT 1 FROM attachments WHERE sha256 = ?1 LIMIT 1",
+                [&sha],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some();
+        if stored {
+            cuts.push((start, end, sha));
+        }
+    }
+    if cuts.is_empty() {
+        return Ok(raw.to_vec());
+    }
+    cuts.sort_by_key(|c| c.0);
+    let mut out = Vec::with_capacity(raw.len() / 4);
+    let mut at = 0;
+    for (start, end, sha) in cuts {
+        if start < at {
+            continue;
+        }
+        out.extend_from_slice(&raw[at..start]);
+        out.extend_from_slice(format!("{PLACEHOLDER}{sha}\r\n").as_bytes());
+        at = end;
+    }
+    out.extend_from_slice(&raw[at..]);
+    Ok(out)
+}
+
+/// `raw` with each placeholder line replaced by the attachment's base64 body (76
+/// characters a line). Fails when a file is missing from `data_dir`.
+pub(crate) fn attach(raw: &[u8], data_dir: &Path) -> Result<Vec<u8>, String> {
+    let needle = PLACEHOLDER.as_bytes();
+    if !raw.windows(needle.len()).any(|w| w == needle) {
+        return Ok(raw.to_vec());
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    for line in raw.split_inclusive(|&b| b == b'\n') {
+        let text = line.strip_suffix(b"\r\n").unwrap_or(line);
+        let sha = text
+            .strip_prefix(needle)
+            .map(|h| String::from_utf8_lossy(h).into_owned())
+            .filter(|h| h.len() == 64 && h.chars().all(|c| c.is_ascii_hexdigit()));
+        let Some(sha) = sha else {
+            out.extend_from_slice(line);
+            continue;
+        };
+        let path = attachment_path(data_dir, &sha);
+        let data = std::fs::read(&path)
+            .map_err(|e| format!("attachment {} for this mail: {e}", path.display()))?;
+        let encoded = base64::engine::general_purpose::STANDARD.encode(data);
+        for chunk in encoded.as_bytes().chunks(76) {
+            out.extend_from_slice(chunk);
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::store::Store;
+    use lettre::message::{Attachment, MultiPart, SinglePart, header::ContentType};
+
+    fn mail_with(data: &[u8]) -> Vec<u8> {
+        lettre::Message::builder()
+            .from("a@kppn.example".parse().unwrap())
+            .to("b@kppn.example".parse().unwrap())
+            .subject("x")
+            .multipart(
+                MultiPart::mixed()
+                    .singlepart(SinglePart::plain("teks".to_string()))
+                    .singlepart(Attachment::new("spm.pdf".into()).body(
+                        data.to_vec(),
+                        ContentType::parse("application/pdf").unwrap(),
+                    )),
+            )
+            .unwrap()
+            .formatted()
+    }
+
+    #[test]
+    fn a_stored_attachment_leaves_the_queued_mail_and_comes_back_when_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let data: Vec<u8> = (0..200_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
+            .collect();
+        let raw = mail_with(&data);
+        // Not stored yet: nothing changes.
+        assert_eq!(detach(store.conn(), &raw).unwrap(), raw);
+        let sha = store.save_attachment(&data).unwrap();
+        store
+            .conn()
+            .execute_batch(&format!(
+                "INSERT INTO messages (id, dedup_key, raw_sha256, kind, size, received_at)
+                 VALUES (1, 'k', 'r', 'stakeholder', 1, '2026-01-01');
+                 INSERT INTO attachments (message_row, sha256, filename, content_type, size)
+                 VALUES (1, '{sha}', 'spm.pdf', 'application/pdf', {});",
+                data.len()
+            ))
+            .unwrap();
+        let queued = detach(store.conn(), &raw).unwrap();
+        assert!(queued.len() < 2_000, "{} bytes queued", queued.len());
+        let sent = attach(&queued, dir.path()).unwrap();
+        let parsed = MessageParser::default().parse(&sent).unwrap();
+        let a = parsed.attachments().next().unwrap();
+        assert_eq!(a.attachment_name(), Some("spm.pdf"));
+        assert_eq!(a.contents(), &data[..]);
+        assert_eq!(parsed.body_text(0).unwrap().trim(), "teks");
+        // The file gone (pruned): the mail cannot be sent and says why.
+        std::fs::remove_file(attachment_path(dir.path(), &sha)).unwrap();
+        assert!(attach(&queued, dir.path()).unwrap_err().contains(&sha));
+    }
+}
