@@ -492,6 +492,11 @@ fn a_self_signed_server_certificate_is_trusted_by_ca_file_or_by_fingerprint() {
     let by_pin = site_with_servers(&rig, &servers(&format!("tls_fingerprint = \"{printed}\"")));
     let (code, out, _) = check_config(&by_pin);
     assert_eq!(code, 0, "tls_fingerprint: {out}");
+    // And the mail goes the whole way through the pinned servers.
+    rig.deliver(rig.office(), &question(&rig, 1));
+    let (code, _, err) = loketd(by_pin.root(), &["once"]);
+    assert_eq!(code, 0, "{err}");
+    rig.wait_for_messages(rig.stakeholder(), "INBOX", 1, desk::WAIT);
 
     // Another fingerprint is refused.
     let other = format!("sha256:{}", "0".repeat(64));

@@ -6,6 +6,7 @@
 //! step's failure is said in plain words, a port that expects TLS is noticed within
 //! seconds, and a pinned certificate is checked before the password is sent.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use lettre::address::Envelope;
@@ -35,6 +36,8 @@ pub struct Sender {
     verified: TlsParameters,
     /// Any certificate, checked against the pins after the handshake (before login).
     pinned: Option<TlsParameters>,
+    /// The last session went through a pin.
+    pinned_first: AtomicBool,
 }
 
 /// How a failed send is to be treated.
@@ -113,6 +116,7 @@ impl Sender {
             trust,
             verified,
             pinned,
+            pinned_first: AtomicBool::new(false),
         })
     }
 
@@ -150,23 +154,42 @@ impl Sender {
     /// Greeting, TLS, certificate, login. Nothing here is about a mail: a refusal is
     /// a configuration failure, silence is the server being away.
     fn open(&self) -> Result<SmtpConnection, Failure> {
-        match self.open_with(&self.verified) {
-            Err(f) if self.may_be_pinned(&f) => {
-                // Not trusted by its chain: the admin may have pinned this very
-                // certificate. Anything else keeps the first answer.
-                let Some(Ok(mut c)) = self.pinned.as_ref().map(|p| self.open_with(p)) else {
-                    return Err(f);
-                };
-                let leaf = c.peer_certificate().unwrap_or_default();
-                if self.trust.pins(&leaf) {
-                    self.login(c)
-                } else {
-                    c.abort();
-                    Err(f)
-                }
+        // The server showed a pinned certificate before: go there directly rather than
+        // fail the chain check on every mail first.
+        if self.pinned_first.load(Ordering::Relaxed) {
+            if let Ok(Some(c)) = self.open_pinned() {
+                return self.login(c);
             }
+            self.pinned_first.store(false, Ordering::Relaxed);
+        }
+        match self.open_with(&self.verified) {
+            // Not trusted by its chain: the admin may have pinned this very
+            // certificate. Anything else keeps the first answer.
+            Err(f) if self.may_be_pinned(&f) => match self.open_pinned() {
+                Ok(Some(c)) => {
+                    self.pinned_first.store(true, Ordering::Relaxed);
+                    self.login(c)
+                }
+                _ => Err(f),
+            },
             Err(f) => Err(f),
             Ok(c) => self.login(c),
+        }
+    }
+
+    /// A session whose certificate is one the admin pinned; `None` when the server
+    /// shows another.
+    fn open_pinned(&self) -> Result<Option<SmtpConnection>, Failure> {
+        let Some(params) = &self.pinned else {
+            return Ok(None);
+        };
+        let mut c = self.open_with(params)?;
+        let leaf = c.peer_certificate().unwrap_or_default();
+        if self.trust.pins(&leaf) {
+            Ok(Some(c))
+        } else {
+            c.abort();
+            Ok(None)
         }
     }
 

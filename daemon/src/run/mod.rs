@@ -6,6 +6,9 @@
 
 pub mod pass;
 pub mod send;
+mod settings;
+
+pub use settings::log_settings;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -13,6 +16,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use loket_core::config::DeskConfig;
 
 use crate::desk::Desk;
 use crate::net::imap::{Interrupter, Mailbox, MailboxError};
@@ -66,7 +70,7 @@ pub fn open_mailbox(desk: &Desk) -> Result<Mailbox, RunError> {
 }
 
 /// How many mails wait in the inbox now (for `loketd status`).
-pub fn inbox_waiting(config: &loket_core::config::DeskConfig) -> Result<usize, RunError> {
+pub fn inbox_waiting(config: &DeskConfig) -> Result<usize, RunError> {
     let imap = &config.mail.imap;
     let password = read_secret(&imap.server.password, "IMAP")?;
     let mut mb = Mailbox::open(imap, password.as_deref())?;
@@ -168,53 +172,6 @@ impl Live {
         self.generation.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
-}
-
-/// One line that says what this loketd works on: logged at start and after a reload.
-pub fn log_settings(root: &Path, desk: &Desk, what: &str) {
-    let mail = &desk.config.mail;
-    let imap = &mail.imap;
-    let tls = |s: &loket_core::config::Server| {
-        let mode = match s.tls {
-            loket_core::config::Tls::Implicit => "implicit",
-            loket_core::config::Tls::StartTls => "starttls",
-            loket_core::config::Tls::None => "none",
-        };
-        let trust = match (&s.tls_fingerprint, &s.ca_file) {
-            (Some(_), _) => "+fingerprint",
-            (None, Some(_)) => "+ca_file",
-            (None, None) => "",
-        };
-        format!("{mode}{trust}")
-    };
-    let auth = |s: &loket_core::config::Server| match (&s.user, &s.password) {
-        (None, _) => "none".to_string(),
-        (Some(u), loket_core::config::SecretSource::Env(v)) => format!("{u} password_env {v}"),
-        (Some(u), loket_core::config::SecretSource::File(f)) => {
-            format!("{u} password_file {}", f.display())
-        }
-        (Some(u), loket_core::config::SecretSource::Command { .. }) => match s.auth {
-            loket_core::config::Auth::XOAuth2 => format!("{u} xoauth2 token_command"),
-            loket_core::config::Auth::Password => format!("{u} password_command"),
-        },
-        (Some(u), loket_core::config::SecretSource::None) => format!("{u} no password"),
-    };
-    tracing::info!(
-        version = env!("CARGO_PKG_VERSION"),
-        pid = std::process::id(),
-        root = %root.display(),
-        data_dir = %mail.data_dir.display(),
-        mailbox = %mail.address,
-        imap = %format!("{}:{}", imap.server.host, imap.server.port),
-        imap_tls = %tls(&imap.server),
-        imap_auth = %auth(&imap.server),
-        folders = %format!("{} -> {} | {}", imap.folder, imap.processed_folder, imap.quarantine_folder),
-        smtp = %format!("{}:{}", mail.smtp.host, mail.smtp.port),
-        smtp_tls = %tls(&mail.smtp),
-        smtp_auth = %auth(&mail.smtp),
-        standards = desk.services.len(),
-        "{what}"
-    );
 }
 
 /// Runs until `stop` is set (SIGTERM/SIGINT in the binary); `reload` set (SIGHUP) loads

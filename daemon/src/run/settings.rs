@@ -1,0 +1,54 @@
+//! The line that says what a loketd works on, at start and after a reload.
+
+use std::path::Path;
+
+use loket_core::config::{Auth, SecretSource, Server, Tls};
+
+use crate::desk::Desk;
+
+/// One line that says what this loketd works on: logged at start and after a reload.
+pub fn log_settings(root: &Path, desk: &Desk, what: &str) {
+    let mail = &desk.config.mail;
+    let imap = &mail.imap;
+    let tls = |s: &Server| {
+        let mode = match s.tls {
+            Tls::Implicit => "implicit",
+            Tls::StartTls => "starttls",
+            Tls::None => "none",
+        };
+        let trust = match (&s.tls_fingerprint, &s.ca_file) {
+            (Some(_), _) => "+fingerprint",
+            (None, Some(_)) => "+ca_file",
+            (None, None) => "",
+        };
+        format!("{mode}{trust}")
+    };
+    let auth = |s: &Server| match (&s.user, &s.password) {
+        (None, _) => "none".to_string(),
+        (Some(u), SecretSource::Env(v)) => format!("{u} password_env {v}"),
+        (Some(u), SecretSource::File(f)) => {
+            format!("{u} password_file {}", f.display())
+        }
+        (Some(u), SecretSource::Command { .. }) => match s.auth {
+            Auth::XOAuth2 => format!("{u} xoauth2 token_command"),
+            Auth::Password => format!("{u} password_command"),
+        },
+        (Some(u), SecretSource::None) => format!("{u} no password"),
+    };
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        pid = std::process::id(),
+        root = %root.display(),
+        data_dir = %mail.data_dir.display(),
+        mailbox = %mail.address,
+        imap = %format!("{}:{}", imap.server.host, imap.server.port),
+        imap_tls = %tls(&imap.server),
+        imap_auth = %auth(&imap.server),
+        folders = %format!("{} -> {} | {}", imap.folder, imap.processed_folder, imap.quarantine_folder),
+        smtp = %format!("{}:{}", mail.smtp.host, mail.smtp.port),
+        smtp_tls = %tls(&mail.smtp),
+        smtp_auth = %auth(&mail.smtp),
+        standards = desk.services.len(),
+        "{what}"
+    );
+}
