@@ -204,6 +204,10 @@ fn a_wrong_smtp_password_holds_the_queue_and_sighup_after_the_fix_sends_it() {
         d.log_lines("reload refused") > 0
     });
     assert!(d.alive(), "SIGHUP must not end loketd");
+    // Monitoring sees the broken file too.
+    let (code, status, _) = loketd(site.root(), &["status"]);
+    assert_eq!(code, 2, "{status}");
+    assert!(status.contains("site.toml:"), "{status}");
 
     // The fix: SMTP logs in with the right password file; SIGHUP; the ack goes out with
     // no manual retry (the old configuration alone would keep failing).

@@ -226,10 +226,13 @@ pub fn run(
                             interrupt(&interrupter);
                             bell.ring();
                         }
-                        Err(e) => tracing::error!(
-                            error = %e,
-                            "reload refused; still running with the previous configuration"
-                        ),
+                        Err(e) => {
+                            tracing::error!(
+                                error = %e,
+                                "reload refused; still running with the previous configuration"
+                            );
+                            note_error(&live.desk(), &format!("reload refused: {e}"));
+                        }
                     }
                 }
             }
