@@ -1184,3 +1184,36 @@ fn a_forwarded_attachment_is_stored_once_and_arrives_whole() {
         .count();
     assert_eq!(files, 1);
 }
+
+#[test]
+fn a_wrong_imap_password_fixed_and_sighup_tickets_the_waiting_mail_at_once() {
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Plain, |t| t);
+    write_secret(&site, "imap-password", "not-the-password");
+    let mut d = Daemon::run(&site);
+    rig.deliver(rig.office(), &question(&rig, 1));
+    wait_until(Duration::from_secs(20), "the refused login said", || {
+        d.log_lines("check the IMAP settings and password") > 0
+    });
+    let line = d
+        .log_text()
+        .lines()
+        .find(|l| l.contains("check the IMAP settings and password"))
+        .unwrap()
+        .to_string();
+    assert!(line.contains("ERROR") && line.contains("SIGHUP"), "{line}");
+    // Fixed in site.toml (a new password file), and told: only the reloaded
+    // configuration can log in, and it does so now, not at the end of the backoff.
+    write_secret(&site, "imap-new", &rig.office().password);
+    let toml = site.root().join("site.toml");
+    let text = fs::read_to_string(&toml).unwrap();
+    fs::write(
+        &toml,
+        text.replacen("secrets/imap-password", "secrets/imap-new", 1),
+    )
+    .unwrap();
+    d.signal("HUP");
+    rig.wait_for_messages(rig.stakeholder(), "INBOX", 1, desk::WAIT);
+    assert!(d.alive());
+    d.stop();
+}

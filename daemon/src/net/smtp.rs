@@ -253,6 +253,10 @@ impl Sender {
                                 "the SMTP server refused the access token (XOAUTH2): check that token_command prints a fresh token for {}",
                                 self.server.user.as_deref().unwrap_or("-")
                             ),
+                            _ if code == "535" => format!(
+                                "{e}: the server refused the login of {}; check user and the password under [mail.smtp]",
+                                self.server.user.as_deref().unwrap_or("-")
+                            ),
                             _ => e.to_string(),
                         },
                     }
