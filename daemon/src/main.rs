@@ -85,7 +85,11 @@ enum Command {
         crit_seconds: u64,
     },
     /// Apply [retention] now (the running daemon does it hourly by itself).
-    Prune,
+    Prune {
+        /// Only say what would be removed.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Copy the database, raw mail, attachments and key to DIR (safe while running).
     Backup { dir: PathBuf },
     /// Service statistics and the satisfaction index (IKM).
@@ -183,7 +187,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         } => return Ok(cli::status::status(&root, warn_seconds, crit_seconds)),
         Command::Report { from, to, format } => report(&root, from, to, format)?,
         Command::Backup { dir } => backup(&root, &dir)?,
-        Command::Prune => prune(&root)?,
+        Command::Prune { dry_run } => prune(&root, dry_run)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -245,21 +249,32 @@ fn once(root: &Path) -> Result<()> {
     Ok(())
 }
 
-fn prune(root: &Path) -> Result<()> {
+fn prune(root: &Path, dry_run: bool) -> Result<()> {
     let desk = load(root)?;
-    let _lock = DataLock::acquire(&desk.config.mail.data_dir)?;
+    // A dry run only reads (its transaction is rolled back): fine beside the daemon.
+    let _lock = if dry_run {
+        None
+    } else {
+        Some(DataLock::acquire(&desk.config.mail.data_dir)?)
+    };
     let Some(months) = desk.config.retention.mail_months else {
         say!("no [retention] in site.toml: everything is kept");
         return Ok(());
     };
     let mut store = Store::open(&desk.config.mail.data_dir)?;
-    let p = run::prune(&mut store, &desk)?;
+    let p = run::prune(&mut store, &desk, dry_run)?;
     say!(
-        "retention {months} months: {} ticket(s) pruned, {} mail text(s), {} raw mail file(s), {} attachment file(s) removed",
+        "retention {months} months{}: {} ticket(s) pruned, {} mail text(s), {} raw mail file(s), {} attachment file(s) {}",
+        if dry_run { " (dry run)" } else { "" },
         p.tickets,
         p.texts,
         p.raw_files,
-        p.attachment_files
+        p.attachment_files,
+        if dry_run {
+            "would be removed"
+        } else {
+            "removed"
+        }
     );
     Ok(())
 }

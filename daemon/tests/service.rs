@@ -866,8 +866,16 @@ fn prune_removes_only_what_the_retention_policy_says() {
         ))
     };
 
+    // A dry run counts and changes nothing.
     let (desk, store) = (&w.desk, &mut w.store);
-    let p = loketd::run::prune(store, desk).unwrap();
+    let dry = loketd::run::prune(store, desk, true).unwrap();
+    assert_eq!((dry.tickets, dry.attachment_files), (2, 1), "{dry:?}");
+    assert!(raw_file(&w, &raw1[0]).exists() && body(&w, 1) > 0);
+    assert!(!w.events(1).contains(&EventKind::MailRemoved));
+
+    let (desk, store) = (&w.desk, &mut w.store);
+    let p = loketd::run::prune(store, desk, false).unwrap();
+    assert_eq!(p, dry, "the dry run said what happens");
     assert_eq!(p.tickets, 2, "{p:?}");
     assert_eq!(p.attachment_files, 1, "only #4's own attachment: {p:?}");
     // #1 and #4: their mail is gone, their facts stay.
@@ -900,7 +908,10 @@ fn prune_removes_only_what_the_retention_policy_says() {
     assert_eq!(w.ticket(1).subject, "Berkas 1");
     // A second run has nothing left to do.
     let (desk, store) = (&w.desk, &mut w.store);
-    assert_eq!(loketd::run::prune(store, desk).unwrap(), Default::default());
+    assert_eq!(
+        loketd::run::prune(store, desk, false).unwrap(),
+        Default::default()
+    );
 }
 
 fn question_from(from: &str, i: usize) -> Vec<u8> {

@@ -87,7 +87,7 @@ pub fn once(desk: &Desk) -> Result<OnceReport, RunError> {
     health::record_pass(store.conn(), Utc::now())?;
     mb.logout();
     let tick = scheduler::tick(&mut store, desk, Utc::now())?;
-    prune(&mut store, desk)?;
+    prune(&mut store, desk, false)?;
     let flushed = send::flush(&sender(desk)?, store.conn(), Utc::now())?;
     Ok(OnceReport {
         pass,
@@ -320,13 +320,19 @@ fn secs(d: Duration) -> String {
     format!("{}s", d.as_secs())
 }
 
-/// Applies `[retention]`, when set; logs what it removed.
-pub fn prune(store: &mut Store, desk: &Desk) -> Result<prune::Pruned, StoreError> {
+/// Applies `[retention]`, when set; logs what it removed. `dry_run` only counts.
+pub fn prune(store: &mut Store, desk: &Desk, dry_run: bool) -> Result<prune::Pruned, StoreError> {
     let Some(months) = desk.config.retention.mail_months else {
         return Ok(prune::Pruned::default());
     };
-    let p = prune::prune(store, &desk.config.mail.data_dir, months, Utc::now())?;
-    if p != prune::Pruned::default() {
+    let p = prune::prune(
+        store,
+        &desk.config.mail.data_dir,
+        months,
+        Utc::now(),
+        dry_run,
+    )?;
+    if p != prune::Pruned::default() && !dry_run {
         tracing::info!(
             tickets = p.tickets,
             texts = p.texts,
@@ -358,7 +364,7 @@ fn send_loop(live: &Live, stop: &AtomicBool, bell: &Bell) {
                     scheduler::tick(&mut store, &desk, Utc::now())?;
                     last_tick = Some(Instant::now());
                     if last_prune.is_none_or(|t| t.elapsed() >= Duration::from_secs(3600)) {
-                        prune(&mut store, &desk)?;
+                        prune(&mut store, &desk, false)?;
                         last_prune = Some(Instant::now());
                     }
                 }

@@ -37,11 +37,13 @@ fn gone(m: &str) -> String {
     )
 }
 
+/// Applies the policy. With `dry_run` nothing changes: the counts say what would go.
 pub fn prune(
     store: &mut Store,
     data_dir: &Path,
     months: u32,
     now: DateTime<Utc>,
+    dry_run: bool,
 ) -> Result<Pruned, StoreError> {
     let cutoff = now
         .checked_sub_months(Months::new(months))
@@ -73,7 +75,9 @@ pub fn prune(
             *id,
             &Event::new(EventKind::MailRemoved, "loketd", now).detail(&detail),
         )?;
-        tracing::info!(ticket = id, months, "personal data removed (retention)");
+        if !dry_run {
+            tracing::info!(ticket = id, months, "personal data removed (retention)");
+        }
     }
     done.tickets = due.len();
     done.texts += tx.execute(
@@ -103,14 +107,29 @@ pub fn prune(
         ),
         cutoff,
     )?;
+    let raw: Vec<_> = raw
+        .iter()
+        .map(|h| data_dir.join("raw").join(format!("{h}.eml")))
+        .collect();
+    let attachments: Vec<_> = attachments
+        .iter()
+        .map(|h| attachment_path(data_dir, h))
+        .collect();
+    if dry_run {
+        // The transaction is rolled back when dropped.
+        drop(tx);
+        done.raw_files = raw.iter().filter(|p| p.is_file()).count();
+        done.attachment_files = attachments.iter().filter(|p| p.is_file()).count();
+        return Ok(done);
+    }
     tx.commit()?;
-    for h in raw {
-        if remove(&data_dir.join("raw").join(format!("{h}.eml")))? {
+    for p in raw {
+        if remove(&p)? {
             done.raw_files += 1;
         }
     }
-    for h in attachments {
-        if remove(&attachment_path(data_dir, &h))? {
+    for p in attachments {
+        if remove(&p)? {
             done.attachment_files += 1;
         }
     }
