@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -246,6 +246,11 @@ fn once(root: &Path) -> Result<()> {
         r.flushed.retried,
         r.flushed.failed
     );
+    if let Some(answer) = &r.flushed.refused_us {
+        bail!(
+            "SMTP refused our login or TLS, not the mail: {answer}; replies stay queued, none is marked failed (check [mail.smtp], `loketd check-config`)"
+        );
+    }
     Ok(())
 }
 

@@ -161,8 +161,13 @@ fn write_secret(site: &desk::TestSite, name: &str, text: &str) {
 fn a_wrong_smtp_password_holds_the_queue_and_sighup_after_the_fix_sends_it() {
     let rig = Rig::start();
     let site = site_with_smtp_password(&rig, "not-the-password");
-    let mut d = Daemon::run(&site);
     rig.deliver(rig.office(), &question(&rig, 1));
+    // From cron, `once` says so and exits non-zero, the mail kept.
+    let (code, _, err) = loketd(site.root(), &["once"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("SMTP refused our login"), "{err}");
+    assert!(err.contains("535"), "{err}");
+    let mut d = Daemon::run(&site);
     wait_until(
         Duration::from_secs(30),
         "the refused login recorded",
