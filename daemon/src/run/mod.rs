@@ -204,13 +204,15 @@ pub fn run(
     };
     // Reloads on request, and breaks a blocking IDLE as soon as stop is set or the
     // configuration changed.
+    let idling = Arc::new(AtomicBool::new(false));
     let watcher = {
-        let (live, stop, reload, bell, interrupter) = (
+        let (live, stop, reload, bell, interrupter, idling) = (
             live.clone(),
             stop.clone(),
             reload.clone(),
             bell.clone(),
             interrupter.clone(),
+            idling.clone(),
         );
         std::thread::spawn(move || {
             while !stop.load(Ordering::SeqCst) {
@@ -223,7 +225,9 @@ pub fn run(
                                 &live.desk(),
                                 "configuration reloaded; reconnecting to IMAP and SMTP with it",
                             );
-                            interrupt(&interrupter);
+                            if idling.load(Ordering::SeqCst) {
+                                interrupt(&interrupter);
+                            }
                             bell.ring();
                         }
                         Err(e) => {
@@ -239,7 +243,7 @@ pub fn run(
             interrupt(&interrupter);
         })
     };
-    fetch_loop(live, stop, &bell, &interrupter);
+    fetch_loop(live, stop, &bell, &interrupter, &idling);
     stop.store(true, Ordering::SeqCst);
     bell.ring();
     let _ = sender_thread.join();
@@ -253,6 +257,7 @@ fn fetch_loop(
     stop: &AtomicBool,
     bell: &Bell,
     interrupter: &Mutex<Option<Interrupter>>,
+    idling: &AtomicBool,
 ) {
     let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(300));
     while !stop.load(Ordering::SeqCst) {
@@ -279,7 +284,16 @@ fn fetch_loop(
                 }
                 let wait = Duration::from_secs(imap.poll_seconds);
                 if imap.idle && mb.can_idle() {
-                    mb.wait(wait)?;
+                    // Only an IDLE wait may be broken by a reload; a pass in progress
+                    // finishes and notices the reload above.
+                    idling.store(true, Ordering::SeqCst);
+                    let waited = if live.generation() == generation {
+                        mb.wait(wait).map(|_| ())
+                    } else {
+                        Ok(())
+                    };
+                    idling.store(false, Ordering::SeqCst);
+                    waited?;
                 } else {
                     sleep_unless(wait, || {
                         stop.load(Ordering::SeqCst) || live.generation() != generation
