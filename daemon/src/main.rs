@@ -41,7 +41,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Watch the mailbox (IDLE or polling) and send replies until SIGTERM/SIGINT.
+    /// Watch the mailbox (IDLE or polling) and send replies until SIGTERM/SIGINT; SIGHUP reloads.
     Run,
     /// One inbox pass, one scheduler tick and one outbox flush (for cron and tests).
     Once,
@@ -51,7 +51,7 @@ enum Command {
         #[arg(long)]
         status: Option<Status>,
     },
-    /// Show one ticket with its messages and events.
+    /// Show one ticket: messages, attachments, mails sent and events.
     Show { id: i64 },
     /// List outgoing mail (e.g. --status failed); --retry puts failed mail back in the queue.
     Outbox {
