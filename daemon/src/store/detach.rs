@@ -16,6 +16,13 @@ const PLACEHOLDER: &str = "loketd-attachment:";
 /// `raw` with the body of each base64 attachment the store holds replaced by its
 /// placeholder line.
 pub(crate) fn detach(conn: &Connection, raw: &[u8]) -> Result<Vec<u8>, StoreError> {
+    // Most mails (acknowledgements, notes) carry no file: no need to parse them.
+    if !raw
+        .windows(11)
+        .any(|w| w.eq_ignore_ascii_case(b"attachment;"))
+    {
+        return Ok(raw.to_vec());
+    }
     let Some(msg) = MessageParser::default().parse(raw) else {
         return Ok(raw.to_vec());
     };
