@@ -9,10 +9,10 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
-use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use loket_core::config::{Auth, Server, Tls};
 
 use super::tls::{self, GREETING_TIMEOUT, Proto, Trust};
@@ -127,17 +127,30 @@ impl Sender {
         Ok(())
     }
 
-    /// Sends one ready message to `recipients` from the official address.
+    /// Sends one ready message to `recipients` from the official address, one SMTP
+    /// step at a time: a refusal of MAIL FROM is about our address and login (the same
+    /// for every mail); a refusal of RCPT TO or of the data is about this mail.
     pub(crate) fn send(&self, recipients: &[String], raw: &[u8]) -> Result<(), Failure> {
         let to: Vec<lettre::Address> = recipients.iter().filter_map(|r| r.parse().ok()).collect();
-        let envelope =
-            Envelope::new(Some(self.envelope_from.clone()), to).map_err(|_| Failure {
+        if to.is_empty() {
+            return Err(Failure {
                 kind: FailureKind::Permanent,
                 message: format!("no valid recipient in {recipients:?}"),
-            })?;
+            });
+        }
         let mut c = self.open()?;
-        // From here on, an answer is about this mail.
-        let sent = c.send(&envelope, raw).map(|_| ()).map_err(|e| Failure {
+        let info = c.server_info();
+        let mut params = Vec::new();
+        let ascii = |a: &lettre::Address| AsRef::<str>::as_ref(a).is_ascii();
+        if !(ascii(&self.envelope_from) && to.iter().all(ascii))
+            && info.supports_feature(Extension::SmtpUtfEight)
+        {
+            params.push(MailParameter::SmtpUtfEight);
+        }
+        if !raw.is_ascii() && info.supports_feature(Extension::EightBitMime) {
+            params.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+        }
+        let about_mail = |e: &lettre::transport::smtp::Error| Failure {
             kind: if e.is_permanent() {
                 FailureKind::Permanent
             } else if e.is_transient() {
@@ -146,9 +159,44 @@ impl Sender {
                 FailureKind::Connection
             },
             message: e.to_string(),
-        });
-        let _ = c.quit();
-        sent
+        };
+        if let Err(e) = c.command(Mail::new(Some(self.envelope_from.clone()), params)) {
+            c.abort();
+            return Err(Failure {
+                kind: if e.is_permanent() {
+                    FailureKind::Config
+                } else {
+                    FailureKind::Connection
+                },
+                message: if e.is_permanent() {
+                    format!(
+                        "{e}: the server refuses {} as the sender for the login {}; check [mail] address and user under [mail.smtp] (the login must be allowed to send as the office address)",
+                        self.envelope_from,
+                        self.server.user.as_deref().unwrap_or("-")
+                    )
+                } else {
+                    e.to_string()
+                },
+            });
+        }
+        let sent = (|| {
+            for r in to {
+                c.command(Rcpt::new(r, Vec::new()))
+                    .map_err(|e| about_mail(&e))?;
+            }
+            c.command(Data).map_err(|e| about_mail(&e))?;
+            c.message(raw).map_err(|e| about_mail(&e))
+        })();
+        match sent {
+            Ok(_) => {
+                let _ = c.quit();
+                Ok(())
+            }
+            Err(f) => {
+                c.abort();
+                Err(f)
+            }
+        }
     }
 
     /// Greeting, TLS, certificate, login. Nothing here is about a mail: a refusal is
