@@ -1234,50 +1234,59 @@ fn a_wrong_imap_password_fixed_and_sighup_tickets_the_waiting_mail_at_once() {
     d.stop();
 }
 
-#[test]
-fn a_sender_address_refused_for_the_login_holds_the_queue_and_fails_no_mail() {
-    let rig = Rig::start();
-    // Postfix told that the office address belongs to another login (as Microsoft 365
-    // answers a mailbox without "send as" rights).
+/// The rig's Postfix told that the office address belongs to another login (as
+/// Microsoft 365 answers a mailbox without "send as" rights); `at_mail_from` moves the
+/// refusal from RCPT TO (Postfix's default) to MAIL FROM.
+fn refuse_office_sender(rig: &Rig, at_mail_from: bool) {
     let main_cf = rig.dir().join("postfix/main.cf");
     let mut cf = fs::read_to_string(&main_cf).unwrap();
     cf.push_str(&format!(
-        "smtpd_sender_login_maps = inline:{{{}={}}}\nsmtpd_sender_restrictions = reject_sender_login_mismatch\n\
-         smtpd_delay_reject = no\n",
+        "smtpd_sender_login_maps = inline:{{{}={}}}\nsmtpd_sender_restrictions = reject_sender_login_mismatch\n",
         rig.office().address,
         rig.cso1().address
     ));
+    if at_mail_from {
+        cf.push_str("smtpd_delay_reject = no\n");
+        // Without delayed rejects the client check would run before AUTH: drop it.
+        let master_cf = rig.dir().join("postfix/master.cf");
+        let master = fs::read_to_string(&master_cf).unwrap();
+        fs::write(
+            &master_cf,
+            master.replace(
+                "  -o smtpd_client_restrictions=permit_sasl_authenticated,reject\n",
+                "",
+            ),
+        )
+        .unwrap();
+    }
     fs::write(&main_cf, cf).unwrap();
-    // Without delayed rejects the client check would run before AUTH: drop it.
-    let master_cf = rig.dir().join("postfix/master.cf");
-    let master = fs::read_to_string(&master_cf).unwrap();
-    fs::write(
-        &master_cf,
-        master.replace(
-            "  -o smtpd_client_restrictions=permit_sasl_authenticated,reject\n",
-            "",
-        ),
-    )
-    .unwrap();
     rig.stop_postfix();
     rig.start_postfix();
-    let site = desk::site(&rig, Transport::Tls, |t| t);
-    rig.deliver(rig.office(), &question(&rig, 1));
-    let (code, _, err) = loketd(site.root(), &["once"]);
-    assert_eq!(code, 1, "{err}");
-    assert!(
-        err.contains("refuses layanan@kppn-tanjungselor.example as the sender"),
-        "{err}"
-    );
-    assert_eq!(
-        db_count(&site, "SELECT COUNT(*) FROM outbox WHERE status = 'failed'"),
-        0,
-        "a refused sender is no mail's fault"
-    );
-    assert!(
-        db_count(
-            &site,
-            "SELECT COUNT(*) FROM outbox WHERE status = 'pending'"
-        ) >= 1
-    );
+}
+
+#[test]
+fn a_sender_address_refused_for_the_login_holds_the_queue_and_fails_no_mail() {
+    for at_mail_from in [true, false] {
+        let rig = Rig::start();
+        refuse_office_sender(&rig, at_mail_from);
+        let site = desk::site(&rig, Transport::Tls, |t| t);
+        rig.deliver(rig.office(), &question(&rig, 1));
+        let (code, _, err) = loketd(site.root(), &["once"]);
+        assert_eq!(code, 1, "{err}");
+        assert!(
+            err.contains("refuses layanan@kppn-tanjungselor.example as the sender"),
+            "at MAIL FROM: {at_mail_from}: {err}"
+        );
+        assert_eq!(
+            db_count(&site, "SELECT COUNT(*) FROM outbox WHERE status = 'failed'"),
+            0,
+            "a refused sender is no mail's fault"
+        );
+        assert!(
+            db_count(
+                &site,
+                "SELECT COUNT(*) FROM outbox WHERE status = 'pending'"
+            ) >= 1
+        );
+    }
 }

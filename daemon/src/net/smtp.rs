@@ -58,6 +58,10 @@ pub(crate) enum FailureKind {
 /// SMTP answers about the client's login or TLS, never about one mail.
 const CONFIG_CODES: [&str; 5] = ["454", "530", "534", "535", "538"];
 
+/// Words of a refusal of our sender address for this login, whichever step it comes at
+/// (Postfix rejects at RCPT by default, Microsoft 365 after the data).
+const SENDER_REFUSED: [&str; 3] = ["Sender address rejected", "SendAsDenied", "5.7.60"];
+
 /// Why a mail was not sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Failure {
@@ -150,33 +154,38 @@ impl Sender {
         if !raw.is_ascii() && info.supports_feature(Extension::EightBitMime) {
             params.push(MailParameter::Body(MailBodyParameter::EightBitMime));
         }
-        let about_mail = |e: &lettre::transport::smtp::Error| Failure {
-            kind: if e.is_permanent() {
-                FailureKind::Permanent
-            } else if e.is_transient() {
-                FailureKind::Transient
-            } else {
-                FailureKind::Connection
-            },
-            message: e.to_string(),
+        let sender_refused = |e: &lettre::transport::smtp::Error| Failure {
+            kind: FailureKind::Config,
+            message: format!(
+                "{e}: the server refuses {} as the sender for the login {}; check [mail] address and user under [mail.smtp] (the login must be allowed to send as the office address)",
+                self.envelope_from,
+                self.server.user.as_deref().unwrap_or("-")
+            ),
         };
-        if let Err(e) = c.command(Mail::new(Some(self.envelope_from.clone()), params)) {
-            c.abort();
-            return Err(Failure {
+        let about_mail = |e: &lettre::transport::smtp::Error| {
+            if e.is_permanent() && SENDER_REFUSED.iter().any(|w| e.to_string().contains(w)) {
+                return sender_refused(e);
+            }
+            Failure {
                 kind: if e.is_permanent() {
-                    FailureKind::Config
+                    FailureKind::Permanent
+                } else if e.is_transient() {
+                    FailureKind::Transient
                 } else {
                     FailureKind::Connection
                 },
-                message: if e.is_permanent() {
-                    format!(
-                        "{e}: the server refuses {} as the sender for the login {}; check [mail] address and user under [mail.smtp] (the login must be allowed to send as the office address)",
-                        self.envelope_from,
-                        self.server.user.as_deref().unwrap_or("-")
-                    )
-                } else {
-                    e.to_string()
-                },
+                message: e.to_string(),
+            }
+        };
+        if let Err(e) = c.command(Mail::new(Some(self.envelope_from.clone()), params)) {
+            c.abort();
+            return Err(if e.is_permanent() {
+                sender_refused(&e)
+            } else {
+                Failure {
+                    kind: FailureKind::Connection,
+                    message: e.to_string(),
+                }
             });
         }
         let sent = (|| {
