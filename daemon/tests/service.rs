@@ -1,6 +1,8 @@
 //! loketd as an office server, against the real rig: one instance per data folder,
 //! configuration failures that hold the queue and heal after SIGHUP, TLS mistakes in
-//! plain words, `status`, backup and restore, file modes.
+//! plain words and pinned certificates, the log, `status`, backup and restore, file
+//! modes and retention, attachments stored once, the command line, the systemd unit,
+//! XOAUTH2. A few cases need no server and run on the harness instead.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
