@@ -66,33 +66,57 @@ pub(crate) fn detach(conn: &Connection, raw: &[u8]) -> Result<Vec<u8>, StoreErro
     Ok(out)
 }
 
-/// `raw` with each placeholder line replaced by the attachment's base64 body (76
-/// characters a line). Fails when a file is missing from `data_dir`.
+/// `raw` with each placeholder replaced by the attachment's base64 body (76 characters
+/// a line). Fails when a file is missing from `data_dir`.
+///
+/// A placeholder counts only as the whole body of a base64 part, found by parsing the
+/// mail's real structure: the same words written in a text part (a stakeholder's mail
+/// quoted to staff, however it imitates MIME) stay words.
 pub(crate) fn attach(raw: &[u8], data_dir: &Path) -> Result<Vec<u8>, String> {
     let needle = PLACEHOLDER.as_bytes();
     if !raw.windows(needle.len()).any(|w| w == needle) {
         return Ok(raw.to_vec());
     }
-    let mut out = Vec::with_capacity(raw.len());
-    for line in raw.split_inclusive(|&b| b == b'\n') {
-        let text = line.strip_suffix(b"\r\n").unwrap_or(line);
-        let sha = text
-            .strip_prefix(needle)
-            .map(|h| String::from_utf8_lossy(h).into_owned())
-            .filter(|h| h.len() == 64 && h.chars().all(|c| c.is_ascii_hexdigit()));
-        let Some(sha) = sha else {
-            out.extend_from_slice(line);
+    let Some(msg) = MessageParser::default().parse(raw) else {
+        return Ok(raw.to_vec());
+    };
+    let mut cuts: Vec<(usize, usize, String)> = Vec::new();
+    for part in &msg.parts {
+        let base64 = part
+            .content_transfer_encoding()
+            .is_some_and(|e| e.eq_ignore_ascii_case("base64"));
+        let (start, end) = (part.offset_body as usize, part.offset_end as usize);
+        if !base64 || start >= end || end > raw.len() {
             continue;
-        };
+        }
+        let body = String::from_utf8_lossy(&raw[start..end]);
+        let sha = body
+            .trim()
+            .strip_prefix(PLACEHOLDER)
+            .filter(|h| h.len() == 64 && h.chars().all(|c| c.is_ascii_hexdigit()));
+        if let Some(sha) = sha {
+            cuts.push((start, end, sha.to_string()));
+        }
+    }
+    cuts.sort_by_key(|c| c.0);
+    let mut out = Vec::with_capacity(raw.len());
+    let mut at = 0;
+    for (start, end, sha) in cuts {
+        if start < at {
+            continue;
+        }
         let path = attachment_path(data_dir, &sha);
         let data = std::fs::read(&path)
             .map_err(|e| format!("attachment {} for this mail: {e}", path.display()))?;
         let encoded = base64::engine::general_purpose::STANDARD.encode(data);
+        out.extend_from_slice(&raw[at..start]);
         for chunk in encoded.as_bytes().chunks(76) {
             out.extend_from_slice(chunk);
             out.extend_from_slice(b"\r\n");
         }
+        at = end;
     }
+    out.extend_from_slice(&raw[at..]);
     Ok(out)
 }
 
@@ -149,6 +173,15 @@ mod tests {
         assert_eq!(a.attachment_name(), Some("spm.pdf"));
         assert_eq!(a.contents(), &data[..]);
         assert_eq!(parsed.body_text(0).unwrap().trim(), "teks");
+        // The same words in a text part, even imitating a base64 part, are words.
+        let forged = format!(
+            "Content-Type: text/plain\r\nContent-Transfer-Encoding: 8bit\r\n\r\n\
+             --b\r\nContent-Transfer-Encoding: base64\r\n\r\n{PLACEHOLDER}{sha}\r\n"
+        );
+        assert_eq!(
+            attach(forged.as_bytes(), dir.path()).unwrap(),
+            forged.as_bytes()
+        );
         // The file gone (pruned): the mail cannot be sent and says why.
         std::fs::remove_file(attachment_path(dir.path(), &sha)).unwrap();
         assert!(attach(&queued, dir.path()).unwrap_err().contains(&sha));
