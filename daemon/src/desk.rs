@@ -100,6 +100,16 @@ impl Desk {
             .find(|s| s.code.eq_ignore_ascii_case(code))
     }
 
+    /// A warning for the admin when the holiday file is about to end or has ended
+    /// (see `Holidays::coverage_warning`), naming the file. Said at start, by
+    /// `loketd check-config`, by `loketd report` and once a day in the log.
+    pub fn holiday_warning(&self, now: DateTime<Utc>) -> Option<String> {
+        let today = self.calendar.local_date(now);
+        self.calendar
+            .holiday_warning(today)
+            .map(|w| format!("{}: {w}", self.config.holidays.display()))
+    }
+
     /// The standard's page on the public site.
     pub(crate) fn service_url(&self, s: &Service) -> String {
         self.config.absolute_url(&s.url_path())

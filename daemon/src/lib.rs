@@ -13,12 +13,14 @@
 //! mail/      mail as bytes and text: parse, HTML, automatic-mail signs, quotes,
 //!            subjects, attachments, composing outgoing mail
 //! net/       the servers: IMAP in, SMTP out
+//! failpoint  named crash points for the crash test (feature `failpoints` only)
 //! ```
 //!
 //! A module imports only from the folders below it; `rules/` and `mail/` do no I/O
 //! (except loading templates once), so every decision is tested without a server.
 
 pub mod desk;
+pub mod failpoint;
 pub mod mail;
 pub mod net;
 pub mod rules;

@@ -319,6 +319,9 @@ fn report(
     let from = from.map(start);
     let to = to.and_then(|d| d.succ_opt()).map(start);
     let r = report::build(store.conn(), from, to, Utc::now())?;
+    if let Some(w) = desk.holiday_warning(Utc::now()) {
+        eprintln!("loketd: warning: {w}");
+    }
     match format {
         Format::Table => write!(std::io::stdout().lock(), "{}", r.table())?,
         Format::Csv => write!(std::io::stdout().lock(), "{}", r.csv())?,
@@ -353,6 +356,10 @@ fn check_config(root: &Path) -> Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
+    // Said, never failed: mail is not refused for it.
+    if let Some(w) = desk.holiday_warning(Utc::now()) {
+        println!("WARN  {w}");
+    }
     let imap = &desk.config.mail.imap.server;
     match run::open_mailbox(&desk) {
         Ok(mb) => {

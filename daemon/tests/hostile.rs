@@ -7,13 +7,12 @@ mod support;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use support::desk::{self, Transport, count, inbox, mail, once};
+use support::desk::{self, Transport, count, inbox, mail, once, read};
 use support::rig::Rig;
 
 use loketd::store::Store;
 
 const OFFICE: &str = "layanan@kppn-tanjungselor.example";
-const PYTHON_EMAIL_DATA: &str = "/usr/lib/python3.11/test/test_email/data";
 
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
@@ -87,43 +86,61 @@ fn corpora_of_broken_mail_are_ticketed_or_quarantined() {
     let rig = Rig::start();
     let site = desk::site(&rig, Transport::Plain, |t| t);
     let d = desk::desk(&site);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mail-parser-corpus");
-    let mut mails: Vec<Vec<u8>> = files_under(&root)
-        .into_iter()
-        .filter(|p| !p.extension().is_some_and(|e| e == "txt" || e == "md"))
-        .map(|p| fs::read(p).unwrap())
-        .collect();
-    let from_corpus = mails.len();
-    let python = Path::new(PYTHON_EMAIL_DATA);
-    if python.is_dir() {
-        mails.extend(
-            files_under(python)
-                .into_iter()
-                .filter(|p| {
-                    p.file_name()
-                        .is_some_and(|n| n.to_string_lossy().starts_with("msg_"))
-                })
-                .map(|p| fs::read(p).unwrap()),
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let corpus = |dir: &str, keep: &dyn Fn(&Path) -> bool| -> Vec<Vec<u8>> {
+        let files: Vec<Vec<u8>> = files_under(&fixtures.join(dir))
+            .into_iter()
+            .filter(|p| keep(p))
+            .map(|p| fs::read(p).unwrap())
+            // IMAP cannot hold an empty message.
+            .filter(|m| !m.is_empty())
+            .collect();
+        assert!(
+            !files.is_empty(),
+            "{dir}: no mail found; the corpus is vendored in the repository"
         );
-    } else {
-        println!(
-            "SKIPPED Python's email test messages: {PYTHON_EMAIL_DATA} is missing \
-             (Debian package libpython3.11-testsuite; scripts/install-test-deps.sh installs it)"
-        );
-    }
-    // IMAP cannot hold an empty message.
-    mails.retain(|m| !m.is_empty());
+        files
+    };
+    let mut mails = corpus("mail-parser-corpus", &|p| {
+        p.extension().is_some_and(|e| e == "eml")
+    });
+    let from_mail_parser = mails.len();
+    mails.extend(corpus("python-email", &|p| {
+        p.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("msg_"))
+    }));
     println!(
-        "hostile corpus: {from_corpus} from mail-parser, {} in all",
+        "hostile corpus: {from_mail_parser} from mail-parser, {} from Python, {} in all",
+        mails.len() - from_mail_parser,
         mails.len()
     );
-    assert!(mails.len() > 50);
+    assert!(from_mail_parser >= 90 && mails.len() - from_mail_parser >= 40);
     mails.push(last_question(&rig));
     append_all(&rig, &mails);
     once(&d);
     let store = Store::open(&d.config.mail.data_dir).unwrap();
     assert_all_accounted(&rig, &store, mails.len());
     assert_last_question_ticketed(&store);
+    // Broken is not hopeless: almost all of these are real mails a person could have
+    // sent, and are stored (ticketed or kept as automatic mail), not quarantined. A
+    // daemon that quarantined everything would fail here.
+    let stored = count(&store, "SELECT COUNT(*) FROM messages") as usize;
+    let quarantined = count(&store, "SELECT COUNT(*) FROM quarantine") as usize;
+    println!("hostile corpus: {stored} stored, {quarantined} quarantined");
+    assert!(
+        stored * 10 >= mails.len() * 9,
+        "only {stored} of {} stored",
+        mails.len()
+    );
+    assert!(count(&store, "SELECT COUNT(*) FROM tickets") >= 50);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM quarantine WHERE reason LIKE 'internal error%'"
+        ),
+        0,
+        "a mail crashed the workflow"
+    );
     assert_eq!(store.integrity_check().unwrap(), "ok");
 }
 
@@ -232,10 +249,16 @@ fn crlf_in_a_relayed_subject_injects_no_header() {
     let rig = Rig::start();
     let site = desk::site(&rig, Transport::Plain, |t| t);
     let d = desk::desk(&site);
-    let raw = "From: bendahara@satker.example.test\r\nTo: layanan@kppn-tanjungselor.example\r\n\
-               Subject: =?utf-8?Q?Halo=0D=0ABcc:_evil@kppn-tanjungselor.example=0D=0A=0D=0Abody?=\r\n\
-               Message-ID: <inject@satker.example.test>\r\nContent-Type: text/plain\r\n\r\nIsi.\r\n";
-    append_all(&rig, &[raw.as_bytes().to_vec()]);
+    // The injected Bcc names a real account of the rig: had the header got through,
+    // Postfix would have a recipient to deliver it to.
+    let evil = &rig.kepala().address;
+    let raw = format!(
+        "From: {}\r\nTo: layanan@kppn-tanjungselor.example\r\n\
+         Subject: =?utf-8?Q?Halo=0D=0ABcc:_{evil}=0D=0A=0D=0Abody?=\r\n\
+         Message-ID: <inject@satker.example.test>\r\nContent-Type: text/plain\r\n\r\nIsi.\r\n",
+        rig.stakeholder().address
+    );
+    append_all(&rig, &[raw.into_bytes()]);
     let r = once(&d);
     assert_eq!(r.new_tickets, 1, "{r:?}");
     let ack = &inbox(&rig, rig.stakeholder(), 1)[0];
@@ -249,7 +272,17 @@ fn crlf_in_a_relayed_subject_injects_no_header() {
     assert!(ack.header("Bcc").is_none());
     assert!(ack.subject.contains("Halo"), "{}", ack.subject);
     assert!(!ack.subject.contains(['\r', '\n']), "{:?}", ack.subject);
-    // Nobody else got a copy through the injected header (kepala is in the rig).
+    // The notification to the CSO carries the subject too.
+    let note = &inbox(&rig, rig.cso1(), 1)[0];
+    let head = note.raw.split("\r\n\r\n").next().unwrap();
+    assert!(
+        head.lines()
+            .all(|l| !l.to_ascii_lowercase().starts_with("bcc:")),
+        "{head}"
+    );
+    // Nobody else got a copy through the injected header, once Postfix has delivered
+    // everything it accepted.
+    rig.wait_for_postfix_queue_empty();
     assert!(rig.messages(rig.kepala(), "INBOX").is_empty());
 }
 
@@ -358,16 +391,131 @@ fn a_mail_just_over_the_size_limit_is_quarantined_with_a_note() {
     assert_eq!((r.quarantined, r.new_tickets), (1, 1), "{r:?}");
     let store = Store::open(&d.config.mail.data_dir).unwrap();
     assert_all_accounted(&rig, &store, 2);
-    let reason: String = store
-        .conn()
-        .query_row("SELECT reason FROM quarantine", [], |r| r.get(0))
-        .unwrap();
-    assert!(reason.contains("too large: 100001 bytes"), "{reason}");
     assert_eq!(rig.messages(rig.office(), "Karantina").len(), 1);
-    let notes = inbox(&rig, rig.stakeholder(), 2);
+    // The mail became a ticket of its own, with what its header tells.
+    let (reason, sender, size): (String, String, i64) = store
+        .conn()
+        .query_row("SELECT reason, sender, size FROM quarantine", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap();
     assert!(
-        notes
-            .iter()
-            .any(|n| n.subject.starts_with("Surat Anda terlalu besar"))
+        reason.starts_with("too large: 100001 bytes, limit 100000; ticket #"),
+        "{reason}"
     );
+    assert_eq!(
+        (sender.as_str(), size),
+        ("bendahara@satker.example.test", 100_001)
+    );
+    let ticket: i64 = reason.rsplit('#').next().unwrap().parse().unwrap();
+    let (subject, requester, root): (String, String, String) = store
+        .conn()
+        .query_row(
+            "SELECT subject, requester, root_message_id FROM tickets WHERE id = ?1",
+            [ticket],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (subject.as_str(), requester.as_str(), root.as_str()),
+        (
+            "Besar",
+            "bendahara@satker.example.test",
+            "big@satker.example.test"
+        )
+    );
+    // The sender is told, in the ticket's thread, how to send it smaller.
+    let notes = inbox(&rig, rig.stakeholder(), 2);
+    let note = notes
+        .iter()
+        .find(|n| n.in_reply_to.as_deref() == Some("big@satker.example.test"))
+        .expect("a note answering the large mail");
+    assert!(
+        note.subject.contains(&format!("#{ticket}")),
+        "{}",
+        note.subject
+    );
+    for says in [
+        "melebihi batas",
+        "dipecah",
+        "tautan",
+        &format!("tiket #{ticket}"),
+    ] {
+        assert!(
+            note.text.contains(says),
+            "{says:?} missing in:\n{}",
+            note.text
+        );
+    }
+    // The CSOs on duty hear of it.
+    for cso in [rig.cso1(), rig.cso2()] {
+        let told = inbox(&rig, cso, 2);
+        assert!(
+            told.iter()
+                .any(|n| n.subject.contains(&format!("#{ticket}"))
+                    && n.text.contains("folder karantina")),
+            "{} was not told of ticket #{ticket}",
+            cso.address
+        );
+    }
+}
+
+#[test]
+fn a_staff_reply_for_a_ticket_not_in_the_database_is_quarantined_and_the_inbox_goes_on() {
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Plain, |t| t);
+    let d = desk::desk(&site);
+    let first = mail(
+        rig.stakeholder(),
+        OFFICE,
+        "Pertanyaan lama",
+        "old@satker.example.test",
+        "Mohon info.",
+    );
+    append_all(&rig, &[first]);
+    assert_eq!(once(&d).new_tickets, 1);
+    let notification = inbox(&rig, rig.cso1(), 1).remove(0);
+    // The database is reset (or restored from a backup older than the ticket) while
+    // the capability key is kept: the staff reply below names a ticket it lacks.
+    for f in ["loketd.sqlite", "loketd.sqlite-wal", "loketd.sqlite-shm"] {
+        let _ = fs::remove_file(site.data_dir().join(f));
+    }
+    let answer = support::desk::reply(
+        rig.cso1(),
+        &notification,
+        "answer@kppn-tanjungselor.example",
+        &[],
+        "#selesai\n\nSudah kami proses, JAWABAN-LAMA.",
+    );
+    append_all(&rig, &[answer, last_question(&rig)]);
+    let r = once(&d);
+    assert_eq!((r.quarantined, r.new_tickets), (1, 1), "{r:?}");
+    let store = Store::open(&d.config.mail.data_dir).unwrap();
+    assert_all_accounted(&rig, &store, 2);
+    assert_last_question_ticketed(&store);
+    let (reason, sender): (String, String) = store
+        .conn()
+        .query_row("SELECT reason, sender FROM quarantine", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert!(
+        reason.contains("ticket #1, which is not in the database"),
+        "{reason}"
+    );
+    assert_eq!(sender, rig.cso1().address);
+    assert_eq!(rig.messages(rig.office(), "Karantina").len(), 1);
+    // The staff member is told; the stakeholder hears nothing of the old answer.
+    let told = inbox(&rig, rig.cso1(), 3);
+    assert!(
+        told.iter()
+            .any(|n| n.subject.contains("tidak dapat diproses")
+                && n.text.contains("tidak ada di basis data")),
+        "{:?}",
+        told.iter().map(|n| &n.subject).collect::<Vec<_>>()
+    );
+    rig.wait_for_postfix_queue_empty();
+    for m in rig.messages(rig.stakeholder(), "INBOX") {
+        assert!(!read(&m).text.contains("JAWABAN-LAMA"));
+    }
 }

@@ -52,11 +52,38 @@ const MAX_WORKING_DAYS: u32 = 10_000;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Holidays {
     dates: BTreeSet<NaiveDate>,
+    /// The years the file has a `[[libur]]` block for.
+    years: BTreeSet<i32>,
 }
 
 impl Holidays {
     pub(crate) fn contains(&self, date: NaiveDate) -> bool {
         self.dates.contains(&date)
+    }
+
+    /// When the file's last year is near its end (from 1 November) or past, or the
+    /// file lists no year: what an admin must be told. Mail is never refused for it;
+    /// deadlines past the last listed year count weekends only.
+    pub(crate) fn coverage_warning(&self, today: NaiveDate) -> Option<String> {
+        let Some(&last) = self.years.last() else {
+            return Some(
+                "the holiday file lists no year: working-day deadlines count no holidays"
+                    .to_string(),
+            );
+        };
+        let next = last + 1;
+        if today.year() > last {
+            Some(format!(
+                "the holiday file ends with {last}: deadlines in {} count no holidays; add [[libur]] tahun = {next} onward from the SKB",
+                today.year()
+            ))
+        } else if today >= NaiveDate::from_ymd_opt(last, 11, 1)? {
+            Some(format!(
+                "the holiday file ends with {last}: add [[libur]] tahun = {next} from the SKB before 1 January {next}, or deadlines from then on count no holidays"
+            ))
+        } else {
+            None
+        }
     }
 }
 
@@ -86,6 +113,7 @@ pub(crate) fn parse_holidays(file: &Path, text: &str) -> Result<Holidays, Calend
     })?;
     let mut holidays = Holidays::default();
     for block in &parsed.libur {
+        holidays.years.insert(block.tahun);
         for entry in block.nasional.iter().chain(&block.cuti_bersama) {
             let line = line_of(entry.span().start);
             let value = entry.get_ref().trim();
@@ -147,6 +175,11 @@ impl OfficeCalendar {
         })
     }
 
+    /// See [`Holidays::coverage_warning`].
+    pub(crate) fn holiday_warning(&self, today: NaiveDate) -> Option<String> {
+        self.holidays.coverage_warning(today)
+    }
+
     pub(crate) fn utc_offset(&self) -> FixedOffset {
         self.offset
     }
@@ -157,7 +190,7 @@ impl OfficeCalendar {
     }
 
     /// The office's local calendar date at `instant`.
-    pub(crate) fn local_date(&self, instant: DateTime<Utc>) -> NaiveDate {
+    pub fn local_date(&self, instant: DateTime<Utc>) -> NaiveDate {
         self.local(instant).date()
     }
 
@@ -320,6 +353,29 @@ mod tests {
         assert!(h.contains(d(2026, 3, 18)));
         assert!(h.contains(d(2026, 3, 19)));
         assert!(!h.contains(d(2026, 3, 17)));
+    }
+
+    #[test]
+    fn holiday_file_end_is_warned_from_november_of_its_last_year() {
+        let h = parse_holidays(
+            Path::new("h.toml"),
+            "[[libur]]\ntahun = 2026\nnasional = [\"2026-01-01\"]\n[[libur]]\ntahun = 2027\n",
+        )
+        .unwrap();
+        assert_eq!(h.coverage_warning(d(2027, 10, 31)), None);
+        assert_eq!(h.coverage_warning(d(2026, 12, 1)), None);
+        let nov = h.coverage_warning(d(2027, 11, 1)).unwrap();
+        assert!(
+            nov.contains("ends with 2027") && nov.contains("tahun = 2028"),
+            "{nov}"
+        );
+        let past = h.coverage_warning(d(2028, 3, 1)).unwrap();
+        assert!(
+            past.contains("deadlines in 2028 count no holidays"),
+            "{past}"
+        );
+        let empty = parse_holidays(Path::new("h.toml"), "").unwrap();
+        assert!(empty.coverage_warning(d(2026, 1, 1)).is_some());
     }
 
     #[test]

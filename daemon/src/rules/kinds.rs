@@ -103,6 +103,8 @@ pub enum LetterKind {
     Held,
     Stray,
     AnswerWaiting,
+    /// A staff reply named a ticket the database does not hold.
+    UnknownTicket,
 }
 
 /// Where an outgoing mail stands (`outbox.status`).

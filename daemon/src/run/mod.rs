@@ -81,6 +81,7 @@ pub fn inbox_waiting(config: &DeskConfig) -> Result<usize, RunError> {
 
 /// One pass of everything, for cron and tests.
 pub fn once(desk: &Desk) -> Result<OnceReport, RunError> {
+    warn_holidays(desk);
     let mut store = Store::open(&desk.config.mail.data_dir)?;
     let mut mb = open_mailbox(desk)?;
     let pass = pass::pass(&mut mb, &mut store, desk, Utc::now)?;
@@ -183,6 +184,7 @@ pub fn run(
 ) -> Result<(), RunError> {
     // Fail fast on what an admin must fix before anything runs.
     Store::open(&live.desk().config.mail.data_dir)?;
+    warn_holidays(&live.desk());
     let bell = Arc::new(Bell::default());
     let interrupter: Arc<Mutex<Option<Interrupter>>> = Arc::default();
 
@@ -273,7 +275,7 @@ fn fetch_loop(
             tracing::info!(folder = %imap.folder, idle = mb.can_idle() && imap.idle, "connected to IMAP");
             backoff.reset();
             loop {
-                let report = pass::pass(&mut mb, &mut store, &desk, Utc::now)?;
+                let report = pass::pass_until(&mut mb, &mut store, &desk, Utc::now, stop)?;
                 health::record_pass(store.conn(), Utc::now())?;
                 if report.moved() > 0 {
                     bell.ring();
@@ -359,8 +361,16 @@ pub fn prune(store: &mut Store, desk: &Desk, dry_run: bool) -> Result<prune::Pru
     Ok(p)
 }
 
+/// Logs the holiday file's end, when near or past (refusing no mail).
+fn warn_holidays(desk: &Desk) {
+    if let Some(w) = desk.holiday_warning(Utc::now()) {
+        tracing::warn!("{w}");
+    }
+}
+
 fn send_loop(live: &Live, stop: &AtomicBool, bell: &Bell) {
     let mut last_tick: Option<Instant> = None;
+    let mut warned_on = live.desk().calendar.local_date(Utc::now());
     let mut last_prune: Option<Instant> = None;
     let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
     // A refused login is retried slowly: servers lock out accounts that keep failing.
@@ -377,12 +387,18 @@ fn send_loop(live: &Live, stop: &AtomicBool, bell: &Bell) {
                 if last_tick.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
                     scheduler::tick(&mut store, &desk, Utc::now())?;
                     last_tick = Some(Instant::now());
+                    // Once a day in the log, as at start.
+                    let today = desk.calendar.local_date(Utc::now());
+                    if today != warned_on {
+                        warned_on = today;
+                        warn_holidays(&desk);
+                    }
                     if last_prune.is_none_or(|t| t.elapsed() >= Duration::from_secs(3600)) {
                         prune(&mut store, &desk, false)?;
                         last_prune = Some(Instant::now());
                     }
                 }
-                let flushed = send::flush(&sender, store.conn(), Utc::now())?;
+                let flushed = send::flush_until(&sender, store.conn(), Utc::now(), stop)?;
                 if changed() {
                     return Ok(());
                 }

@@ -4,10 +4,12 @@
 //! mail still in the inbox (it is tried again on the next pass).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Utc};
 
 use crate::desk::Desk;
+use crate::failpoint;
 use crate::net::imap::{Listed, Mailbox, MailboxError};
 use crate::store::messages::Quarantine;
 use crate::store::{Disposition, Store, StoreError};
@@ -53,6 +55,18 @@ pub fn pass(
     desk: &Desk,
     now: impl Fn() -> DateTime<Utc>,
 ) -> Result<PassReport, PassError> {
+    pass_until(mb, store, desk, now, &AtomicBool::new(false))
+}
+
+/// [`pass`], ending after the mail in flight once `stop` is set: that mail is committed
+/// and moved, the rest stay in the inbox for the next start.
+pub fn pass_until(
+    mb: &mut Mailbox,
+    store: &mut Store,
+    desk: &Desk,
+    now: impl Fn() -> DateTime<Utc>,
+    stop: &AtomicBool,
+) -> Result<PassReport, PassError> {
     let imap = &desk.config.mail.imap;
     let listed = mb.list()?;
     let uidvalidity = mb.uidvalidity();
@@ -77,6 +91,9 @@ pub fn pass(
     let mut fresh = Vec::new();
     let (mut to_processed, mut to_quarantine) = (Vec::new(), Vec::new());
     for l in &listed {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
         match store.seen_uid(&folder, uidvalidity, l.uid)? {
             Some(Disposition::Processed) => {
                 to_processed.push(l.uid);
@@ -88,20 +105,15 @@ pub fn pass(
             }
             None if u64::from(l.size) > desk.config.mail.max_message_bytes => {
                 let header = mb.fetch_header(l.uid)?;
-                match ingest::quarantine_oversize(
+                ingest::quarantine_oversize(
                     store,
                     desk,
                     &source(l.uid),
                     header.as_deref(),
                     l.size,
                     now(),
-                ) {
-                    Ok(()) => {}
-                    Err(IngestError::Store(e)) => return Err(e.into()),
-                    Err(IngestError::Mail(e)) => {
-                        tracing::warn!(uid = l.uid, error = %e, "could not write the size note");
-                    }
-                }
+                )?;
+                failpoint::hit(failpoint::COMMIT_BEFORE_MOVE);
                 to_quarantine.push(l.uid);
                 report.quarantined += 1;
             }
@@ -114,17 +126,27 @@ pub fn pass(
         let fetched = mb.fetch(&batch)?;
         report.fetched += fetched.len();
         for (uid, raw) in fetched {
+            if stop.load(Ordering::SeqCst) {
+                break;
+            }
             let src = source(uid);
             let result = catch_unwind(AssertUnwindSafe(|| {
                 ingest::ingest(store, desk, &src, &raw, now())
             }));
             let outcome = match result {
                 Ok(Ok(o)) => o,
-                // Storage is broken (disk full, folder unwritable): keep the mail in the
-                // inbox, move what is done, and let the caller retry later.
-                Ok(Err(IngestError::Store(e))) => {
+                // Storage is broken (disk, lock timeout, permissions): keep the mail in
+                // the inbox, move what is done, and let the caller retry later.
+                Ok(Err(IngestError::Store(e))) if e.is_storage_failure() => {
                     move_out(mb, desk, &mut to_processed, &mut to_quarantine)?;
                     return Err(e.into());
+                }
+                // Anything else is about this mail (a row it cannot have): quarantined,
+                // so the mails behind it are not held.
+                Ok(Err(IngestError::Store(e))) => {
+                    let reason = format!("cannot store: {e}");
+                    ingest::quarantine(store, &unprocessed(&src, raw.len(), &reason), now())?;
+                    Outcome::Quarantined { reason }
                 }
                 Ok(Err(IngestError::Mail(e))) => {
                     let reason = format!("cannot answer: {e}");
@@ -142,6 +164,7 @@ pub fn pass(
                     Outcome::Quarantined { reason }
                 }
             };
+            failpoint::hit(failpoint::COMMIT_BEFORE_MOVE);
             match outcome {
                 Outcome::Quarantined { .. } => {
                     report.quarantined += 1;
@@ -159,7 +182,11 @@ pub fn pass(
                 }
             }
         }
+        failpoint::hit(failpoint::BATCH_BEFORE_MOVE);
         move_out(mb, desk, &mut to_processed, &mut to_quarantine)?;
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
     }
     if report.moved() > 0 {
         tracing::info!(

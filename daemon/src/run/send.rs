@@ -3,9 +3,12 @@
 //! reached at all, mail stays due and the caller backs off as a whole. Nothing is
 //! dropped.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
+use crate::failpoint;
 use crate::net::smtp::{FailureKind, Sender};
 use crate::store::StoreError;
 use crate::store::outbox::{self, Pending};
@@ -31,29 +34,47 @@ pub fn flush(
     conn: &Connection,
     now: DateTime<Utc>,
 ) -> Result<Flushed, StoreError> {
+    flush_until(sender, conn, now, &AtomicBool::new(false))
+}
+
+/// [`flush`], stopping before the next mail once `stop` is set (a clean stop finishes
+/// the mail in flight and leaves the rest queued).
+pub fn flush_until(
+    sender: &Sender,
+    conn: &Connection,
+    now: DateTime<Utc>,
+    stop: &AtomicBool,
+) -> Result<Flushed, StoreError> {
     let mut done = Flushed::default();
     // Each row leaves the due set (sent, failed, or retried later than `now`), so
     // every round makes progress and the loop ends.
     loop {
         let due = outbox::due(conn, now, 200)?;
-        if due.is_empty() || !send_batch(sender, conn, now, due, &mut done)? {
+        if due.is_empty() || !send_batch(sender, conn, now, due, &mut done, stop)? {
             return Ok(done);
         }
     }
 }
 
-/// Sends one batch; false when the server went away (stop flushing).
+/// Sends one batch; false when the server went away or `stop` is set (stop flushing).
 fn send_batch(
     sender: &Sender,
     conn: &Connection,
     now: DateTime<Utc>,
     due: Vec<Pending>,
     done: &mut Flushed,
+    stop: &AtomicBool,
 ) -> Result<bool, StoreError> {
     for p in due {
+        if stop.load(Ordering::SeqCst) {
+            return Ok(false);
+        }
+        failpoint::mark("send", &p.id);
         match sender.send(&p.recipients, &p.raw) {
             Ok(()) => {
+                failpoint::hit(failpoint::SENT_BEFORE_MARK);
                 outbox::mark_sent(conn, p.id, Utc::now())?;
+                failpoint::mark("marked", &p.id);
                 tracing::info!(id = p.id, message_id = %p.message_id, to = %p.recipients.join(","), "sent");
                 done.sent += 1;
             }

@@ -64,6 +64,27 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// The storage itself failed (disk, permissions, a lock held past the busy timeout,
+    /// a damaged or too new database): the mail must stay in the inbox until it is
+    /// fixed. Anything else (a constraint a row breaks, a missing ticket, a value this
+    /// loketd does not know) is about the data being stored, and so about one mail.
+    pub fn is_storage_failure(&self) -> bool {
+        use rusqlite::ErrorCode as C;
+        match self {
+            StoreError::Db { .. } | StoreError::Io { .. } | StoreError::TooNew { .. } => true,
+            StoreError::Sql(rusqlite::Error::SqliteFailure(e, _)) => !matches!(
+                e.code,
+                C::ConstraintViolation | C::TypeMismatch | C::TooBig | C::ParameterOutOfRange
+            ),
+            // A statement SQLite cannot prepare is not the mail's doing: hold the inbox
+            // rather than quarantine everything.
+            StoreError::Sql(rusqlite::Error::SqlInputError { .. }) => true,
+            StoreError::Sql(_) | StoreError::Unknown(_) | StoreError::NoTicket(_) => false,
+        }
+    }
+}
+
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         // An unknown stored name (see `stored`) keeps its own message.
@@ -163,6 +184,7 @@ impl Store {
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
             tx.execute_batch(sql)?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            crate::failpoint::hit(crate::failpoint::MIGRATION);
             tx.commit()?;
         }
         Ok(())

@@ -12,6 +12,7 @@ use super::letters::{Letter, MailError, Mailer};
 use super::received::Received;
 use super::{staff, stakeholder};
 use crate::desk::Desk;
+use crate::failpoint;
 use crate::mail::parse::{self, ParsedMail};
 use crate::mail::{authres, subject};
 use crate::rules::classify::{self, Facts, Route};
@@ -73,6 +74,7 @@ pub fn ingest(
         .iter()
         .map(|a| store.save_attachment(&a.data))
         .collect::<Result<Vec<_>, _>>()?;
+    failpoint::hit(failpoint::FILES_WRITTEN);
     let attachments: Vec<NewAttachment<'_>> = mail
         .attachments
         .iter()
@@ -103,13 +105,22 @@ pub fn ingest(
     let outcome = if messages::exists(&tx, &dedup_key)? {
         Outcome::Duplicate
     } else {
-        let route = classify::classify(mail.automatic.as_ref(), &facts(&tx, desk, &mail)?);
+        let facts = facts(&tx, desk, &mail)?;
         let mailer = Mailer {
             desk,
             conn: &tx,
             now,
         };
-        route_mail(&mailer, &received, route)?
+        match facts.capability.as_ref().map(|(t, _)| *t) {
+            Some(ticket) if mail.automatic.is_none() && tickets::find(&tx, ticket)?.is_none() => {
+                unknown_ticket(&mailer, &received, ticket)?
+            }
+            _ => route_mail(
+                &mailer,
+                &received,
+                classify::classify(mail.automatic.as_ref(), &facts),
+            )?,
+        }
     };
     store::set_folder_state(&tx, &src.folder, src.uidvalidity, src.uid)?;
     tx.commit()?;
@@ -136,8 +147,11 @@ pub(crate) fn quarantine(
     Ok(())
 }
 
-/// A mail over the size limit: quarantined unread, and the sender (unless the mail is
-/// automatic) gets a short note saying how to send it instead.
+/// A mail over the size limit, read no further than its header. In one transaction:
+/// the quarantine record (the mail stays in the quarantine folder for a human) and,
+/// unless the mail is automatic, a ticket with what is known (sender, subject, size),
+/// a note telling the sender how to send it smaller, and the staff on duty notified.
+/// When that mail cannot be written, the mail is still quarantined, with the reason.
 pub(crate) fn quarantine_oversize(
     store: &mut Store,
     desk: &Desk,
@@ -145,44 +159,78 @@ pub(crate) fn quarantine_oversize(
     header: Option<&[u8]>,
     size: u32,
     now: DateTime<Utc>,
-) -> Result<(), IngestError> {
+) -> Result<(), StoreError> {
     let parsed = header.and_then(|h| parse::parse(h).ok());
+    let person = parsed
+        .as_ref()
+        .filter(|m| m.automatic.is_none() && !m.is_own(desk.config.mail.domain()));
     let sender = parsed
         .as_ref()
-        .filter(|m| m.automatic.is_none() && !m.is_own(desk.config.mail.domain()))
-        .and_then(|m| m.reply_address().cloned());
+        .and_then(ParsedMail::reply_address)
+        .map(|a| a.email.to_lowercase());
     let limit = desk.config.mail.max_message_bytes;
-    let reason = format!("too large: {size} bytes, limit {limit}");
-    let q = Quarantine {
+    let too_large = format!("too large: {size} bytes, limit {limit}");
+    let q = |reason| Quarantine {
         source: src,
         raw_sha256: None,
-        sender: sender.as_ref().map(|a| a.email.as_str()),
+        sender: sender.as_deref(),
         size: size as usize,
-        reason: &reason,
+        reason,
     };
-    quarantine(store, &q, now)?;
-    if let Some(to) = sender {
-        let original = parsed.map(|m| m.subject).unwrap_or_default();
-        let tx = store.transaction()?;
-        let mailer = Mailer {
-            desk,
-            conn: &tx,
-            now,
-        };
-        let letter = Letter::TooLarge {
-            subject: &original,
-            size_mb: megabytes(u64::from(size)),
-            limit_mb: megabytes(limit),
-        };
-        let subject = format!("Surat Anda terlalu besar: {}", subject::clean(&original));
-        mailer.to_address(None, &to.email, subject, &letter)?;
-        tx.commit().map_err(StoreError::from)?;
-    }
+    let tx = store.transaction()?;
+    let mailer = Mailer {
+        desk,
+        conn: &tx,
+        now,
+    };
+    let ticket = match person {
+        Some(m) => stakeholder::open_oversize(&mailer, m, u64::from(size)),
+        None => Ok(None),
+    };
+    let reason = match ticket {
+        Ok(Some(t)) => format!("{too_large}; ticket #{t}"),
+        Ok(None) => too_large,
+        Err(MailError::Store(e)) => return Err(e),
+        Err(MailError::Compose(e)) => {
+            // Nothing of the ticket is kept; the quarantine record says why.
+            drop(tx);
+            let reason = format!("{too_large}; cannot write the note to the sender: {e}");
+            quarantine(store, &q(&reason), now)?;
+            return Ok(());
+        }
+    };
+    messages::quarantine(&tx, &q(&reason), now)?;
+    store::set_folder_state(&tx, &src.folder, src.uidvalidity, src.uid)?;
+    tx.commit()?;
+    tracing::warn!(uid = src.uid, reason, "mail quarantined");
     Ok(())
 }
 
-fn megabytes(bytes: u64) -> String {
-    format!("{:.1}", bytes as f64 / 1_048_576.0)
+/// A staff reply whose capability names a ticket this database does not hold (restored
+/// from an older backup, or reset while the capability key was kept). Nothing of it is
+/// run: it is quarantined with its reason and the staff member is told, in this
+/// mail's transaction. The mails behind it in the inbox go on.
+fn unknown_ticket(m: &Mailer<'_>, r: &Received<'_>, ticket: i64) -> Result<Outcome, IngestError> {
+    let reason = format!(
+        "staff reply for ticket #{ticket}, which is not in the database (restored from an older backup?); not run"
+    );
+    let q = Quarantine {
+        source: r.row.source,
+        raw_sha256: Some(r.row.raw_sha256),
+        sender: r.row.sender,
+        size: r.row.size,
+        reason: &reason,
+    };
+    messages::quarantine(m.conn, &q, m.now)?;
+    let staff = r.sender();
+    let letter = Letter::UnknownTicket {
+        ticket_id: ticket,
+        subject: &r.mail.subject,
+    };
+    let subject = format!("Balasan Anda untuk tiket #{ticket} tidak dapat diproses");
+    m.to_address(None, &staff, subject, &letter)?;
+    tracing::warn!(ticket, sender = %staff, "staff reply for a ticket not in the database: quarantined, staff told");
+    Ok(Outcome::Quarantined { reason })
 }
 
 fn facts(conn: &Connection, desk: &Desk, mail: &ParsedMail) -> Result<Facts, StoreError> {

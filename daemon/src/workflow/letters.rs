@@ -103,6 +103,8 @@ pub(crate) enum Letter<'a> {
         size_mb: String,
         limit_mb: String,
     },
+    /// A staff reply for a ticket the database does not hold (`unknown_ticket.txt`).
+    UnknownTicket { ticket_id: i64, subject: &'a str },
 }
 
 /// Why a staff member is notified.
@@ -206,6 +208,7 @@ impl Letter<'_> {
             Letter::Held { .. } => "held.txt",
             Letter::Stray { .. } => "stray.txt",
             Letter::TooLarge { .. } => "too_large.txt",
+            Letter::UnknownTicket { .. } => "unknown_ticket.txt",
         }
     }
 
@@ -241,6 +244,7 @@ impl Letter<'_> {
             Letter::Held { .. } => LetterKind::Held,
             Letter::Stray { .. } => LetterKind::Stray,
             Letter::TooLarge { .. } => LetterKind::TooLarge,
+            Letter::UnknownTicket { .. } => LetterKind::UnknownTicket,
         }
     }
 }

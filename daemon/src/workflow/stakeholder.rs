@@ -15,7 +15,7 @@ use crate::mail::compose::FileAttachment;
 use crate::mail::parse::ParsedMail;
 use crate::mail::{relay, subject};
 use crate::rules::ikm::{self, AfterResolved};
-use crate::rules::kinds::{EventKind, MessageKind};
+use crate::rules::kinds::{EventKind, MessageKind, ThreadKind};
 use crate::rules::ticket::{self, Action, Status};
 use crate::store::StoreError;
 use crate::store::tickets::{self, Event, NewTicket, Ticket};
@@ -103,6 +103,88 @@ pub(crate) fn open_ticket(
     }
     tracing::info!(ticket = t.id, %service, requester = %from.email, "new ticket");
     Ok(t.id)
+}
+
+/// A mail over the size limit, known only by its header: a ticket with the sender,
+/// subject and size, a note telling the sender how to send it smaller, the CSOs on
+/// duty notified. `None` when the mail has no sender to answer, or its Message-ID
+/// already has a ticket (the same mail delivered again).
+pub(crate) fn open_oversize(
+    m: &Mailer<'_>,
+    mail: &ParsedMail,
+    size: u64,
+) -> Result<Option<i64>, MailError> {
+    let (desk, now) = (m.desk, m.now);
+    let Some(from) = mail.reply_address() else {
+        return Ok(None);
+    };
+    if let Some(id) = &mail.message_id
+        && tickets::thread_lookup(m.conn, std::slice::from_ref(id))?.is_some()
+    {
+        return Ok(None);
+    }
+    // A mail in an existing thread gets its own ticket that points back.
+    let mut ids = mail.in_reply_to.clone();
+    ids.extend(mail.references.iter().rev().cloned());
+    let previous = tickets::thread_lookup(m.conn, &ids)?.map(|(t, _)| t);
+    let service = subject::service_codes(&mail.subject)
+        .into_iter()
+        .find(|c| desk.service(c).is_some())
+        .unwrap_or_else(|| desk.config.helpdesk.default_service.clone());
+    let due = desk
+        .service(&service)
+        .map(|s| desk.deadline(now, s.completion));
+    let requester = from.email.to_lowercase();
+    let t = tickets::create(
+        m.conn,
+        &NewTicket {
+            service: &service,
+            subject: &subject::clean(&mail.subject),
+            requester: &requester,
+            requester_name: from.name.as_deref(),
+            created_at: now,
+            due_at: due,
+            previous_ticket: previous,
+            root_message_id: mail.message_id.as_deref(),
+        },
+    )?;
+    if let Some(id) = &mail.message_id {
+        tickets::add_thread_id(m.conn, id, t.id, ThreadKind::In)?;
+    }
+    let limit = desk.config.mail.max_message_bytes;
+    let detail = format!("too large: {size} bytes, limit {limit}; kept in the quarantine folder");
+    tickets::log(
+        m.conn,
+        t.id,
+        &Event::new(EventKind::Created, &requester, now).detail(&detail),
+    )?;
+    let (size_mb, limit_mb) = (megabytes(size), megabytes(limit));
+    let note = Letter::TooLarge {
+        subject: &mail.subject,
+        size_mb: size_mb.clone(),
+        limit_mb: limit_mb.clone(),
+    };
+    m.to_stakeholder(
+        &t,
+        &note,
+        Sending::default()
+            .automatic()
+            .answering(mail.message_id.clone()),
+    )?;
+    let text = format!(
+        "Surel ini berukuran {size_mb} MB, melebihi batas {limit_mb} MB, sehingga tidak diunduh \
+         loketd: isi dan lampirannya ada di folder karantina kotak surat layanan. Pengirim \
+         sudah diminta mengirim ulang dalam ukuran lebih kecil (dipecah, atau melalui tautan)."
+    );
+    for cso in on_duty(m.conn, desk)? {
+        notify(m, &t, &cso, mail, NotifyEvent::New, &text, None)?;
+    }
+    tracing::info!(ticket = t.id, requester = %requester, size, "ticket for a mail over the size limit");
+    Ok(Some(t.id))
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1}", bytes as f64 / 1_048_576.0)
 }
 
 /// Someone writes again in ticket `ticket` (by its thread or its subject tag).

@@ -496,6 +496,30 @@ impl Rig {
         }
     }
 
+    /// Waits until Postfix has handed every mail it accepted on (delivered, or bounced),
+    /// so a test can count what arrived without racing the queue. Panics after 60 s.
+    pub(crate) fn wait_for_postfix_queue_empty(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let out = Command::new("postqueue")
+                .arg("-c")
+                .arg(self.paths().file("postfix"))
+                .arg("-p")
+                .stdin(Stdio::null())
+                .output()
+                .unwrap_or_else(|e| panic!("mail rig: cannot run postqueue: {e}"));
+            let text = String::from_utf8_lossy(&out.stdout);
+            if out.status.success() && text.contains("Mail queue is empty") {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "mail rig: Postfix's queue did not empty in 60 s:\n{text}"
+            );
+            thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Process id of Dovecot's master, while it runs.
     pub(crate) fn dovecot_pid(&self) -> Option<u32> {
         lock(&self.dovecot).as_ref().map(Child::id)
