@@ -1,29 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the tests need on Debian: Dovecot (IMAP + LMTP), Postfix and openssl for
-# loketd's mail rig, Chromium for the site's browser checks (tests/browser.rs), Python's
-# email test messages.
+# loketd's mail rig, Chromium for the site's browser checks (tests/browser.rs).
+# (Python's email test messages are vendored under daemon/tests/fixtures/python-email.)
 # Idempotent: a quick no-op when everything is present. Must run as root.
 # Servers are NOT started system-wide: the test rig runs its own on free loopback ports.
 set -euo pipefail
 
 packages=(dovecot-core dovecot-imapd dovecot-lmtpd postfix openssl chromium)
-# Python's email test messages (test/test_email/data), fed to the daemon by
-# daemon/tests/hostile.rs. Optional: a release without this package skips that part
-# of the test (it prints why) instead of failing the install.
-optional=(libpython3.11-testsuite)
-
-installed() { [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" == "install ok installed" ]]; }
-missing_optional=()
-for p in "${optional[@]}"; do
-    installed "$p" || missing_optional+=("$p")
-done
-install_optional() {
-    if [[ ${#missing_optional[@]} -gt 0 && $(id -u) -eq 0 ]]; then
-        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing_optional[@]}" ||
-            echo "install-test-deps: optional ${missing_optional[*]} not installed; hostile.rs skips Python's email messages" >&2
-    fi
-}
-
 missing=()
 for p in "${packages[@]}"; do
     # "install ok installed" is dpkg's status for a fully installed package.
@@ -32,7 +15,6 @@ for p in "${packages[@]}"; do
     fi
 done
 if [[ ${#missing[@]} -eq 0 ]]; then
-    install_optional
     exit 0
 fi
 
@@ -66,4 +48,3 @@ elif ! install; then
     apt-get update
     install
 fi
-install_optional

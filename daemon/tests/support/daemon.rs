@@ -28,7 +28,24 @@ impl Daemon {
         d
     }
 
+    /// Starts `loketd run` for `site` with extra environment.
+    pub(crate) fn run_with(site: &TestSite, env: &[(&str, &str)]) -> Daemon {
+        let mut d = Daemon {
+            child: None,
+            root: site.root().to_path_buf(),
+            log: site.root().join("loketd.log"),
+            starts: 0,
+        };
+        d.start_with(env);
+        d
+    }
+
     pub(crate) fn start(&mut self) {
+        self.start_with(&[]);
+    }
+
+    /// Starts `loketd run` with extra environment (e.g. `LOKETD_FAILPOINT`).
+    pub(crate) fn start_with(&mut self, env: &[(&str, &str)]) {
         assert!(self.child.is_none(), "loketd already runs");
         let log = fs::OpenOptions::new()
             .create(true)
@@ -40,6 +57,7 @@ impl Daemon {
             .arg(&self.root)
             .arg("run")
             .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
@@ -92,6 +110,23 @@ impl Daemon {
                 .arg(format!("-{signal}"))
                 .arg(pid.to_string())
                 .status();
+        }
+    }
+
+    /// Waits up to `timeout` for loketd to exit on its own; its exit status, or `None`
+    /// (still running) after the timeout.
+    pub(crate) fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let end = Instant::now() + timeout;
+        loop {
+            let c = self.child.as_mut()?;
+            if let Ok(Some(status)) = c.try_wait() {
+                self.child = None;
+                return Some(status);
+            }
+            if Instant::now() >= end {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
         }
     }
 
