@@ -6,7 +6,9 @@ mod support;
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
+use support::daemon::Daemon;
 use support::desk::{self, Transport, count, inbox, mail, once, read};
 use support::rig::Rig;
 
@@ -368,13 +370,8 @@ fn ten_thousand_recipients_and_mime_nested_a_thousand_deep() {
     );
 }
 
-#[test]
-fn a_mail_just_over_the_size_limit_is_quarantined_with_a_note() {
-    let rig = Rig::start();
-    let site = desk::site(&rig, Transport::Plain, |t| {
-        t.replace("max_message_bytes = 26214400", "max_message_bytes = 100000")
-    });
-    let d = desk::desk(&site);
+/// A mail of 100,001 bytes (the test sites' limit is 100,000).
+fn oversized() -> Vec<u8> {
     let head = "From: bendahara@satker.example.test\r\nTo: layanan@kppn-tanjungselor.example\r\n\
                 Subject: Besar\r\nMessage-ID: <big@satker.example.test>\r\nContent-Type: text/plain\r\n\r\n";
     let mut big = head.as_bytes().to_vec();
@@ -386,6 +383,17 @@ fn a_mail_just_over_the_size_limit_is_quarantined_with_a_note() {
     big.truncate(100_001 - 2);
     big.extend_from_slice(b"\r\n");
     assert_eq!(big.len(), 100_001);
+    big
+}
+
+#[test]
+fn a_mail_just_over_the_size_limit_is_quarantined_with_a_note() {
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Plain, |t| {
+        t.replace("max_message_bytes = 26214400", "max_message_bytes = 100000")
+    });
+    let d = desk::desk(&site);
+    let big = oversized();
     append_all(&rig, &[big, last_question(&rig)]);
     let r = once(&d);
     assert_eq!((r.quarantined, r.new_tickets), (1, 1), "{r:?}");
@@ -458,6 +466,58 @@ fn a_mail_just_over_the_size_limit_is_quarantined_with_a_note() {
             cso.address
         );
     }
+}
+
+#[test]
+fn a_crash_right_after_an_oversized_mail_is_recorded_loses_neither_ticket_nor_note() {
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Plain, |t| {
+        t.replace("max_message_bytes = 26214400", "max_message_bytes = 100000")
+    });
+    append_all(&rig, &[oversized(), last_question(&rig)]);
+    // loketd dies (abort, as SIGKILL) right after the first commit: the oversized mail's.
+    let mut d = Daemon::run_with(&site, &[("LOKETD_FAILPOINT", "commit-before-move:1")]);
+    let status = d
+        .wait_exit(Duration::from_secs(30))
+        .expect("loketd hit its crash point");
+    assert!(!status.success(), "{}", d.log_text());
+    {
+        let d = desk::desk(&site);
+        let store = Store::open(&d.config.mail.data_dir).unwrap();
+        // Whatever of it is committed is all of it: record, ticket and note together.
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM quarantine"), 1);
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM tickets"), 1);
+        assert_eq!(
+            count(
+                &store,
+                "SELECT COUNT(*) FROM outbox WHERE kind = 'too_large'"
+            ),
+            1
+        );
+    }
+    assert_eq!(rig.messages(rig.office(), "INBOX").len(), 2);
+    // The next start moves it without a second ticket, and sends the note once.
+    d.start();
+    let notes = inbox(&rig, rig.stakeholder(), 2);
+    d.stop();
+    let d = desk::desk(&site);
+    let store = Store::open(&d.config.mail.data_dir).unwrap();
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM tickets"), 2);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'too_large'"
+        ),
+        1
+    );
+    assert_eq!(
+        notes
+            .iter()
+            .filter(|n| n.in_reply_to.as_deref() == Some("big@satker.example.test"))
+            .count(),
+        1
+    );
+    assert_eq!(rig.messages(rig.office(), "Karantina").len(), 1);
 }
 
 #[test]
