@@ -26,6 +26,30 @@ fn question(rig: &Rig, i: usize) -> Vec<u8> {
     )
 }
 
+/// Milliseconds since the epoch: a clock two processes share.
+fn wall_ms() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+}
+
+/// Not a test on its own: the other process of the test below, which starts this test
+/// binary again to run only this. It takes the write lock on `LOKET_HOLD_DB`, says so in
+/// `<db>.locked`, holds it for 3 s, writes the time it lets go to `<db>.released`, and
+/// commits.
+#[test]
+#[ignore = "the lock-holding process of a_database_locked_by_another_process_is_waited_for"]
+fn lock_holder_process() {
+    let db = std::path::PathBuf::from(std::env::var_os("LOKET_HOLD_DB").expect("LOKET_HOLD_DB"));
+    let c = Connection::open(&db).unwrap();
+    c.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    fs::write(db.with_extension("locked"), b"").unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    fs::write(db.with_extension("released"), wall_ms().to_string()).unwrap();
+    c.execute_batch("COMMIT").unwrap();
+}
+
 #[test]
 fn a_database_locked_by_another_process_is_waited_for() {
     let rig = Rig::start();
@@ -35,19 +59,36 @@ fn a_database_locked_by_another_process_is_waited_for() {
     for i in 0..3 {
         rig.deliver(rig.office(), &question(&rig, i));
     }
-    // Another process (a backup, a CLI call) holds an exclusive lock for 3 s.
+    // Another process (a backup, a CLI call) holds the write lock for 3 s.
     let db = site.data_dir().join("loketd.sqlite");
-    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
-    let holder = std::thread::spawn(move || {
-        let c = Connection::open(db).unwrap();
-        c.execute_batch("BEGIN EXCLUSIVE").unwrap();
-        locked_tx.send(()).unwrap();
-        std::thread::sleep(Duration::from_secs(3));
-        c.execute_batch("COMMIT").unwrap();
-    });
-    locked_rx.recv().unwrap();
+    let mut holder = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["lock_holder_process", "--exact", "--ignored", "--nocapture"])
+        .env("LOKET_HOLD_DB", &db)
+        .spawn()
+        .unwrap();
+    let locked = db.with_extension("locked");
+    let waiting = std::time::Instant::now();
+    while !locked.exists() {
+        assert!(
+            waiting.elapsed() < Duration::from_secs(30),
+            "the lock holder never locked"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let started = wall_ms();
     let r = once(&d);
-    holder.join().unwrap();
+    let finished = wall_ms();
+    assert!(holder.wait().unwrap().success());
+    let released: u128 = fs::read_to_string(db.with_extension("released"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    // The pass began while the lock was held and could only end after it was let go:
+    // it waited instead of failing or skipping.
+    assert!(
+        started < released && released <= finished,
+        "pass {started}..{finished}, lock released at {released}"
+    );
     assert_eq!(r.new_tickets, 3, "{r:?}");
     let store = Store::open(&d.config.mail.data_dir).unwrap();
     assert_eq!(count(&store, "SELECT COUNT(*) FROM messages"), 3);
