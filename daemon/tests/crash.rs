@@ -1,31 +1,56 @@
-//! `loketd run` SIGKILLed at seeded random moments while a few hundred mails arrive:
-//! nothing is lost, nothing is stored twice, and the only duplicates are mails the
-//! sender had handed to SMTP when it was killed (at most one per kill).
+//! `loketd run` killed again and again while a few hundred mails arrive and staff
+//! answer: at each crash window on purpose (a crash point, `src/failpoint.rs`, aborts
+//! the process there, as SIGKILL would) and at random moments (SIGKILL). Afterwards
+//! the accounting is exact: every mail stored once by its Message-ID, one ticket per
+//! thread, every reply in its thread, every outbox row delivered once to each
+//! recipient, the raw files and the processed folder equal to the stored set. A mail is
+//! delivered twice only when a kill fell between SMTP's acceptance and the outbox row's
+//! mark, once per such kill, as counted from the crash-point log.
+//!
+//! The seed changes every run and is printed; `LOKETD_CRASH_SEED=<seed>` replays the
+//! kill schedule and the feeding pace (the daemon's own timing still varies).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 
-use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
+use sha2::{Digest, Sha256};
 use support::daemon::{Daemon, Seeded, wait_until};
 use support::desk::{self, Transport, mail, mail_with, read};
 use support::rig::Rig;
 
 const OFFICE: &str = "layanan@kppn-tanjungselor.example";
-const THREADS: usize = 120;
-const REPLIES: usize = 100;
-const ANSWERS: usize = 80;
-const KILLS: usize = 12;
+const THREADS: usize = 100;
+const REPLIES: usize = 70;
+const ANSWERS: usize = 60;
+/// Crash-point kills wanted at each window (migration aside: it runs at first start).
+const PER_WINDOW: usize = 3;
+/// Random SIGKILLs wanted.
+const RANDOM: usize = 8;
+
+/// The windows killed on purpose, in the order the killer takes them.
+const WINDOWS: [&str; 4] = [
+    "files-written",
+    "commit-before-move",
+    "batch-before-move",
+    "sent-before-mark",
+];
 
 fn seed() -> u64 {
     std::env::var("LOKETD_CRASH_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(0x5EED_2026)
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+        })
 }
 
 fn db(site: &desk::TestSite) -> Connection {
@@ -35,20 +60,64 @@ fn db(site: &desk::TestSite) -> Connection {
 }
 
 fn count(c: &Connection, sql: &str) -> i64 {
-    c.query_row(sql, [], |r| r.get(0)).unwrap()
+    c.query_row(sql, [], |r| r.get(0))
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
-/// Message-IDs of a folder, with how often each occurs.
-fn ids_in(rig: &Rig, who: &support::rig::Account, folder: &str) -> HashMap<String, usize> {
-    let mut seen = HashMap::new();
-    for m in rig.messages(who, folder) {
-        *seen.entry(read(&m).message_id).or_insert(0) += 1;
+fn column<T: rusqlite::types::FromSql>(c: &Connection, sql: &str) -> Vec<T> {
+    let mut stmt = c.prepare(sql).unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// How one loketd process ended.
+enum Kill {
+    /// It aborted at this crash point.
+    At(&'static str),
+    /// SIGKILL at a random moment.
+    Random,
+}
+
+/// The crash-point log, per process: what it noted, in order.
+fn failpoint_log(path: &Path) -> HashMap<u32, Vec<(String, String)>> {
+    let mut by_pid: HashMap<u32, Vec<(String, String)>> = HashMap::new();
+    for line in std::fs::read_to_string(path).unwrap_or_default().lines() {
+        let mut parts = line.splitn(3, ' ');
+        let (Some(pid), Some(what)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let detail = parts.next().unwrap_or_default().trim().to_string();
+        by_pid
+            .entry(pid.parse().unwrap())
+            .or_default()
+            .push((what.to_string(), detail));
     }
-    seen
+    by_pid
+}
+
+/// The outbox row a process was sending when it died: its last `send` not followed
+/// by `marked`.
+fn in_flight(notes: &[(String, String)]) -> Option<i64> {
+    let last = notes
+        .iter()
+        .rev()
+        .find(|(what, _)| what == "send" || what == "marked")?;
+    (last.0 == "send").then(|| last.1.parse().unwrap())
+}
+
+/// Which window each killed process died in, by the log it left.
+fn crash_point(notes: &[(String, String)]) -> Option<&str> {
+    notes
+        .iter()
+        .find(|(what, _)| what == "crash")
+        .map(|(_, at)| at.as_str())
 }
 
 #[test]
-fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
+fn killed_at_every_crash_window_and_at_random_loses_and_duplicates_nothing() {
+    let started = Instant::now();
     let rig = Rig::start();
     // Each stakeholder opens dozens of threads: lift the per-sender loop guard.
     let site = desk::site(&rig, Transport::Plain, |t| {
@@ -58,104 +127,168 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
         )
         .replace("poll_seconds = 5", "poll_seconds = 1")
     });
-    let daemon = Arc::new(Mutex::new(Daemon::run(&site)));
     let seed = seed();
-    println!("crash test seed {seed} (set LOKETD_CRASH_SEED to replay)");
+    println!("crash test seed {seed} (LOKETD_CRASH_SEED={seed} replays it)");
+    let fp_log = site.root().join("failpoints.log");
+    let fp_log_env = fp_log.to_str().unwrap().to_string();
     let feeding = AtomicBool::new(true);
-    let kills = AtomicUsize::new(0);
     let stakeholders = [rig.stakeholder(), rig.stakeholder2()];
 
-    std::thread::scope(|s| {
-        // The killer: SIGKILL after a random 0.2-1.2 s of life, restart at once, until the
-        // feeding is done and it has killed at least KILLS times.
-        s.spawn(|| {
+    let (mut daemon, kills) = std::thread::scope(|s| {
+        let killer = s.spawn(|| {
             let mut rng = Seeded::new(seed);
-            while feeding.load(Ordering::SeqCst) || kills.load(Ordering::SeqCst) < KILLS {
-                std::thread::sleep(Duration::from_millis(rng.range(200, 1200)));
-                let mut d = daemon.lock().unwrap();
-                d.kill();
-                kills.fetch_add(1, Ordering::SeqCst);
-                d.start();
+            let log = [("LOKETD_FAILPOINT_LOG", fp_log_env.as_str())];
+            let mut kills: Vec<(u32, Kill)> = Vec::new();
+            // First start: killed inside the first migration, then inside the second
+            // (the first one committed).
+            let mut d: Option<Daemon> = None;
+            for nth in ["migration:1", "migration:2"] {
+                let env = [log[0], ("LOKETD_FAILPOINT", nth)];
+                let mut dd = match d.take() {
+                    Some(mut dd) => {
+                        dd.start_with(&env);
+                        dd
+                    }
+                    None => Daemon::run_with(&site, &env),
+                };
+                let pid = dd.pid().unwrap();
+                assert!(
+                    dd.wait_exit(Duration::from_secs(30)).is_some(),
+                    "loketd did not die in its migration: {}",
+                    dd.log_text()
+                );
+                kills.push((pid, Kill::At("migration")));
+                d = Some(dd);
             }
+            let mut d = d.unwrap();
+            let mut at_window = [0usize; WINDOWS.len()];
+            let mut random = 0;
+            let mut round = 0usize;
+            let mut after_feeding = 0;
+            loop {
+                let done = at_window.iter().all(|n| *n >= PER_WINDOW) && random >= RANDOM;
+                if !feeding.load(Ordering::SeqCst) {
+                    if done || after_feeding >= 8 {
+                        break;
+                    }
+                    after_feeding += 1;
+                }
+                round += 1;
+                if round.is_multiple_of(2) {
+                    // A crash point, the least-hit window first.
+                    let w = (0..WINDOWS.len()).min_by_key(|w| at_window[*w]).unwrap();
+                    let arm = format!("{}:{}", WINDOWS[w], rng.range(1, 4));
+                    d.start_with(&[log[0], ("LOKETD_FAILPOINT", arm.as_str())]);
+                    let pid = d.pid().unwrap();
+                    if d.wait_exit(Duration::from_secs(4)).is_some() {
+                        kills.push((pid, Kill::At(WINDOWS[w])));
+                        at_window[w] += 1;
+                        continue;
+                    }
+                    // Nothing passed that point in time: end it as a random kill.
+                    d.kill();
+                    kills.push((pid, Kill::Random));
+                    random += 1;
+                } else {
+                    // SIGKILL at a random moment once it is up (not during start-up).
+                    let before = d.log_lines("connected to IMAP");
+                    d.start_with(&log);
+                    let pid = d.pid().unwrap();
+                    let up = Instant::now();
+                    while d.log_lines("connected to IMAP") == before
+                        && up.elapsed() < Duration::from_secs(10)
+                    {
+                        std::thread::sleep(Duration::from_millis(10));
+                    }
+                    std::thread::sleep(Duration::from_millis(rng.range(50, 900)));
+                    d.kill();
+                    kills.push((pid, Kill::Random));
+                    random += 1;
+                }
+            }
+            d.start_with(&log);
+            (d, kills)
         });
 
+        // The feeder: questions, stakeholders writing again, and the CSO answering
+        // each question from its notification as soon as it arrives, all while the
+        // killer is at work.
         let mut rng = Seeded::new(seed ^ 0xFEED);
-        let mut pace = || std::thread::sleep(Duration::from_millis(rng.range(0, 40)));
-        // New threads.
-        for i in 0..THREADS {
-            let from = stakeholders[i % 2];
-            let raw = mail(
-                from,
-                OFFICE,
-                &format!("Pertanyaan {i}"),
-                &format!("t{i}@satker.example.test"),
-                &format!("Mohon penjelasan, kode KODE-Q{i:03}-END.\n\nSalam"),
-            );
-            rig.deliver(rig.office(), &raw);
-            pace();
-        }
-        // Stakeholders write again in their threads.
-        for i in 0..REPLIES {
-            let from = stakeholders[i % 2];
-            let raw = mail_with(
-                from,
-                OFFICE,
-                &format!("Re: Pertanyaan {i}"),
-                &format!("r{i}@satker.example.test"),
-                &[&format!("In-Reply-To: <t{i}@satker.example.test>")],
-                &format!("Tambahan untuk KODE-R{i:03}-END."),
-            );
-            rig.deliver(rig.office(), &raw);
-            pace();
-        }
-        // CSO 1 answers from the notifications it received.
-        let mut notes: HashMap<usize, desk::Received> = HashMap::new();
-        wait_until(
-            Duration::from_secs(90),
-            "CSO notifications of every answered thread",
-            || {
-                for m in rig.messages(rig.cso1(), "INBOX") {
-                    let n = read(&m);
-                    if let Some(i) = n
-                        .text
-                        .split("KODE-Q")
-                        .nth(1)
-                        .and_then(|t| t.split("-END").next())
-                        .and_then(|t| t.parse::<usize>().ok())
-                        && n.subject.contains(&format!("Pertanyaan {i}"))
-                        && !n.subject.starts_with("Re:")
-                    {
-                        notes.entry(i).or_insert(n);
-                    }
+        let mut answered: HashSet<usize> = HashSet::new();
+        let answer_new = |answered: &mut HashSet<usize>| {
+            for m in rig.messages(rig.cso1(), "INBOX") {
+                let n = read(&m);
+                let Some(i) = n
+                    .in_reply_to
+                    .as_deref()
+                    .and_then(|id| id.strip_prefix('t'))
+                    .and_then(|id| id.strip_suffix("@satker.example.test"))
+                    .and_then(|i| i.parse::<usize>().ok())
+                else {
+                    continue;
+                };
+                if i >= ANSWERS || !answered.insert(i) {
+                    continue;
                 }
-                (0..ANSWERS).all(|i| notes.contains_key(&i))
+                let raw = mail_with(
+                    rig.cso1(),
+                    OFFICE,
+                    &format!("Re: {}", n.subject),
+                    &format!("s{i}@kppn-tanjungselor.example"),
+                    &[
+                        &format!("In-Reply-To: <{}>", n.message_id),
+                        &format!("References: <t{i}@satker.example.test> <{}>", n.message_id),
+                    ],
+                    &format!("Jawaban petugas JAWABAN-{i:03}-END.\n\n> {}", n.subject),
+                );
+                rig.deliver(rig.office(), &raw);
+            }
+        };
+        const LAG: usize = 20;
+        for step in 0..THREADS + LAG {
+            if step < THREADS {
+                let raw = mail(
+                    stakeholders[step % 2],
+                    OFFICE,
+                    &format!("Pertanyaan {step}"),
+                    &format!("t{step}@satker.example.test"),
+                    &format!("Mohon penjelasan, kode KODE-Q{step:03}-END.\n\nSalam"),
+                );
+                rig.deliver(rig.office(), &raw);
+            }
+            if let Some(i) = step.checked_sub(LAG).filter(|i| *i < REPLIES) {
+                let raw = mail_with(
+                    stakeholders[i % 2],
+                    OFFICE,
+                    &format!("Re: Pertanyaan {i}"),
+                    &format!("r{i}@satker.example.test"),
+                    &[&format!("In-Reply-To: <t{i}@satker.example.test>")],
+                    &format!("Tambahan untuk KODE-R{i:03}-END."),
+                );
+                rig.deliver(rig.office(), &raw);
+            }
+            if step % 10 == 9 {
+                answer_new(&mut answered);
+            }
+            std::thread::sleep(Duration::from_millis(rng.range(0, 60)));
+        }
+        wait_until(
+            Duration::from_secs(120),
+            "a notification for every thread to be answered",
+            || {
+                answer_new(&mut answered);
+                answered.len() == ANSWERS
             },
         );
-        for i in 0..ANSWERS {
-            let n = &notes[&i];
-            let raw = mail_with(
-                rig.cso1(),
-                OFFICE,
-                &format!("Re: {}", n.subject),
-                &format!("s{i}@kppn-tanjungselor.example"),
-                &[
-                    &format!("In-Reply-To: <{}>", n.message_id),
-                    &format!("References: <{}>", n.message_id),
-                ],
-                &format!("Jawaban petugas JAWABAN-{i:03}-END.\n\n> {}", n.subject),
-            );
-            rig.deliver(rig.office(), &raw);
-            pace();
-        }
         feeding.store(false, Ordering::SeqCst);
+        killer.join().unwrap()
     });
-    let kills = kills.load(Ordering::SeqCst);
     let total = (THREADS + REPLIES + ANSWERS) as i64;
 
-    // Let the last daemon finish: inbox empty, every mail processed, outbox drained.
+    // The last loketd finishes: inbox empty, every mail stored, the outbox drained.
     let c = db(&site);
     wait_until(
-        Duration::from_secs(90),
+        Duration::from_secs(120),
         "the daemon to process and send everything",
         || {
             rig.messages(rig.office(), "INBOX").is_empty()
@@ -163,49 +296,28 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
                 && count(&c, "SELECT COUNT(*) FROM outbox WHERE status != 'sent'") == 0
         },
     );
-    // Every sent mail reaches each recipient (delivery is asynchronous).
-    let mut sent: Vec<(String, String)> = Vec::new();
-    {
-        let mut stmt = c
-            .prepare("SELECT message_id, recipients FROM outbox")
-            .unwrap();
-        let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-            .unwrap();
-        for row in rows {
-            let (id, to) = row.unwrap();
-            for t in to.split(',') {
-                sent.push((t.to_string(), id.clone()));
-            }
-        }
-    }
-    let accounts = rig.accounts();
-    let mut inboxes: HashMap<String, HashMap<String, usize>> = HashMap::new();
-    wait_until(
-        Duration::from_secs(60),
-        "every sent mail in its recipients' inboxes",
-        || {
-            inboxes = accounts
-                .iter()
-                .filter(|a| a.address != OFFICE)
-                .map(|a| (a.address.clone(), ids_in(&rig, a, "INBOX")))
-                .collect();
-            sent.iter().all(|(to, id)| {
-                inboxes
-                    .get(to)
-                    .is_none_or(|ids| ids.get(id.trim_matches(['<', '>'])).is_some())
-            })
-        },
-    );
-    daemon.lock().unwrap().stop();
+    daemon.stop();
+    rig.wait_for_postfix_queue_empty();
 
-    // Stored once each; one ticket per thread; replies and answers in their thread.
-    assert_eq!(count(&c, "SELECT COUNT(*) FROM messages"), total);
+    // Stored once each, by Message-ID; one ticket per thread; replies and staff
+    // answers in their thread.
+    let mut expected: HashSet<String> = HashSet::new();
+    for i in 0..THREADS {
+        expected.insert(format!("t{i}@satker.example.test"));
+    }
+    for i in 0..REPLIES {
+        expected.insert(format!("r{i}@satker.example.test"));
+    }
+    for i in 0..ANSWERS {
+        expected.insert(format!("s{i}@kppn-tanjungselor.example"));
+    }
+    let stored: Vec<String> = column(&c, "SELECT message_id FROM messages");
     assert_eq!(
-        count(&c, "SELECT COUNT(DISTINCT message_id) FROM messages"),
+        stored.len() as i64,
         total,
-        "a mail was stored twice"
+        "a mail was stored twice or lost"
     );
+    assert_eq!(stored.iter().cloned().collect::<HashSet<_>>(), expected);
     assert_eq!(count(&c, "SELECT COUNT(*) FROM quarantine"), 0);
     assert_eq!(count(&c, "SELECT COUNT(*) FROM tickets"), THREADS as i64);
     let ticket_of = |id: &str| -> i64 {
@@ -228,82 +340,186 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
             );
         }
         if i < ANSWERS {
-            assert_eq!(
-                ticket_of(&format!("s{i}@kppn-tanjungselor.example")),
-                t,
-                "answer {i}"
-            );
+            let id = format!("s{i}@kppn-tanjungselor.example");
+            assert_eq!(ticket_of(&id), t, "answer {i}");
             let kind: String = c
                 .query_row(
                     "SELECT kind FROM messages WHERE message_id = ?1",
-                    [format!("s{i}@kppn-tanjungselor.example")],
+                    [&id],
                     |r| r.get(0),
                 )
                 .unwrap();
-            assert_eq!(kind, "staff", "answer {i} was executed as staff work");
+            assert_eq!(kind, "staff", "answer {i} was not run as staff work");
         }
     }
-    // Acknowledgements and relayed answers reached the stakeholders.
-    let texts: Vec<String> = stakeholders
-        .iter()
-        .flat_map(|a| rig.messages(a, "INBOX"))
-        .map(|m| read(&m).text)
-        .collect();
-    for i in 0..THREADS {
-        assert!(
-            texts
-                .iter()
-                .any(|t| t.contains(&format!("Pertanyaan {i}"))
-                    || t.contains(&format!("#{}", i + 1))),
-            "no acknowledgement for thread {i}"
-        );
-    }
-    for i in 0..ANSWERS {
-        assert!(
-            texts
-                .iter()
-                .any(|t| t.contains(&format!("JAWABAN-{i:03}-END"))),
-            "answer {i} was not relayed"
-        );
-    }
 
-    // The processed folder holds exactly the stored mails.
-    let processed = ids_in(&rig, rig.office(), "Diproses");
+    // The outbox: one acknowledgement per ticket, one relayed answer per staff answer
+    // (carrying its text, to its thread's stakeholder), nothing pending or failed.
     assert_eq!(
-        processed.values().sum::<usize>() as i64,
-        total,
-        "processed folder count"
+        count(
+            &c,
+            "SELECT COUNT(*) FROM (SELECT ticket_id FROM outbox WHERE kind = 'ack' GROUP BY ticket_id HAVING COUNT(*) = 1)"
+        ),
+        THREADS as i64
     );
-    let stored: HashSet<String> = {
-        let mut stmt = c.prepare("SELECT message_id FROM messages").unwrap();
-        stmt.query_map([], |r| r.get(0))
+    assert_eq!(
+        count(&c, "SELECT COUNT(*) FROM outbox WHERE kind = 'ack'"),
+        THREADS as i64
+    );
+    let answers: Vec<(Vec<u8>, String)> = {
+        let mut stmt = c
+            .prepare("SELECT raw, recipients FROM outbox WHERE kind = 'answer'")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
             .unwrap()
             .map(Result::unwrap)
             .collect()
     };
-    assert_eq!(processed.keys().cloned().collect::<HashSet<_>>(), stored);
+    assert_eq!(answers.len(), ANSWERS, "relayed answers");
+    for i in 0..ANSWERS {
+        let code = format!("JAWABAN-{i:03}-END");
+        let to: Vec<&String> = answers
+            .iter()
+            .filter(|(raw, _)| read(raw).text.contains(&code))
+            .map(|(_, to)| to)
+            .collect();
+        assert_eq!(to, [&stakeholders[i % 2].address], "answer {i}");
+    }
+
+    // Raw files: exactly the stored set, each with the content its name says.
+    let raw_dir = site.data_dir().join("raw");
+    let on_disk: HashSet<String> = std::fs::read_dir(&raw_dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            let data = std::fs::read(&p).unwrap();
+            let name = p.file_stem().unwrap().to_string_lossy().into_owned();
+            assert_eq!(hex::encode(Sha256::digest(&data)), name, "{}", p.display());
+            name
+        })
+        .collect();
+    let referenced: HashSet<String> = column::<String>(&c, "SELECT raw_sha256 FROM messages")
+        .into_iter()
+        .collect();
+    assert_eq!(
+        on_disk, referenced,
+        "raw files differ from the stored mails"
+    );
+
+    // The processed folder holds exactly the stored mails, once each.
+    let mut processed: HashMap<String, usize> = HashMap::new();
+    for m in rig.messages(rig.office(), "Diproses") {
+        *processed.entry(read(&m).message_id).or_insert(0) += 1;
+    }
+    assert!(
+        processed.values().all(|n| *n == 1),
+        "moved twice: {processed:?}"
+    );
+    assert_eq!(processed.keys().cloned().collect::<HashSet<_>>(), expected);
     assert!(rig.messages(rig.office(), "Karantina").is_empty());
 
-    // Duplicates: the same Message-ID twice in one inbox. A kill between SMTP's final
-    // answer and the outbox commit re-sends that one mail: at most one per kill.
-    let duplicates: usize = inboxes
-        .values()
-        .flat_map(|ids| ids.values())
-        .map(|n| n - 1)
-        .sum();
-    let delivered: usize = inboxes.values().flat_map(|ids| ids.values()).sum();
-    println!(
-        "crash test: {kills} kills, {} daemon starts, {total} mails in, {} outbox rows, {delivered} deliveries, {duplicates} duplicate(s)",
-        daemon.lock().unwrap().starts,
-        count(&c, "SELECT COUNT(*) FROM outbox")
-    );
-    assert!(kills >= KILLS);
+    // Deliveries: every outbox row once to each recipient, plus one more copy only for
+    // a kill that fell between SMTP's acceptance and the row's mark.
+    let notes = failpoint_log(&fp_log);
+    let id_of: HashMap<i64, String> = {
+        let mut stmt = c.prepare("SELECT id, message_id FROM outbox").unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let mut hits: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut certain: HashMap<String, usize> = HashMap::new();
+    let mut possible: HashMap<String, usize> = HashMap::new();
+    let mut random = 0;
+    for (pid, how) in &kills {
+        let mine = notes.get(pid).map(Vec::as_slice).unwrap_or_default();
+        match how {
+            Kill::At(window) => {
+                assert_eq!(
+                    crash_point(mine),
+                    Some(*window),
+                    "process {pid} did not die where it was armed"
+                );
+                *hits.entry(window).or_default() += 1;
+                if *window == "sent-before-mark" {
+                    let row = in_flight(mine).expect("a mail in flight at sent-before-mark");
+                    *certain.entry(id_of[&row].clone()).or_default() += 1;
+                } else if let Some(row) = in_flight(mine) {
+                    // The fetcher died at its crash point while the sender, in its
+                    // own thread, had a mail in flight.
+                    *possible.entry(id_of[&row].clone()).or_default() += 1;
+                }
+            }
+            Kill::Random => {
+                random += 1;
+                assert_eq!(crash_point(mine), None);
+                if let Some(row) = in_flight(mine) {
+                    *possible.entry(id_of[&row].clone()).or_default() += 1;
+                }
+            }
+        }
+    }
+    let rows: Vec<(String, String)> = {
+        let mut stmt = c
+            .prepare("SELECT message_id, recipients FROM outbox")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let mut delivered: HashMap<(String, String), usize> = HashMap::new();
+    for who in rig.accounts().into_iter().filter(|a| a.address != OFFICE) {
+        for m in rig.messages(who, "INBOX") {
+            *delivered
+                .entry((who.address.clone(), read(&m).message_id))
+                .or_insert(0) += 1;
+        }
+    }
+    let mut expected_deliveries = 0;
+    let mut duplicates = 0;
+    for (id, to) in &rows {
+        for to in to.split(',') {
+            expected_deliveries += 1;
+            let n = delivered.remove(&(to.to_string(), id.clone())).unwrap_or(0);
+            let sure = certain.get(id).copied().unwrap_or(0);
+            let maybe = possible.get(id).copied().unwrap_or(0);
+            assert!(
+                (1 + sure..=1 + sure + maybe).contains(&n),
+                "{id} to {to}: delivered {n} times; kills in its send window: {sure} at sent-before-mark, {maybe} elsewhere while it was in flight"
+            );
+            duplicates += n - 1;
+        }
+    }
     assert!(
-        duplicates <= kills,
-        "{duplicates} duplicates after {kills} kills: more than the documented window"
+        delivered.is_empty(),
+        "mail delivered that the outbox does not hold: {delivered:?}"
     );
     let integrity: String = c
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(integrity, "ok");
+
+    let windows: Vec<String> = hits.iter().map(|(w, n)| format!("{w} {n}")).collect();
+    println!(
+        "crash test: seed {seed}; {} kills: {}, random {random}; {} starts; {total} mails in; {} outbox rows; {expected_deliveries} deliveries expected, {duplicates} duplicate(s) ({} certain from sent-before-mark, {} possible from kills while the sender had a mail in flight); {:.0?}",
+        kills.len(),
+        windows.join(", "),
+        daemon.starts,
+        rows.len(),
+        certain.values().sum::<usize>(),
+        possible.values().sum::<usize>(),
+        started.elapsed()
+    );
+    // Every window was hit on purpose, more than once.
+    assert_eq!(hits.get("migration"), Some(&2));
+    for w in WINDOWS {
+        assert!(
+            hits.get(w).copied().unwrap_or(0) >= 2,
+            "window {w} hit {} time(s): {windows:?}",
+            hits.get(w).copied().unwrap_or(0)
+        );
+    }
+    assert!(random >= RANDOM / 2, "{random} random kills");
 }
