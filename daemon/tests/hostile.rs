@@ -353,6 +353,24 @@ fn ten_thousand_recipients_and_mime_nested_a_thousand_deep() {
     let store = Store::open(&d.config.mail.data_dir).unwrap();
     assert_all_accounted(&rig, &store, 3);
     assert_last_question_ticketed(&store);
+    // Both are mails a person could send: ticketed, not set aside.
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM quarantine"), 0);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM messages WHERE ticket_id IS NOT NULL AND message_id IN ('many@satker.example.test', 'deep@cv-maju.example.test')"
+        ),
+        2
+    );
+    let deep: String = store
+        .conn()
+        .query_row(
+            "SELECT body FROM messages WHERE message_id = 'deep@cv-maju.example.test'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(deep.trim(), "Paling dalam.");
     // The acknowledgement of the 10,000-recipient mail goes to its sender only.
     let recipients: Vec<String> = {
         let mut s = store

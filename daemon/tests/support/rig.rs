@@ -736,6 +736,10 @@ ssl_cert = <{d}/tls/server.pem
 ssl_key = <{d}/tls/server.key
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+# No delay of Dovecot's own after a failed login, and no growing penalty per address
+# (the socket auth would ask is closed to it): a test of the daemon's retry pace must
+# see the daemon's backoff, not the server's.
+auth_failure_delay = 0
 mail_location = maildir:~/Maildir
 mail_fsync = never
 first_valid_uid = {uid}
@@ -768,6 +772,11 @@ service lmtp {{
   unix_listener lmtp {{
     user = postfix
     mode = 0600
+  }}
+}}
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
   }}
 }}
 service auth {{
