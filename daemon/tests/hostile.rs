@@ -263,6 +263,27 @@ fn crlf_in_a_relayed_subject_injects_no_header() {
     append_all(&rig, &[raw.into_bytes()]);
     let r = once(&d);
     assert_eq!(r.new_tickets, 1, "{r:?}");
+    // What loketd hands to SMTP: Postfix drops a Bcc header on its own, so the
+    // delivered copy alone could not show an injection.
+    let store = Store::open(&d.config.mail.data_dir).unwrap();
+    let mut stmt = store.conn().prepare("SELECT raw FROM outbox").unwrap();
+    let queued: Vec<Vec<u8>> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(queued.len() >= 2, "an acknowledgement and a notification");
+    for raw in &queued {
+        let raw = String::from_utf8_lossy(raw);
+        let head = raw.split("\r\n\r\n").next().unwrap();
+        for line in head.lines() {
+            let l = line.to_ascii_lowercase();
+            assert!(
+                !l.starts_with("bcc:") && !l.starts_with("body"),
+                "injected header: {line}\n{head}"
+            );
+        }
+    }
     let ack = &inbox(&rig, rig.stakeholder(), 1)[0];
     let head = ack.raw.split("\r\n\r\n").next().unwrap();
     for line in head.lines() {
