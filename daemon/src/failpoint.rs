@@ -81,6 +81,9 @@ mod armed {
                 .arg("-TERM")
                 .arg(std::process::id().to_string())
                 .status();
+            // The handler runs on whichever thread the kernel picks: give it time to
+            // set the stop flag before this thread goes on to look at it.
+            std::thread::sleep(std::time::Duration::from_millis(300));
         } else {
             log("crash", name);
             std::process::abort();

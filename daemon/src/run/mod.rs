@@ -207,14 +207,16 @@ pub fn run(
     // Reloads on request, and breaks a blocking IDLE as soon as stop is set or the
     // configuration changed.
     let idling = Arc::new(AtomicBool::new(false));
+    let fetching = Arc::new(AtomicBool::new(true));
     let watcher = {
-        let (live, stop, reload, bell, interrupter, idling) = (
+        let (live, stop, reload, bell, interrupter, idling, fetching) = (
             live.clone(),
             stop.clone(),
             reload.clone(),
             bell.clone(),
             interrupter.clone(),
             idling.clone(),
+            fetching.clone(),
         );
         std::thread::spawn(move || {
             while !stop.load(Ordering::SeqCst) {
@@ -242,10 +244,16 @@ pub fn run(
                     }
                 }
             }
-            interrupt(&interrupter);
+            // Until the fetcher is done: an IDLE entered just after the stop is broken
+            // too (outside IDLE nothing is offered, so nothing is cut).
+            while fetching.load(Ordering::SeqCst) {
+                interrupt(&interrupter);
+                std::thread::sleep(Duration::from_millis(100));
+            }
         })
     };
     fetch_loop(live, stop, &bell, &interrupter, &idling);
+    fetching.store(false, Ordering::SeqCst);
     stop.store(true, Ordering::SeqCst);
     bell.ring();
     let _ = sender_thread.join();
@@ -269,9 +277,6 @@ fn fetch_loop(
         let session = (|| -> Result<(), RunError> {
             let mut store = Store::open(&desk.config.mail.data_dir)?;
             let mut mb = open_mailbox(&desk)?;
-            *interrupter
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(mb.interrupter()?);
             tracing::info!(folder = %imap.folder, idle = mb.can_idle() && imap.idle, "connected to IMAP");
             backoff.reset();
             loop {
@@ -288,6 +293,14 @@ fn fetch_loop(
                 if imap.idle && mb.can_idle() {
                     // Only an IDLE wait may be broken by a reload; a pass in progress
                     // finishes and notices the reload above.
+                    // The interrupter is offered only for the wait: a stop never cuts
+                    // a pass, which finishes its mail and that mail's MOVE first.
+                    let offer = |i| {
+                        *interrupter
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner) = i;
+                    };
+                    offer(Some(mb.interrupter()?));
                     idling.store(true, Ordering::SeqCst);
                     let waited = if live.generation() == generation {
                         mb.wait(wait).map(|_| ())
@@ -295,6 +308,7 @@ fn fetch_loop(
                         Ok(())
                     };
                     idling.store(false, Ordering::SeqCst);
+                    offer(None);
                     waited?;
                 } else {
                     sleep_unless(wait, || {

@@ -1,7 +1,9 @@
 //! One pass over the inbox: list, fetch new mail in batches, ingest each mail in its
 //! own transaction, and only then move it out of the inbox. A mail that cannot be
-//! processed is quarantined with its reason; a storage failure stops the pass with the
-//! mail still in the inbox (it is tried again on the next pass).
+//! processed (unparseable, unanswerable, or a row it cannot have) is quarantined with
+//! its reason; only a storage failure stops the pass with the mail still in the inbox
+//! (it is tried again on the next pass). A stop request ends the pass after the mail
+//! in flight.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -123,6 +125,9 @@ pub fn pass_until(
     move_out(mb, desk, &mut to_processed, &mut to_quarantine)?;
 
     for batch in batches(&fresh, imap.batch_size, BATCH_BYTES) {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
         let fetched = mb.fetch(&batch)?;
         report.fetched += fetched.len();
         for (uid, raw) in fetched {
@@ -184,9 +189,6 @@ pub fn pass_until(
         }
         failpoint::hit(failpoint::BATCH_BEFORE_MOVE);
         move_out(mb, desk, &mut to_processed, &mut to_quarantine)?;
-        if stop.load(Ordering::SeqCst) {
-            break;
-        }
     }
     if report.moved() > 0 {
         tracing::info!(
