@@ -23,7 +23,8 @@ pub(crate) fn detach(conn: &Connection, raw: &[u8]) -> Result<Vec<u8>, StoreErro
     {
         return Ok(raw.to_vec());
     }
-    let Some(msg) = MessageParser::default().parse(raw) else {
+    // Kept whole when it cannot be read.
+    let Some(msg) = parse(raw).ok().flatten() else {
         return Ok(raw.to_vec());
     };
     let mut cuts: Vec<(usize, usize, String)> = Vec::new();
@@ -66,6 +67,16 @@ pub(crate) fn detach(conn: &Connection, raw: &[u8]) -> Result<Vec<u8>, StoreErro
     Ok(out)
 }
 
+/// mail-parser panics on some mail, loketd's own composed mail among it (found by the
+/// fuzzer: `fuzz/regressions/mail-parser-panic-on-a-composed-notification-caught`): the
+/// panic is caught here, never taken down the ingest or the sender with it.
+fn parse(raw: &[u8]) -> Result<Option<mail_parser::Message<'_>>, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        MessageParser::default().parse(raw)
+    }))
+    .map_err(|_| "mail-parser cannot read the queued mail (it panicked)".to_string())
+}
+
 /// `raw` with each placeholder replaced by the attachment's base64 body (76 characters
 /// a line). Fails when a file is missing from `data_dir`.
 ///
@@ -77,7 +88,7 @@ pub(crate) fn attach(raw: &[u8], data_dir: &Path) -> Result<Vec<u8>, String> {
     if !raw.windows(needle.len()).any(|w| w == needle) {
         return Ok(raw.to_vec());
     }
-    let Some(msg) = MessageParser::default().parse(raw) else {
+    let Some(msg) = parse(raw)? else {
         return Ok(raw.to_vec());
     };
     let mut cuts: Vec<(usize, usize, String)> = Vec::new();
