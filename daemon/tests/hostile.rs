@@ -599,7 +599,7 @@ fn a_staff_reply_for_a_ticket_not_in_the_database_is_quarantined_and_the_inbox_g
         })
         .unwrap();
     assert!(
-        reason.contains("ticket #1, which is not in the database"),
+        reason.contains("ticket #1 that this database did not send"),
         "{reason}"
     );
     assert_eq!(sender, rig.cso1().address);

@@ -659,3 +659,49 @@ fn an_answer_with_its_own_greeting_and_sign_off_reads_as_one_letter() {
     assert!(text.starts_with("Yth. Bapak/Ibu"), "{text}");
     assert!(text.contains("Salam,"), "{text}");
 }
+
+// ----- capabilities after a restore ----------------------------------------------------
+
+#[test]
+fn after_a_restore_an_old_notification_never_acts_on_the_new_ticket_with_its_number() {
+    let mut w = Harness::new();
+    let old = ask(&mut w, wita(3, 17, 10, 0));
+    // The database is restored from a backup older than ticket 1 (the key is kept);
+    // a new question then gets number 1 again.
+    for f in ["loketd.sqlite", "loketd.sqlite-wal", "loketd.sqlite-shm"] {
+        let _ = std::fs::remove_file(w.data_dir().join(f));
+    }
+    w.restart();
+    let raw = mail(
+        &w.stakeholder2(),
+        OFFICE,
+        "Pertanyaan baru",
+        "new@cv-maju.example.test",
+        "Pertanyaan vendor tentang kontrak.",
+    );
+    assert_eq!(
+        w.deliver(&raw, wita(3, 18, 10, 0)),
+        Outcome::New { ticket: 1 }
+    );
+    // CSO 1 answers the old notification: it must not reach the vendor or close #1.
+    let r = reply(
+        &w.cso1(),
+        &old,
+        "stale@cso.test",
+        &[],
+        "#selesai\nJAWABAN-LAMA untuk Budi.",
+    );
+    assert!(matches!(
+        w.deliver(&r, wita(3, 18, 10, 5)),
+        Outcome::Quarantined { .. }
+    ));
+    assert_eq!(w.status(1), Status::New);
+    for sent in w.sent_to(&w.stakeholder2().address) {
+        assert!(
+            !sent.mail.text.contains("JAWABAN-LAMA"),
+            "{}",
+            sent.mail.text
+        );
+    }
+    assert_eq!(last_to(&w, &w.cso1()).0, "unknown_ticket");
+}

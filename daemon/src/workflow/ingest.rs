@@ -16,7 +16,7 @@ use crate::failpoint;
 use crate::mail::parse::{self, ParsedMail};
 use crate::mail::{authres, subject};
 use crate::rules::classify::{self, Facts, Route};
-use crate::rules::kinds::{EventKind, MessageKind};
+use crate::rules::kinds::{EventKind, MessageKind, ThreadKind};
 use crate::store::messages::{self, NewAttachment, NewMessage, Quarantine};
 use crate::store::tickets::{self, Event};
 use crate::store::{self, Store, StoreError, sha256_hex};
@@ -111,9 +111,9 @@ pub fn ingest(
             conn: &tx,
             now,
         };
-        match facts.capability.as_ref().map(|(t, _)| *t) {
-            Some(ticket) if mail.automatic.is_none() && tickets::find(&tx, ticket)?.is_none() => {
-                unknown_ticket(&mailer, &received, ticket)?
+        match &facts.capability {
+            Some((ticket, id)) if mail.automatic.is_none() && !sent_here(&tx, *ticket, id)? => {
+                unknown_ticket(&mailer, &received, *ticket)?
             }
             _ => route_mail(
                 &mailer,
@@ -206,13 +206,24 @@ pub(crate) fn quarantine_oversize(
     Ok(())
 }
 
-/// A staff reply whose capability names a ticket this database does not hold (restored
-/// from an older backup, or reset while the capability key was kept). Nothing of it is
-/// run: it is quarantined with its reason and the staff member is told, in this
-/// mail's transaction. The mails behind it in the inbox go on.
+/// Whether this database sent the notification `message_id` about `ticket`. A valid
+/// capability it did not send comes from another life of the data folder: restored
+/// from an older backup or reset while the key was kept, where ticket numbers are
+/// handed out again and #17 may now be someone else's question.
+fn sent_here(conn: &Connection, ticket: i64, message_id: &str) -> Result<bool, StoreError> {
+    let ids = [message_id.to_string()];
+    Ok(tickets::find(conn, ticket)?.is_some()
+        && tickets::thread_lookup(conn, &ids)? == Some((ticket, ThreadKind::Staff)))
+}
+
+/// A staff reply whose capability names a ticket this database does not hold, or a
+/// notification it never sent (restored from an older backup, or reset while the
+/// capability key was kept). Nothing of it is run: it is quarantined with its reason
+/// and the staff member is told, in this mail's transaction. The mails behind it in
+/// the inbox go on.
 fn unknown_ticket(m: &Mailer<'_>, r: &Received<'_>, ticket: i64) -> Result<Outcome, IngestError> {
     let reason = format!(
-        "staff reply for ticket #{ticket}, which is not in the database (restored from an older backup?); not run"
+        "staff reply to a notification about ticket #{ticket} that this database did not send (restored from an older backup?); not run"
     );
     let q = Quarantine {
         source: r.row.source,
