@@ -124,6 +124,40 @@ fn parse_inner(raw: &[u8]) -> Result<ParsedMail, ParseError> {
     result
 }
 
+/// A parsed message tree that drops without recursion (see [`drop_iteratively`]), for
+/// code that reads mail-parser's tree itself; a mail-parser panic is caught.
+pub(crate) struct Tree<'a>(Option<mail_parser::Message<'a>>);
+
+impl<'a> Tree<'a> {
+    /// `Ok(None)` when mail-parser finds no message; `Err` when it panicked.
+    pub(crate) fn parse(raw: &'a [u8]) -> Result<Option<Tree<'a>>, String> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            mail_parser::MessageParser::default().parse(raw)
+        }))
+        .map(|m| m.map(|m| Tree(Some(m))))
+        .map_err(|_| "mail-parser cannot read the mail (it panicked)".to_string())
+    }
+}
+
+impl<'a> std::ops::Deref for Tree<'a> {
+    type Target = mail_parser::Message<'a>;
+
+    fn deref(&self) -> &Self::Target {
+        // Only `drop` takes the message out.
+        self.0
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("a tree holds its message until dropped"))
+    }
+}
+
+impl Drop for Tree<'_> {
+    fn drop(&mut self) {
+        if let Some(msg) = self.0.take() {
+            drop_iteratively(msg);
+        }
+    }
+}
+
 /// Drops a message tree without recursion. mail-parser builds nested
 /// `message/rfc822` parts iteratively and without a depth limit, but the derived drop
 /// recurses once per level: a mail of 10,000 nested messages (a few hundred kB) would

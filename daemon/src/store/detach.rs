@@ -6,10 +6,11 @@
 use std::path::Path;
 
 use base64::Engine;
-use mail_parser::{MessageParser, MimeHeaders};
+use mail_parser::MimeHeaders;
 use rusqlite::{Connection, OptionalExtension};
 
 use super::{StoreError, attachment_path, sha256_hex};
+use crate::mail::parse::Tree;
 
 const PLACEHOLDER: &str = "loketd-attachment:";
 
@@ -70,11 +71,10 @@ pub(crate) fn detach(conn: &Connection, raw: &[u8]) -> Result<Vec<u8>, StoreErro
 /// mail-parser panics on some mail, loketd's own composed mail among it (found by the
 /// fuzzer: `fuzz/regressions/mail-parser-panic-on-a-composed-notification-caught`): the
 /// panic is caught here, never taken down the ingest or the sender with it.
-fn parse(raw: &[u8]) -> Result<Option<mail_parser::Message<'_>>, String> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        MessageParser::default().parse(raw)
-    }))
-    .map_err(|_| "mail-parser cannot read the queued mail (it panicked)".to_string())
+/// The queued mail's tree: a mail-parser panic is caught, and a deeply nested forwarded
+/// message drops without overflowing the stack.
+fn parse(raw: &[u8]) -> Result<Option<Tree<'_>>, String> {
+    Tree::parse(raw)
 }
 
 /// `raw` with each placeholder replaced by the attachment's base64 body (76 characters
@@ -179,7 +179,7 @@ mod tests {
         let queued = detach(store.conn(), &raw).unwrap();
         assert!(queued.len() < 2_000, "{} bytes queued", queued.len());
         let sent = attach(&queued, dir.path()).unwrap();
-        let parsed = MessageParser::default().parse(&sent).unwrap();
+        let parsed = mail_parser::MessageParser::default().parse(&sent).unwrap();
         let a = parsed.attachments().next().unwrap();
         assert_eq!(a.attachment_name(), Some("spm.pdf"));
         assert_eq!(a.contents(), &data[..]);
@@ -196,5 +196,40 @@ mod tests {
         // The file gone (pruned): the mail cannot be sent and says why.
         std::fs::remove_file(attachment_path(dir.path(), &sha)).unwrap();
         assert!(attach(&queued, dir.path()).unwrap_err().contains(&sha));
+    }
+
+    #[test]
+    fn a_forwarded_message_nested_ten_thousand_deep_does_not_overflow_the_stack() {
+        // A stakeholder attached a mail that nests 10,000 messages: a notification
+        // forwards it as message/rfc822, and reading the queued mail builds that tree.
+        let mut nested = String::from("Subject: innermost\r\n\r\nx\r\n");
+        for _ in 0..10_000 {
+            nested = format!("Content-Type: message/rfc822\r\n\r\n{nested}");
+        }
+        let raw = format!(
+            "From: a@kppn.example\r\nTo: b@kppn.example\r\nSubject: x\r\n\
+             Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+             --b\r\nContent-Type: text/plain\r\n\r\nteks\r\n\
+             --b\r\nContent-Type: message/rfc822\r\n\
+             Content-Disposition: attachment; filename=\"lama.eml\"\r\n\r\n{nested}\r\n--b--\r\n"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        // Run where a recursive drop would overflow: a thread with a small stack.
+        let conn_path = dir.path().to_path_buf();
+        drop(store);
+        std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || {
+                let store = Store::open(&conn_path).unwrap();
+                assert_eq!(
+                    detach(store.conn(), raw.as_bytes()).unwrap(),
+                    raw.as_bytes()
+                );
+                assert_eq!(attach(raw.as_bytes(), &conn_path).unwrap(), raw.as_bytes());
+            })
+            .unwrap()
+            .join()
+            .unwrap();
     }
 }
