@@ -44,17 +44,14 @@ fn chromium() -> Option<PathBuf> {
     found
 }
 
-/// Serves `root` over HTTP on a free loopback port until the test ends.
-fn serve(root: PathBuf) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
+/// Serves `root` over HTTP on `listener` until the test ends.
+fn serve(listener: TcpListener, root: PathBuf) {
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             let root = root.clone();
             std::thread::spawn(move || answer(stream, &root));
         }
     });
-    format!("http://{addr}/")
 }
 
 fn answer(mut stream: TcpStream, root: &Path) {
@@ -89,6 +86,19 @@ fn answer(mut stream: TcpStream, root: &Path) {
         body.len()
     );
     let _ = stream.write_all(&body);
+}
+
+/// The shipped site built for a free loopback address and served there: the temp
+/// folder, the output folder and the base address.
+fn served_site() -> (tempfile::TempDir, PathBuf, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("public");
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let base = format!("http://{addr}/");
+    built_for(&out, &base);
+    serve(listener, out.clone());
+    (dir, out, base)
 }
 
 /// The shipped site built for `base` (the address it will be served at).
@@ -135,14 +145,7 @@ fn pdf_pages(pdf: &[u8]) -> usize {
 #[test]
 fn the_poster_prints_on_one_a4_page() {
     let Some(chromium) = chromium() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("public");
-    // Bind first, then build for that address, so every link is the served one.
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}/", listener.local_addr().unwrap());
-    drop(listener);
-    built_for(&out, &base);
-    let base = serve(out);
+    let (dir, _, base) = served_site();
     for poster in POSTERS {
         let pdf = dir.path().join("poster.pdf");
         let _ = std::fs::remove_file(&pdf);
@@ -202,13 +205,7 @@ fn measure(chromium: &Path, out: &Path, base: &str, page: &str, dir: &Path) -> V
 #[test]
 fn on_a_360_px_phone_the_header_is_short_and_time_and_cost_are_on_the_first_screen() {
     let Some(chromium) = chromium() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("public");
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}/", listener.local_addr().unwrap());
-    drop(listener);
-    built_for(&out, &base);
-    let base = serve(out.clone());
+    let (dir, out, base) = served_site();
     for page in [STANDARD, &format!("en/{STANDARD}")] {
         let m = measure(&chromium, &out, &base, page, dir.path());
         let get = |k: &str| m.iter().find(|(n, _)| n == k).map_or(-1.0, |(_, v)| *v);

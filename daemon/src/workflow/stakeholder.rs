@@ -33,27 +33,8 @@ pub(crate) fn open_ticket(
         let row = r.store(m.conn, None, MessageKind::Automatic, Some("no-sender"), now)?;
         return Ok(row);
     };
-    let service = subject::service_codes(&mail.subject)
-        .into_iter()
-        .find(|c| desk.service(c).is_some())
-        .unwrap_or_else(|| desk.config.helpdesk.default_service.clone());
-    let due = desk
-        .service(&service)
-        .map(|s| desk.deadline(now, s.completion));
     let requester = from.email.to_lowercase();
-    let t = tickets::create(
-        m.conn,
-        &NewTicket {
-            service: &service,
-            subject: &subject::clean(&mail.subject),
-            requester: &requester,
-            requester_name: from.name.as_deref(),
-            created_at: now,
-            due_at: due,
-            previous_ticket: previous,
-            root_message_id: mail.message_id.as_deref(),
-        },
-    )?;
+    let t = create(m, mail, from, previous)?;
     let row = r.store(m.conn, Some(t.id), MessageKind::Stakeholder, None, now)?;
     let (copied, too_many) = colleagues(desk, mail, &requester);
     for colleague in copied {
@@ -101,7 +82,7 @@ pub(crate) fn open_ticket(
     for cso in on_duty(m.conn, desk)? {
         notify(m, &t, &cso, mail, NotifyEvent::New, &text, None)?;
     }
-    tracing::info!(ticket = t.id, %service, requester = %from.email, "new ticket");
+    tracing::info!(ticket = t.id, service = %t.service, requester = %from.email, "new ticket");
     Ok(t.id)
 }
 
@@ -127,27 +108,8 @@ pub(crate) fn open_oversize(
     let mut ids = mail.in_reply_to.clone();
     ids.extend(mail.references.iter().rev().cloned());
     let previous = tickets::thread_lookup(m.conn, &ids)?.map(|(t, _)| t);
-    let service = subject::service_codes(&mail.subject)
-        .into_iter()
-        .find(|c| desk.service(c).is_some())
-        .unwrap_or_else(|| desk.config.helpdesk.default_service.clone());
-    let due = desk
-        .service(&service)
-        .map(|s| desk.deadline(now, s.completion));
     let requester = from.email.to_lowercase();
-    let t = tickets::create(
-        m.conn,
-        &NewTicket {
-            service: &service,
-            subject: &subject::clean(&mail.subject),
-            requester: &requester,
-            requester_name: from.name.as_deref(),
-            created_at: now,
-            due_at: due,
-            previous_ticket: previous,
-            root_message_id: mail.message_id.as_deref(),
-        },
-    )?;
+    let t = create(m, mail, from, previous)?;
     if let Some(id) = &mail.message_id {
         tickets::add_thread_id(m.conn, id, t.id, ThreadKind::In)?;
     }
@@ -185,6 +147,37 @@ pub(crate) fn open_oversize(
 
 fn megabytes(bytes: u64) -> String {
     format!("{:.1}", bytes as f64 / 1_048_576.0)
+}
+
+/// The ticket row for a new question from `from`: the service whose code the subject
+/// names (else the default), its completion deadline from now.
+fn create(
+    m: &Mailer<'_>,
+    mail: &ParsedMail,
+    from: &crate::mail::parse::Address,
+    previous: Option<i64>,
+) -> Result<Ticket, StoreError> {
+    let desk = m.desk;
+    let service = subject::service_codes(&mail.subject)
+        .into_iter()
+        .find(|c| desk.service(c).is_some())
+        .unwrap_or_else(|| desk.config.helpdesk.default_service.clone());
+    let due = desk
+        .service(&service)
+        .map(|s| desk.deadline(m.now, s.completion));
+    tickets::create(
+        m.conn,
+        &NewTicket {
+            service: &service,
+            subject: &subject::clean(&mail.subject),
+            requester: &from.email.to_lowercase(),
+            requester_name: from.name.as_deref(),
+            created_at: m.now,
+            due_at: due,
+            previous_ticket: previous,
+            root_message_id: mail.message_id.as_deref(),
+        },
+    )
 }
 
 /// Someone writes again in ticket `ticket` (by its thread or its subject tag).
