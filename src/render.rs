@@ -161,6 +161,18 @@ impl Site {
         paths
     }
 
+    /// A page made from templates alone (no Markdown source): its ids, nothing to check.
+    fn generated(&self, url_path: String, html: &str) -> RenderedPage {
+        RenderedPage {
+            ids: self.ids_of(html),
+            url_path,
+            source: None,
+            body_line: 1,
+            links: Vec::new(),
+            images: Vec::new(),
+        }
+    }
+
     /// Element ids of a page, collected only when links will be checked.
     pub(crate) fn ids_of(&self, html: &str) -> Vec<String> {
         if self.collect_ids {
@@ -448,14 +460,7 @@ impl Site {
         ctx.insert("poster", &view);
         let html = self.theme.render("poster.html", &ctx, &url_path)?;
         sink(&format!("{url_path}index.html"), html.as_bytes())?;
-        Ok(RenderedPage {
-            ids: self.ids_of(&html),
-            url_path,
-            source: None,
-            body_line: 1,
-            links: Vec::new(),
-            images: Vec::new(),
-        })
+        Ok(self.generated(url_path, &html))
     }
 
     fn render_page<F>(
@@ -637,14 +642,7 @@ impl Site {
         ctx.insert("services", listing);
         let html = self.theme.render("list.html", &ctx, &url_path)?;
         sink(&format!("{url_path}index.html"), html.as_bytes())?;
-        Ok(RenderedPage {
-            ids: self.ids_of(&html),
-            url_path,
-            source: None,
-            body_line: 1,
-            links: Vec::new(),
-            images: Vec::new(),
-        })
+        Ok(self.generated(url_path, &html))
     }
 
     fn render_simple<F>(
