@@ -14,7 +14,7 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{loket, repo, stderr};
+use common::build_shipped;
 
 const POSTERS: [&str; 2] = [
     "layanan/konsultasi-stakeholder/poster/",
@@ -96,26 +96,9 @@ fn served_site() -> (tempfile::TempDir, PathBuf, String) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let base = format!("http://{addr}/");
-    built_for(&out, &base);
+    build_shipped(&out, &base);
     serve(listener, out.clone());
     (dir, out, base)
-}
-
-/// The shipped site built for `base` (the address it will be served at).
-fn built_for(out: &Path, base: &str) {
-    let o = loket(
-        &[
-            "build",
-            "--root",
-            repo().to_str().unwrap(),
-            "--output",
-            out.to_str().unwrap(),
-            "--base-url",
-            base,
-        ],
-        &repo(),
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
 }
 
 fn headless(chromium: &Path) -> Command {

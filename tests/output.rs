@@ -4,31 +4,7 @@
 
 mod common;
 
-use std::path::Path;
-
-use common::{loket, site_copy, stderr};
-
-fn files_under(root: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).expect("read dir") {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p
-                    .strip_prefix(root)
-                    .expect("rel")
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                out.push(rel);
-            }
-        }
-    }
-    out.sort();
-    out
-}
+use common::{files_under, loket, site_copy, stderr};
 
 #[test]
 fn a_folder_with_files_loket_did_not_write_is_refused_unless_forced() {

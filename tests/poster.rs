@@ -6,7 +6,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{loket, repo, stderr};
+use common::build_shipped;
 use scraper::{Html, Selector};
 
 const BASE: &str = "https://standar.kppn-test.go.id/tanjungselor/";
@@ -19,20 +19,7 @@ fn sel(s: &str) -> Selector {
 
 fn built() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("public");
-    let o = loket(
-        &[
-            "build",
-            "--root",
-            repo().to_str().unwrap(),
-            "--output",
-            out.to_str().unwrap(),
-            "--base-url",
-            BASE,
-        ],
-        &repo(),
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
+    build_shipped(&dir.path().join("public"), BASE);
     dir
 }
 

@@ -177,28 +177,10 @@ fn json_ld_names_the_office_and_the_service() {
 }
 
 fn html_pages(root: &Path) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).expect("read dir") {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.file_name().is_some_and(|n| n == "index.html") {
-                let rel = p
-                    .parent()
-                    .and_then(|d| d.strip_prefix(root).ok())
-                    .expect("rel");
-                let rel = rel.to_string_lossy().replace('\\', "/");
-                out.insert(if rel.is_empty() {
-                    String::new()
-                } else {
-                    format!("{rel}/")
-                });
-            }
-        }
-    }
-    out
+    common::files_under(root)
+        .into_iter()
+        .filter_map(|f| f.strip_suffix("index.html").map(str::to_string))
+        .collect()
 }
 
 #[test]

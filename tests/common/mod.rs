@@ -47,3 +47,38 @@ pub(crate) fn loket(args: &[&str], cwd: &Path) -> Output {
 pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// Builds the shipped site into `out` for `base_url`; fails the test on any error.
+pub(crate) fn build_shipped(out: &Path, base_url: &str) {
+    let o = loket(
+        &[
+            "build",
+            "--root",
+            repo().to_str().expect("utf-8 path"),
+            "--output",
+            out.to_str().expect("utf-8 path"),
+            "--base-url",
+            base_url,
+        ],
+        &repo(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// Every file under `root`, as paths relative to it with `/`, sorted.
+pub(crate) fn files_under(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).expect("read dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(rel) = p.strip_prefix(root) {
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    out.sort();
+    out
+}
