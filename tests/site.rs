@@ -14,19 +14,7 @@ const BASE: &str = "https://standar.kppn-test.go.id/tanjungselor/";
 const SERVICE: &str = "layanan/konsultasi-stakeholder/index.html";
 
 fn build_into(out: &Path) {
-    let o = loket(
-        &[
-            "build",
-            "--root",
-            repo().to_str().expect("utf-8 path"),
-            "--output",
-            out.to_str().expect("utf-8"),
-            "--base-url",
-            BASE,
-        ],
-        &repo(),
-    );
-    assert!(o.status.success(), "build failed: {}", stderr(&o));
+    common::build_shipped(out, BASE);
 }
 
 fn built() -> tempfile::TempDir {
