@@ -14,12 +14,11 @@ use crate::chart::{self, Bar};
 use crate::i18n::Lang;
 use crate::links::RenderedPage;
 use crate::opendata::{LICENSE, Publisher, VERSION};
+use crate::schema::SCHEMA_KINERJA;
 use crate::site::Site;
 
 /// Site path of the page.
 pub const KINERJA_PATH: &str = "kinerja/";
-/// Schema of its open data.
-pub const SCHEMA_KINERJA: &str = "schema/kinerja-v1.json";
 
 /// A number with a decimal comma: `3,52`.
 fn decimal(v: f64, places: usize) -> String {
@@ -436,43 +435,4 @@ impl Site {
                 .unwrap_or_default(),
         }
     }
-}
-
-/// Warnings about an export that reads but does not fit the site: a service code no
-/// standard has, a channel the site does not know.
-pub(crate) fn lint(
-    export: &PerformanceExport,
-    path: &std::path::Path,
-    services: &[Service],
-) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for p in &export.periods {
-        for s in &p.services {
-            if !services.iter().any(|x| x.code == s.code) {
-                out.push(Diagnostic::warning(
-                    path,
-                    (1, 1),
-                    format!("{}: the service code {:?} has no published standard; it is shown as written", p.label, s.code),
-                    "check the standards' `code`, or export again",
-                ));
-            }
-        }
-        for v in &p.volumes {
-            if !loket_core::content::CHANNELS
-                .iter()
-                .any(|(k, _)| *k == v.channel)
-            {
-                out.push(Diagnostic::warning(
-                    path,
-                    (1, 1),
-                    format!(
-                        "{}: unknown channel {:?}; it is shown as written",
-                        p.label, v.channel
-                    ),
-                    "the site knows the channels of the standards' `channels`",
-                ));
-            }
-        }
-    }
-    out
 }

@@ -16,6 +16,7 @@ mod output;
 pub mod poster;
 mod render;
 pub mod scaffold;
+pub mod schema;
 pub mod serve;
 pub mod site;
 pub mod sitemap;

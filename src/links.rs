@@ -52,9 +52,9 @@ pub(crate) fn check(pages: &[RenderedPage], static_files: &[&str]) -> Vec<Diagno
             "robots.txt",
             "404.html",
             "layanan/index.json",
-            crate::opendata::SCHEMA_STANDARD,
-            crate::opendata::SCHEMA_LIST,
-            crate::kinerja::SCHEMA_KINERJA,
+            crate::schema::SCHEMA_STANDARD,
+            crate::schema::SCHEMA_LIST,
+            crate::schema::SCHEMA_KINERJA,
             "kinerja/index.json",
         ]
         .map(String::from),

@@ -9,40 +9,13 @@ use loket_core::config::Config;
 use loket_core::content::Service;
 
 use crate::i18n::Lang;
+use crate::schema::{SCHEMA_LIST, SCHEMA_STANDARD};
 
 /// The format version of the open data; a change that breaks readers gets a new number
 /// and new schema files.
 pub const VERSION: u32 = 1;
-/// Schema of a standard's file, relative to the site root.
-pub const SCHEMA_STANDARD: &str = "schema/standar-v1.json";
-/// Schema of the list of standards.
-pub const SCHEMA_LIST: &str = "schema/daftar-layanan-v1.json";
 /// Open government data, reusable with attribution.
 pub const LICENSE: &str = "https://creativecommons.org/licenses/by/4.0/";
-
-/// The schemas as published: (site path, JSON text with its `$id` set to its address).
-pub fn schemas(config: &Config) -> Vec<(&'static str, String)> {
-    [
-        (SCHEMA_STANDARD, include_str!("schema/standar-v1.json")),
-        (SCHEMA_LIST, include_str!("schema/daftar-layanan-v1.json")),
-        (
-            crate::kinerja::SCHEMA_KINERJA,
-            include_str!("schema/kinerja-v1.json"),
-        ),
-    ]
-    .into_iter()
-    .map(|(path, text)| {
-        let out = match serde_json::from_str::<serde_json::Value>(text) {
-            Ok(mut v) => {
-                v["$id"] = serde_json::Value::String(config.absolute_url(path));
-                serde_json::to_string_pretty(&v).unwrap_or_else(|_| text.to_string())
-            }
-            Err(_) => text.to_string(),
-        };
-        (path, out)
-    })
-    .collect()
-}
 
 /// Who publishes the data.
 #[derive(Debug, Serialize)]

@@ -14,7 +14,7 @@ use crate::links::RenderedPage;
 use crate::markdown::{self, TocEntry};
 use crate::poster;
 use crate::site::{FAQ_PATH, Site};
-use crate::{jsonld, kinerja, links, opendata, sitemap};
+use crate::{jsonld, kinerja, links, opendata, schema, sitemap};
 
 impl Site {
     /// Renders every output file and hands it to `sink` (path relative to the output root).
@@ -122,9 +122,9 @@ impl Site {
             "sitemap.xml",
             "robots.txt",
             "layanan/index.json",
-            opendata::SCHEMA_STANDARD,
-            opendata::SCHEMA_LIST,
-            kinerja::SCHEMA_KINERJA,
+            schema::SCHEMA_STANDARD,
+            schema::SCHEMA_LIST,
+            schema::SCHEMA_KINERJA,
             "kinerja/index.html",
             "kinerja/index.json",
         ]
@@ -715,7 +715,7 @@ impl Site {
         }
         let list = opendata::ServiceList::new(&self.config, &self.content.services, Lang::Id);
         let index_json = serde_json::to_string_pretty(&list).unwrap_or_else(|_| "{}".into());
-        let mut files: Vec<(String, Vec<u8>)> = opendata::schemas(&self.config)
+        let mut files: Vec<(String, Vec<u8>)> = schema::schemas(&self.config)
             .into_iter()
             .map(|(path, text)| (path.to_string(), text.into_bytes()))
             .collect();

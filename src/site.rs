@@ -72,7 +72,11 @@ impl Site {
             .or_else(|| config.as_ref().and_then(|c| c.kinerja.clone()));
         let performance = kinerja.and_then(|path| match PerformanceExport::load(&path) {
             Ok(export) => {
-                diags.extend(crate::kinerja::lint(&export, &path, &content.services));
+                diags.extend(loket_core::performance::lint(
+                    &export,
+                    &path,
+                    &content.services,
+                ));
                 Some(export)
             }
             Err(e) => {

@@ -15,6 +15,7 @@ use std::path::Path;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::content::Service;
 use crate::diagnostics::{Diagnostic, read_text};
 
 /// The format version this crate reads and writes.
@@ -369,6 +370,41 @@ impl PerformanceExport {
         }
         out
     }
+}
+
+/// Warnings about an export that reads but does not fit the site: a service code no
+/// standard has, a channel the site does not know.
+pub fn lint(export: &PerformanceExport, path: &Path, services: &[Service]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for p in &export.periods {
+        for s in &p.services {
+            if !services.iter().any(|x| x.code == s.code) {
+                out.push(Diagnostic::warning(
+                    path,
+                    (1, 1),
+                    format!("{}: the service code {:?} has no published standard; it is shown as written", p.label, s.code),
+                    "check the standards' `code`, or export again",
+                ));
+            }
+        }
+        for v in &p.volumes {
+            if !crate::content::CHANNELS
+                .iter()
+                .any(|(k, _)| *k == v.channel)
+            {
+                out.push(Diagnostic::warning(
+                    path,
+                    (1, 1),
+                    format!(
+                        "{}: unknown channel {:?}; it is shown as written",
+                        p.label, v.channel
+                    ),
+                    "the site knows the channels of the standards' `channels`",
+                ));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -5,7 +5,6 @@
 //! daemon reads the same files for its clocks and its wording.
 
 mod component;
-mod facts;
 mod faq;
 mod front_matter;
 mod page;
@@ -19,13 +18,13 @@ use std::path::{Path, PathBuf};
 use pulldown_cmark::Options;
 
 pub use component::{ComponentKind, normalise_heading};
-pub use facts::{PLACEHOLDER_SECTIONS, PLACEHOLDER_SK, PLACEHOLDER_SUMMARY};
 pub use faq::{FAQ_DIR, Faq, parse_faq};
 pub use page::{Page, parse_page};
 pub use service::{
     CHANNELS, CHANNELS_EN, Component, Service, channel_label, channel_label_en, parse_service,
     parse_translation,
 };
+pub use service::{PLACEHOLDER_SECTIONS, PLACEHOLDER_SK, PLACEHOLDER_SUMMARY};
 pub use term::{Term, TermError};
 pub use translation::{ENGLISH, Translations, original_stem};
 

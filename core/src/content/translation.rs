@@ -9,7 +9,6 @@
 use std::path::Path;
 
 use super::service::Service;
-use crate::diagnostics::{Diagnostic, Pos};
 
 /// The language of the translations, and the suffix of their file stems (`x.en.md`).
 pub const ENGLISH: &str = "en";
@@ -45,54 +44,6 @@ impl Translations {
             self.home.as_ref()
         } else {
             self.pages.iter().find(|p| p.slug == slug)
-        }
-    }
-}
-
-/// Every fact of `tr` that differs from its `original`, as an error at the translation's
-/// key (`at` gives a key's position in the translation's file).
-pub(crate) fn check_facts(
-    original: &Service,
-    tr: &Service,
-    at: &dyn Fn(&str) -> Pos,
-    diags: &mut Vec<Diagnostic>,
-) {
-    let original_path = original
-        .path
-        .strip_prefix(".")
-        .unwrap_or(&original.path)
-        .display();
-    let show = |v: Option<String>| v.unwrap_or_else(|| "(none)".to_string());
-    let facts: [(&str, String, String); 6] = [
-        ("code", original.code.clone(), tr.code.clone()),
-        ("sk", original.sk.clone(), tr.sk.clone()),
-        ("fee", original.fee.to_string(), tr.fee.to_string()),
-        (
-            "completion",
-            original.completion.to_string(),
-            tr.completion.to_string(),
-        ),
-        (
-            "escalation",
-            show(original.escalation.map(|t| t.to_string())),
-            show(tr.escalation.map(|t| t.to_string())),
-        ),
-        (
-            "channels",
-            format!("{:?}", original.channels),
-            format!("{:?}", tr.channels),
-        ),
-    ];
-    for (key, theirs, ours) in facts {
-        if theirs != ours {
-            diags.push(Diagnostic::error(
-                &tr.path,
-                at(key),
-                format!("the translation's `{key}` is {ours}, but the Indonesian original {original_path} says {theirs}"),
-                format!(
-                    "a translation states the same facts as its original: set `{key}` as the original does (or correct the original)"
-                ),
-            ));
         }
     }
 }

@@ -1,4 +1,7 @@
-//! A service standard: `content/layanan/<slug>.md`.
+//! A service standard: `content/layanan/<slug>.md`; its facts are checked against its
+//! text and, for a translation, against the original (`facts`).
+
+mod facts;
 
 use std::path::{Path, PathBuf};
 
@@ -6,8 +9,9 @@ use chrono::NaiveDate;
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 use serde::{Deserialize, Serialize};
 
+pub use facts::{PLACEHOLDER_SECTIONS, PLACEHOLDER_SK, PLACEHOLDER_SUMMARY};
+
 use super::component::ComponentKind;
-use super::facts;
 use super::front_matter::{DateValue, Read, read};
 use super::markdown_options;
 use super::term::Term;
@@ -311,7 +315,7 @@ fn parse(
     }
     let before = diags.len();
     if let Some(o) = original {
-        super::translation::check_facts(o, &service, &|k| at(k), diags);
+        facts::check_translation(o, &service, &|k| at(k), diags);
     }
     facts::check(&service, diags);
     facts::placeholders(&service, &|k| at(k), placeholders_are_errors, diags);

@@ -8,11 +8,10 @@
 //! working days the procedure names, and "3 (empat)" against itself. Text left from
 //! `loket new` blocks publishing.
 
+use super::Service;
+use crate::content::component::ComponentKind;
+use crate::content::term::Term;
 use crate::diagnostics::{Diagnostic, LineIndex, Pos};
-
-use super::component::ComponentKind;
-use super::service::Service;
-use super::term::Term;
 
 /// Front-matter placeholders `loket new` writes.
 pub const PLACEHOLDER_SK: &str = "(isi nomor SK penetapan standar)";
@@ -461,6 +460,54 @@ fn number_words(s: &str) -> Option<u32> {
         [w, "puluh", u] => Some(index(&ONES_ID, w).filter(|n| *n > 1)? * 10 + index(&ONES_ID, u)?),
         [t, u] => Some((index(&TENS_EN, t)? + 1) * 10 + index(&EN[..9], u)?),
         _ => None,
+    }
+}
+
+/// Every fact of `tr` that differs from its `original`, as an error at the translation's
+/// key (`at` gives a key's position in the translation's file).
+pub(crate) fn check_translation(
+    original: &Service,
+    tr: &Service,
+    at: &dyn Fn(&str) -> Pos,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let original_path = original
+        .path
+        .strip_prefix(".")
+        .unwrap_or(&original.path)
+        .display();
+    let show = |v: Option<String>| v.unwrap_or_else(|| "(none)".to_string());
+    let facts: [(&str, String, String); 6] = [
+        ("code", original.code.clone(), tr.code.clone()),
+        ("sk", original.sk.clone(), tr.sk.clone()),
+        ("fee", original.fee.to_string(), tr.fee.to_string()),
+        (
+            "completion",
+            original.completion.to_string(),
+            tr.completion.to_string(),
+        ),
+        (
+            "escalation",
+            show(original.escalation.map(|t| t.to_string())),
+            show(tr.escalation.map(|t| t.to_string())),
+        ),
+        (
+            "channels",
+            format!("{:?}", original.channels),
+            format!("{:?}", tr.channels),
+        ),
+    ];
+    for (key, theirs, ours) in facts {
+        if theirs != ours {
+            diags.push(Diagnostic::error(
+                &tr.path,
+                at(key),
+                format!("the translation's `{key}` is {ours}, but the Indonesian original {original_path} says {theirs}"),
+                format!(
+                    "a translation states the same facts as its original: set `{key}` as the original does (or correct the original)"
+                ),
+            ));
+        }
     }
 }
 
