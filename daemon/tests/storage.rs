@@ -149,7 +149,6 @@ fn a_version_1_database_is_migrated_on_start() {
         c.execute_batch(
             "DROP INDEX tickets_created; DROP TABLE copied;
              ALTER TABLE tickets DROP COLUMN expected_on;
-             ALTER TABLE tickets DROP COLUMN breach_reported_at;
              PRAGMA user_version = 1;",
         )
         .unwrap();

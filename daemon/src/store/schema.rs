@@ -152,6 +152,5 @@ pub(super) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (ticket_id, address)
     );
     ALTER TABLE tickets ADD COLUMN expected_on TEXT;
-    ALTER TABLE tickets ADD COLUMN breach_reported_at TEXT;
     "#,
 ];

@@ -36,8 +36,6 @@ pub struct Ticket {
     /// The completion date staff promised with `#progres <date>`; after a missed
     /// deadline, the only date a progress mail may name.
     pub expected_on: Option<chrono::NaiveDate>,
-    /// When the missed escalation deadline was reported (alerts go out once).
-    pub breach_reported_at: Option<DateTime<Utc>>,
 }
 
 fn status_str<S: serde::Serializer>(s: &Status, ser: S) -> Result<S::Ok, S::Error> {
@@ -46,7 +44,7 @@ fn status_str<S: serde::Serializer>(s: &Status, ser: S) -> Result<S::Ok, S::Erro
 
 const COLUMNS: &str = "id, service, subject, requester, requester_name, status, assignee, section, \
     created_at, due_at, escalation_due_at, first_response_at, resolved_at, closed_at, paused_at, \
-    last_progress_at, previous_ticket, root_message_id, expected_on, breach_reported_at";
+    last_progress_at, previous_ticket, root_message_id, expected_on";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
     let id = r.get(0)?;
@@ -70,7 +68,6 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
         previous_ticket: r.get(16)?,
         root_message_id: r.get(17)?,
         expected_on: r.get(18)?,
-        breach_reported_at: r.get(19)?,
     })
 }
 
@@ -146,7 +143,7 @@ pub(crate) fn save(conn: &Connection, t: &Ticket) -> Result<(), StoreError> {
     conn.execute(
         "UPDATE tickets SET assignee = ?2, section = ?3, due_at = ?4, escalation_due_at = ?5,
             first_response_at = ?6, resolved_at = ?7, closed_at = ?8, paused_at = ?9,
-            last_progress_at = ?10, expected_on = ?11, breach_reported_at = ?12
+            last_progress_at = ?10, expected_on = ?11
          WHERE id = ?1",
         params![
             t.id,
@@ -159,8 +156,7 @@ pub(crate) fn save(conn: &Connection, t: &Ticket) -> Result<(), StoreError> {
             t.closed_at,
             t.paused_at,
             t.last_progress_at,
-            t.expected_on,
-            t.breach_reported_at
+            t.expected_on
         ],
     )?;
     Ok(())

@@ -178,9 +178,8 @@ fn escalated(m: &Mailer<'_>, t: &mut Ticket, r: &mut TickReport) -> Result<(), M
                 any = true;
             }
         }
-        if any && t.breach_reported_at.is_none() {
-            t.breach_reported_at = Some(m.now);
-            tickets::save(m.conn, t)?;
+        // The alerts' dedup keys make this true once per ticket.
+        if any {
             tracing::info!(ticket = t.id, due = %due, "escalation deadline missed: section head and head of office alerted");
         }
     }
