@@ -50,7 +50,7 @@ pub struct BuildReport {
 
 /// Builds the site into `opts.output` (or only renders, when it is `None`).
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
-    let (site, warnings) = Site::load(
+    let (site, mut warnings) = Site::load(
         &opts.root,
         opts.base_url.as_deref(),
         opts.drafts,
@@ -68,6 +68,11 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
         }
         None => site.render(&|_: &str, _: &[u8]| Ok(()))?,
     };
+    // The page is published without them; `check` calls them errors.
+    warnings.extend(links::left_out(&pages).into_iter().map(|mut d| {
+        d.severity = loket_core::diagnostics::Severity::Warning;
+        d
+    }));
     let distinct: std::collections::BTreeSet<&str> =
         pages.iter().map(|p| p.url_path.as_str()).collect();
     Ok(BuildReport {
@@ -88,13 +93,8 @@ pub fn check(root: &Path, drafts: bool, kinerja: Option<&Path>) -> Diagnostics {
     site.collect_ids = true;
     match site.render(&|_: &str, _: &[u8]| Ok(())) {
         Ok((pages, _)) => {
-            let static_files: Vec<&str> = site
-                .theme
-                .static_files
-                .iter()
-                .map(|(_, r)| r.as_str())
-                .collect();
-            diags.extend(links::check(&pages, &static_files));
+            diags.extend(links::left_out(&pages));
+            diags.extend(links::check(&pages, &site.output_paths()));
         }
         Err(d) => diags.extend(d),
     }

@@ -31,8 +31,50 @@ pub(crate) fn ids_in(html: &str) -> Vec<String> {
     ids
 }
 
-/// Checks every link written in content against the pages and files of the site.
-pub(crate) fn check(pages: &[RenderedPage], static_files: &[&str]) -> Vec<Diagnostic> {
+/// Links and images the Markdown renderer left out of the pages because they would run
+/// code or embed data (`javascript:`, `data:` …): errors at their line, for `build`
+/// and `check` alike.
+pub(crate) fn left_out(pages: &[RenderedPage]) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    for page in pages {
+        let Some(source) = &page.source else { continue };
+        for image in page
+            .images
+            .iter()
+            .filter(|i| !crate::markdown::is_safe_url(&i.href))
+        {
+            diags.push(Diagnostic::error(
+                source,
+                (page.body_line + image.line - 1, image.col),
+                format!(
+                    "image {:?} would embed data or code in the page; it was left out",
+                    image.href
+                ),
+                "put the image in static/ and link it by its site path, e.g. /img/denah.png",
+            ));
+        }
+        for link in page
+            .links
+            .iter()
+            .filter(|l| !crate::markdown::is_safe_url(&l.href))
+        {
+            diags.push(Diagnostic::error(
+                source,
+                (page.body_line + link.line - 1, link.col),
+                format!("link {:?} would run code or embed data in the page; it was left out", link.href),
+                format!(
+                    "link to an address starting with {}, or to a site path such as /layanan/<slug>/",
+                    crate::markdown::SAFE_SCHEMES.join(":, ") + ":"
+                ),
+            ));
+        }
+    }
+    diags
+}
+
+/// Checks every link written in content against the pages and `files` the site writes
+/// ([`crate::site::Site::output_paths`]); unsafe ones are [`left_out`]'s.
+pub(crate) fn check(pages: &[RenderedPage], files: &BTreeSet<String>) -> Vec<Diagnostic> {
     let by_path: BTreeMap<&str, BTreeSet<&str>> = pages
         .iter()
         .map(|p| {
@@ -42,51 +84,15 @@ pub(crate) fn check(pages: &[RenderedPage], static_files: &[&str]) -> Vec<Diagno
             )
         })
         .collect();
-    let mut files: BTreeSet<String> = static_files
-        .iter()
-        .map(std::string::ToString::to_string)
-        .collect();
-    files.extend(
-        [
-            "sitemap.xml",
-            "robots.txt",
-            "404.html",
-            "layanan/index.json",
-            crate::schema::SCHEMA_STANDARD,
-            crate::schema::SCHEMA_LIST,
-            crate::schema::SCHEMA_KINERJA,
-            "kinerja/index.json",
-        ]
-        .map(String::from),
-    );
-    files.extend(
-        pages
-            .iter()
-            .filter(|p| {
-                // A standard's page, Indonesian or English: `[en/]layanan/<slug>/`.
-                let path = p.url_path.strip_prefix("en/").unwrap_or(&p.url_path);
-                path.starts_with("layanan/") && path.matches('/').count() == 2
-            })
-            .map(|p| format!("{}index.json", p.url_path)),
-    );
-
     let mut diags = Vec::new();
     for page in pages {
         let Some(source) = &page.source else { continue };
         for image in &page.images {
             let pos = (page.body_line + image.line - 1, image.col);
-            let resolved = resolve(&page.url_path, &image.href);
             if !crate::markdown::is_safe_url(&image.href) {
-                diags.push(Diagnostic::error(
-                    source,
-                    pos,
-                    format!(
-                        "image {:?} would embed data or code in the page; it was left out",
-                        image.href
-                    ),
-                    "put the image in static/ and link it by its site path, e.g. /img/denah.png",
-                ));
-            } else if let Some((target, _)) = resolved
+                continue; // reported by `left_out`
+            }
+            if let Some((target, _)) = resolve(&page.url_path, &image.href)
                 && !files.contains(&target)
             {
                 diags.push(Diagnostic::error(
@@ -100,16 +106,7 @@ pub(crate) fn check(pages: &[RenderedPage], static_files: &[&str]) -> Vec<Diagno
         for link in &page.links {
             let pos = (page.body_line + link.line - 1, link.col);
             if !crate::markdown::is_safe_url(&link.href) {
-                diags.push(Diagnostic::error(
-                    source,
-                    pos,
-                    format!("link {:?} would run code or embed data in the page; it was left out", link.href),
-                    format!(
-                        "link to an address starting with {}, or to a site path such as /layanan/<slug>/",
-                        crate::markdown::SAFE_SCHEMES.join(":, ") + ":"
-                    ),
-                ));
-                continue;
+                continue; // reported by `left_out`
             }
             let Some((target, fragment)) = resolve(&page.url_path, &link.href) else {
                 continue;

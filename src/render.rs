@@ -18,10 +18,29 @@ use crate::{jsonld, kinerja, links, opendata, schema, sitemap};
 
 impl Site {
     /// Renders every output file and hands it to `sink` (path relative to the output root).
+    /// Returns the pages (for link checks) and the number of files written. Two outputs
+    /// on one path (a page under content/ taking a path the site generates, such as
+    /// `kinerja/`) are an error, never a silent overwrite.
     pub(crate) fn render<F>(&self, sink: &F) -> Result<(Vec<RenderedPage>, usize), Diagnostics>
     where
         F: Fn(&str, &[u8]) -> Result<(), Diagnostic> + Sync,
     {
+        let written = std::sync::Mutex::new(std::collections::BTreeSet::<String>::new());
+        let tracked = |rel: &str, bytes: &[u8]| -> Result<(), Diagnostic> {
+            let first = written
+                .lock()
+                .map_or(true, |mut w| w.insert(rel.to_string()));
+            if !first {
+                return Err(Diagnostic::error(
+                    &self.root.join("content"),
+                    (1, 1),
+                    format!("two outputs are written to /{rel}"),
+                    "a page under content/ takes a path the site itself generates (layanan/, tanya-jawab/, kinerja/, schema/, en/): rename the page",
+                ));
+            }
+            sink(rel, bytes)
+        };
+        let sink = &tracked;
         let base_path = self.config.base_path();
         let english = &self.content.english;
         let editions: Vec<(Lang, &[Service], &[Page])> = if english.is_empty() {
@@ -85,11 +104,6 @@ impl Site {
                 Err(d) => diags.push(d),
             }
         }
-        // Each standard also writes its open-data file.
-        // A page checked once per source file (the questions) is one file.
-        let distinct: std::collections::BTreeSet<&str> =
-            pages.iter().map(|p| p.url_path.as_str()).collect();
-        let mut files = distinct.len() + self.content.services.len() + english.services.len();
         let mut extra = self.data_files();
         for (src, rel) in &self.theme.static_files {
             match std::fs::read(src) {
@@ -97,7 +111,6 @@ impl Site {
                 Err(e) => diags.push(io_error(src, &e)),
             }
         }
-        files += extra.len();
         for (rel, bytes) in &extra {
             if let Err(d) = sink(rel, bytes) {
                 diags.push(d);
@@ -105,6 +118,7 @@ impl Site {
         }
         if diags.is_empty() {
             pages.sort_by(|a, b| a.url_path.cmp(&b.url_path));
+            let files = written.lock().map_or(0, |w| w.len());
             Ok((pages, files))
         } else {
             let mut d = Diagnostics(diags);

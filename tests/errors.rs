@@ -486,6 +486,56 @@ fn missing_and_unsafe_images_are_errors_and_present_ones_pass() {
 }
 
 #[test]
+fn unsafe_links_are_errors_in_check_and_warnings_in_build() {
+    let site = site_copy();
+    let path = add_edited(site.path(), "skrip", |t| {
+        t.replacen(
+            "Tidak dipungut biaya.",
+            "Tidak dipungut biaya. [klik](javascript:alert(1))",
+            1,
+        )
+    });
+    let line = line_of(&path, "[klik]");
+    let err = fails(site.path(), "check");
+    assert_reports(&err, &format!("skrip.md:{line}:"), "would run code");
+    // build publishes the page without the link, and says so.
+    let o = loket(&["build"], site.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stderr(&o);
+    assert!(
+        out.contains(&format!("warning: content/layanan/skrip.md:{line}:"))
+            && out.contains("would run code"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_page_may_not_take_a_path_the_site_generates() {
+    let site = site_copy();
+    std::fs::write(
+        site.path().join("content/kinerja.md"),
+        "+++\ntitle = \"Kinerja kami\"\n+++\n\nTeks.\n",
+    )
+    .expect("write");
+    let err = fails(site.path(), "build");
+    assert_reports(&err, "content/kinerja.md:1:1:", "reserved by the site");
+}
+
+#[test]
+fn a_link_to_any_file_the_build_writes_passes_check() {
+    let site = site_copy();
+    add_edited(site.path(), "data", |t| {
+        t.replacen(
+            "Tidak dipungut biaya.",
+            "Tidak dipungut biaya. [data](/en/layanan/index.json) [kinerja](/kinerja/index.json)",
+            1,
+        )
+    });
+    let o = loket(&["check"], site.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
 fn base_url_must_be_an_http_address() {
     let site = site_copy();
     let o = loket(&["build", "--base-url", "not a url"], site.path());

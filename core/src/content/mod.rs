@@ -26,6 +26,9 @@ pub use service::{
 };
 pub use service::{PLACEHOLDER_SECTIONS, PLACEHOLDER_SK, PLACEHOLDER_SUMMARY};
 pub use term::{Term, TermError};
+
+/// Page names the site generates itself: a page under content/ may not take one.
+pub const RESERVED_PAGES: [&str; 6] = ["layanan", "tanya-jawab", "kinerja", "schema", "404", "en"];
 pub use translation::{ENGLISH, Translations, original_stem};
 
 use crate::diagnostics::{Diagnostic, Diagnostics, io_error, read_text};
@@ -300,7 +303,7 @@ fn read_pages(root: &Path, diags: &mut Vec<Diagnostic>) -> (Option<Page>, Vec<Pa
             .to_string();
         if stem == "_index" {
             home = parse_page(&path, "", &text, diags);
-        } else if stem == "layanan" || stem == "tanya-jawab" || stem == "404" || stem == "en" {
+        } else if RESERVED_PAGES.contains(&stem.as_str()) {
             diags.push(Diagnostic::error(
                 &path,
                 (1, 1),
