@@ -32,7 +32,7 @@ impl Site {
                 .map_or(true, |mut w| w.insert(rel.to_string()));
             if !first {
                 return Err(Diagnostic::error(
-                    &self.root.join("content"),
+                    self.root.join("content"),
                     (1, 1),
                     format!("two outputs are written to /{rel}"),
                     "a page under content/ takes a path the site itself generates (layanan/, tanya-jawab/, kinerja/, schema/, en/): rename the page",
