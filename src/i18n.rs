@@ -97,6 +97,28 @@ pub const I18N_DIR: &str = "i18n";
 #[derive(Debug, Clone, Default)]
 pub struct Strings(BTreeMap<Lang, BTreeMap<String, String>>);
 
+/// The keys the renderer reads itself (templates read theirs as `t.key`, which Tera
+/// checks): each must be in the tables, or a page would show the key's name.
+pub const CODE_KEYS: [&str; 17] = [
+    "escalation",
+    "escalation_within",
+    "faq_description",
+    "faq_title",
+    "home_title",
+    "kinerja_description",
+    "kinerja_title",
+    "list_title",
+    "nav_faq",
+    "nav_home",
+    "nav_kinerja",
+    "nav_services",
+    "not_found_title",
+    "poster_more",
+    "poster_qr_mail",
+    "poster_qr_page",
+    "poster_steps",
+];
+
 impl Strings {
     /// Reads `<theme>/i18n/id.toml` and `en.toml`. Each must be a flat table of strings,
     /// and each key of one must be in the other.
@@ -157,6 +179,16 @@ impl Strings {
                 ));
             }
         }
+        if let Some((path, _, table)) = tables.get(&Lang::Id) {
+            for key in CODE_KEYS.iter().filter(|k| !table.contains_key(**k)) {
+                diags.push(Diagnostic::error(
+                    path,
+                    (1, 1),
+                    format!("the interface string `{key}` is missing; the pages need it"),
+                    format!("add `{key} = \"…\"` in both id.toml and en.toml"),
+                ));
+            }
+        }
         if diags.is_empty() {
             Ok(Strings(
                 tables.into_iter().map(|(l, (_, _, t))| (l, t)).collect(),
@@ -172,7 +204,8 @@ impl Strings {
         self.0.get(&lang).unwrap_or(&EMPTY)
     }
 
-    /// One string; the key itself when it is missing (templates are checked at load).
+    /// One string; the key itself when it is missing (never for [`CODE_KEYS`], which
+    /// `load` requires).
     pub fn get(&self, lang: Lang, key: &str) -> String {
         self.table(lang)
             .get(key)

@@ -280,3 +280,28 @@ fn a_translation_without_original_and_a_missing_interface_string_are_errors() {
         "{err}"
     );
 }
+
+#[test]
+fn a_string_the_renderer_reads_missing_from_both_tables_is_an_error() {
+    // Dropped from both tables, the cross-check between them cannot see it; the pages
+    // would show `kinerja_title` as the heading.
+    let site = site_copy();
+    for lang in ["id", "en"] {
+        let strings = site.path().join(format!("themes/default/i18n/{lang}.toml"));
+        let text = std::fs::read_to_string(&strings).unwrap();
+        let kept: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.starts_with("kinerja_title "))
+            .collect();
+        std::fs::write(&strings, kept.join("\n")).unwrap();
+    }
+    let o = loket(&["build"], site.path());
+    let err = stderr(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        err.contains(
+            "themes/default/i18n/id.toml:1:1: the interface string `kinerja_title` is missing"
+        ),
+        "{err}"
+    );
+}
