@@ -68,11 +68,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
         }
         None => site.render(&|_: &str, _: &[u8]| Ok(()))?,
     };
-    // The page is published without them; `check` calls them errors.
-    warnings.extend(links::left_out(&pages).into_iter().map(|mut d| {
-        d.severity = loket_core::diagnostics::Severity::Warning;
-        d
-    }));
+    warnings.extend(links::left_out_warnings(&pages));
     let distinct: std::collections::BTreeSet<&str> =
         pages.iter().map(|p| p.url_path.as_str()).collect();
     Ok(BuildReport {

@@ -72,6 +72,18 @@ pub(crate) fn left_out(pages: &[RenderedPage]) -> Vec<Diagnostic> {
     diags
 }
 
+/// Links and images left out of the pages, as `build` and `serve` say them: warnings
+/// (the pages are published without them; `check` calls them errors).
+pub(crate) fn left_out_warnings(pages: &[RenderedPage]) -> Vec<Diagnostic> {
+    left_out(pages)
+        .into_iter()
+        .map(|mut d| {
+            d.severity = loket_core::diagnostics::Severity::Warning;
+            d
+        })
+        .collect()
+}
+
 /// Checks every link written in content against the pages and `files` the site writes
 /// ([`crate::site::Site::output_paths`]); unsafe ones are [`left_out`]'s.
 pub(crate) fn check(pages: &[RenderedPage], files: &BTreeSet<String>) -> Vec<Diagnostic> {

@@ -122,7 +122,12 @@ fn watch(events: &Receiver<()>, opts: &ServeOptions, base_url: &str, state: &RwL
 /// Builds the site into memory and makes it the one served.
 fn rebuild(opts: &ServeOptions, base_url: &str, state: &RwLock<Build>) {
     let started = std::time::Instant::now();
-    let (files, errors) = build_in_memory(&opts.root, base_url, opts.drafts);
+    let (files, diags) = build_in_memory(&opts.root, base_url, opts.drafts);
+    // Warnings are said on every build, as `loket build` says them.
+    for d in diags.iter().filter(|d| !d.is_error()) {
+        eprintln!("{}: {}", d.severity, shown(d, &opts.root));
+    }
+    let errors: Vec<Diagnostic> = diags.into_iter().filter(Diagnostic::is_error).collect();
     let mut build = state
         .write()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -147,15 +152,15 @@ fn rebuild(opts: &ServeOptions, base_url: &str, state: &RwLock<Build>) {
     }
 }
 
-/// Every file of the site, or the errors of the build.
+/// Every file of the site and the build's warnings, or its errors (and warnings).
 fn build_in_memory(
     root: &Path,
     base_url: &str,
     drafts: bool,
 ) -> (BTreeMap<String, Vec<u8>>, Vec<Diagnostic>) {
-    let site = match Site::load(root, Some(base_url), drafts, None) {
-        Ok((site, _warnings)) => site,
-        Err(d) => return (BTreeMap::new(), errors_of(d.0)),
+    let (site, mut warnings) = match Site::load(root, Some(base_url), drafts, None) {
+        Ok(x) => x,
+        Err(d) => return (BTreeMap::new(), d.0),
     };
     let files = Mutex::new(BTreeMap::new());
     let sink = |rel: &str, bytes: &[u8]| {
@@ -166,18 +171,17 @@ fn build_in_memory(
         Ok(())
     };
     match site.render(&sink) {
-        Ok(_) => (
-            files
-                .into_inner()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-            Vec::new(),
-        ),
-        Err(d) => (BTreeMap::new(), errors_of(d.0)),
+        Ok((pages, _)) => {
+            warnings.extend(crate::links::left_out_warnings(&pages));
+            (
+                files
+                    .into_inner()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+                warnings,
+            )
+        }
+        Err(d) => (BTreeMap::new(), d.0),
     }
-}
-
-fn errors_of(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    diags.into_iter().filter(Diagnostic::is_error).collect()
 }
 
 /// A diagnostic with its path relative to the site root, as `path:line:col: …`.

@@ -22,6 +22,8 @@ struct Serve {
     child: Child,
     addr: String,
     log: Receiver<String>,
+    /// What it printed up to the line that says where it listens.
+    startup: Vec<String>,
 }
 
 impl Drop for Serve {
@@ -50,6 +52,7 @@ fn start(root: &Path) -> Serve {
         child,
         addr: String::new(),
         log,
+        startup: Vec::new(),
     };
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
@@ -60,6 +63,7 @@ fn start(root: &Path) -> Serve {
             serve.addr = rest.split('/').next().unwrap().to_string();
             return serve;
         }
+        serve.startup.push(line);
     }
     panic!("loket serve did not say where it listens");
 }
@@ -121,6 +125,16 @@ fn serve_rebuilds_on_change_shows_errors_at_their_line_and_stops() {
         serve.addr.starts_with("127.0.0.1:"),
         "loopback only: {}",
         serve.addr
+    );
+    // The build's warnings are said, as `loket build` says them (the shipped site's
+    // addresses are on a reserved example domain).
+    assert!(
+        serve
+            .startup
+            .iter()
+            .any(|l| l.starts_with("warning: site.toml:") && l.contains("reserved example domain")),
+        "{:?}",
+        serve.startup
     );
 
     // The page served is the page built, plus the reload script.
