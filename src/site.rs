@@ -71,14 +71,7 @@ impl Site {
             .map(Path::to_path_buf)
             .or_else(|| config.as_ref().and_then(|c| c.kinerja.clone()));
         let performance = kinerja.and_then(|path| match PerformanceExport::load(&path) {
-            Ok(export) => {
-                diags.extend(loket_core::performance::lint(
-                    &export,
-                    &path,
-                    &content.services,
-                ));
-                Some(export)
-            }
+            Ok(export) => Some((export, path)),
             Err(e) => {
                 diags.extend(e);
                 None
@@ -108,9 +101,29 @@ impl Site {
         if english.home.as_ref().is_some_and(|h| h.draft && !drafts) {
             english.home = None;
         }
-        // A question about a standard that is not published is not published either.
+        // A question about a standard that is not published is not published either,
+        // and the web admin hears of it.
         let codes: Vec<String> = content.services.iter().map(|s| s.code.clone()).collect();
+        for f in content.faqs.iter().filter(|f| !codes.contains(&f.service)) {
+            all.push(Diagnostic::warning(
+                &f.path,
+                (1, 1),
+                format!("not published: its standard {} is a draft", f.service),
+                "publish the standard (remove `draft`), or build with --drafts to preview",
+            ));
+        }
         content.faqs.retain(|f| codes.contains(&f.service));
+        // Checked against the standards that are published: a draft's code is unknown
+        // on the page.
+        if let Some((export, path)) = &performance {
+            all.extend(loket_core::performance::lint(
+                export,
+                path,
+                &content.services,
+            ));
+        }
+        let performance = performance.map(|(export, _)| export);
+        all.sort();
         theme.set_globals(globals(&config));
         Ok((
             Site {

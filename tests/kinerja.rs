@@ -218,3 +218,33 @@ fn the_export_named_in_site_toml_is_published_and_a_missing_or_newer_one_stops_t
     assert!(!o.status.success());
     assert!(stderr(&o).contains("data/kinerja.json"), "{}", stderr(&o));
 }
+
+#[test]
+fn an_export_naming_a_draft_or_unknown_standard_or_channel_is_warned_at_its_file() {
+    let site = site_copy();
+    let root = site.path();
+    // The shipped standard becomes a draft: its code is not on the published site.
+    let std_path = root.join("content/layanan/konsultasi-stakeholder.md");
+    let text = std::fs::read_to_string(&std_path).unwrap();
+    std::fs::write(&std_path, text.replacen("+++\n", "+++\ndraft = true\n", 1)).unwrap();
+    let export = std::fs::read_to_string(fixture("kinerja.json"))
+        .unwrap()
+        .replacen("\"channel\": \"email\"", "\"channel\": \"faks\"", 1);
+    let path = root.join("data/kinerja.json");
+    std::fs::write(&path, export).unwrap();
+    let o = loket(&["check", "--kinerja", path.to_str().unwrap()], root);
+    let err = stderr(&o);
+    assert!(
+        err.lines().any(|l| l.starts_with("warning: ")
+            && l.contains("data/kinerja.json:1:1:")
+            && l.contains("the service code \"KONS\" has no published standard")),
+        "{err}"
+    );
+    assert!(err.contains("unknown channel \"faks\""), "{err}");
+    // The standard's questions are not published either, and that is said too.
+    assert!(
+        err.contains("warning: content/tanya-jawab/")
+            && err.contains("not published: its standard KONS is a draft"),
+        "{err}"
+    );
+}
