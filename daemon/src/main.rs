@@ -295,6 +295,12 @@ fn backup(root: &Path, dir: &Path) -> Result<()> {
         c.attachments,
         dir.display()
     );
+    if c.missing > 0 {
+        say!(
+            "warning: {} file(s) named in the database are no longer on disk (removed by [retention] after closing, or lost); the backup holds their ticket facts only",
+            c.missing
+        );
+    }
     Ok(())
 }
 

@@ -919,6 +919,11 @@ fn prune_removes_only_what_the_retention_policy_says() {
         loketd::run::prune(store, desk, false).unwrap(),
         Default::default()
     );
+    // A backup after pruning still works: the removed files are counted, not fatal.
+    let target = tempfile::tempdir().unwrap();
+    let copy = loketd::store::backup::backup(w.data_dir(), &target.path().join("b")).unwrap();
+    assert_eq!(copy.tickets, 4);
+    assert_eq!(copy.missing, raw1.len() + raw4.len() + 1, "{copy:?}");
 }
 
 fn question_from(from: &str, i: usize) -> Vec<u8> {

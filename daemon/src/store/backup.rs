@@ -23,6 +23,9 @@ pub struct Copied {
     pub tickets: i64,
     pub raw: usize,
     pub attachments: usize,
+    /// Files the database names that are no longer on disk (retention removed them after
+    /// closing, or they were lost): not copied, counted so the admin hears of them.
+    pub missing: usize,
 }
 
 pub fn backup(data_dir: &Path, target: &Path) -> Result<Copied, StoreError> {
@@ -91,12 +94,18 @@ pub fn backup(data_dir: &Path, target: &Path) -> Result<Copied, StoreError> {
     .map_err(db(&tmp))?
     {
         let name = format!("{h}.eml");
-        copy_file(&data_dir.join("raw").join(&name), &target.join("raw").join(&name))?;
-        copied.raw += 1;
+        if copy_file(&data_dir.join("raw").join(&name), &target.join("raw").join(&name))? {
+            copied.raw += 1;
+        } else {
+            copied.missing += 1;
+        }
     }
     for h in hashes(&dst, "SELECT DISTINCT sha256 FROM attachments").map_err(db(&tmp))? {
-        copy_file(&attachment_path(data_dir, &h), &attachment_path(target, &h))?;
-        copied.attachments += 1;
+        if copy_file(&attachment_path(data_dir, &h), &attachment_path(target, &h))? {
+            copied.attachments += 1;
+        } else {
+            copied.missing += 1;
+        }
     }
     drop(dst);
     let key = data_dir.join(KEY_FILE);
@@ -119,16 +128,25 @@ fn hashes(conn: &Connection, sql: &str) -> rusqlite::Result<Vec<String>> {
 }
 
 /// Copies a file (mode 0600), unless the target is already there (same content).
-fn copy_file(from: &Path, to: &PathBuf) -> Result<(), StoreError> {
+/// Copies one file; `false` when the source is gone (the rows outlive the files that
+/// retention removes), any other failure is an error.
+fn copy_file(from: &Path, to: &PathBuf) -> Result<bool, StoreError> {
     if to.exists() {
-        return Ok(());
+        return Ok(true);
     }
-    fs::copy(from, to).map_err(|source| StoreError::Io {
-        path: from.to_path_buf(),
-        source,
-    })?;
+    match fs::copy(from, to) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !from.exists() => return Ok(false),
+        Err(source) => {
+            return Err(StoreError::Io {
+                path: from.to_path_buf(),
+                source,
+            });
+        }
+    }
     fs::set_permissions(to, fs::Permissions::from_mode(0o600)).map_err(|source| StoreError::Io {
         path: to.clone(),
         source,
-    })
+    })?;
+    Ok(true)
 }
