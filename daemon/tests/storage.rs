@@ -149,6 +149,7 @@ fn a_version_1_database_is_migrated_on_start() {
         c.execute_batch(
             "DROP INDEX tickets_created; DROP TABLE copied;
              ALTER TABLE tickets DROP COLUMN expected_on;
+             DROP INDEX outbox_ticket; DROP INDEX messages_raw; DROP INDEX attachments_sha256;
              PRAGMA user_version = 1;",
         )
         .unwrap();
@@ -158,7 +159,7 @@ fn a_version_1_database_is_migrated_on_start() {
         .conn()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
     assert_eq!(
         count(
             &store,

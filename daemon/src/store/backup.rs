@@ -144,9 +144,11 @@ fn copy_file(from: &Path, to: &PathBuf) -> Result<bool, StoreError> {
             });
         }
     }
-    fs::set_permissions(to, fs::Permissions::from_mode(0o600)).map_err(|source| StoreError::Io {
-        path: to.clone(),
-        source,
+    fs::set_permissions(to, fs::Permissions::from_mode(0o600)).map_err(|source| {
+        StoreError::Io {
+            path: to.clone(),
+            source,
+        }
     })?;
     Ok(true)
 }

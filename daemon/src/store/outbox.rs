@@ -98,24 +98,20 @@ pub(crate) fn raws_of_ticket(
     kinds: Option<&[LetterKind]>,
     limit: usize,
 ) -> Result<Vec<Vec<u8>>, StoreError> {
+    // The kinds are filtered before the limit: the newest rows may all be staff mail.
+    let kinds: Option<String> = kinds.map(|ks| {
+        let names: Vec<&'static str> = ks.iter().map(|k| (*k).into()).collect();
+        format!(",{},", names.join(","))
+    });
     let mut stmt = conn.prepare(
-        "SELECT raw, kind FROM (SELECT id, raw, kind FROM outbox WHERE ticket_id = ?1
-                                ORDER BY id DESC LIMIT ?2)
+        "SELECT raw FROM (SELECT id, raw FROM outbox WHERE ticket_id = ?1
+                            AND (?3 IS NULL OR instr(?3, ',' || kind || ',') > 0)
+                          ORDER BY id DESC LIMIT ?2)
          ORDER BY id",
     )?;
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let rows = stmt.query_map(params![ticket, limit], |r| {
-        Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (raw, kind) = row?;
-        let wanted = kinds.is_none_or(|ks| ks.iter().any(|k| <&'static str>::from(*k) == kind));
-        if wanted {
-            out.push(raw);
-        }
-    }
-    Ok(out)
+    let rows = stmt.query_map(params![ticket, limit, kinds], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub(crate) fn has_dedup(conn: &Connection, key: &str) -> Result<bool, StoreError> {
@@ -132,9 +128,10 @@ pub(crate) fn automatic_sent_since(
     since: DateTime<Utc>,
 ) -> Result<u32, StoreError> {
     Ok(conn.query_row(
-        // The addressee comes first; copies follow after a comma.
+        // The addressee comes first; copies follow after a comma. A range (',' is just
+        // below '-') rather than substr() keeps the recipients index in use.
         "SELECT COUNT(*) FROM outbox WHERE automatic = 1
-           AND (recipients = ?1 OR substr(recipients, 1, length(?1) + 1) = ?1 || ',')
+           AND (recipients = ?1 OR (recipients >= ?1 || ',' AND recipients < ?1 || '-'))
            AND created_at >= ?2",
         params![address.to_lowercase(), since],
         |r| r.get(0),

@@ -153,4 +153,11 @@ pub(super) const MIGRATIONS: &[&str] = &[
     );
     ALTER TABLE tickets ADD COLUMN expected_on TEXT;
     "#,
+    // 4: what the relay, the attachment store and retention look up by: a ticket's sent
+    // mail (read back on every reply), and who still names a raw file or attachment.
+    r#"
+    CREATE INDEX outbox_ticket ON outbox(ticket_id);
+    CREATE INDEX messages_raw ON messages(raw_sha256);
+    CREATE INDEX attachments_sha256 ON attachments(sha256);
+    "#,
 ];
