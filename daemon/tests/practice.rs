@@ -705,3 +705,44 @@ fn after_a_restore_an_old_notification_never_acts_on_the_new_ticket_with_its_num
     }
     assert_eq!(last_to(&w, &w.cso1()).0, "unknown_ticket");
 }
+
+// ----- addresses the mail builder refuses ----------------------------------------------
+
+#[test]
+fn an_address_that_cannot_be_written_to_never_loses_the_question() {
+    // A colleague in Cc whose address the parser takes but no mail can be sent to: the
+    // ticket opens and is acknowledged, without that copy.
+    let mut w = Harness::new();
+    let raw = mail_with(
+        &w.stakeholder(),
+        OFFICE,
+        "Revisi DIPA",
+        "badcc@satker.example.test",
+        &["Cc: Rekan <rekan..kerja@satker.example.test>"],
+        "Mohon informasi revisi DIPA.",
+    );
+    assert_eq!(
+        w.deliver(&raw, wita(3, 17, 10, 0)),
+        Outcome::New { ticket: 1 }
+    );
+    assert_eq!(w.kinds_to(&w.stakeholder().address), vec!["ack"]);
+    assert_eq!(w.count("SELECT COUNT(*) FROM copied"), 0);
+
+    // A sender that cannot be written to: a ticket without acknowledgement, and the
+    // CSOs are told to answer another way.
+    let raw = format!(
+        "From: Budi <budi..x@satker.example.test>\r\nTo: {OFFICE}\r\nSubject: SPM\r\n\
+         Message-ID: <badfrom@satker.example.test>\r\nContent-Type: text/plain\r\n\r\nMohon info SPM.\r\n"
+    );
+    assert_eq!(
+        w.deliver(raw.as_bytes(), wita(3, 17, 10, 5)),
+        Outcome::New { ticket: 2 }
+    );
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM outbox WHERE kind = 'ack' AND ticket_id = 2"),
+        0
+    );
+    let (_, text) = last_to(&w, &w.cso1());
+    assert!(text.contains("tidak dapat dikirimi surel"), "{text}");
+    assert!(text.contains("Mohon info SPM."), "{text}");
+}

@@ -61,6 +61,13 @@ pub(crate) struct Draft<'a> {
     pub reply_marker: bool,
 }
 
+/// Whether mail can be addressed to `address`: the parser accepts some addresses the
+/// mail builder refuses (`rekan..kerja@satker.example`), and one of those in a draft
+/// would fail the whole transaction it is written in.
+pub(crate) fn is_sendable(address: &str) -> bool {
+    address.parse::<lettre::Address>().is_ok()
+}
+
 /// A file to attach to an outgoing mail.
 #[derive(Debug, Clone)]
 pub(crate) struct FileAttachment {

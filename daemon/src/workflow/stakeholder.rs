@@ -11,7 +11,7 @@ use super::letters::{Letter, MailError, Mailer, NotifyEvent, Sending, kept_on_se
 use super::received::{Outcome, Received};
 use super::sent::{self, Audience};
 use crate::desk::Desk;
-use crate::mail::compose::FileAttachment;
+use crate::mail::compose::{FileAttachment, is_sendable};
 use crate::mail::parse::ParsedMail;
 use crate::mail::{relay, subject};
 use crate::rules::ikm::{self, AfterResolved};
@@ -61,10 +61,20 @@ pub(crate) fn open_ticket(
     if !r.repeats(m.conn, now)? {
         how = how.unlimited();
     }
-    let acked = m.to_stakeholder(&t, &ack, how)?;
+    // An address the mail builder refuses cannot be answered by mail: the question is
+    // still a ticket, and the CSOs are told to answer another way.
+    let sendable = is_sendable(&requester);
+    let acked = sendable && m.to_stakeholder(&t, &ack, how)?;
     // What loketd did not do is said at the top of the notification.
     let mut notes = Vec::new();
-    if !acked {
+    if !sendable {
+        tracing::info!(ticket = t.id, requester = %requester, "the sender's address cannot be written to: no acknowledgement, CSOs told");
+        notes.push(format!(
+            "[loketd: alamat pengirim ({requester}) tidak dapat dikirimi surel, sehingga tanda terima \
+             TIDAK dikirim dan jawaban lewat surel tidak akan sampai. Hubungi pengirim lewat \
+             saluran lain (telepon, HAI CSO).]"
+        ));
+    } else if !acked {
         notes.push(format!(
             "[loketd: tanda terima TIDAK dikirim: pengirim mengirim surel yang sama berulang kali \
              (batas {} balasan otomatis per jam). Balas surel ini untuk menjawabnya.]",
@@ -346,7 +356,11 @@ fn colleagues<'a>(
             let own = email.rsplit('@').next() == Some(office_domain.as_str())
                 || email == desk.config.mail.address.to_lowercase()
                 || desk.config.roster.staff_by_address(&email).is_some();
-            let keep = !own && email != requester && !seen.contains(&email) && email.contains('@');
+            let keep = !own && email != requester && !seen.contains(&email);
+            if keep && !is_sendable(&email) {
+                tracing::info!(sender = requester, copy = %email, "an address in To/Cc cannot be written to: not a copy of the ticket");
+                return false;
+            }
             if keep {
                 seen.push(email);
             }
