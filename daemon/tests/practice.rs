@@ -746,3 +746,24 @@ fn an_address_that_cannot_be_written_to_never_loses_the_question() {
     assert!(text.contains("tidak dapat dikirimi surel"), "{text}");
     assert!(text.contains("Mohon info SPM."), "{text}");
 }
+
+#[test]
+fn without_a_cso_the_section_heads_hear_of_a_question_and_of_its_missed_clock() {
+    // An office that lists no CSO: whoever stands in must get the question and, when
+    // its 20 minutes pass unanswered, the alert (before, the alert went to nobody).
+    let mut w = Harness::with(|t| t.replace("role = \"cso\"", "role = \"kasi\"\nsection = \"pd\""));
+    let raw = mail(
+        &w.stakeholder(),
+        OFFICE,
+        "SPM",
+        "nocso@satker.example.test",
+        "Mohon info SPM.",
+    );
+    assert_eq!(
+        w.deliver(&raw, wita(3, 17, 10, 0)),
+        Outcome::New { ticket: 1 }
+    );
+    w.tick(wita(3, 17, 10, 30));
+    let kinds = w.kinds_to(&w.kasi().address);
+    assert_eq!(kinds, vec!["notify", "reminder"], "{kinds:?}");
+}

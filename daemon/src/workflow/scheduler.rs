@@ -6,6 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::letters::{Letter, MailError, Mailer, ReminderKind, Sending};
+use super::stakeholder;
 use crate::desk::Desk;
 use crate::rules::kinds::EventKind;
 use crate::rules::ticket::{self, Action, Status};
@@ -51,16 +52,11 @@ fn unanswered(m: &Mailer<'_>, t: &Ticket, r: &mut TickReport) -> Result<(), Mail
     if m.now < due {
         return Ok(());
     }
-    // Every CSO (not the round-robin turn: an alert must not advance it).
+    // Every CSO, or whoever stands in for them (not the round-robin turn: an alert
+    // must not advance it).
     let mut to = match &t.assignee {
         Some(a) => vec![a.clone()],
-        None => m
-            .desk
-            .config
-            .roster
-            .csos()
-            .map(|s| s.address.clone())
-            .collect(),
+        None => stakeholder::first_line(m.desk),
     };
     to.dedup();
     for staff in to {

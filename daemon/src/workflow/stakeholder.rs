@@ -455,18 +455,27 @@ fn notify(
     m.to_staff(t, to, &letter, Sending::files(files))
 }
 
-/// Staff who get a new ticket: every CSO, or the next one in turn.
-fn on_duty(conn: &Connection, desk: &Desk) -> Result<Vec<String>, StoreError> {
+/// Staff who answer new questions: every CSO; with no CSO configured, the section heads
+/// and the head of office (someone must hear of a question).
+pub(crate) fn first_line(desk: &Desk) -> Vec<String> {
     let roster = &desk.config.roster;
     let csos: Vec<String> = roster.csos().map(|s| s.address.clone()).collect();
-    if csos.is_empty() {
-        // No CSO configured: section heads and the head of office still must hear of it.
-        return Ok(roster
-            .staff
-            .iter()
-            .filter(|s| s.role != Role::Cso)
-            .map(|s| s.address.clone())
-            .collect());
+    if !csos.is_empty() {
+        return csos;
+    }
+    roster
+        .staff
+        .iter()
+        .filter(|s| s.role != Role::Cso)
+        .map(|s| s.address.clone())
+        .collect()
+}
+
+/// Staff who get a new ticket: the first line, or the next CSO in turn.
+fn on_duty(conn: &Connection, desk: &Desk) -> Result<Vec<String>, StoreError> {
+    let csos = first_line(desk);
+    if desk.config.roster.csos().next().is_none() {
+        return Ok(csos);
     }
     match desk.config.helpdesk.notify {
         NotifyMode::All => Ok(csos),
