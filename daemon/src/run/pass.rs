@@ -138,14 +138,21 @@ pub fn pass_until(
             let result = catch_unwind(AssertUnwindSafe(|| {
                 ingest::ingest(store, desk, &src, &raw, now())
             }));
+            // Storage is broken (disk, lock timeout, permissions), also when it broke
+            // while a reply was being queued: keep the mail in the inbox, move what is
+            // done, and let the caller retry later.
+            let result = match result {
+                Ok(Err(e)) => match e.into_storage_failure() {
+                    Ok(storage) => {
+                        move_out(mb, desk, &mut to_processed, &mut to_quarantine)?;
+                        return Err(storage.into());
+                    }
+                    Err(e) => Ok(Err(e)),
+                },
+                other => other,
+            };
             let outcome = match result {
                 Ok(Ok(o)) => o,
-                // Storage is broken (disk, lock timeout, permissions): keep the mail in
-                // the inbox, move what is done, and let the caller retry later.
-                Ok(Err(IngestError::Store(e))) if e.is_storage_failure() => {
-                    move_out(mb, desk, &mut to_processed, &mut to_quarantine)?;
-                    return Err(e.into());
-                }
                 // Anything else is about this mail (a row it cannot have): quarantined,
                 // so the mails behind it are not held.
                 Ok(Err(IngestError::Store(e))) => {

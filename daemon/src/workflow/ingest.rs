@@ -32,6 +32,22 @@ pub enum IngestError {
     Mail(#[from] MailError),
 }
 
+impl IngestError {
+    /// The storage failure under this error, if it is one (disk, lock timeout,
+    /// permissions), however deep in the workflow it came up: the mail must stay in the
+    /// inbox then. Anything else is about the mail itself.
+    pub fn into_storage_failure(self) -> Result<StoreError, IngestError> {
+        match self {
+            IngestError::Store(e) | IngestError::Mail(MailError::Store(e))
+                if e.is_storage_failure() =>
+            {
+                Ok(e)
+            }
+            other => Err(other),
+        }
+    }
+}
+
 impl From<rusqlite::Error> for IngestError {
     fn from(e: rusqlite::Error) -> Self {
         IngestError::Store(e.into())
