@@ -10,30 +10,10 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 use support::daemon::{Daemon, wait_until};
-use support::desk::{self, Transport, mail, read};
+use support::desk::{self, Transport, db_count, db_try_count, mail, read};
 use support::rig::Rig;
 
 const OFFICE: &str = "layanan@kppn-tanjungselor.example";
-
-/// A count from the daemon's database; any error (no database yet, no table) fails
-/// the test, so an assertion of 0 cannot pass on a broken query.
-fn count(site: &desk::TestSite, sql: &str) -> i64 {
-    try_count(site, sql).unwrap_or_else(|e| panic!("{sql}: {e}"))
-}
-
-/// For waits: the count, or why there is none yet (the daemon may not have created
-/// its database).
-fn try_count(site: &desk::TestSite, sql: &str) -> Result<i64, String> {
-    let path = site.data_dir().join("loketd.sqlite");
-    if !path.exists() {
-        return Err(format!("{} does not exist", path.display()));
-    }
-    let c = Connection::open(path).map_err(|e| e.to_string())?;
-    c.busy_timeout(Duration::from_secs(30))
-        .map_err(|e| e.to_string())?;
-    c.query_row(sql, [], |r| r.get(0))
-        .map_err(|e| e.to_string())
-}
 
 fn question(rig: &Rig, i: usize) -> Vec<u8> {
     let from = if i.is_multiple_of(2) {
@@ -63,10 +43,10 @@ fn smtp_outage_delays_replies_and_loses_none() {
     wait_until(
         Duration::from_secs(60),
         "4 tickets while SMTP is down",
-        || try_count(&site, "SELECT COUNT(*) FROM tickets") == Ok(4),
+        || db_try_count(&site, "SELECT COUNT(*) FROM tickets") == Ok(4),
     );
     wait_until(Duration::from_secs(60), "a failed send attempt", || {
-        try_count(
+        db_try_count(
             &site,
             "SELECT COUNT(*) FROM outbox WHERE attempts > 0 AND status = 'pending'",
         )
@@ -78,18 +58,18 @@ fn smtp_outage_delays_replies_and_loses_none() {
     wait_until(
         Duration::from_secs(60),
         "6 tickets while SMTP is down",
-        || try_count(&site, "SELECT COUNT(*) FROM tickets") == Ok(6),
+        || db_try_count(&site, "SELECT COUNT(*) FROM tickets") == Ok(6),
     );
     // The daemon moves a mail out of the inbox just after its commit.
     wait_until(Duration::from_secs(30), "the inbox emptied", || {
         rig.messages(rig.office(), "INBOX").is_empty()
     });
     assert_eq!(
-        count(&site, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'"),
+        db_count(&site, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'"),
         0
     );
     assert_eq!(
-        count(&site, "SELECT COUNT(*) FROM outbox WHERE status = 'failed'"),
+        db_count(&site, "SELECT COUNT(*) FROM outbox WHERE status = 'failed'"),
         0
     );
     assert!(
@@ -100,9 +80,9 @@ fn smtp_outage_delays_replies_and_loses_none() {
 
     rig.start_postfix();
     wait_until(Duration::from_secs(120), "every queued reply sent", || {
-        try_count(&site, "SELECT COUNT(*) FROM outbox WHERE status != 'sent'") == Ok(0)
+        db_try_count(&site, "SELECT COUNT(*) FROM outbox WHERE status != 'sent'") == Ok(0)
     });
-    let queued = count(&site, "SELECT COUNT(*) FROM outbox WHERE kind = 'ack'");
+    let queued = db_count(&site, "SELECT COUNT(*) FROM outbox WHERE kind = 'ack'");
     assert_eq!(queued, 6);
     d.stop();
     // Every mail Postfix accepted is delivered before anything is counted: a duplicate
@@ -164,7 +144,7 @@ fn imap_outage_during_idle_reconnects_and_tickets_everything() {
     let mut d = Daemon::run(&site);
     rig.deliver(rig.office(), &question(&rig, 0));
     wait_until(Duration::from_secs(60), "the first ticket", || {
-        try_count(&site, "SELECT COUNT(*) FROM tickets") == Ok(1)
+        db_try_count(&site, "SELECT COUNT(*) FROM tickets") == Ok(1)
     });
     // The daemon is IDLE now; take Dovecot away under it.
     rig.stop_dovecot();
@@ -180,7 +160,7 @@ fn imap_outage_during_idle_reconnects_and_tickets_everything() {
     wait_until(
         Duration::from_secs(90),
         "every mail ticketed after the outage",
-        || try_count(&site, "SELECT COUNT(*) FROM tickets") == Ok(5),
+        || db_try_count(&site, "SELECT COUNT(*) FROM tickets") == Ok(5),
     );
     assert!(d.alive(), "loketd exited: {}", d.log_text());
     d.stop();
@@ -350,7 +330,7 @@ fn refused_smtp_connection_is_retried_slowly() {
     d.stop();
     assert_backs_off(&d.log_text(), needle, ATTEMPTS);
     assert_eq!(
-        count(&site, "SELECT COUNT(*) FROM outbox WHERE status = 'failed'"),
+        db_count(&site, "SELECT COUNT(*) FROM outbox WHERE status = 'failed'"),
         0
     );
 }

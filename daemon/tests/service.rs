@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use support::daemon::{Daemon, loketd, wait_until};
-use support::desk::{self, Transport, mail, read};
+use support::desk::{self, Transport, db_count, db_try_count, mail, read};
 use support::rig::Rig;
 
 const OFFICE: &str = "layanan@kppn-tanjungselor.example";
@@ -133,15 +133,6 @@ fn once_while_run_holds_the_lock_exits_naming_it_and_works_after() {
     assert_eq!(code, 0, "{err}");
 }
 
-fn db_count(site: &desk::TestSite, sql: &str) -> i64 {
-    let path = site.data_dir().join("loketd.sqlite");
-    let Ok(c) = rusqlite::Connection::open(path) else {
-        return 0;
-    };
-    c.busy_timeout(Duration::from_secs(30)).unwrap();
-    c.query_row(sql, [], |r| r.get(0)).unwrap_or(0)
-}
-
 /// The TLS test site with SMTP logging in from `secrets/smtp-password` (`password`).
 fn site_with_smtp_password(rig: &Rig, password: &str) -> desk::TestSite {
     let site = desk::site(rig, Transport::Tls, |t| {
@@ -174,10 +165,11 @@ fn a_wrong_smtp_password_holds_the_queue_and_sighup_after_the_fix_sends_it() {
         Duration::from_secs(30),
         "the refused login recorded",
         || {
-            db_count(
+            db_try_count(
                 &site,
                 "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND last_error LIKE '%535%'",
-            ) > 0
+            )
+            .is_ok_and(|n| n > 0)
         },
     );
     wait_until(Duration::from_secs(10), "the ERROR line", || {
@@ -232,7 +224,7 @@ fn a_wrong_smtp_password_holds_the_queue_and_sighup_after_the_fix_sends_it() {
         read(&acks[0]).subject
     );
     wait_until(Duration::from_secs(10), "the row marked sent", || {
-        db_count(&site, "SELECT COUNT(*) FROM outbox WHERE status != 'sent'") == 0
+        db_try_count(&site, "SELECT COUNT(*) FROM outbox WHERE status != 'sent'") == Ok(0)
     });
     assert!(d.log_lines("configuration reloaded") >= 1);
     d.stop();
@@ -435,8 +427,9 @@ fn each_tls_mistake_is_said_in_plain_words_within_seconds() {
                 "{out}"
             );
         }
-        // Both lines in well under the 60 s a read timeout would take (4 s each at most).
-        assert!(took < Duration::from_secs(12), "{what}: {took:?}");
+        // Both lines before the 60 s a read timeout would take (4 s each at most; the
+        // bound leaves room for a loaded CI machine: it catches a hang, not slowness).
+        assert!(took < Duration::from_secs(30), "{what}: {took:?}");
     }
 }
 
@@ -601,10 +594,10 @@ fn status_exit_codes_healthy_backed_up_and_broken() {
     rig.deliver(rig.office(), &question(&rig, 1));
     rig.wait_for_messages(rig.stakeholder(), "INBOX", 1, desk::WAIT);
     wait_until(Duration::from_secs(10), "the outbox drained", || {
-        db_count(
+        db_try_count(
             &site,
             "SELECT COUNT(*) FROM outbox WHERE status = 'pending'",
-        ) == 0
+        ) == Ok(0)
     });
     let (code, out, _) = loketd(site.root(), &["status"]);
     assert_eq!(code, 0, "{out}");
@@ -616,10 +609,11 @@ fn status_exit_codes_healthy_backed_up_and_broken() {
     rig.stop_postfix();
     rig.deliver(rig.office(), &question(&rig, 2));
     wait_until(Duration::from_secs(30), "replies queued", || {
-        db_count(
+        db_try_count(
             &site,
             "SELECT COUNT(*) FROM outbox WHERE status = 'pending'",
-        ) > 0
+        )
+        .is_ok_and(|n| n > 0)
     });
     std::thread::sleep(Duration::from_secs(2));
     let (code, out, _) = loketd(site.root(), &["status", "--warn-seconds", "1"]);
@@ -680,7 +674,7 @@ fn a_backup_taken_while_running_restores_into_a_new_folder_with_every_ticket() {
     }
     rig.deliver(rig.office(), &question_with_attachment(&rig, 4));
     wait_until(Duration::from_secs(30), "5 tickets", || {
-        db_count(&site, "SELECT COUNT(*) FROM tickets") == 5
+        db_try_count(&site, "SELECT COUNT(*) FROM tickets") == Ok(5)
     });
     let target = site.root().join("backup-1");
     // Mail keeps arriving while the backup runs.
@@ -695,7 +689,7 @@ fn a_backup_taken_while_running_restores_into_a_new_folder_with_every_ticket() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("integrity_check ok"), "{out}");
     wait_until(Duration::from_secs(30), "15 tickets", || {
-        db_count(&site, "SELECT COUNT(*) FROM tickets") == 15
+        db_try_count(&site, "SELECT COUNT(*) FROM tickets") == Ok(15)
     });
     d.stop();
 

@@ -248,6 +248,27 @@ pub(crate) fn office_has(rig: &Rig, n: usize) {
     rig.wait_for_messages(rig.office(), "INBOX", n, WAIT);
 }
 
+/// A count from the daemon's database of `site`; any error (no database yet, no
+/// table, a wrong column) fails the test, so an assertion of 0 cannot pass on a broken
+/// query.
+pub(crate) fn db_count(site: &TestSite, sql: &str) -> i64 {
+    db_try_count(site, sql).unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// For waits: the count, or why there is none yet (the daemon may not have created
+/// its database).
+pub(crate) fn db_try_count(site: &TestSite, sql: &str) -> Result<i64, String> {
+    let path = site.data_dir().join("loketd.sqlite");
+    if !path.exists() {
+        return Err(format!("{} does not exist", path.display()));
+    }
+    let c = rusqlite::Connection::open(path).map_err(|e| e.to_string())?;
+    c.busy_timeout(std::time::Duration::from_secs(30))
+        .map_err(|e| e.to_string())?;
+    c.query_row(sql, [], |r| r.get(0))
+        .map_err(|e| e.to_string())
+}
+
 pub(crate) fn count(store: &Store, sql: &str) -> i64 {
     store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
 }
