@@ -70,8 +70,6 @@ pub enum EventKind {
     /// The stakeholder's reply after "Resolved" was not clearly a thank-you or a new
     /// question: not reopened, staff asked.
     Unclear,
-    /// A staff member set a new expected date (`#progres <date>`).
-    Expected,
     /// `[retention]`: the ticket's raw mail, attachments and mail text were removed.
     MailRemoved,
 }

@@ -17,7 +17,6 @@ use super::markdown_options;
 use super::term::Term;
 use crate::diagnostics::{Diagnostic, LineIndex};
 use crate::document::KeyIndex;
-use crate::text;
 
 /// One published service standard.
 #[derive(Debug, Clone, Serialize)]
@@ -133,15 +132,6 @@ impl Service {
     /// The subject the email button pre-fills, so the daemon files the mail here.
     pub fn mail_subject_prefix(&self) -> String {
         format!("[{}] ", self.code)
-    }
-
-    /// "Tidak dipungut biaya" or "Rp50.000".
-    pub fn fee_label_id(&self) -> String {
-        text::fee_label_id(self.fee)
-    }
-
-    pub fn is_english(&self) -> bool {
-        self.lang == "en"
     }
 }
 
