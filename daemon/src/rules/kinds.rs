@@ -21,6 +21,23 @@ pub enum MessageKind {
     Stray,
 }
 
+/// How a consultation reached the office (`tickets.channel`): by mail, or recorded by a
+/// CSO from the standard's tatap muka procedure or another channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Display, EnumString, IntoStaticStr)]
+#[strum(serialize_all = "kebab-case")]
+pub enum Channel {
+    /// The stakeholder wrote to the office mailbox.
+    Email,
+    /// At the front desk (`[TATAP MUKA]`).
+    TatapMuka,
+    /// By telephone (`[TELEPON]`).
+    Telepon,
+    /// By WhatsApp (`[WA]`).
+    Wa,
+    /// Through the HAI CSO application (`[HAI CSO]`).
+    HaiCso,
+}
+
 /// What a Message-ID known to a ticket is (`thread_ids.kind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Display, EnumString, IntoStaticStr)]
 #[strum(serialize_all = "snake_case")]

@@ -160,4 +160,10 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX messages_raw ON messages(raw_sha256);
     CREATE INDEX attachments_sha256 ON attachments(sha256);
     "#,
+    // 5: how a consultation reached the office (email, or recorded by a CSO from the
+    // front desk, the phone, WhatsApp or HAI CSO).
+    r#"
+    ALTER TABLE tickets ADD COLUMN channel TEXT NOT NULL DEFAULT 'email';
+    CREATE INDEX tickets_channel ON tickets(channel, created_at);
+    "#,
 ];

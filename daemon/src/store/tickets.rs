@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use super::{StoreError, stored};
-use crate::rules::kinds::{EventKind, ThreadKind};
+use crate::rules::kinds::{Channel, EventKind, ThreadKind};
 use crate::rules::ticket::Status;
 
 #[derive(Debug, Clone, Serialize)]
@@ -36,6 +36,13 @@ pub struct Ticket {
     /// The completion date staff promised with `#progres <date>`; after a missed
     /// deadline, the only date a progress mail may name.
     pub expected_on: Option<chrono::NaiveDate>,
+    /// How the consultation reached the office.
+    #[serde(serialize_with = "channel_str")]
+    pub channel: Channel,
+}
+
+fn channel_str<S: serde::Serializer>(c: &Channel, ser: S) -> Result<S::Ok, S::Error> {
+    ser.serialize_str(c.into())
 }
 
 fn status_str<S: serde::Serializer>(s: &Status, ser: S) -> Result<S::Ok, S::Error> {
@@ -44,7 +51,7 @@ fn status_str<S: serde::Serializer>(s: &Status, ser: S) -> Result<S::Ok, S::Erro
 
 const COLUMNS: &str = "id, service, subject, requester, requester_name, status, assignee, section, \
     created_at, due_at, escalation_due_at, first_response_at, resolved_at, closed_at, paused_at, \
-    last_progress_at, previous_ticket, root_message_id, expected_on";
+    last_progress_at, previous_ticket, root_message_id, expected_on, channel";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
     let id = r.get(0)?;
@@ -68,6 +75,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
         previous_ticket: r.get(16)?,
         root_message_id: r.get(17)?,
         expected_on: r.get(18)?,
+        channel: stored(r, 19, "tickets", "channel", id)?,
     })
 }
 
@@ -80,14 +88,15 @@ pub(crate) struct NewTicket<'a> {
     pub due_at: Option<DateTime<Utc>>,
     pub previous_ticket: Option<i64>,
     pub root_message_id: Option<&'a str>,
+    pub channel: Channel,
 }
 
 /// Creates a ticket in status `new` and returns it.
 pub(crate) fn create(conn: &Connection, t: &NewTicket<'_>) -> Result<Ticket, StoreError> {
     conn.execute(
         "INSERT INTO tickets (service, subject, requester, requester_name, status, created_at,
-                              due_at, previous_ticket, root_message_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                              due_at, previous_ticket, root_message_id, channel)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             t.service,
             t.subject,
@@ -97,7 +106,8 @@ pub(crate) fn create(conn: &Connection, t: &NewTicket<'_>) -> Result<Ticket, Sto
             t.created_at,
             t.due_at,
             t.previous_ticket,
-            t.root_message_id
+            t.root_message_id,
+            <&str>::from(t.channel)
         ],
     )?;
     get(conn, conn.last_insert_rowid())
@@ -431,6 +441,7 @@ mod tests {
                 due_at: None,
                 previous_ticket: None,
                 root_message_id: None,
+                channel: Channel::Email,
             },
         )
         .unwrap();

@@ -15,7 +15,7 @@ use crate::mail::compose::{FileAttachment, is_sendable};
 use crate::mail::parse::ParsedMail;
 use crate::mail::{relay, subject};
 use crate::rules::ikm::{self, AfterResolved};
-use crate::rules::kinds::{EventKind, MessageKind, ThreadKind};
+use crate::rules::kinds::{Channel, EventKind, MessageKind, ThreadKind};
 use crate::rules::ticket::{self, Action, Status};
 use crate::store::StoreError;
 use crate::store::tickets::{self, Event, NewTicket, Ticket};
@@ -186,6 +186,7 @@ fn create(
             due_at: due,
             previous_ticket: previous,
             root_message_id: mail.message_id.as_deref(),
+            channel: Channel::Email,
         },
     )
 }
