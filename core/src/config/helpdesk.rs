@@ -32,6 +32,9 @@ pub struct Helpdesk {
     /// When set, staff commands need an aligned DKIM/SPF pass from this server's
     /// `Authentication-Results`.
     pub trusted_authserv_id: Option<String>,
+    /// Each CSO gets a fresh "catat konsultasi" mail (the form, and their desk
+    /// capability to answer it with) when theirs is older than this; 0: never.
+    pub standing_mail_days: u32,
 }
 
 impl Helpdesk {
@@ -64,6 +67,7 @@ impl Helpdesk {
                 .forward_attachments_max_bytes
                 .unwrap_or(10 * 1024 * 1024),
             trusted_authserv_id: h.trusted_authserv_id,
+            standing_mail_days: h.standing_mail_days.unwrap_or(30),
         }
     }
 }

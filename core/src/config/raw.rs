@@ -143,6 +143,7 @@ pub(super) struct RawHelpdesk {
     pub auto_replies_per_hour: Option<u32>,
     pub forward_attachments_max_bytes: Option<u64>,
     pub trusted_authserv_id: Option<String>,
+    pub standing_mail_days: Option<u32>,
 }
 
 #[derive(Deserialize, Default, Clone, Copy)]

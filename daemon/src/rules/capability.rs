@@ -19,6 +19,10 @@ pub(crate) const KEY_LEN: usize = 32;
 const MAC_LEN: usize = 16;
 const NONCE_LEN: usize = 8;
 
+/// The "ticket" of a desk capability: this staff member's desk, never a ticket (ticket
+/// numbers start at 1).
+pub(crate) const DESK: i64 = 0;
+
 /// The secret key behind staff capabilities (32 random bytes).
 #[cfg_attr(test, derive(PartialEq, Eq))]
 pub struct CapabilityKey([u8; KEY_LEN]);
@@ -76,16 +80,39 @@ impl CapabilityKey {
             .map(|()| ticket)
     }
 
-    /// The first valid capability among `ids`, for `staff`. Each entry may be one
-    /// Message-ID or a whole header value (`References: <a> <b>`); pass `In-Reply-To`
-    /// first so it wins over older references.
     /// The ticket and the bare Message-ID (no angle brackets) of the first valid
-    /// capability for `staff` among header values `ids`.
+    /// ticket capability for `staff` among header values `ids`. Each entry may be one
+    /// Message-ID or a whole header value (`References: <a> <b>`); pass `In-Reply-To`
+    /// first so it wins over older references. A desk capability (ticket 0) is never
+    /// one: it names no ticket (see [`CapabilityKey::find_desk_capability`]).
     pub(crate) fn find_capability_id(&self, ids: &[String], staff: &str) -> Option<(i64, String)> {
+        self.capabilities(ids, staff)
+            .find(|(ticket, _)| *ticket != DESK)
+    }
+
+    /// The bare Message-ID of the first valid desk capability for `staff` among header
+    /// values `ids`: a mail the daemon sent this staff member about no ticket (the
+    /// standing "catat konsultasi" mail, the digest, an answer to a desk command).
+    pub(crate) fn find_desk_capability(&self, ids: &[String], staff: &str) -> Option<String> {
+        self.capabilities(ids, staff)
+            .find(|(ticket, _)| *ticket == DESK)
+            .map(|(_, id)| id)
+    }
+
+    /// A fresh desk capability Message-ID for `staff` (with angle brackets).
+    pub(crate) fn desk_message_id(&self, staff: &str, domain: &str) -> String {
+        self.notification_message_id(DESK, staff, domain)
+    }
+
+    fn capabilities<'a>(
+        &'a self,
+        ids: &'a [String],
+        staff: &'a str,
+    ) -> impl Iterator<Item = (i64, String)> + 'a {
         ids.iter()
             .flat_map(|value| value.split(|c: char| c.is_whitespace() || c == ','))
             .filter(|token| !token.is_empty())
-            .find_map(|token| {
+            .filter_map(move |token| {
                 let ticket = self.verify(token, staff)?;
                 let bare = token.trim_start_matches('<').trim_end_matches('>');
                 Some((ticket, bare.to_string()))
@@ -176,5 +203,20 @@ mod tests {
         assert_eq!(k.find_capability_id(&refs, CSO), Some((7, bare)));
         assert_eq!(k.find_capability_id(&refs, "intruder@evil.example"), None);
         assert_eq!(k.find_capability_id(&[], CSO), None);
+    }
+
+    #[test]
+    fn desk_capabilities_are_apart_from_ticket_ones() {
+        let k = key();
+        let desk = k.desk_message_id(CSO, "x.example");
+        let ticket = k.notification_message_id(7, CSO, "x.example");
+        let bare = |id: &str| id.trim_start_matches('<').trim_end_matches('>').to_string();
+        // The desk one comes first and is skipped for the ticket, and the other way round.
+        let refs = vec![desk.clone(), ticket.clone()];
+        assert_eq!(k.find_capability_id(&refs, CSO), Some((7, bare(&ticket))));
+        assert_eq!(k.find_desk_capability(&refs, CSO), Some(bare(&desk)));
+        assert_eq!(k.find_capability_id(std::slice::from_ref(&desk), CSO), None);
+        assert_eq!(k.find_desk_capability(&[ticket], CSO), None);
+        assert_eq!(k.find_desk_capability(&[desk], "cso2@x.example"), None);
     }
 }

@@ -89,6 +89,8 @@ pub enum EventKind {
     Unclear,
     /// `[retention]`: the ticket's raw mail, attachments and mail text were removed.
     MailRemoved,
+    /// A consultation recorded from a visit or call is open 3 working days after it.
+    ReminderVisit,
 }
 
 /// Which mail went out (`outbox.kind`), for logs and `loketd outbox`.
@@ -120,6 +122,17 @@ pub enum LetterKind {
     AnswerWaiting,
     /// A staff reply named a ticket the database does not hold.
     UnknownTicket,
+    /// A CSO hears that their form became a ticket (with the receipt when the visitor
+    /// has no email).
+    Recorded,
+    /// A CSO's form could not be read: what to fix.
+    FormError,
+    /// A staff-started mail waits for its sender's confirmation.
+    Confirm,
+    /// The answer to a desk command (`#antrean`, `#cari`, `#riwayat`).
+    DeskAnswer,
+    /// The standing "catat konsultasi" mail to a CSO.
+    Standing,
 }
 
 /// Where an outgoing mail stands (`outbox.status`).

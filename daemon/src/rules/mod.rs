@@ -4,6 +4,7 @@ pub mod calendar;
 pub mod capability;
 pub mod classify;
 pub mod command;
+pub mod form;
 pub mod ikm;
 pub mod kinds;
 pub mod ticket;

@@ -20,6 +20,7 @@ pub mod messages;
 pub mod outbox;
 pub mod private;
 pub mod prune;
+pub(crate) mod queue;
 pub mod report;
 mod schema;
 pub mod tickets;

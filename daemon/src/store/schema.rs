@@ -166,4 +166,11 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE tickets ADD COLUMN channel TEXT NOT NULL DEFAULT 'email';
     CREATE INDEX tickets_channel ON tickets(channel, created_at);
     "#,
+    // desk (branch desk): what `#antrean` and `#riwayat` look up (a staff member's
+    // open tickets, a section's escalations, a requester's tickets).
+    r#"
+    CREATE INDEX tickets_assignee ON tickets(assignee, status);
+    CREATE INDEX tickets_section ON tickets(section, status);
+    CREATE INDEX tickets_requester ON tickets(requester, created_at);
+    "#,
 ];

@@ -10,7 +10,7 @@ use rusqlite::Connection;
 
 use super::letters::{Letter, MailError, Mailer};
 use super::received::Received;
-use super::{staff, stakeholder};
+use super::{desk_mail, staff, stakeholder};
 use crate::desk::Desk;
 use crate::failpoint;
 use crate::mail::parse::{self, ParsedMail};
@@ -127,15 +127,19 @@ pub fn ingest(
             conn: &tx,
             now,
         };
-        match &facts.capability {
-            Some((ticket, id)) if mail.automatic.is_none() && !sent_here(&tx, *ticket, id)? => {
-                unknown_ticket(&mailer, &received, *ticket)?
-            }
-            _ => route_mail(
-                &mailer,
-                &received,
-                classify::classify(mail.automatic.as_ref(), &facts),
-            )?,
+        // Staff-started mail (forms, desk commands, replies to desk mail) first.
+        match desk_mail::route(&mailer, &received, &facts)? {
+            Some(outcome) => outcome,
+            None => match &facts.capability {
+                Some((ticket, id)) if mail.automatic.is_none() && !sent_here(&tx, *ticket, id)? => {
+                    unknown_ticket(&mailer, &received, *ticket)?
+                }
+                _ => route_mail(
+                    &mailer,
+                    &received,
+                    classify::classify(mail.automatic.as_ref(), &facts),
+                )?,
+            },
         }
     };
     store::set_folder_state(&tx, &src.folder, src.uidvalidity, src.uid)?;
@@ -226,7 +230,11 @@ pub(crate) fn quarantine_oversize(
 /// capability it did not send comes from another life of the data folder: restored
 /// from an older backup or reset while the key was kept, where ticket numbers are
 /// handed out again and #17 may now be someone else's question.
-fn sent_here(conn: &Connection, ticket: i64, message_id: &str) -> Result<bool, StoreError> {
+pub(super) fn sent_here(
+    conn: &Connection,
+    ticket: i64,
+    message_id: &str,
+) -> Result<bool, StoreError> {
     let ids = [message_id.to_string()];
     Ok(tickets::find(conn, ticket)?.is_some()
         && tickets::thread_lookup(conn, &ids)? == Some((ticket, ThreadKind::Staff)))

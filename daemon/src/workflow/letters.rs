@@ -9,7 +9,7 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::desk::Desk;
-use crate::mail::compose::{ComposeError, Composer, Draft, FileAttachment};
+use crate::mail::compose::{ComposeError, Composer, Draft, FileAttachment, is_sendable};
 use crate::mail::relay::HoldReason;
 use crate::mail::subject;
 use crate::rules::classify::Unproven;
@@ -105,6 +105,20 @@ pub(crate) enum Letter<'a> {
     },
     /// A staff reply for a ticket the database does not hold (`unknown_ticket.txt`).
     UnknownTicket { ticket_id: i64, subject: &'a str },
+    // ----- staff-started mail (workflow::desk_mail) -----
+    /// A consultation recorded from a CSO's form, to that CSO with the ticket's
+    /// capability (`recorded.txt`).
+    Recorded(super::desk_mail::RecordedView),
+    /// A form that could not be read, back to the CSO: what to fix (`form_error.txt`).
+    FormError(super::desk_mail::FormErrorView),
+    /// A staff-started mail held until its sender confirms it (`confirm.txt`). Quotes
+    /// nothing but the held mail's own subject.
+    Confirm(super::desk_mail::ConfirmView),
+    /// The answer to `#antrean`, `#cari`, `#riwayat`, or to a desk mail without any
+    /// of them (`desk_answer.txt`).
+    DeskAnswer(super::desk_mail::AnswerView),
+    /// The standing "catat konsultasi" mail to a CSO (`standing.txt`).
+    Standing { form: &'static str },
 }
 
 /// Why a staff member is notified.
@@ -170,6 +184,9 @@ pub(crate) enum ReminderKind {
     Dueday,
     /// The escalation deadline passed (to the head of office).
     Breach,
+    /// A consultation recorded from a visit or a call is still open 3 working days
+    /// after it (the standard's tatap muka step 6b).
+    Visit,
 }
 
 impl ReminderKind {
@@ -179,6 +196,7 @@ impl ReminderKind {
             ReminderKind::Halfway => EventKind::ReminderHalfway,
             ReminderKind::Dueday => EventKind::ReminderDueday,
             ReminderKind::Breach => EventKind::ReminderBreach,
+            ReminderKind::Visit => EventKind::ReminderVisit,
         }
     }
 }
@@ -209,6 +227,11 @@ impl Letter<'_> {
             Letter::Stray { .. } => "stray.txt",
             Letter::TooLarge { .. } => "too_large.txt",
             Letter::UnknownTicket { .. } => "unknown_ticket.txt",
+            Letter::Recorded(_) => "recorded.txt",
+            Letter::FormError(_) => "form_error.txt",
+            Letter::Confirm(_) => "confirm.txt",
+            Letter::DeskAnswer(_) => "desk_answer.txt",
+            Letter::Standing { .. } => "standing.txt",
         }
     }
 
@@ -245,6 +268,11 @@ impl Letter<'_> {
             Letter::Stray { .. } => LetterKind::Stray,
             Letter::TooLarge { .. } => LetterKind::TooLarge,
             Letter::UnknownTicket { .. } => LetterKind::UnknownTicket,
+            Letter::Recorded(_) => LetterKind::Recorded,
+            Letter::FormError(_) => LetterKind::FormError,
+            Letter::Confirm(_) => LetterKind::Confirm,
+            Letter::DeskAnswer(_) => LetterKind::DeskAnswer,
+            Letter::Standing { .. } => LetterKind::Standing,
         }
     }
 }
@@ -483,6 +511,18 @@ impl<'a> Mailer<'a> {
         if self.already_queued(how.dedup.as_deref())? {
             return Ok(false);
         }
+        if !is_sendable(&t.requester) {
+            // A consultation recorded without an email (`tel:…`, `tanpa-kontak`): the
+            // owner answers by phone; the ticket says what was not mailed.
+            let detail = format!("{}: the requester has no email address", letter.kind());
+            tickets::log(
+                self.conn,
+                t.id,
+                &Event::new(EventKind::ReplySuppressed, "loketd", self.now).detail(&detail),
+            )?;
+            tracing::info!(ticket = t.id, requester = %t.requester, kind = %letter.kind(), "not mailed: the requester has no email address");
+            return Ok(false);
+        }
         if how.automatic && !how.unlimited && self.over_limit(&t.requester)? {
             let detail = format!(
                 "{}: automatic replies to {} over the hourly limit",
@@ -592,6 +632,65 @@ impl<'a> Mailer<'a> {
             ThreadKind::Staff,
             how.dedup.as_deref(),
         )
+    }
+
+    /// A mail to one staff member about no ticket: its Message-ID is their desk
+    /// capability (ticket 0), so a reply to it is trusted staff-started mail. Queued with
+    /// no ticket; exempt from the hourly limit (staff asking the desk is no loop, and
+    /// automatic mail is never run).
+    pub(crate) fn to_desk(
+        &self,
+        staff: &str,
+        subject: String,
+        letter: &Letter<'_>,
+        how: Sending,
+    ) -> Result<bool, MailError> {
+        if self.already_queued(how.dedup.as_deref())? {
+            return Ok(false);
+        }
+        let name = self
+            .desk
+            .config
+            .roster
+            .staff_by_address(staff)
+            .map(|s| s.name.as_str());
+        let message_id = self
+            .desk
+            .key
+            .desk_message_id(staff, self.desk.config.mail.domain())
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .to_string();
+        let view = View {
+            ticket: None,
+            form: Form::default(),
+            letter,
+            staff: Some(StaffFooter {
+                staff_name: name,
+                cheat_sheet: super::desk_mail::CHEAT_SHEET,
+            }),
+        };
+        let draft = Draft {
+            template: letter.template(),
+            to: vec![(name.map(str::to_string), staff.to_string())],
+            cc: Vec::new(),
+            subject,
+            context: Composer::context(&view)?,
+            in_reply_to: how.in_reply_to.clone(),
+            references: how.in_reply_to.iter().cloned().collect(),
+            automatic: true,
+            message_id: Some(message_id),
+            attachments: how.files,
+            reply_marker: true,
+        };
+        let mail = self.desk.composer.compose(draft)?;
+        let q = Queued {
+            mail: &mail,
+            kind: letter.kind(),
+            ticket: None,
+            dedup: how.dedup.as_deref(),
+        };
+        Ok(outbox::enqueue(self.conn, &q, self.now)?)
     }
 
     /// A short automatic note to one address, carrying no capability (a warning to

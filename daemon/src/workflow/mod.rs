@@ -9,6 +9,7 @@
 //! - [`letters`]: the mails these steps write, each with its typed template data;
 //!   [`sent`]: what was sent, read back to tell a reply's new text from its quote.
 
+mod desk_mail;
 mod held;
 pub mod ingest;
 pub(crate) mod letters;
@@ -18,4 +19,5 @@ mod sent;
 mod staff;
 mod stakeholder;
 
+pub use desk_mail::refresh_standing;
 pub use letters::MailError;

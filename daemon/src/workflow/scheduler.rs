@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::letters::{Letter, MailError, Mailer, ReminderKind, Sending};
-use super::stakeholder;
+use super::{desk_mail, stakeholder};
 use crate::desk::Desk;
 use crate::rules::kinds::EventKind;
 use crate::rules::ticket::{self, Action, Status};
@@ -33,7 +33,12 @@ pub fn tick(store: &mut Store, desk: &Desk, now: DateTime<Utc>) -> Result<TickRe
             now,
         };
         match t.status {
-            Status::New | Status::InProgress => unanswered(&mailer, &t, &mut report)?,
+            Status::New | Status::InProgress => {
+                unanswered(&mailer, &t, &mut report)?;
+                report.alerts += desk_mail::visit_deadline(&mailer, &t, |staff, key| {
+                    remind(&mailer, &t, staff, ReminderKind::Visit, key)
+                })?;
+            }
             Status::AwaitingDocuments => documents_reminder(&mailer, &t, &mut report)?,
             Status::Escalated => escalated(&mailer, &mut t, &mut report)?,
             Status::Resolved => auto_close(&mailer, &mut t, &mut report)?,
@@ -41,6 +46,7 @@ pub fn tick(store: &mut Store, desk: &Desk, now: DateTime<Utc>) -> Result<TickRe
         }
         tx.commit().map_err(StoreError::from)?;
     }
+    desk_mail::refresh_standing(store, desk, now)?;
     Ok(report)
 }
 

@@ -66,7 +66,11 @@ pub(crate) fn shipped_site() -> TestSite {
     for sub in ["content", "themes", "data"] {
         copy_tree(&repo.join(sub), &dir.path().join(sub));
     }
-    fs::copy(repo.join("site.toml"), dir.path().join("site.toml")).unwrap();
+    // Tests that count the mail staff receive predate the standing "catat konsultasi"
+    // mail; the tests of it turn it back on.
+    let toml = fs::read_to_string(repo.join("site.toml")).unwrap();
+    let toml = toml.replace("standing_mail_days = 30", "standing_mail_days = 0");
+    fs::write(dir.path().join("site.toml"), toml).unwrap();
     TestSite { dir }
 }
 
