@@ -768,3 +768,96 @@ fn a_reply_to_a_desk_mail_with_nothing_to_do_is_told_so() {
     );
     assert_eq!(tickets(&w), 0);
 }
+
+// ----- real clients ------------------------------------------------------------------
+
+#[test]
+fn a_form_answering_the_standing_mail_reads_the_same_from_every_client() {
+    use support::clients::{Author, Client, Placement, reply_as};
+    let text = "Nama: Siti Aminah\nInstansi: Satker 123456 Dinas PUPR Kab. Bulungan\n\
+                Kontak: siti@pupr-bulungan.example.test / 0812 3456 7890\nLayanan: KONS\n\
+                Pertanyaan: Bagaimana cara revisi DIPA\nuntuk pagu belanja modal?\n\
+                Jawaban: Revisi diajukan lewat SAKTI.\n\nSalam,\nPetugas CSO 1";
+    for client in Client::ALL {
+        for lang in client.languages() {
+            let mut w = harness();
+            let s = standing(&mut w);
+            let author = Author {
+                name: "Petugas CSO 1",
+                address: &w.cso1().address,
+            };
+            let raw = reply_as(
+                client,
+                *lang,
+                &author,
+                &s,
+                "c@cso.test",
+                text,
+                Placement::Above,
+            );
+            let out = w.deliver(&raw, wita(3, 17, 10, 5));
+            let case = format!("{} {}", client.name(), lang.code());
+            assert_eq!(
+                out,
+                Outcome::New { ticket: 1 },
+                "{case}: {:?}",
+                w.kinds_to(&w.cso1().address)
+            );
+            let t = w.ticket(1);
+            assert_eq!(t.channel, Channel::TatapMuka, "{case}");
+            assert_eq!(t.requester, VISITOR, "{case}");
+            assert_eq!(t.status, Status::Resolved, "{case}");
+            let a = newest(&w, VISITOR, "resolved");
+            assert!(
+                a.text.contains("Revisi diajukan lewat SAKTI."),
+                "{case}: {}",
+                a.text
+            );
+            assert!(
+                !a.text.contains("Petugas CSO 1\nKPPN"),
+                "{case}: {}",
+                a.text
+            );
+            // Nothing of the quoted standing mail reached the question.
+            let r = newest(&w, &w.cso1().address, "recorded");
+            assert!(
+                !r.text.contains("Cara mencatat satu konsultasi"),
+                "{case}: {}",
+                r.text
+            );
+            assert!(
+                r.text.contains("untuk pagu belanja modal?"),
+                "{case}: {}",
+                r.text
+            );
+        }
+    }
+}
+
+#[test]
+fn a_quote_without_any_attribution_is_cut_where_the_standing_mail_begins() {
+    // Some phone clients append the mail answered after a blank line, unmarked: the
+    // daemon knows what it sent and cuts there, or the quoted empty form would be read
+    // as a second form.
+    let mut w = harness();
+    let s = standing(&mut w);
+    let body = format!("{}\n\n{}", form(VISITOR, "Sudah dijawab."), s.text)
+        .replace("-- \nPetugas CSO 1\nKPPN Tanjung Selor\n", "");
+    let out = w.deliver(
+        &answer(
+            &w.cso1(),
+            &s,
+            "nq@cso.test",
+            &format!("Re: {}", s.subject),
+            &body,
+        ),
+        wita(3, 17, 10, 5),
+    );
+    assert_eq!(
+        out,
+        Outcome::New { ticket: 1 },
+        "{:?}",
+        w.kinds_to(&w.cso1().address)
+    );
+    assert_eq!(w.ticket(1).status, Status::Resolved);
+}

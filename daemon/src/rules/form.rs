@@ -53,18 +53,16 @@ const CHANNEL_WORDS: &[(&str, Option<Channel>)] = &[
     ("SKM", None),
 ];
 
-/// What `subject` and the new text `text` of a mail ask, when it is staff work: a
-/// bracketed channel word anywhere in the subject (`Re: [TATAP MUKA] catat`), or a desk
-/// command on the first line of the text or as the subject.
+/// What `subject` and the new text `text` of a mail ask, when it is staff work: a desk
+/// command on the first line of the text (a form never starts with `#`, and a reply to
+/// the standing mail keeps its `[TATAP MUKA]` subject), a bracketed channel word
+/// anywhere in the subject (`Re: [TATAP MUKA] catat`), or a command as the subject.
 pub fn read(subject: &str, text: &str) -> Option<Started> {
-    if let Some(found) = bracketed(subject) {
-        return Some(found);
-    }
     let first = text.lines().map(str::trim).find(|l| !l.is_empty());
-    first
-        .and_then(command)
-        .or_else(|| command(strip_prefixes(subject)))
-        .map(Started::Command)
+    if let Some(c) = first.and_then(command) {
+        return Some(Started::Command(c));
+    }
+    bracketed(subject).or_else(|| command(strip_prefixes(subject)).map(Started::Command))
 }
 
 fn bracketed(subject: &str) -> Option<Started> {

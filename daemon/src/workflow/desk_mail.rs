@@ -42,6 +42,12 @@ Yang dapat Anda kirim dengan membalas surel ini (ubah subjeknya bila perlu):
 #riwayat <alamat surel atau nomor telepon> (#history) - riwayat tiket seorang pemohon
 ";
 
+/// The standing mail's subject: a reply keeps it, so answering it with the form
+/// records a front-desk visit without editing the subject (other channels replace
+/// the bracket).
+pub(crate) const STANDING_SUBJECT: &str =
+    "[TATAP MUKA] Catat konsultasi: balas surel ini dengan formulir";
+
 /// A mail's Date may say the visit was at most this long ago; an older (or future)
 /// Date is a wrong clock or a mail sent late, and the visit is taken as now.
 const MAX_VISIT_AGE_DAYS: i64 = 3;
@@ -755,7 +761,7 @@ pub fn refresh_standing(
         );
         if m.to_desk(
             &cso.address,
-            "Catat konsultasi tatap muka / telepon / WA / HAI CSO".into(),
+            STANDING_SUBJECT.into(),
             &Letter::Standing {
                 form: form::TEMPLATE,
             },
