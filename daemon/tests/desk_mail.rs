@@ -493,6 +493,31 @@ fn a_form_without_capability_is_held_until_confirmed_then_created_once() {
 }
 
 #[test]
+fn forged_mail_cannot_flood_a_staff_inbox_with_confirmation_requests() {
+    let mut w = harness();
+    for i in 0..6 {
+        let raw = mail(
+            &w.cso1(),
+            OFFICE,
+            "[WA]",
+            &format!("flood{i}@x.test"),
+            "#antrean",
+        );
+        w.deliver(&raw, wita(3, 17, 10, 5));
+    }
+    let confirms = w
+        .kinds_to(&w.cso1().address)
+        .iter()
+        .filter(|k| *k == "confirm")
+        .count();
+    assert_eq!(confirms, 3, "auto_replies_per_hour of the shipped site");
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM messages WHERE kind = 'unverified'"),
+        6
+    );
+}
+
+#[test]
 fn a_confirmation_from_another_staff_member_is_not_one() {
     let mut w = harness();
     let raw = mail(&w.cso1(), OFFICE, "#antrean", "q@x.test", "");
@@ -721,6 +746,33 @@ fn riwayat_lists_a_requesters_tickets() {
     let a = newest(&w, &w.cso1().address, "desk_answer");
     assert!(
         a.text.contains(": 1 tiket") && a.text.contains("#3 "),
+        "{}",
+        a.text
+    );
+    // A caller without email, looked up by the number however it is written.
+    w.deliver(
+        &answer(
+            &w.cso1(),
+            &s,
+            "h3@cso.test",
+            "[TELEPON]",
+            &form("0812 3456 7890", ""),
+        ),
+        wita(3, 17, 11, 2),
+    );
+    w.deliver(
+        &answer(
+            &w.cso1(),
+            &s,
+            "h4@cso.test",
+            "Re: x",
+            "#riwayat +62 812-3456-7890",
+        ),
+        wita(3, 17, 11, 3),
+    );
+    let a = newest(&w, &w.cso1().address, "desk_answer");
+    assert!(
+        a.text.contains(": 1 tiket") && a.text.contains("#4 "),
         "{}",
         a.text
     );

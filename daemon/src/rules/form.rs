@@ -439,16 +439,29 @@ fn contact(value: &str) -> Result<Contact, String> {
     let phone = if rest.is_empty() || words_only {
         None
     } else {
-        let plus = rest.trim_start().starts_with('+');
-        let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
-        if !(8..=15).contains(&digits.len()) {
-            return Err(format!(
+        Some(phone(rest).ok_or_else(|| {
+            format!(
                 "nomor telepon `{rest}` tidak terbaca: tulis 8 sampai 15 angka, misalnya 081234567890"
-            ));
-        }
-        Some(if plus { format!("+{digits}") } else { digits })
+            )
+        })?)
     };
     Ok(Contact { email, phone })
+}
+
+/// A phone number as the desk keeps it: its digits, an Indonesian `+62`/`62` prefix
+/// written as the national `0` (`+62 812-3456-7890` and `0812 3456 7890` are one
+/// number); `None` unless 8 to 15 digits.
+pub fn phone(written: &str) -> Option<String> {
+    let digits: String = written.chars().filter(char::is_ascii_digit).collect();
+    if !(8..=15).contains(&digits.len()) {
+        return None;
+    }
+    let international = written.trim_start().starts_with('+');
+    Some(match digits.strip_prefix("62") {
+        Some(rest) if rest.starts_with('8') || international => format!("0{rest}"),
+        _ if international => format!("+{digits}"),
+        _ => digits,
+    })
 }
 
 fn plausible_email(s: &str) -> bool {
@@ -549,8 +562,23 @@ mod tests {
         )
         .unwrap();
         assert_eq!(f.name, "Joko");
-        assert_eq!(f.contact.requester(), "tel:+6281234567890");
+        assert_eq!(f.contact.requester(), "tel:081234567890");
         assert_eq!(f.answer, None);
+    }
+
+    #[test]
+    fn phone_numbers_are_kept_in_one_form() {
+        for written in [
+            "0812 3456 7890",
+            "+62 812-3456-7890",
+            "62812.3456.7890",
+            "(0812) 34567890",
+        ] {
+            assert_eq!(phone(written).as_deref(), Some("081234567890"), "{written}");
+        }
+        assert_eq!(phone("+1 415 555 0100").as_deref(), Some("+14155550100"));
+        assert_eq!(phone("0552 2034375").as_deref(), Some("05522034375"));
+        assert_eq!(phone("0812…"), None);
     }
 
     #[test]

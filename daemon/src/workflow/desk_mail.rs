@@ -227,9 +227,13 @@ fn request_confirmation(
             one_line(&held_subject.replace('[', "(").replace(']', ")"), 80)
         ),
         &Letter::Confirm(view),
-        Sending::default().once(format!("{CONFIRM_PREFIX}{row}")),
+        // Anyone can cause these: they count against the hourly limit per address, so
+        // forged mail cannot flood a staff member's inbox through the office.
+        Sending::default()
+            .automatic()
+            .once(format!("{CONFIRM_PREFIX}{row}")),
     )?;
-    tracing::warn!(sender = %staff, row, why, "staff-started mail not proven: held, sender asked to confirm by replying");
+    tracing::warn!(sender = %staff, row, why, "staff-started mail not proven: held, sender asked to confirm by replying (unless over the hourly limit)");
     Ok(())
 }
 
@@ -613,12 +617,10 @@ fn command(m: &Mailer<'_>, s: &Started2<'_>, c: &DeskCommand) -> Result<(), Mail
         }
         DeskCommand::History(who) => {
             let who = who.trim().trim_matches(['<', '>']);
-            let digits: String = who.chars().filter(char::is_ascii_digit).collect();
             let requester = if who.contains('@') {
                 who.to_lowercase()
-            } else if digits.len() >= 8 {
-                let plus = if who.starts_with('+') { "+" } else { "" };
-                format!("tel:{plus}{digits}")
+            } else if let Some(phone) = form::phone(who) {
+                format!("tel:{phone}")
             } else {
                 let problem = Some(
                     "Tulis alamat surel atau nomor telepon pemohon, misalnya `#riwayat siti@satker.example`."

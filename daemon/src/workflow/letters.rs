@@ -636,8 +636,9 @@ impl<'a> Mailer<'a> {
 
     /// A mail to one staff member about no ticket: its Message-ID is their desk
     /// capability (ticket 0), so a reply to it is trusted staff-started mail. Queued with
-    /// no ticket; exempt from the hourly limit (staff asking the desk is no loop, and
-    /// automatic mail is never run).
+    /// no ticket. Only `automatic` ones (the daemon writing on its own, as a
+    /// confirmation request for a mail anyone could have forged) count against the
+    /// hourly limit: answers to a staff member's own requests do not.
     pub(crate) fn to_desk(
         &self,
         staff: &str,
@@ -646,6 +647,10 @@ impl<'a> Mailer<'a> {
         how: Sending,
     ) -> Result<bool, MailError> {
         if self.already_queued(how.dedup.as_deref())? {
+            return Ok(false);
+        }
+        if how.automatic && !how.unlimited && self.over_limit(staff)? {
+            tracing::warn!(to = %staff, kind = %letter.kind(), "desk mail held back: hourly limit for this address reached");
             return Ok(false);
         }
         let name = self
@@ -678,7 +683,7 @@ impl<'a> Mailer<'a> {
             context: Composer::context(&view)?,
             in_reply_to: how.in_reply_to.clone(),
             references: how.in_reply_to.iter().cloned().collect(),
-            automatic: true,
+            automatic: how.automatic,
             message_id: Some(message_id),
             attachments: how.files,
             reply_marker: true,
