@@ -19,45 +19,59 @@ use crate::rules::ticket::Status;
 pub(crate) const MAX_LISTED: usize = 25;
 
 /// The open tickets of `staff`: assigned to them, escalated to a section they head
-/// (`sections`), and, for CSOs (`unowned`), new ones nobody has taken. Due first.
+/// (`sections`), and, for CSOs (`unowned`), new ones nobody has taken. The most urgent
+/// [`MAX_LISTED`] (the deadline that matters first: the escalation's while escalated,
+/// else completion), and how many there are in all.
 pub(crate) fn open_for(
     conn: &Connection,
     staff: &str,
     sections: &[String],
     unowned: bool,
 ) -> Result<(Vec<Ticket>, usize), StoreError> {
-    let closed = [Status::Resolved.as_str(), Status::Closed.as_str()];
+    const WHERE: &str = "(assignee = ?1 AND status NOT IN (?2, ?3))
+         OR (status = ?4 AND ?5 != '' AND instr(',' || ?5 || ',', ',' || section || ',') > 0)
+         OR (?6 AND assignee IS NULL AND status = ?7)";
     let sections = sections.join(",");
-    let sql = "SELECT id FROM tickets WHERE assignee = ?1 AND status NOT IN (?2, ?3)
-         UNION
-         SELECT id FROM tickets WHERE status = ?4
-           AND instr(',' || ?5 || ',', ',' || section || ',') > 0 AND ?5 != ''
-         UNION
-         SELECT id FROM tickets WHERE ?6 AND assignee IS NULL AND status = ?7";
-    let mut stmt = conn.prepare(sql)?;
-    let ids: Vec<i64> = stmt
+    let args = params![
+        staff.to_lowercase(),
+        Status::Resolved.as_str(),
+        Status::Closed.as_str(),
+        Status::Escalated.as_str(),
+        sections,
+        unowned,
+        Status::New.as_str()
+    ];
+    let total: i64 = conn.query_row(
+        &format!("SELECT COUNT(*) FROM tickets WHERE {WHERE}"),
+        args,
+        |r| r.get(0),
+    )?;
+    let limit = i64::try_from(MAX_LISTED).unwrap_or(i64::MAX);
+    let ids: Vec<i64> = conn
+        .prepare(&format!(
+            "SELECT id FROM tickets WHERE {WHERE}
+             ORDER BY COALESCE(CASE WHEN status = ?4 THEN escalation_due_at END, due_at), id
+             LIMIT ?8"
+        ))?
         .query_map(
             params![
                 staff.to_lowercase(),
-                closed[0],
-                closed[1],
+                Status::Resolved.as_str(),
+                Status::Closed.as_str(),
                 Status::Escalated.as_str(),
                 sections,
                 unowned,
-                Status::New.as_str()
+                Status::New.as_str(),
+                limit
             ],
             |r| r.get(0),
         )?
         .collect::<Result<_, _>>()?;
-    let total = ids.len();
-    let mut list = ids
+    let list = ids
         .into_iter()
         .map(|id| tickets::get(conn, id))
         .collect::<Result<Vec<_>, _>>()?;
-    // The deadline that matters: the escalation's while escalated, else completion.
-    list.sort_by_key(|t| (t.escalation_due_at.or(t.due_at), t.id));
-    list.truncate(MAX_LISTED);
-    Ok((list, total))
+    Ok((list, usize::try_from(total).unwrap_or(0)))
 }
 
 /// Tickets matching `word` in their subject, requester, requester's name or any stored
