@@ -913,3 +913,35 @@ fn a_quote_without_any_attribution_is_cut_where_the_standing_mail_begins() {
     );
     assert_eq!(w.ticket(1).status, Status::Resolved);
 }
+
+#[test]
+fn an_escalated_call_without_email_adds_no_event_per_tick() {
+    let mut w = harness();
+    let s = standing(&mut w);
+    w.deliver(
+        &answer(
+            &w.cso1(),
+            &s,
+            "e1@cso.test",
+            "[TELEPON]",
+            &form("0812 3456 7890", ""),
+        ),
+        wita(3, 17, 10, 5),
+    );
+    let r = newest(&w, &w.cso1().address, "recorded");
+    let esc = answer(
+        &w.cso1(),
+        &r,
+        "e2@cso.test",
+        &format!("Re: {}", r.subject),
+        "#eskalasi pd\nMohon arahan.",
+    );
+    w.deliver(&esc, wita(3, 17, 10, 10));
+    assert_eq!(w.status(1), Status::Escalated);
+    let events = w.events(1).len();
+    // The daily progress reply cannot be mailed to a phone number; ticks go on.
+    for minute in 0..5 {
+        w.tick(wita(3, 25, 9, minute));
+    }
+    assert_eq!(w.events(1).len(), events, "{:?}", w.events(1));
+}

@@ -513,14 +513,18 @@ impl<'a> Mailer<'a> {
         }
         if !is_sendable(&t.requester) {
             // A consultation recorded without an email (`tel:…`, `tanpa-kontak`): the
-            // owner answers by phone; the ticket says what was not mailed.
-            let detail = format!("{}: the requester has no email address", letter.kind());
-            tickets::log(
-                self.conn,
-                t.id,
-                &Event::new(EventKind::ReplySuppressed, "loketd", self.now).detail(&detail),
-            )?;
-            tracing::info!(ticket = t.id, requester = %t.requester, kind = %letter.kind(), "not mailed: the requester has no email address");
+            // owner answers by phone (their record of it said so). What a person wrote
+            // is noted on the ticket; scheduled mail (with a dedup key, retried every
+            // tick) only in the log, or each tick would add an event.
+            if how.dedup.is_none() {
+                let detail = format!("{}: the requester has no email address", letter.kind());
+                tickets::log(
+                    self.conn,
+                    t.id,
+                    &Event::new(EventKind::ReplySuppressed, "loketd", self.now).detail(&detail),
+                )?;
+                tracing::info!(ticket = t.id, requester = %t.requester, kind = %letter.kind(), "not mailed: the requester has no email address");
+            }
             return Ok(false);
         }
         if how.automatic && !how.unlimited && self.over_limit(&t.requester)? {
