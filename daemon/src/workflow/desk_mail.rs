@@ -744,6 +744,19 @@ pub fn refresh_standing(
     if days == 0 || !desk.calendar.is_open(now) {
         return Ok(0);
     }
+    let fresh = |conn: &rusqlite::Connection, address: &str| -> Result<bool, StoreError> {
+        Ok(queue::last_standing(conn, address)?
+            .is_some_and(|at| now - at < Duration::days(i64::from(days))))
+    };
+    // Read first: on nearly every tick there is nothing to send, and a write
+    // transaction would take the database's lock for nothing.
+    let mut due = false;
+    for cso in desk.config.roster.csos() {
+        due |= !fresh(store.conn(), &cso.address)?;
+    }
+    if !due {
+        return Ok(0);
+    }
     let tx = store.transaction()?;
     let m = Mailer {
         desk,
@@ -752,8 +765,7 @@ pub fn refresh_standing(
     };
     let mut queued = 0;
     for cso in desk.config.roster.csos() {
-        let last = queue::last_standing(&tx, &cso.address)?;
-        if last.is_some_and(|at| now - at < Duration::days(i64::from(days))) {
+        if fresh(&tx, &cso.address)? {
             continue;
         }
         let key = format!(
