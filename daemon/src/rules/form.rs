@@ -226,9 +226,10 @@ Layanan: KONS
 Pertanyaan: 
 Jawaban: ";
 
-/// Reads the form in `text` (the mail's new text, quotes already cut). Every problem
-/// is listed, so the CSO fixes the form in one go.
-pub fn parse(text: &str) -> Result<Form, Vec<Problem>> {
+/// Reads the form in `text` (the mail's new text, quotes already cut); `services` are
+/// the published service codes. Every problem is listed, so the CSO fixes the form in
+/// one go.
+pub fn parse(text: &str, services: &[&str]) -> Result<Form, Vec<Problem>> {
     let mut values: Vec<(Field, Vec<String>)> = Vec::new();
     let mut problems = Vec::new();
     let mut current: Option<usize> = None;
@@ -286,6 +287,15 @@ pub fn parse(text: &str) -> Result<Form, Vec<Problem>> {
     let service = required(Field::Service, &mut problems)
         .trim_matches(['[', ']'])
         .to_uppercase();
+    if !service.is_empty() && !services.iter().any(|c| c.eq_ignore_ascii_case(&service)) {
+        problems.push(Problem {
+            field: "Layanan",
+            what: format!(
+                "kode `{service}` bukan kode layanan yang diterbitkan; gunakan salah satu: {}",
+                services.join(", ")
+            ),
+        });
+    }
     let question = required(Field::Question, &mut problems);
     let answer = get(Field::Answer).filter(|a| !is_blank(a));
     let contact = match get(Field::Contact) {
@@ -540,7 +550,7 @@ mod tests {
 
     #[test]
     fn a_full_form_with_multi_line_fields_and_a_signature() {
-        let f = parse(GOOD).unwrap();
+        let f = parse(GOOD, &["KONS"]).unwrap();
         assert_eq!(f.name, "Siti Aminah");
         assert_eq!(f.institution, "Satker 123456 Dinas PUPR Kab. Bulungan");
         assert_eq!(f.contact.email.as_deref(), Some("siti@example.test"));
@@ -559,6 +569,7 @@ mod tests {
         let f = parse(
             "*Name:* Joko\n*Institution*: Satker 654321\nContact: +62 812 3456 7890\nService: KONS\n\
              Question: Kapan SP2D terbit?\nAnswer: -\nSent from my iPhone",
+            &["KONS"],
         )
         .unwrap();
         assert_eq!(f.name, "Joko");
@@ -583,11 +594,20 @@ mod tests {
 
     #[test]
     fn every_problem_is_listed() {
-        let problems = parse("Nama: \nKontak: 0812…\nPertanyaan: x\nPertanyaan: y").unwrap_err();
+        let problems = parse(
+            "Nama: \nKontak: 0812…\nLayanan: ABC\nPertanyaan: x\nPertanyaan: y",
+            &["KONS"],
+        )
+        .unwrap_err();
         let fields: Vec<&str> = problems.iter().map(|p| p.field).collect();
         assert!(fields.contains(&"Nama"), "{problems:?}");
         assert!(fields.contains(&"Instansi"), "{problems:?}");
-        assert!(fields.contains(&"Layanan"), "{problems:?}");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.field == "Layanan" && p.what.contains("`ABC`")),
+            "{problems:?}"
+        );
         assert!(fields.contains(&"Kontak"), "{problems:?}");
         assert!(fields.contains(&"Pertanyaan"), "{problems:?}");
     }
@@ -595,11 +615,11 @@ mod tests {
     #[test]
     fn contact_is_needed_when_there_is_no_answer() {
         let base = "Nama: A\nInstansi: B\nLayanan: KONS\nPertanyaan: C\n";
-        let p = parse(&format!("{base}Kontak: -\n")).unwrap_err();
+        let p = parse(&format!("{base}Kontak: -\n"), &["KONS"]).unwrap_err();
         assert_eq!(p[0].field, "Kontak");
-        let f = parse(&format!("{base}Kontak: -\nJawaban: D")).unwrap();
+        let f = parse(&format!("{base}Kontak: -\nJawaban: D"), &["KONS"]).unwrap();
         assert_eq!(f.contact.requester(), NO_CONTACT);
-        let p = parse(&format!("{base}Kontak: siti@@x\nJawaban: D")).unwrap_err();
+        let p = parse(&format!("{base}Kontak: siti@@x\nJawaban: D"), &["KONS"]).unwrap_err();
         assert_eq!(p[0].field, "Kontak");
     }
 
@@ -608,6 +628,7 @@ mod tests {
         let f = parse(
             "Nama: A\nInstansi: B\nKontak: a@b.test\nLayanan: KONS\nPertanyaan: C\n\n\
              On Tue, 1 Dec 2026 at 09:00, Layanan <l@k.example> wrote:\n> Nama:\n> Jawaban: ",
+            &["KONS"],
         )
         .unwrap();
         assert_eq!(f.question, "C");

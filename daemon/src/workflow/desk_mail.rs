@@ -282,21 +282,8 @@ fn confirmed(m: &Mailer<'_>, staff: &str, held: i64, row: i64) -> Result<Outcome
 /// form cannot be read. Nothing is created then.
 fn record(m: &Mailer<'_>, s: &Started2<'_>, channel: Channel) -> Result<Option<i64>, MailError> {
     let desk = m.desk;
-    let parsed = form::parse(s.text).and_then(|f| match desk.service(&f.service) {
-        Some(_) => Ok(f),
-        None => Err(vec![form::Problem {
-            field: "Layanan",
-            what: format!(
-                "kode `{}` bukan kode layanan yang diterbitkan; gunakan salah satu: {}",
-                f.service,
-                desk.services
-                    .iter()
-                    .map(|s| s.code.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        }]),
-    });
+    let codes: Vec<&str> = desk.services.iter().map(|sv| sv.code.as_str()).collect();
+    let parsed = form::parse(s.text, &codes);
     let f = match parsed {
         Ok(f) => f,
         Err(problems) => {
