@@ -945,3 +945,56 @@ fn an_escalated_call_without_email_adds_no_event_per_tick() {
     }
     assert_eq!(w.events(1).len(), events, "{:?}", w.events(1));
 }
+
+#[test]
+fn each_channel_and_its_english_alias_names_the_tickets_channel() {
+    let mut w = harness();
+    let s = standing(&mut w);
+    let cases = [
+        ("Re: [TATAP MUKA] Catat konsultasi", Channel::TatapMuka),
+        ("[walk-in]", Channel::TatapMuka),
+        ("[Telepon] Pak Budi", Channel::Telepon),
+        ("[PHONE]", Channel::Telepon),
+        ("Fwd: [wa]", Channel::Wa),
+        ("[WhatsApp]", Channel::Wa),
+        ("[HAI CSO] tiket OM SPAN", Channel::HaiCso),
+        ("[haicso]", Channel::HaiCso),
+    ];
+    for (i, (subject, channel)) in cases.iter().enumerate() {
+        let out = w.deliver(
+            &answer(
+                &w.cso1(),
+                &s,
+                &format!("ch{i}@cso.test"),
+                subject,
+                &form(VISITOR, "Sudah."),
+            ),
+            wita(3, 17, 10, 5),
+        );
+        let id = i as i64 + 1;
+        assert_eq!(out, Outcome::New { ticket: id }, "{subject}");
+        assert_eq!(w.ticket(id).channel, *channel, "{subject}");
+    }
+}
+
+#[test]
+fn an_automatic_reply_to_the_standing_mail_does_nothing() {
+    let mut w = harness();
+    let s = standing(&mut w);
+    let parent = bare(&s.message_id).to_string();
+    let raw = mail_with(
+        &w.cso1(),
+        OFFICE,
+        &format!("Automatic reply: {}", s.subject),
+        "ooo@cso.test",
+        &[
+            "Auto-Submitted: auto-replied",
+            &format!("In-Reply-To: <{parent}>"),
+        ],
+        &form(VISITOR, "Saya sedang cuti."),
+    );
+    let out = w.deliver(&raw, wita(3, 17, 10, 5));
+    assert!(matches!(out, Outcome::StoredOnly { .. }), "{out:?}");
+    assert_eq!(tickets(&w), 0);
+    assert_eq!(w.kinds_to(&w.cso1().address), ["standing"]);
+}
