@@ -5,6 +5,7 @@
 //! - [`diagnostics`]: problems tied to a file position, reported all at once.
 //! - [`text`]: how dates, times and amounts read in Indonesian.
 //! - [`performance`]: the help desk's performance export, which the site publishes.
+//! - [`skm`]: the satisfaction survey of PermenPANRB 14/2017: questions and formulas.
 //!
 //! Nothing here renders pages or touches the network; it reads files and validates them.
 
@@ -13,6 +14,7 @@ pub mod content;
 pub mod diagnostics;
 mod document;
 pub mod performance;
+pub mod skm;
 pub mod text;
 
 pub use config::Config;

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::content::Service;
 use crate::diagnostics::{Diagnostic, read_text};
+pub use crate::skm::{Mutu, Unsur};
 
 /// The format version this crate reads and writes.
 pub const EXPORT_VERSION: u32 = 1;
@@ -71,64 +72,6 @@ pub struct ElementScore {
     pub nrr: f64,
 }
 
-/// The nine elements (unsur) of PermenPANRB 14/2017.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Unsur {
-    U1,
-    U2,
-    U3,
-    U4,
-    U5,
-    U6,
-    U7,
-    U8,
-    U9,
-}
-
-impl Unsur {
-    pub const ALL: [Unsur; 9] = [
-        Unsur::U1,
-        Unsur::U2,
-        Unsur::U3,
-        Unsur::U4,
-        Unsur::U5,
-        Unsur::U6,
-        Unsur::U7,
-        Unsur::U8,
-        Unsur::U9,
-    ];
-
-    /// "U1" … "U9".
-    pub fn code(self) -> &'static str {
-        match self {
-            Unsur::U1 => "U1",
-            Unsur::U2 => "U2",
-            Unsur::U3 => "U3",
-            Unsur::U4 => "U4",
-            Unsur::U5 => "U5",
-            Unsur::U6 => "U6",
-            Unsur::U7 => "U7",
-            Unsur::U8 => "U8",
-            Unsur::U9 => "U9",
-        }
-    }
-
-    /// The element's name in the regulation.
-    pub fn name_id(self) -> &'static str {
-        match self {
-            Unsur::U1 => "Persyaratan",
-            Unsur::U2 => "Sistem, Mekanisme, dan Prosedur",
-            Unsur::U3 => "Waktu Penyelesaian",
-            Unsur::U4 => "Biaya/Tarif",
-            Unsur::U5 => "Produk Spesifikasi Jenis Pelayanan",
-            Unsur::U6 => "Kompetensi Pelaksana",
-            Unsur::U7 => "Perilaku Pelaksana",
-            Unsur::U8 => "Penanganan Pengaduan, Saran dan Masukan",
-            Unsur::U9 => "Sarana dan Prasarana",
-        }
-    }
-}
-
 /// What the help desk did for one service in a period. Counts of requests, never the
 /// requests.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -173,49 +116,6 @@ pub struct Volume {
     /// A service channel id (`email`, `tatap-muka`, `hai-cso` …).
     pub channel: String,
     pub count: u32,
-}
-
-/// The mutu (quality grade) of an IKM.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Mutu {
-    A,
-    B,
-    C,
-    D,
-}
-
-impl Mutu {
-    /// The grade of a converted IKM (25–100).
-    pub fn of(ikm: f64) -> Mutu {
-        if ikm >= 88.31 {
-            Mutu::A
-        } else if ikm >= 76.61 {
-            Mutu::B
-        } else if ikm >= 65.0 {
-            Mutu::C
-        } else {
-            Mutu::D
-        }
-    }
-
-    pub fn letter(self) -> &'static str {
-        match self {
-            Mutu::A => "A",
-            Mutu::B => "B",
-            Mutu::C => "C",
-            Mutu::D => "D",
-        }
-    }
-
-    /// The regulation's word for it.
-    pub fn label_id(self) -> &'static str {
-        match self {
-            Mutu::A => "Sangat Baik",
-            Mutu::B => "Baik",
-            Mutu::C => "Kurang Baik",
-            Mutu::D => "Tidak Baik",
-        }
-    }
 }
 
 impl Survey {

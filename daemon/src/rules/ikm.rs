@@ -1,6 +1,8 @@
 //! The satisfaction index (Indeks Kepuasan Masyarakat) of PermenPANRB 14/2017 for the
 //! one-question 1–4 scale, and reading a stakeholder's rating reply.
 
+use loket_core::skm::Mutu;
+
 /// An IKM value with its grade ("mutu pelayanan") and Indonesian label.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Ikm {
@@ -22,16 +24,12 @@ pub(crate) fn ikm(scores: &[u8]) -> Option<Ikm> {
     let sum: u64 = scores.iter().map(|&s| u64::from(s)).sum();
     // Hundredths of (sum / n × 25), rounded half up, in integers so grade edges are exact.
     let hundredths = (sum * 2500 * 2 + n) / (2 * n);
-    let (grade, label) = match hundredths {
-        8831.. => ('A', "Sangat Baik"),
-        7661.. => ('B', "Baik"),
-        6500.. => ('C', "Kurang Baik"),
-        _ => ('D', "Tidak Baik"),
-    };
+    // The grade edges are the survey's, kept in one place.
+    let mutu = Mutu::of_hundredths(hundredths);
     Some(Ikm {
         value: hundredths as f64 / 100.0,
-        grade,
-        label,
+        grade: mutu.letter().chars().next().unwrap_or('D'),
+        label: mutu.label_id(),
     })
 }
 
