@@ -47,7 +47,9 @@ impl Unsur {
 
     /// The element of a question number 1–9.
     pub fn of_number(n: u32) -> Option<Unsur> {
-        Unsur::ALL.get(usize::try_from(n).ok()?.checked_sub(1)?).copied()
+        Unsur::ALL
+            .get(usize::try_from(n).ok()?.checked_sub(1)?)
+            .copied()
     }
 
     /// 1 for U1 … 9 for U9.
@@ -101,7 +103,9 @@ impl Unsur {
             Unsur::U3 => {
                 "Bagaimana pendapat Saudara tentang kecepatan waktu dalam memberikan pelayanan?"
             }
-            Unsur::U4 => "Bagaimana pendapat Saudara tentang kewajaran biaya/tarif dalam pelayanan?",
+            Unsur::U4 => {
+                "Bagaimana pendapat Saudara tentang kewajaran biaya/tarif dalam pelayanan?"
+            }
             Unsur::U5 => {
                 "Bagaimana pendapat Saudara tentang kesesuaian produk pelayanan antara yang tercantum dalam standar pelayanan dengan hasil yang diberikan?"
             }
@@ -222,7 +226,11 @@ impl Mutu {
     pub fn of(ikm: f64) -> Mutu {
         // Hundredths, rounded: 88.3049… is 88.30 (B), 88.305 is 88.31 (A).
         let h = (ikm * 100.0).round();
-        Mutu::of_hundredths(if h.is_finite() && h > 0.0 { h as u64 } else { 0 })
+        Mutu::of_hundredths(if h.is_finite() && h > 0.0 {
+            h as u64
+        } else {
+            0
+        })
     }
 
     /// The grade of an IKM given in hundredths (8831 = 88,31).
@@ -445,14 +453,16 @@ impl AgeGroup {
     pub fn read(text: &str) -> Option<AgeGroup> {
         let t = text.trim().to_lowercase().replace(['–', '—'], "-");
         let t = t.replace(' ', "");
-        if let Some(g) = AgeGroup::ALL.iter().find(|g| {
-            t == g.code() || t == g.label_id().replace(['–', ' '], "").replace('–', "-")
-        }) {
+        if let Some(g) = AgeGroup::ALL
+            .iter()
+            .find(|g| t == g.code() || t == g.label_id().replace(['–', ' '], "").replace('–', "-"))
+        {
             return Some(*g);
         }
         let digits: String = t.chars().take_while(char::is_ascii_digit).collect();
         let rest = &t[digits.len()..];
-        if digits.is_empty() || !["", "tahun", "thn", "th", "years", "yearsold", "y"].contains(&rest)
+        if digits.is_empty()
+            || !["", "tahun", "thn", "th", "years", "yearsold", "y"].contains(&rest)
         {
             return None;
         }
@@ -647,6 +657,89 @@ impl Occupation {
     }
 }
 
+/// The questionnaire as the mail and the printed form show it, in one language: the
+/// nine questions with their four answers (scores 1–4), and the profile fields with
+/// their choices.
+#[derive(Debug, Clone, Serialize)]
+pub struct Questionnaire {
+    pub questions: Vec<Question>,
+    pub profile: Vec<ProfileField>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Question {
+    /// 1–9.
+    pub number: usize,
+    /// "U1".
+    pub code: &'static str,
+    pub name: &'static str,
+    pub text: &'static str,
+    /// For scores 1, 2, 3, 4.
+    pub answers: [&'static str; 4],
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProfileField {
+    /// The word a reply uses ("Usia", "Age").
+    pub label: &'static str,
+    /// The choices as printed (the age is written in years, the group is kept).
+    pub choices: Vec<&'static str>,
+}
+
+impl Questionnaire {
+    /// `english`: the English wording; otherwise the regulation's Indonesian.
+    pub fn new(english: bool) -> Questionnaire {
+        fn labels<T: ProfileValue>(english: bool) -> Vec<&'static str> {
+            T::ALL
+                .iter()
+                .map(|v| if english { v.label_en() } else { v.code() })
+                .collect()
+        }
+        let questions = Unsur::ALL
+            .iter()
+            .map(|u| Question {
+                number: u.number(),
+                code: u.code(),
+                name: if english { u.name_en() } else { u.name_id() },
+                text: if english {
+                    u.question_en()
+                } else {
+                    u.question_id()
+                },
+                answers: if english {
+                    u.answers_en()
+                } else {
+                    u.answers_id()
+                },
+            })
+            .collect();
+        let (age, sex, edu, job) = if english {
+            ("Age", "Sex", "Education", "Occupation")
+        } else {
+            ("Usia", "Jenis kelamin", "Pendidikan", "Pekerjaan")
+        };
+        let profile = vec![
+            ProfileField {
+                label: age,
+                choices: Vec::new(),
+            },
+            ProfileField {
+                label: sex,
+                choices: labels::<Sex>(english),
+            },
+            ProfileField {
+                label: edu,
+                choices: labels::<Education>(english),
+            },
+            ProfileField {
+                label: job,
+                choices: labels::<Occupation>(english),
+            },
+        ];
+        Questionnaire { questions, profile }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -724,6 +817,9 @@ mod tests {
         assert_eq!(Education::read("D3"), Some(Education::Diploma));
         assert_eq!(Education::read("SLTA"), Some(Education::Sma));
         assert_eq!(Occupation::read("ASN"), Some(Occupation::Pns));
-        assert_eq!(Occupation::read("Bendahara desa"), Some(Occupation::Lainnya));
+        assert_eq!(
+            Occupation::read("Bendahara desa"),
+            Some(Occupation::Lainnya)
+        );
     }
 }

@@ -126,6 +126,8 @@ impl Composer {
         let global = tera.global_context();
         global.insert("office", office);
         global.insert("complaints", complaints);
+        // The SKM questionnaire, for the "Resolved" mail and the survey notes.
+        global.insert("skm", &loket_core::skm::Questionnaire::new(false));
         let from = Mailbox::new(
             Some(office.name.clone()),
             address

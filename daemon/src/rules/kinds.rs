@@ -91,6 +91,11 @@ pub enum EventKind {
     MailRemoved,
     /// A consultation recorded from a visit or call is open 3 working days after it.
     ReminderVisit,
+    /// An SKM answer (nine scores) was recorded: the stakeholder's reply or a paper form.
+    Surveyed,
+    /// An SKM answer could not be recorded as written: the stakeholder was told once
+    /// what is missing.
+    SurveyIncomplete,
 }
 
 /// Which mail went out (`outbox.kind`), for logs and `loketd outbox`.
@@ -133,6 +138,12 @@ pub enum LetterKind {
     DeskAnswer,
     /// The standing "catat konsultasi" mail to a CSO.
     Standing,
+    /// An SKM answer that could not be recorded: what is missing, once per ticket.
+    SurveyIncomplete,
+    /// To a CSO: their paper SKM form was recorded.
+    SurveyEntered,
+    /// To a CSO: their paper SKM form was not recorded, and what to fix.
+    SurveyRefused,
 }
 
 /// Where an outgoing mail stands (`outbox.status`).

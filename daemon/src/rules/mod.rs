@@ -7,4 +7,5 @@ pub mod command;
 pub mod form;
 pub mod ikm;
 pub mod kinds;
+pub mod skm;
 pub mod ticket;

@@ -1,7 +1,7 @@
 //! The SQLite database and the content-addressed files beside it. All SQL of the daemon
 //! lives in this folder: [`messages`] (mail received, attachments, quarantine),
 //! [`tickets`] (tickets, events, thread ids, participants, ratings), [`outbox`] (mail
-//! to send), [`report`] (statistics); [`key`] keeps the capability key file.
+//! to send), [`skm`] (survey answers), [`report`] (statistics); [`key`] keeps the capability key file.
 //!
 //! Layout of `data_dir`: `loketd.sqlite` (WAL), `raw/<sha256>.eml` (every mail as
 //! received), `attachments/<sha256>` (each attachment once, by content),
@@ -23,6 +23,7 @@ pub mod prune;
 pub(crate) mod queue;
 pub mod report;
 mod schema;
+pub mod skm;
 pub mod tickets;
 
 use std::fs;

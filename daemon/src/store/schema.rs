@@ -166,11 +166,38 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE tickets ADD COLUMN channel TEXT NOT NULL DEFAULT 'email';
     CREATE INDEX tickets_channel ON tickets(channel, created_at);
     "#,
-    // desk (branch desk): what `#antrean` and `#riwayat` look up (a staff member's
+    // 6: what `#antrean` and `#riwayat` look up (a staff member's
     // open tickets, a section's escalations, a requester's tickets).
     r#"
     CREATE INDEX tickets_assignee ON tickets(assignee, status);
     CREATE INDEX tickets_section ON tickets(section, status);
     CREATE INDEX tickets_requester ON tickets(requester, created_at);
+    "#,
+    // 7: the SKM of PermenPANRB 14/2017: one respondent's nine scores per
+    // ticket (a later answer replaces), from the stakeholder's reply ('mail') or a paper
+    // form a CSO entered ('paper'); the profile in groups, every field optional.
+    r#"
+    CREATE TABLE skm_responses (
+        ticket_id   INTEGER PRIMARY KEY REFERENCES tickets(id),
+        source      TEXT NOT NULL,
+        u1 INTEGER NOT NULL CHECK (u1 BETWEEN 1 AND 4),
+        u2 INTEGER NOT NULL CHECK (u2 BETWEEN 1 AND 4),
+        u3 INTEGER NOT NULL CHECK (u3 BETWEEN 1 AND 4),
+        u4 INTEGER NOT NULL CHECK (u4 BETWEEN 1 AND 4),
+        u5 INTEGER NOT NULL CHECK (u5 BETWEEN 1 AND 4),
+        u6 INTEGER NOT NULL CHECK (u6 BETWEEN 1 AND 4),
+        u7 INTEGER NOT NULL CHECK (u7 BETWEEN 1 AND 4),
+        u8 INTEGER NOT NULL CHECK (u8 BETWEEN 1 AND 4),
+        u9 INTEGER NOT NULL CHECK (u9 BETWEEN 1 AND 4),
+        comment     TEXT NOT NULL DEFAULT '',
+        age_group   TEXT,
+        sex         TEXT,
+        education   TEXT,
+        occupation  TEXT,
+        at          TEXT NOT NULL,
+        entered_by  TEXT,
+        message_row INTEGER REFERENCES messages(id)
+    );
+    CREATE INDEX skm_responses_at ON skm_responses(at);
     "#,
 ];

@@ -119,6 +119,26 @@ pub(crate) enum Letter<'a> {
     DeskAnswer(super::desk_mail::AnswerView),
     /// The standing "catat konsultasi" mail to a CSO (`standing.txt`).
     Standing { form: &'static str },
+    /// An SKM answer that cannot be recorded: what is missing, once per ticket
+    /// (`survey_incomplete.txt`).
+    SurveyIncomplete {
+        problems: Vec<String>,
+        /// What was read, "1. Persyaratan: 4, …".
+        read: String,
+    },
+    /// To the CSO: a paper SKM form was recorded (`survey_entered.txt`).
+    SurveyEntered {
+        scores: Vec<String>,
+        profile: String,
+        comment: &'a str,
+        replaced: bool,
+    },
+    /// To the CSO: a paper SKM form was not recorded, and what to fix
+    /// (`survey_refused.txt`).
+    SurveyRefused {
+        problems: Vec<String>,
+        subject: &'a str,
+    },
 }
 
 /// Why a staff member is notified.
@@ -138,6 +158,10 @@ pub(crate) enum NotifyEvent {
     /// After "Resolved", a reply that may be a thank-you or a new question: not
     /// reopened; staff decide.
     Unclear,
+    /// The stakeholder answered the SKM survey with a comment: not reopened.
+    Surveyed,
+    /// An SKM answer still incomplete after the one reply that says so: staff decide.
+    SurveyIncomplete,
 }
 
 /// Why a staff reply was held back instead of relayed.
@@ -232,6 +256,9 @@ impl Letter<'_> {
             Letter::Confirm(_) => "confirm.txt",
             Letter::DeskAnswer(_) => "desk_answer.txt",
             Letter::Standing { .. } => "standing.txt",
+            Letter::SurveyIncomplete { .. } => "survey_incomplete.txt",
+            Letter::SurveyEntered { .. } => "survey_entered.txt",
+            Letter::SurveyRefused { .. } => "survey_refused.txt",
         }
     }
 
@@ -273,6 +300,9 @@ impl Letter<'_> {
             Letter::Confirm(_) => LetterKind::Confirm,
             Letter::DeskAnswer(_) => LetterKind::DeskAnswer,
             Letter::Standing { .. } => LetterKind::Standing,
+            Letter::SurveyIncomplete { .. } => LetterKind::SurveyIncomplete,
+            Letter::SurveyEntered { .. } => LetterKind::SurveyEntered,
+            Letter::SurveyRefused { .. } => LetterKind::SurveyRefused,
         }
     }
 }
@@ -711,7 +741,31 @@ impl<'a> Mailer<'a> {
         subject: String,
         letter: &Letter<'_>,
     ) -> Result<bool, MailError> {
-        if self.over_limit(to)? {
+        self.note(ticket, to, subject, letter, true)
+    }
+
+    /// [`Mailer::to_address`] for an answer to work a staff member sent on purpose (a
+    /// paper form entered): one answer per mail they sent, so never held by the hourly
+    /// limit, which is there for loops with strangers' auto-replies.
+    pub(crate) fn to_staff_address(
+        &self,
+        ticket: Option<&Ticket>,
+        to: &str,
+        subject: String,
+        letter: &Letter<'_>,
+    ) -> Result<bool, MailError> {
+        self.note(ticket, to, subject, letter, false)
+    }
+
+    fn note(
+        &self,
+        ticket: Option<&Ticket>,
+        to: &str,
+        subject: String,
+        letter: &Letter<'_>,
+        limited: bool,
+    ) -> Result<bool, MailError> {
+        if limited && self.over_limit(to)? {
             tracing::info!(ticket = ticket.map(|t| t.id), %to, kind = %letter.kind(), "note held back: hourly limit for this address reached");
             return Ok(false);
         }

@@ -4,6 +4,7 @@
 //!
 //! - [`ingest`]: one mail in: parse → classify → route.
 //! - [`stakeholder`]: a new question, a reply, documents, a rating.
+//! - [`survey`]: the SKM answer to the "Resolved" mail, and paper forms CSOs enter.
 //! - [`staff`]: a verified staff reply and its commands; [`held`]: the replies it holds.
 //! - [`scheduler`]: progress replies, reminders, alerts, auto-close.
 //! - [`letters`]: the mails these steps write, each with its typed template data;
@@ -18,6 +19,7 @@ pub mod scheduler;
 mod sent;
 mod staff;
 mod stakeholder;
+pub mod survey;
 
 pub use desk_mail::refresh_standing;
 pub use letters::MailError;

@@ -22,7 +22,7 @@ pub(crate) fn sent_about(
     audience: Audience,
 ) -> Result<String, StoreError> {
     const NEWEST: usize = 30;
-    const TO_STAKEHOLDER: [LetterKind; 7] = [
+    const TO_STAKEHOLDER: [LetterKind; 8] = [
         LetterKind::Ack,
         LetterKind::Answer,
         LetterKind::Documents,
@@ -30,6 +30,7 @@ pub(crate) fn sent_about(
         LetterKind::Escalated,
         LetterKind::Progress,
         LetterKind::Resolved,
+        LetterKind::SurveyIncomplete,
     ];
     let kinds = match audience {
         Audience::Stakeholder => Some(&TO_STAKEHOLDER[..]),

@@ -10,12 +10,14 @@ use rusqlite::Connection;
 use super::letters::{Letter, MailError, Mailer, NotifyEvent, Sending, kept_on_server};
 use super::received::{Outcome, Received};
 use super::sent::{self, Audience};
+use super::survey;
 use crate::desk::Desk;
 use crate::mail::compose::{FileAttachment, is_sendable};
 use crate::mail::parse::ParsedMail;
 use crate::mail::{relay, subject};
 use crate::rules::ikm::{self, AfterResolved};
 use crate::rules::kinds::{Channel, EventKind, MessageKind, ThreadKind};
+use crate::rules::skm::{self, SkmReading};
 use crate::rules::ticket::{self, Action, Status};
 use crate::store::StoreError;
 use crate::store::tickets::{self, Event, NewTicket, Ticket};
@@ -212,6 +214,17 @@ pub(crate) fn reply(m: &Mailer<'_>, r: &Received<'_>, ticket: i64) -> Result<Out
     let reopen_until = t
         .resolved_at
         .map(|at| at + Duration::days(i64::from(desk.config.helpdesk.reopen_days)));
+
+    // An SKM survey answer (the "Resolved" mail asks for it) is recorded, or answered
+    // once with what is missing; it never reopens the ticket, however late it comes.
+    if matches!(t.status, Status::Resolved | Status::Closed) {
+        let reading = skm::read(&mail.text, &sent);
+        if reading != SkmReading::None {
+            let row = r.store(m.conn, Some(t.id), MessageKind::Stakeholder, None, now)?;
+            survey::answered(m, r, &t, reading, row)?;
+            return Ok(Outcome::Reply { ticket: t.id });
+        }
+    }
 
     // A closed ticket, or a resolved one past its reopen period, is not reopened: the
     // question gets a new ticket that points back at the old one.
@@ -414,7 +427,7 @@ fn tell_staff(
 
 /// The staff a ticket's news goes to: its owner, the section head while escalated,
 /// else the CSOs on duty.
-fn staff_on(m: &Mailer<'_>, t: &Ticket) -> Result<Vec<String>, StoreError> {
+pub(super) fn staff_on(m: &Mailer<'_>, t: &Ticket) -> Result<Vec<String>, StoreError> {
     let desk = m.desk;
     let mut recipients: Vec<String> = t.assignee.iter().cloned().collect();
     if t.status == Status::Escalated
