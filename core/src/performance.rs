@@ -19,8 +19,12 @@ use crate::content::Service;
 use crate::diagnostics::{Diagnostic, read_text};
 pub use crate::skm::{Mutu, Unsur};
 
-/// The format version this crate reads and writes.
-pub const EXPORT_VERSION: u32 = 1;
+/// The format version this crate writes. Version 2 added the survey's `by_service`,
+/// `by_channel` and `profile`; a version 1 export (without them) still reads.
+pub const EXPORT_VERSION: u32 = 2;
+
+/// The versions this crate reads.
+pub const READS_VERSIONS: [u32; 2] = [1, 2];
 
 /// The whole export.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -62,6 +66,44 @@ pub struct Survey {
     pub respondents: u32,
     /// The NRR (1.00–4.00) of each of the nine elements, U1 to U9 once each.
     pub nrr: Vec<ElementScore>,
+    /// (version 2) The same per service standard (`key`: its code).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub by_service: Vec<SurveyPart>,
+    /// (version 2) The same per channel (`key`: a channel id).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub by_channel: Vec<SurveyPart>,
+    /// (version 2) How many respondents gave each profile value; those who left a field
+    /// empty are not counted in it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub profile: Vec<ProfileCount>,
+}
+
+/// The SKM of part of the respondents.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyPart {
+    pub key: String,
+    pub respondents: u32,
+    /// U1 to U9 once each.
+    pub nrr: Vec<ElementScore>,
+}
+
+impl SurveyPart {
+    /// The IKM of the part, as [`Survey::ikm`].
+    pub fn ikm(&self) -> f64 {
+        self.nrr.iter().map(|e| e.nrr).sum::<f64>() / 9.0 * 25.0
+    }
+}
+
+/// Respondents with one value of one profile field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileCount {
+    /// `age`, `sex`, `education` or `occupation`.
+    pub field: String,
+    /// The value's code (`25-34`, `P`, `S1`, `PNS`, see `loket_core::skm`).
+    pub value: String,
+    pub count: u32,
 }
 
 /// The average score of one element.
@@ -157,11 +199,14 @@ impl PerformanceExport {
         match serde_json::from_str::<Versioned>(text) {
             Ok(Versioned {
                 version: Some(v), ..
-            }) if v.as_u64() != Some(u64::from(EXPORT_VERSION)) => {
+            }) if !READS_VERSIONS
+                .iter()
+                .any(|r| v.as_u64() == Some(u64::from(*r))) =>
+            {
                 return Err(vec![error(
                     (1, 1),
                     format!(
-                        "this performance export is version {v}; this loket reads version {EXPORT_VERSION}"
+                        "this performance export is version {v}; this loket reads versions 1 and {EXPORT_VERSION}"
                     ),
                     "export it again with the loketd of the same release, or update loket",
                 )]);
@@ -226,6 +271,35 @@ impl PerformanceExport {
                         out.push((
                             format!("{at}.survey.nrr"),
                             format!("has {} {} (each of U1–U9 once)", n, u.code()),
+                        ));
+                    }
+                }
+                for (k, part) in s.by_service.iter().chain(&s.by_channel).enumerate() {
+                    if part.respondents > s.respondents {
+                        out.push((
+                            format!("{at}.survey ({})", part.key),
+                            format!("part {k} has more respondents than the survey"),
+                        ));
+                    }
+                    if part.nrr.len() != 9 || part.nrr.iter().any(|e| !(1.0..=4.0).contains(&e.nrr))
+                    {
+                        out.push((
+                            format!("{at}.survey ({})", part.key),
+                            "needs the NRR (1–4) of U1–U9".into(),
+                        ));
+                    }
+                }
+                for (j, p) in s.profile.iter().enumerate() {
+                    if !["age", "sex", "education", "occupation"].contains(&p.field.as_str()) {
+                        out.push((
+                            format!("{at}.survey.profile[{j}]"),
+                            format!("unknown field {:?}", p.field),
+                        ));
+                    }
+                    if p.count > s.respondents {
+                        out.push((
+                            format!("{at}.survey.profile[{j}]"),
+                            "counts more than the respondents".into(),
                         ));
                     }
                 }
@@ -307,6 +381,70 @@ pub fn lint(export: &PerformanceExport, path: &Path, services: &[Service]) -> Ve
     out
 }
 
+/// A reporting period as `loketd report --period` and `loketd export --period` name it:
+/// `2026-S2` (a semester), `2026-Q4` (a quarter) or `2026-12` (a month). Returns the
+/// label as published ("Semester II 2026", "Triwulan IV 2026", "Desember 2026") and the
+/// first and last day; an error names the accepted forms.
+pub fn period_of(spec: &str) -> Result<(String, NaiveDate, NaiveDate), String> {
+    let bad = || {
+        format!(
+            "{spec:?} is not a period: write a semester (2026-S1, 2026-S2), a quarter (2026-Q1 … 2026-Q4) or a month (2026-01 … 2026-12)"
+        )
+    };
+    let (year, part) = spec.trim().split_once('-').ok_or_else(bad)?;
+    let year: i32 = year
+        .parse()
+        .ok()
+        .filter(|y| (2000..=2100).contains(y))
+        .ok_or_else(bad)?;
+    let part = part.to_ascii_uppercase();
+    let roman = ["I", "II", "III", "IV"];
+    let (label, first_month, months) = if let Some(n) = part.strip_prefix('S') {
+        let n: u32 = n
+            .parse()
+            .ok()
+            .filter(|n| (1..=2).contains(n))
+            .ok_or_else(bad)?;
+        (
+            format!("Semester {} {year}", roman[n as usize - 1]),
+            (n - 1) * 6 + 1,
+            6,
+        )
+    } else if let Some(n) = part.strip_prefix('Q') {
+        let n: u32 = n
+            .parse()
+            .ok()
+            .filter(|n| (1..=4).contains(n))
+            .ok_or_else(bad)?;
+        (
+            format!("Triwulan {} {year}", roman[n as usize - 1]),
+            (n - 1) * 3 + 1,
+            3,
+        )
+    } else {
+        let m: u32 = part
+            .parse()
+            .ok()
+            .filter(|m| (1..=12).contains(m) && part.len() == 2)
+            .ok_or_else(bad)?;
+        let first = NaiveDate::from_ymd_opt(year, m, 1).ok_or_else(bad)?;
+        let date = crate::text::date_id(first);
+        let label = date
+            .split_once(' ')
+            .map_or(date.clone(), |(_, r)| r.to_string());
+        (label, m, 1)
+    };
+    let start = NaiveDate::from_ymd_opt(year, first_month, 1).ok_or_else(bad)?;
+    let next = if first_month + months > 12 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(year, first_month + months, 1)
+    }
+    .ok_or_else(bad)?;
+    let end = next.pred_opt().ok_or_else(bad)?;
+    Ok((label, start, end))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -320,6 +458,35 @@ mod tests {
                 .zip(nrr)
                 .map(|(u, n)| ElementScore { unsur: *u, nrr: n })
                 .collect(),
+            by_service: Vec::new(),
+            by_channel: Vec::new(),
+            profile: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn periods_by_name() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(
+            period_of("2026-S2").unwrap(),
+            ("Semester II 2026".into(), d(2026, 7, 1), d(2026, 12, 31))
+        );
+        assert_eq!(
+            period_of("2026-q4").unwrap(),
+            ("Triwulan IV 2026".into(), d(2026, 10, 1), d(2026, 12, 31))
+        );
+        assert_eq!(
+            period_of("2026-02").unwrap(),
+            ("Februari 2026".into(), d(2026, 2, 1), d(2026, 2, 28))
+        );
+        for bad in [
+            "2026", "2026-S3", "2026-Q5", "2026-13", "2026-2", "S2-2026", "26-S2",
+        ] {
+            let e = period_of(bad).unwrap_err();
+            assert!(
+                e.contains("2026-S1") && e.contains("2026-Q1") && e.contains("2026-01"),
+                "{e}"
+            );
         }
     }
 
@@ -345,13 +512,15 @@ mod tests {
     #[test]
     fn a_newer_version_unknown_fields_and_impossible_values_are_refused() {
         let p = Path::new("kinerja.json");
-        let v2 = r#"{"version": 2, "generated_at": "2026-12-01T00:00:00Z", "periods": []}"#;
-        let e = PerformanceExport::parse(p, v2).unwrap_err();
+        let v3 = r#"{"version": 3, "generated_at": "2026-12-01T00:00:00Z", "periods": []}"#;
+        let e = PerformanceExport::parse(p, v3).unwrap_err();
         assert!(
             e[0].message
-                .contains("version 2; this loket reads version 1"),
+                .contains("version 3; this loket reads versions 1 and 2"),
             "{e:?}"
         );
+        let v1 = r#"{"version": 1, "generated_at": "2026-12-01T00:00:00Z", "periods": []}"#;
+        assert!(PerformanceExport::parse(p, v1).is_ok());
         let personal = r#"{"version": 1, "generated_at": "2026-12-01T00:00:00Z", "periods": [
   {"label": "S2", "start": "2026-07-01", "end": "2026-12-31", "emails": ["a@b.c"]}]}"#;
         let e = PerformanceExport::parse(p, personal).unwrap_err();

@@ -92,8 +92,11 @@ enum Command {
     },
     /// Copy the database, raw mail, attachments and key to DIR (safe while running).
     Backup { dir: PathBuf },
-    /// Service statistics and the satisfaction index (IKM).
+    /// Service statistics, per staff counts, and the SKM (NRR, IKM, mutu) of PermenPANRB 14/2017.
     Report {
+        /// A semester (2026-S2), quarter (2026-Q4) or month (2026-12).
+        #[arg(long, value_parser = parse_period, conflicts_with_all = ["from", "to"])]
+        period: Option<NamedPeriod>,
         /// First day (YYYY-MM-DD, office time zone), inclusive.
         #[arg(long)]
         from: Option<NaiveDate>,
@@ -103,6 +106,29 @@ enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
+    /// Write the performance export the site publishes on /kinerja/ (counts and averages, no personal data).
+    Export {
+        /// Where to write the JSON (replaced atomically), e.g. var/kinerja.json.
+        #[arg(long, short)]
+        output: PathBuf,
+        /// Periods to export (repeatable): 2026-S2, 2026-Q4, 2026-12. Default: every
+        /// semester from the first ticket to now.
+        #[arg(long, value_parser = parse_period)]
+        period: Vec<NamedPeriod>,
+    },
+}
+
+/// A period named on the command line: its label, first and last day.
+#[derive(Clone)]
+struct NamedPeriod {
+    label: String,
+    start: NaiveDate,
+    end: NaiveDate,
+}
+
+fn parse_period(spec: &str) -> Result<NamedPeriod, String> {
+    let (label, start, end) = loket_core::performance::period_of(spec)?;
+    Ok(NamedPeriod { label, start, end })
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -185,7 +211,13 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             warn_seconds,
             crit_seconds,
         } => return Ok(cli::status::status(&root, warn_seconds, crit_seconds)),
-        Command::Report { from, to, format } => report(&root, from, to, format)?,
+        Command::Report {
+            period,
+            from,
+            to,
+            format,
+        } => report(&root, period, from, to, format)?,
+        Command::Export { output, period } => export(&root, &output, period)?,
         Command::Backup { dir } => backup(&root, &dir)?,
         Command::Prune { dry_run } => prune(&root, dry_run)?,
     }
@@ -315,6 +347,7 @@ fn retry_failed(root: &Path) -> Result<()> {
 
 fn report(
     root: &Path,
+    period: Option<NamedPeriod>,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
     format: Format,
@@ -322,9 +355,14 @@ fn report(
     let desk = load(root)?;
     let store = Store::open(&desk.config.mail.data_dir)?;
     let start = |d: NaiveDate| desk.calendar.at_local(d, chrono::NaiveTime::MIN);
+    let (from, to) = match &period {
+        Some(p) => (Some(p.start), Some(p.end)),
+        None => (from, to),
+    };
     let from = from.map(start);
     let to = to.and_then(|d| d.succ_opt()).map(start);
-    let r = report::build(store.conn(), from, to, Utc::now())?;
+    let mut r = report::build(store.conn(), from, to, Utc::now())?;
+    r.period = period.map(|p| p.label);
     if let Some(w) = desk.holiday_warning(Utc::now()) {
         eprintln!("loketd: warning: {w}");
     }
@@ -334,6 +372,115 @@ fn report(
         Format::Json => say!("{}", serde_json::to_string_pretty(&r)?),
     }
     Ok(())
+}
+
+fn export(root: &Path, output: &Path, periods: Vec<NamedPeriod>) -> Result<()> {
+    let desk = load(root)?;
+    let store = Store::open(&desk.config.mail.data_dir)?;
+    let now = Utc::now();
+    let periods = if periods.is_empty() {
+        semesters_since_first_ticket(&store, &desk, now)?
+    } else {
+        periods
+    };
+    let start = |d: NaiveDate| desk.calendar.at_local(d, chrono::NaiveTime::MIN);
+    let mut spans = Vec::new();
+    for p in periods {
+        let next = p
+            .end
+            .succ_opt()
+            .context("a period ending at the end of time")?;
+        spans.push(loketd::store::kinerja::PeriodSpan {
+            from: start(p.start),
+            to: start(next),
+            label: p.label,
+            start: p.start,
+            end: p.end,
+        });
+    }
+    spans.sort_by_key(|s| s.start);
+    let export =
+        loketd::store::kinerja::export(store.conn(), &spans, desk.calendar.utc_offset(), now)?;
+    // What is written must read back: the site refuses what this check would.
+    let problems = export.problems();
+    if !problems.is_empty() {
+        bail!(
+            "the export would not read on the site: {}",
+            problems
+                .iter()
+                .map(|(at, what)| format!("{at}: {what}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+    }
+    let json = serde_json::to_string_pretty(&export)?;
+    write_atomically(output, json.as_bytes())
+        .with_context(|| format!("cannot write {}", output.display()))?;
+    say!(
+        "wrote {} ({} period(s): {}; {} SKM respondent(s))",
+        output.display(),
+        export.periods.len(),
+        export
+            .periods
+            .iter()
+            .map(|p| p.label.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        export
+            .periods
+            .iter()
+            .filter_map(|p| p.survey.as_ref().map(|s| s.respondents))
+            .sum::<u32>()
+    );
+    Ok(())
+}
+
+/// Every semester from the one of the first ticket to the current one.
+fn semesters_since_first_ticket(
+    store: &Store,
+    desk: &Desk,
+    now: chrono::DateTime<Utc>,
+) -> Result<Vec<NamedPeriod>> {
+    use chrono::Datelike;
+    let first: Option<chrono::DateTime<Utc>> = store
+        .conn()
+        .query_row("SELECT MIN(created_at) FROM tickets", [], |r| r.get(0))
+        .context("reading the first ticket's date")?;
+    let offset = desk.calendar.utc_offset();
+    let local = |t: chrono::DateTime<Utc>| t.with_timezone(&offset).date_naive();
+    let today = local(now);
+    let from = first.map_or(today, local);
+    let semester = |d: NaiveDate| (d.year(), if d.month() <= 6 { 1 } else { 2 });
+    let (mut y, mut s) = semester(from);
+    let last = semester(today);
+    let mut out = Vec::new();
+    while (y, s) <= last {
+        out.push(parse_period(&format!("{y}-S{s}")).map_err(anyhow::Error::msg)?);
+        (y, s) = if s == 1 { (y, 2) } else { (y + 1, 1) };
+    }
+    Ok(out)
+}
+
+/// Writes `path` through a temporary file in its folder, renamed into place: the site
+/// never reads half an export.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(
+        ".{}.tmp",
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("kinerja.json")
+    ));
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)
 }
 
 fn load(root: &Path) -> Result<Desk> {

@@ -180,7 +180,7 @@ impl OfficeCalendar {
         self.holidays.coverage_warning(today)
     }
 
-    pub(crate) fn utc_offset(&self) -> FixedOffset {
+    pub fn utc_offset(&self) -> FixedOffset {
         self.offset
     }
 

@@ -15,6 +15,7 @@ pub mod backup;
 mod detach;
 pub mod health;
 pub mod key;
+pub mod kinerja;
 pub mod lock;
 pub mod messages;
 pub mod outbox;
