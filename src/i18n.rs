@@ -99,7 +99,7 @@ pub struct Strings(BTreeMap<Lang, BTreeMap<String, String>>);
 
 /// The keys the renderer reads itself (templates read theirs as `t.key`, which Tera
 /// checks): each must be in the tables, or a page would show the key's name.
-pub const CODE_KEYS: [&str; 17] = [
+pub const CODE_KEYS: [&str; 19] = [
     "escalation",
     "escalation_within",
     "faq_description",
@@ -117,6 +117,8 @@ pub const CODE_KEYS: [&str; 17] = [
     "poster_qr_mail",
     "poster_qr_page",
     "poster_steps",
+    "skm_description",
+    "skm_title",
 ];
 
 impl Strings {

@@ -20,6 +20,7 @@ pub mod schema;
 pub mod serve;
 pub mod site;
 pub mod sitemap;
+pub mod skm;
 pub mod theme;
 pub mod urls;
 

@@ -35,7 +35,7 @@ impl Site {
                     self.root.join("content"),
                     (1, 1),
                     format!("two outputs are written to /{rel}"),
-                    "a page under content/ takes a path the site itself generates (layanan/, tanya-jawab/, kinerja/, schema/, en/): rename the page",
+                    "a page under content/ takes a path the site itself generates (layanan/, tanya-jawab/, kinerja/, skm/, schema/, en/): rename the page",
                 ));
             }
             sink(rel, bytes)
@@ -69,6 +69,7 @@ impl Site {
                     || self.render_list(&listing, *lang, sink),
                 );
                 out.extend([home, list]);
+                out.push(self.render_skm(*lang, sink));
             }
             out.push(self.render_simple("404.html", "404.html", sink));
             out.push(self.render_kinerja(sink));
@@ -141,6 +142,7 @@ impl Site {
             schema::SCHEMA_KINERJA,
             "kinerja/index.html",
             "kinerja/index.json",
+            "skm/index.html",
         ]
         .iter()
         .map(|p| (*p).to_string())
@@ -156,7 +158,12 @@ impl Site {
         let english = &self.content.english;
         if !english.is_empty() {
             let en = Lang::En.prefix();
-            for p in ["index.html", "layanan/index.html", "layanan/index.json"] {
+            for p in [
+                "index.html",
+                "layanan/index.html",
+                "layanan/index.json",
+                "skm/index.html",
+            ] {
                 paths.insert(format!("{en}{p}"));
             }
             for s in &english.services {
@@ -176,7 +183,7 @@ impl Site {
     }
 
     /// A page made from templates alone (no Markdown source): its ids, nothing to check.
-    fn generated(&self, url_path: String, html: &str) -> RenderedPage {
+    pub(crate) fn generated(&self, url_path: String, html: &str) -> RenderedPage {
         RenderedPage {
             ids: self.ids_of(html),
             url_path,

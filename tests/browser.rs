@@ -1,5 +1,5 @@
-//! The built site in a real browser (Debian's headless Chromium): the poster prints on
-//! one A4 page, and on a 360 px phone the header stays short and the completion time
+//! The built site in a real browser (Debian's headless Chromium): the poster and the SKM
+//! questionnaire print on one A4 page each, and on a 360 px phone the header stays short and the completion time
 //! and cost are on the first screen. The pages are served over HTTP on loopback, as a
 //! web server would serve them (`file://` would not load the site-absolute stylesheet).
 //!
@@ -127,9 +127,19 @@ fn pdf_pages(pdf: &[u8]) -> usize {
 
 #[test]
 fn the_poster_prints_on_one_a4_page() {
+    prints_on_one_a4_page(&POSTERS);
+}
+
+/// The SKM questionnaire a walk-in visitor fills in: one sheet.
+#[test]
+fn the_skm_questionnaire_prints_on_one_a4_page() {
+    prints_on_one_a4_page(&["skm/", "en/skm/"]);
+}
+
+fn prints_on_one_a4_page(pages: &[&str]) {
     let Some(chromium) = chromium() else { return };
     let (dir, _, base) = served_site();
-    for poster in POSTERS {
+    for poster in pages {
         let pdf = dir.path().join("poster.pdf");
         let _ = std::fs::remove_file(&pdf);
         let o = headless(&chromium)

@@ -571,7 +571,7 @@ impl ProfileValue for Education {
 impl Education {
     pub fn read(text: &str) -> Option<Education> {
         let t = text.trim().trim_end_matches('.').to_lowercase();
-        let t = t.replace(['–', ' '], "").replace('–', "-");
+        let t = t.replace('–', "-").replace(' ', "");
         Some(match t.as_str() {
             "sd" | "sdkebawah" | "sekolahdasar" => Education::Sd,
             "smp" | "sltp" | "mts" => Education::Smp,
@@ -692,7 +692,7 @@ impl Questionnaire {
         fn labels<T: ProfileValue>(english: bool) -> Vec<&'static str> {
             T::ALL
                 .iter()
-                .map(|v| if english { v.label_en() } else { v.code() })
+                .map(|v| if english { v.label_en() } else { v.label_id() })
                 .collect()
         }
         let questions = Unsur::ALL
@@ -815,6 +815,19 @@ mod tests {
         assert_eq!(Sex::read("Perempuan"), Some(Sex::P));
         assert_eq!(Sex::read("L"), Some(Sex::L));
         assert_eq!(Education::read("D3"), Some(Education::Diploma));
+        assert_eq!(Education::read("D1–D4"), Some(Education::Diploma));
+        assert_eq!(Education::read("SD ke bawah"), Some(Education::Sd));
+        // Every choice the form and the mail print reads back.
+        for e in Education::ALL {
+            assert_eq!(Education::read(e.label_id()), Some(*e), "{e:?}");
+        }
+        for o in Occupation::ALL {
+            assert_eq!(Occupation::read(o.label_id()), Some(*o), "{o:?}");
+        }
+        for s in Sex::ALL {
+            assert_eq!(Sex::read(s.label_id()), Some(*s), "{s:?}");
+            assert_eq!(Sex::read(s.code()), Some(*s), "{s:?}");
+        }
         assert_eq!(Education::read("SLTA"), Some(Education::Sma));
         assert_eq!(Occupation::read("ASN"), Some(Occupation::Pns));
         assert_eq!(

@@ -28,7 +28,15 @@ pub use service::{PLACEHOLDER_SECTIONS, PLACEHOLDER_SK, PLACEHOLDER_SUMMARY};
 pub use term::{Term, TermError};
 
 /// Page names the site generates itself: a page under content/ may not take one.
-pub const RESERVED_PAGES: [&str; 6] = ["layanan", "tanya-jawab", "kinerja", "schema", "404", "en"];
+pub const RESERVED_PAGES: [&str; 7] = [
+    "layanan",
+    "tanya-jawab",
+    "kinerja",
+    "skm",
+    "schema",
+    "404",
+    "en",
+];
 pub use translation::{ENGLISH, Translations, original_stem};
 
 use crate::diagnostics::{Diagnostic, Diagnostics, io_error, read_text};
