@@ -224,7 +224,8 @@ pub fn read(reply: &str, sent: &str) -> SkmReading {
         .collect();
     // A row of the wrong length alone already says what is wrong.
     let counted = problems.iter().any(|p| matches!(p, Problem::Count(_)));
-    if !missing.is_empty() && !(counted && labelled_count == 0) {
+    let row_alone = counted && labelled_count == 0;
+    if !missing.is_empty() && !row_alone {
         problems.insert(0, Problem::Missing(missing));
     }
     if !problems.is_empty() {

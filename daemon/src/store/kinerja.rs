@@ -40,7 +40,7 @@ pub fn export(
         let survey = skm.result.as_ref().map(|all| Survey {
             respondents: all.respondents,
             nrr: scores(all),
-            by_service: parts(&skm.by_service, |k| k.to_string()),
+            by_service: parts(&skm.by_service, ToString::to_string),
             by_channel: parts(&skm.by_channel, |k| site_channel(k).to_string()),
             profile: skm
                 .profile

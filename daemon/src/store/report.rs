@@ -107,6 +107,14 @@ impl SkmView {
     }
 }
 
+/// Who gave a ticket's first answer, its creation, first answer and deadline.
+type FirstAnswer = (
+    Option<String>,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+);
+
 /// What one staff member answered: the tickets created in the period whose first
 /// answer (an answer, a request for documents, news, an escalation or "Resolved") was
 /// theirs.
@@ -311,12 +319,7 @@ pub fn staff(
          WHERE t.first_response_at IS NOT NULL
            AND (?1 IS NULL OR t.created_at >= ?1) AND (?2 IS NULL OR t.created_at < ?2)",
     )?;
-    let rows: Vec<(
-        Option<String>,
-        DateTime<Utc>,
-        DateTime<Utc>,
-        Option<DateTime<Utc>>,
-    )> = stmt
+    let rows: Vec<FirstAnswer> = stmt
         .query_map(
             params![from, to, kinds[0], kinds[1], kinds[2], kinds[3], kinds[4]],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),

@@ -87,7 +87,7 @@ fn response(r: &rusqlite::Row<'_>, base: usize) -> rusqlite::Result<Response> {
     })?;
     // A profile code this loketd does not know reads as not given: the field is optional
     // and the scores are what counts.
-    fn value<T: ProfileValue>(code: Option<String>) -> Option<T> {
+    fn value<T: ProfileValue>(code: &Option<String>) -> Option<T> {
         code.as_deref().and_then(T::from_code)
     }
     Ok(Response {
@@ -95,10 +95,10 @@ fn response(r: &rusqlite::Row<'_>, base: usize) -> rusqlite::Result<Response> {
         scores,
         comment: r.get(base + 10)?,
         profile: Profile {
-            age: value::<AgeGroup>(r.get(base + 11)?),
-            sex: value::<Sex>(r.get(base + 12)?),
-            education: value::<Education>(r.get(base + 13)?),
-            occupation: value::<Occupation>(r.get(base + 14)?),
+            age: value::<AgeGroup>(&r.get(base + 11)?),
+            sex: value::<Sex>(&r.get(base + 12)?),
+            education: value::<Education>(&r.get(base + 13)?),
+            occupation: value::<Occupation>(&r.get(base + 14)?),
         },
         at: r.get(base + 15)?,
         entered_by: r.get(base + 16)?,
