@@ -64,6 +64,60 @@ struct SurveyView {
     mutu_label: &'static str,
     elements: Vec<ElementRow>,
     chart: String,
+    /// (export v2) The IKM per service and per channel.
+    parts: Vec<PartRow>,
+    /// (export v2) Respondents per profile value, one row per field.
+    profile: Vec<ProfileRow>,
+}
+
+#[derive(Serialize)]
+struct PartRow {
+    group: String,
+    respondents: u32,
+    ikm: String,
+    mutu: &'static str,
+}
+
+#[derive(Serialize)]
+struct ProfileRow {
+    field: &'static str,
+    counts: String,
+}
+
+/// "Laki-laki 4, Perempuan 1" of one profile field.
+fn profile_rows(s: &loket_core::performance::Survey) -> Vec<ProfileRow> {
+    use loket_core::skm::{AgeGroup, Education, Occupation, ProfileValue, Sex};
+    fn label<T: ProfileValue>(code: &str) -> String {
+        T::from_code(code).map_or_else(|| code.to_string(), |v| v.label_id().to_string())
+    }
+    [
+        ("age", "Usia"),
+        ("sex", "Jenis kelamin"),
+        ("education", "Pendidikan"),
+        ("occupation", "Pekerjaan"),
+    ]
+    .iter()
+    .filter_map(|(field, name)| {
+        let counts: Vec<String> = s
+            .profile
+            .iter()
+            .filter(|p| p.field == *field)
+            .map(|p| {
+                let l = match *field {
+                    "age" => label::<AgeGroup>(&p.value),
+                    "sex" => label::<Sex>(&p.value),
+                    "education" => label::<Education>(&p.value),
+                    _ => label::<Occupation>(&p.value),
+                };
+                format!("{l} {}", p.count)
+            })
+            .collect();
+        (!counts.is_empty()).then(|| ProfileRow {
+            field: name,
+            counts: counts.join(", "),
+        })
+    })
+    .collect()
 }
 
 #[derive(Serialize)]
@@ -155,6 +209,22 @@ fn period_view(i: usize, p: &Period, services: &[Service]) -> PeriodView {
                 &ticks,
             ),
             elements,
+            parts: s
+                .by_service
+                .iter()
+                .map(|x| (format!("{} ({})", title_of(services, &x.key), x.key), x))
+                .chain(s.by_channel.iter().map(|x| {
+                    let name = loket_core::content::channel_label(&x.key);
+                    (format!("Kanal: {name}"), x)
+                }))
+                .map(|(group, x)| PartRow {
+                    group,
+                    respondents: x.respondents,
+                    ikm: decimal(x.ikm(), 2),
+                    mutu: loket_core::skm::Mutu::of(x.ikm()).letter(),
+                })
+                .collect(),
+            profile: profile_rows(s),
         }
     });
     let rows: Vec<ServiceRow> = p

@@ -203,12 +203,12 @@ fn the_export_named_in_site_toml_is_published_and_a_missing_or_newer_one_stops_t
 
     let newer = std::fs::read_to_string(root.join("data/kinerja.json"))
         .unwrap()
-        .replacen("\"version\": 1", "\"version\": 2", 1);
+        .replacen("\"version\": 1", "\"version\": 3", 1);
     std::fs::write(root.join("data/kinerja.json"), newer).unwrap();
     let o = loket(&["build", "--output", "out2"], root);
     assert!(!o.status.success());
     assert!(
-        stderr(&o).contains("data/kinerja.json:1:1: this performance export is version 2; this loket reads version 1"),
+        stderr(&o).contains("data/kinerja.json:1:1: this performance export is version 3; this loket reads versions 1 and 2"),
         "{}",
         stderr(&o)
     );

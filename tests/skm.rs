@@ -145,6 +145,24 @@ fn what_the_daemon_exports_the_site_builds() {
     assert!(html.contains("Semester II 2026"), "{html}");
     assert!(html.contains("94,44"), "{html}");
     assert!(html.contains("Sangat Baik"), "{html}");
+    // The v2 parts: per service and channel, and the profile counts.
+    let doc = Html::parse_document(&html);
+    let rows: Vec<String> = doc
+        .select(&sel("table tr"))
+        .map(|r| {
+            r.text()
+                .flat_map(str::split_whitespace)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    for want in [
+        "Konsultasi Stakeholder (KONS) 5 94,44 A",
+        "Kanal: Email 5 94,44 A",
+        "Jenis kelamin Perempuan 5",
+    ] {
+        assert!(rows.iter().any(|r| r.contains(want)), "{want} in {rows:#?}");
+    }
     let data: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("kinerja/index.json")).unwrap())
             .unwrap();
