@@ -710,11 +710,13 @@ impl Site {
             entries.push((FAQ_PATH.to_string(), None));
         }
         entries.push((kinerja::KINERJA_PATH.to_string(), None));
+        entries.push((crate::skm::SKM_PATH.to_string(), None));
         let english = &self.content.english;
         let en = Lang::En.prefix();
         if !english.is_empty() {
             entries.push((en.to_string(), None));
             entries.push((format!("{en}layanan/"), None));
+            entries.push((format!("{en}{}", crate::skm::SKM_PATH), None));
             entries.extend(
                 english
                     .services

@@ -282,7 +282,7 @@ fn default_build_writes_public_under_root() {
     let o = loket(&["build"], site.path());
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(site.path().join("public/index.html").is_file());
-    assert!(stderr(&o).contains("Built 13 pages"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("Built 15 pages"), "{}", stderr(&o));
 }
 
 #[test]

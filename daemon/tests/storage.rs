@@ -150,6 +150,8 @@ fn a_version_1_database_is_migrated_on_start() {
             "DROP INDEX tickets_created; DROP TABLE copied;
              ALTER TABLE tickets DROP COLUMN expected_on;
              DROP INDEX outbox_ticket; DROP INDEX messages_raw; DROP INDEX attachments_sha256;
+             DROP INDEX tickets_channel; ALTER TABLE tickets DROP COLUMN channel;
+             DROP TABLE skm_responses;
              PRAGMA user_version = 1;",
         )
         .unwrap();
@@ -159,7 +161,7 @@ fn a_version_1_database_is_migrated_on_start() {
         .conn()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 4);
+    assert_eq!(version, 6);
     assert_eq!(
         count(
             &store,
