@@ -236,6 +236,8 @@ fn report_by_period_in_three_formats_and_a_bad_period_named() {
 
     let out = loketd(&w, &["report", "--period", "2026-12", "--format", "table"]);
     let table = String::from_utf8_lossy(&out.stdout);
+    // Shown with --no-capture, for the record.
+    eprintln!("loketd report --period 2026-12 --format table\n{table}");
     for want in [
         "Periode: Desember 2026",
         "Responden: 10 (balasan surel 6, kuesioner kertas 4)",
@@ -306,6 +308,7 @@ fn the_export_is_what_the_site_reads_and_holds_nothing_personal() {
     assert_eq!(p.volumes.iter().map(|v| v.count).sum::<u32>(), 10);
     // Nothing that names a person or a ticket.
     let text = std::fs::read_to_string(&path).unwrap();
+    eprintln!("loketd export --output var/kinerja.json --period 2026-S2\n{text}");
     for personal in [
         "@",
         "Terima kasih",
