@@ -570,7 +570,8 @@ fn digit_row(t: &str) -> Option<Vec<u8>> {
 }
 
 /// `Usia: 34`, `Jenis kelamin (L/P): P`, `Pendidikan: S1`, `Pekerjaan: PNS`, and the
-/// English labels. Returns whether the line was a profile line.
+/// English labels. Returns whether the line was read; a profile line whose value does
+/// not read ("Usia: tiga puluh") stays in the comment, where staff see it.
 fn profile_line(t: &str, p: &mut Profile) -> bool {
     let Some((label, v)) = t.split_once([':', '=']) else {
         return false;
@@ -578,29 +579,15 @@ fn profile_line(t: &str, p: &mut Profile) -> bool {
     let label = label.split('(').next().unwrap_or("").trim().to_lowercase();
     let v = v.trim();
     match label.as_str() {
-        "usia" | "umur" | "age" | "age group" => {
-            if let Some(a) = AgeGroup::read(v) {
-                p.age = Some(a);
-            }
-        }
-        "jenis kelamin" | "kelamin" | "sex" | "gender" => {
-            if let Some(s) = Sex::read(v) {
-                p.sex = Some(s);
-            }
-        }
+        "usia" | "umur" | "age" | "age group" => AgeGroup::read(v).map(|a| p.age = Some(a)),
+        "jenis kelamin" | "kelamin" | "sex" | "gender" => Sex::read(v).map(|s| p.sex = Some(s)),
         "pendidikan" | "pendidikan terakhir" | "education" => {
-            if let Some(e) = Education::read(v) {
-                p.education = Some(e);
-            }
+            Education::read(v).map(|e| p.education = Some(e))
         }
-        "pekerjaan" | "occupation" | "job" => {
-            if let Some(o) = Occupation::read(v) {
-                p.occupation = Some(o);
-            }
-        }
-        _ => return false,
+        "pekerjaan" | "occupation" | "job" => Occupation::read(v).map(|o| p.occupation = Some(o)),
+        _ => None,
     }
-    true
+    .is_some()
 }
 
 /// A paper questionnaire as a CSO types it (`[SKM]` mail): the same forms as a reply,
@@ -678,6 +665,10 @@ mod tests {
         assert_eq!(a.profile.education, Some(Education::S1));
         assert_eq!(a.profile.occupation, Some(Occupation::Pns));
         assert_eq!(a.comment, "Penjelasannya jelas sekali.");
+        // A value that does not read is not lost: it stays in the comment.
+        let a = complete("4 4 3 4 4 4 4 3 4\nUsia: tiga puluh\nJenis kelamin: P", "");
+        assert_eq!(a.profile.age, None);
+        assert_eq!(a.comment, "Usia: tiga puluh");
     }
 
     #[test]
