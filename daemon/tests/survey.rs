@@ -283,6 +283,32 @@ fn a_partial_answer_gets_one_friendly_reply_and_never_a_second() {
     assert_eq!(recorded(&w), Some(NINE));
 }
 
+/// Without its `Auto-Submitted` header the same mail gets the friendly reply (checked
+/// once by hand): the header is what keeps it quiet.
+#[test]
+fn an_automatic_reply_that_looks_like_a_partial_answer_gets_nothing() {
+    let (mut w, done) = resolved();
+    let st = w.stakeholder();
+    let before = w.sent_to(&st.address).len();
+    w.deliver(
+        &reply(
+            &st,
+            &done,
+            "ooo@satker.example.test",
+            &["Auto-Submitted: auto-replied"],
+            "Saya sedang cuti sampai 4 4 3 4 4.\n4 4 3 4 4",
+        ),
+        wita(12, 1, 11, 0),
+    );
+    assert_eq!(
+        w.sent_to(&st.address).len(),
+        before,
+        "never to automatic mail"
+    );
+    assert_eq!(recorded(&w), None);
+    assert!(!w.events(1).contains(&EventKind::SurveyIncomplete));
+}
+
 #[test]
 fn the_partial_reply_names_what_is_missing() {
     let (mut w, done) = resolved();
