@@ -463,3 +463,38 @@ fn a_bad_paper_form_is_answered_with_what_to_fix_and_nothing_recorded() {
     }
     assert_eq!(recorded(&w), None);
 }
+
+#[test]
+fn retention_removes_the_survey_comment_and_keeps_the_scores() {
+    let (mut w, done) = resolved();
+    w.deliver(
+        &reply(
+            &w.stakeholder(),
+            &done,
+            "c@satker.example.test",
+            &[],
+            "4 4 3 4 4 4 4 3 4\nJenis kelamin: P\nPetugas bernama Rina sangat membantu.",
+        ),
+        wita(12, 1, 11, 0),
+    );
+    w.store
+        .conn()
+        .execute(
+            "UPDATE tickets SET status = 'closed', closed_at = '2026-12-02T00:00:00Z'",
+            [],
+        )
+        .unwrap();
+    let data_dir = w.desk.config.mail.data_dir.clone();
+    loketd::store::prune::prune(
+        &mut w.store,
+        &data_dir,
+        1,
+        wita(12, 1, 0, 0) + chrono::Duration::days(62),
+        false,
+    )
+    .unwrap();
+    let r = answers::get(w.store.conn(), 1).unwrap().unwrap();
+    assert_eq!(r.comment, "");
+    assert_eq!(r.scores.0, NINE);
+    assert_eq!(r.profile.sex, Some(Sex::P));
+}

@@ -1,7 +1,7 @@
 //! `[retention]`: personal data is kept `mail_months` after a ticket closes, then its raw
 //! mail, attachments, the text of its mails and the copies of mails sent are removed.
 //! The ticket's facts stay for reports: status, service, times, events, ratings,
-//! addresses and subjects. A ticket pruned gets a `mail_removed` event; mail that
+//! SKM scores and profile groups (not the SKM comment), addresses and subjects. A ticket pruned gets a `mail_removed` event; mail that
 //! belongs to no ticket (automatic mail) goes `mail_months` after it arrived.
 //! Quarantined mail is kept for a human. A file shared with mail still kept (the same
 //! attachment sent again) stays.
@@ -68,6 +68,12 @@ pub fn prune(
         )?;
         tx.execute(
             "UPDATE outbox SET raw = X'' WHERE ticket_id = ?1 AND status = 'sent'",
+            [id],
+        )?;
+        // The SKM answer's scores and profile groups stay for reports; its comment is
+        // the respondent's own words.
+        tx.execute(
+            "UPDATE skm_responses SET comment = '' WHERE ticket_id = ?1",
             [id],
         )?;
         tickets::log(
