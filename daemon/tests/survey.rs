@@ -338,6 +338,26 @@ fn the_partial_reply_names_what_is_missing() {
 }
 
 #[test]
+fn a_new_question_holding_a_few_digits_reopens_and_is_not_taken_for_a_partial_answer() {
+    let (mut w, done) = resolved();
+    let st = w.stakeholder();
+    let before = w.sent_to(&st.address).len();
+    w.deliver(
+        &reply(
+            &st,
+            &done,
+            "q2@satker.example.test",
+            &[],
+            "Satu lagi: kapan jadwal rekonsiliasi? Kami bisa tanggal\n4, 5, 6",
+        ),
+        wita(12, 1, 11, 0),
+    );
+    assert_eq!(w.status(1), Status::InProgress, "a question reopens");
+    assert_eq!(w.sent_to(&st.address).len(), before, "no survey note");
+    assert!(!w.events(1).contains(&EventKind::SurveyIncomplete));
+}
+
+#[test]
 fn the_quick_single_rating_keeps_working_beside_the_survey() {
     let (mut w, done) = resolved();
     w.deliver(

@@ -237,7 +237,7 @@ pub fn after_resolved(text: &str) -> AfterResolved {
 }
 
 /// A question mark, or a line that opens with a question or request word.
-fn asks_something(text: &str) -> bool {
+pub fn asks_something(text: &str) -> bool {
     text.contains('?')
         || text
             .lines()

@@ -44,6 +44,10 @@ pub struct Incomplete {
     /// The scores read, U1 first.
     pub found: [Option<u8>; 9],
     pub problems: Vec<Problem>,
+    /// The rest of the reply asks something (a question mark, a question word): it may
+    /// be a new question that happens to hold a row of digits, so the caller treats it
+    /// as a question rather than a survey answer.
+    pub asks: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,9 +134,10 @@ pub fn read(reply: &str, sent: &str) -> SkmReading {
         // A question of the survey (quoted, or ours unquoted): answers may follow it.
         if let Some((u, rest)) = question_in(t, current) {
             current = Some(u);
+            // The survey's own question: never the respondent's words.
+            used.push(t.to_string());
             if let Some(v) = rest.and_then(|r| value(u, r)) {
                 record(&mut found, &mut bad, u, v);
-                used.push(t.to_string());
                 current = None;
             }
             continue;
@@ -232,6 +237,7 @@ pub fn read(reply: &str, sent: &str) -> SkmReading {
         return SkmReading::Incomplete(Incomplete {
             found: scores,
             problems,
+            asks: super::ikm::asks_something(&comment(reply, sent, &used)),
         });
     }
     let all = scores.map(|s| s.unwrap_or(0));
@@ -706,6 +712,10 @@ mod tests {
         assert_eq!(i.problems, vec![Problem::Conflict(Unsur::U1)]);
         let i = incomplete("1. 4");
         assert_eq!(i.found[0], Some(4));
+        assert!(!i.asks);
+        // A new question that holds a row of digits says so.
+        let i = incomplete("Satu lagi: kapan jadwal rekon? Pilihan tanggal:\n4, 5, 6");
+        assert!(i.asks);
     }
 
     #[test]

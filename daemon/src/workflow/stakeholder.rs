@@ -219,7 +219,10 @@ pub(crate) fn reply(m: &Mailer<'_>, r: &Received<'_>, ticket: i64) -> Result<Out
     // once with what is missing; it never reopens the ticket, however late it comes.
     if matches!(t.status, Status::Resolved | Status::Closed) {
         let reading = skm::read(&mail.text, &sent);
-        if reading != SkmReading::None {
+        // A partial row of digits in a mail that asks something is taken for the
+        // question it may be (reopen or a new ticket, as below), never swallowed.
+        let question = matches!(&reading, SkmReading::Incomplete(i) if i.asks);
+        if reading != SkmReading::None && !question {
             let row = r.store(m.conn, Some(t.id), MessageKind::Stakeholder, None, now)?;
             survey::answered(m, r, &t, reading, row)?;
             return Ok(Outcome::Reply { ticket: t.id });
