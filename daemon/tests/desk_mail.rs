@@ -998,3 +998,72 @@ fn an_automatic_reply_to_the_standing_mail_does_nothing() {
     assert_eq!(tickets(&w), 0);
     assert_eq!(w.kinds_to(&w.cso1().address), ["standing"]);
 }
+
+// ----- the paper SKM questionnaire ---------------------------------------------------
+
+#[test]
+fn a_paper_skm_form_answering_the_standing_mail_is_recorded_and_a_forged_one_is_not() {
+    let mut w = harness();
+    let s = standing(&mut w);
+    // A consultation to rate: a visit answered at once.
+    let visit = answer(
+        &w.cso1(),
+        &s,
+        "f1@cso.test",
+        "[TATAP MUKA]",
+        &form(VISITOR, "Lewat SAKTI."),
+    );
+    assert_eq!(
+        w.deliver(&visit, wita(3, 17, 10, 5)),
+        Outcome::New { ticket: 1 }
+    );
+    let responses = |w: &Harness| w.count("SELECT COUNT(*) FROM skm_responses");
+    // Forged: a CSO's From with no capability. Nothing recorded until confirmed.
+    let forged = mail(
+        &w.cso1(),
+        OFFICE,
+        "[SKM] #1",
+        "skm-forged@x.test",
+        "1 1 1 1 1 1 1 1 1\n",
+    );
+    w.deliver(&forged, wita(3, 17, 10, 10));
+    assert_eq!(responses(&w), 0);
+    assert!(
+        w.kinds_to(&w.cso1().address)
+            .contains(&"confirm".to_string())
+    );
+    // The CSO's own entry, replying to the standing mail with the subject changed.
+    let paper = answer(
+        &w.cso1(),
+        &s,
+        "skm1@cso.test",
+        "[SKM] #1",
+        "4 4 3 4 4 4 4 3 4\nKomentar: pelayanan cepat\n",
+    );
+    w.deliver(&paper, wita(3, 17, 11, 0));
+    assert_eq!(responses(&w), 1);
+    assert_eq!(
+        w.count("SELECT u3 + u8 FROM skm_responses WHERE ticket_id = 1 AND source = 'paper'"),
+        6
+    );
+    assert!(
+        newest(&w, &w.cso1().address, "survey_entered")
+            .subject
+            .contains("SKM")
+    );
+    // A form without its ticket number is refused with what to fix.
+    let unnamed = answer(
+        &w.cso1(),
+        &s,
+        "skm2@cso.test",
+        "[SKM]",
+        "4 4 4 4 4 4 4 4 4\n",
+    );
+    w.deliver(&unnamed, wita(3, 17, 11, 5));
+    assert_eq!(responses(&w), 1);
+    assert!(
+        newest(&w, &w.cso1().address, "survey_refused")
+            .text
+            .contains("Nomor tiket")
+    );
+}

@@ -135,6 +135,22 @@ fn an_unwritable_data_folder_keeps_mail_in_the_inbox_and_says_why() {
     assert!(rig.messages(rig.office(), "INBOX").is_empty());
 }
 
+/// The schema as names: tables with their columns, and indexes with their table.
+fn shape(store: &Store) -> Vec<String> {
+    let mut stmt = store
+        .conn()
+        .prepare(
+            "SELECT m.type || ' ' || m.name || ' ' || coalesce(p.name, m.tbl_name)
+             FROM sqlite_master m LEFT JOIN pragma_table_info(m.name) p ON m.type = 'table'
+             WHERE m.name NOT LIKE 'sqlite_%' ORDER BY 1",
+        )
+        .unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
 #[test]
 fn a_version_1_database_is_migrated_on_start() {
     let rig = Rig::start();
@@ -151,6 +167,8 @@ fn a_version_1_database_is_migrated_on_start() {
              ALTER TABLE tickets DROP COLUMN expected_on;
              DROP INDEX outbox_ticket; DROP INDEX messages_raw; DROP INDEX attachments_sha256;
              DROP INDEX tickets_channel; ALTER TABLE tickets DROP COLUMN channel;
+             DROP INDEX tickets_assignee; DROP INDEX tickets_section;
+             DROP INDEX tickets_requester;
              DROP TABLE skm_responses;
              PRAGMA user_version = 1;",
         )
@@ -161,7 +179,11 @@ fn a_version_1_database_is_migrated_on_start() {
         .conn()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 6);
+    assert_eq!(version, loketd::store::SCHEMA_VERSION);
+    // Every table, column and index a new database has, and nothing else.
+    let fresh_dir = tempfile::tempdir().unwrap();
+    let fresh = Store::open(fresh_dir.path()).unwrap();
+    assert_eq!(shape(&store), shape(&fresh));
     assert_eq!(
         count(
             &store,

@@ -39,6 +39,9 @@ use sha2::{Digest, Sha256};
 
 use schema::MIGRATIONS;
 
+/// The schema version this build writes (SQLite's `user_version`).
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database {path}: {source}")]

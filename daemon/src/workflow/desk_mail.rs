@@ -22,6 +22,7 @@ use serde::Serialize;
 use super::letters::{Letter, MailError, Mailer, Sending};
 use super::received::{Outcome, Received};
 use super::sent;
+use super::survey::{self, PaperOutcome};
 use crate::mail::compose::FileAttachment;
 use crate::mail::relay::{self, Separation};
 use crate::mail::subject;
@@ -183,12 +184,12 @@ fn carry_out(
             Some(ticket) => Ok(Outcome::New { ticket }),
             None => Ok(done(None)),
         },
-        // The paper SKM entry is carried out by the survey's own module once it lands;
-        // until then the CSO hears that it was not recorded.
-        Some(Started::Skm) => {
-            answer(m, s.staff, "skm", s.subject, Vec::new(), 0, false, None)?;
-            Ok(done(None))
-        }
+        // A paper questionnaire: recorded, or the CSO told what to fix.
+        Some(Started::Skm) => match survey::paper_form(m, s.staff, s.subject, s.text, Some(s.row))?
+        {
+            PaperOutcome::Recorded { ticket, .. } => Ok(done(Some(ticket))),
+            PaperOutcome::Refused { .. } => Ok(done(None)),
+        },
         Some(Started::Command(c)) => {
             command(m, s, &c)?;
             Ok(done(None))
@@ -685,7 +686,6 @@ fn answer(
         "queue" => format!("Antrean Anda: {total} tiket terbuka"),
         "search" => format!("Hasil pencarian: {}", one_line(query, 60)),
         "history" => format!("Riwayat pemohon: {}", one_line(query, 60)),
-        "skm" => "Entri SKM belum dapat dicatat".to_string(),
         "twice" => "Surel ini sudah dikonfirmasi sebelumnya".to_string(),
         "gone" => "Surel yang dikonfirmasi tidak ditemukan".to_string(),
         _ => "Perintah tidak dikenali".to_string(),
