@@ -22,7 +22,8 @@ pub enum MessageKind {
 }
 
 /// How a consultation reached the office (`tickets.channel`): by mail, or recorded by a
-/// CSO from the standard's tatap muka procedure or another channel.
+/// CSO from the standard's tatap muka procedure or another channel. The stored names are
+/// the ids of the standards' channel list (`loket_core::content::CHANNELS`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Display, EnumString, IntoStaticStr)]
 #[strum(serialize_all = "kebab-case")]
 pub enum Channel {
@@ -32,7 +33,8 @@ pub enum Channel {
     TatapMuka,
     /// By telephone (`[TELEPON]`).
     Telepon,
-    /// By WhatsApp (`[WA]`).
+    /// By WhatsApp (`[WA]`); stored as `whatsapp`, the id the standards' channel list uses.
+    #[strum(serialize = "whatsapp")]
     Wa,
     /// Through the HAI CSO application (`[HAI CSO]`).
     HaiCso,
@@ -176,5 +178,27 @@ mod tests {
         assert_eq!(ThreadKind::In.to_string(), "in");
         assert_eq!("stray".parse::<MessageKind>().unwrap(), MessageKind::Stray);
         assert!("strange".parse::<MessageKind>().is_err());
+    }
+
+    #[test]
+    fn channels_are_stored_by_the_ids_of_the_standards_channel_list() {
+        let site: Vec<&str> = loket_core::content::CHANNELS
+            .iter()
+            .map(|(id, _)| *id)
+            .collect();
+        for c in [
+            Channel::Email,
+            Channel::TatapMuka,
+            Channel::Telepon,
+            Channel::Wa,
+            Channel::HaiCso,
+        ] {
+            let name: &str = c.into();
+            assert!(
+                site.contains(&name),
+                "{name} is not a channel of the standards"
+            );
+            assert_eq!(name.parse::<Channel>().unwrap(), c);
+        }
     }
 }

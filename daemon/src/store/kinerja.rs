@@ -41,7 +41,7 @@ pub fn export(
             respondents: all.respondents,
             nrr: scores(all),
             by_service: parts(&skm.by_service, ToString::to_string),
-            by_channel: parts(&skm.by_channel, |k| site_channel(k).to_string()),
+            by_channel: parts(&skm.by_channel, |k| k.to_string()),
             profile: skm
                 .profile
                 .iter()
@@ -94,15 +94,6 @@ fn parts(m: &BTreeMap<String, SkmView>, key: impl Fn(&str) -> String) -> Vec<Sur
         .collect()
 }
 
-/// The site's id of a channel the database names (`tickets.channel`): the same, except
-/// WhatsApp, which the standards call `whatsapp`.
-fn site_channel(db: &str) -> &str {
-    match db {
-        "wa" => "whatsapp",
-        other => other,
-    }
-}
-
 /// Per service, the requests created in the period and how they were kept.
 fn services(conn: &Connection, p: &PeriodSpan) -> Result<Vec<ServiceStats>, StoreError> {
     let mut stmt = conn.prepare(
@@ -145,9 +136,7 @@ fn volumes(
     let mut counts: BTreeMap<(String, String), u32> = BTreeMap::new();
     for (at, channel) in rows {
         let month = at.with_timezone(&offset).format("%Y-%m").to_string();
-        *counts
-            .entry((month, site_channel(&channel).to_string()))
-            .or_default() += 1;
+        *counts.entry((month, channel.clone())).or_default() += 1;
     }
     Ok(counts
         .into_iter()
