@@ -7,7 +7,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use loket_core::config::{Config, DeskConfig};
-use loket_core::content::{self, Service, Term};
+use loket_core::content::{self, Faq, Service, Term};
 use loket_core::diagnostics::Diagnostics;
 
 use crate::mail::compose::{ComposeError, Composer};
@@ -37,6 +37,9 @@ pub struct Desk {
     pub config: DeskConfig,
     /// The published standards (drafts left out), as the site shows them.
     pub services: Vec<Service>,
+    /// The questions and answers of `content/tanya-jawab/` (drafts left out): the
+    /// canned answers staff insert with `#templat <slug>`.
+    pub faqs: Vec<Faq>,
     pub calendar: OfficeCalendar,
     pub composer: Composer,
     pub key: CapabilityKey,
@@ -47,11 +50,11 @@ impl Desk {
         let config = Config::load(root)
             .and_then(Config::into_desk)
             .map_err(DeskError::Site)?;
-        let services: Vec<Service> = content::load_services(root)
-            .map_err(DeskError::Site)?
-            .into_iter()
-            .filter(|s| !s.draft)
-            .collect();
+        let all_services = content::load_services(root).map_err(DeskError::Site)?;
+        // A broken entry stops the start like a broken standard: each problem with its
+        // file and line (a canned answer that silently went missing would be worse).
+        let faqs = content::load_faqs(root, &all_services).map_err(DeskError::Site)?;
+        let services: Vec<Service> = all_services.into_iter().filter(|s| !s.draft).collect();
         let default = &config.helpdesk.default_service;
         if !services
             .iter()
@@ -87,6 +90,7 @@ impl Desk {
         Ok(Desk {
             config,
             services,
+            faqs,
             calendar,
             composer,
             key,
@@ -108,6 +112,11 @@ impl Desk {
         self.calendar
             .holiday_warning(today)
             .map(|w| format!("{}: {w}", self.config.holidays.display()))
+    }
+
+    /// The canned answer with this slug (any case).
+    pub(crate) fn faq(&self, slug: &str) -> Option<&Faq> {
+        self.faqs.iter().find(|f| f.slug.eq_ignore_ascii_case(slug))
     }
 
     /// The standard's page on the public site.

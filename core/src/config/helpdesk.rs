@@ -1,5 +1,5 @@
-//! `[helpdesk]`: how the help desk runs. Periods in days; `progress_time` is local
-//! office time.
+//! `[helpdesk]`: how the help desk runs. Periods in days; `progress_time` and
+//! `digest_time` are local office time.
 
 use chrono::NaiveTime;
 
@@ -22,6 +22,9 @@ pub struct Helpdesk {
     pub default_service: String,
     /// Local time of day at which escalated tickets get their progress reply.
     pub progress_time: NaiveTime,
+    /// Local time of day at which staff get their daily digest (working days only);
+    /// `None` (`digest_time = "off"`) sends none.
+    pub digest_time: Option<NaiveTime>,
     pub document_reminder_days: u32,
     pub reopen_days: u32,
     pub auto_close_days: u32,
@@ -55,10 +58,16 @@ impl Helpdesk {
             Some(t) => c.time("helpdesk.progress_time", t),
             None => NaiveTime::from_hms_opt(9, 0, 0),
         };
+        let digest_time = match h.digest_time.as_deref().map(str::trim) {
+            Some("off") => None,
+            Some(t) => Some(c.time("helpdesk.digest_time", t).unwrap_or(NaiveTime::MIN)),
+            None => NaiveTime::from_hms_opt(7, 30, 0),
+        };
         Helpdesk {
             notify,
             default_service: h.default_service.unwrap_or_else(|| "KONS".into()),
             progress_time: progress_time.unwrap_or(NaiveTime::MIN),
+            digest_time,
             document_reminder_days: h.document_reminder_days.unwrap_or(2),
             reopen_days: h.reopen_days.unwrap_or(7),
             auto_close_days: h.auto_close_days.unwrap_or(5),

@@ -137,6 +137,7 @@ pub(super) struct RawHelpdesk {
     pub notify: Option<String>,
     pub default_service: Option<String>,
     pub progress_time: Option<String>,
+    pub digest_time: Option<String>,
     pub document_reminder_days: Option<u32>,
     pub reopen_days: Option<u32>,
     pub auto_close_days: Option<u32>,

@@ -88,6 +88,7 @@ fn a_whole_config_parses_with_defaults() {
         c.helpdesk.progress_time,
         NaiveTime::from_hms_opt(9, 0, 0).unwrap()
     );
+    assert_eq!(c.helpdesk.digest_time, NaiveTime::from_hms_opt(7, 30, 0));
     assert_eq!(c.roster.csos().count(), 1);
     assert_eq!(c.roster.section("PD").unwrap().head, "kasi.pd@kppn.example");
     assert_eq!(c.contact_email(), "layanan@kppn.example");

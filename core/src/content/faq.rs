@@ -47,6 +47,82 @@ struct Front {
     weight: i64,
 }
 
+impl Faq {
+    /// The answer as plain text for a mail: paragraphs separated by a blank line, list
+    /// items as `- ` or `1. `, headings and emphasis as their words, a link as
+    /// `words (address)` with a site path made absolute by `absolute`.
+    pub fn plain_text(&self, absolute: impl Fn(&str) -> String) -> String {
+        plain_text(&self.body, absolute)
+    }
+}
+
+/// Markdown to plain text; see [`Faq::plain_text`].
+pub fn plain_text(markdown: &str, absolute: impl Fn(&str) -> String) -> String {
+    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+    let mut out = String::new();
+    // Item numbers of the open lists (`None` for bullets).
+    let mut lists: Vec<Option<u64>> = Vec::new();
+    let mut links: Vec<String> = Vec::new();
+    let block_break = |out: &mut String| {
+        let trimmed = out.trim_end_matches([' ', '\n']).len();
+        out.truncate(trimmed);
+        if !out.is_empty() {
+            out.push_str("\n\n");
+        }
+    };
+    for event in Parser::new_ext(markdown, super::markdown_options()) {
+        match event {
+            Event::Start(Tag::Paragraph | Tag::Heading { .. } | Tag::BlockQuote(_))
+            | Event::Start(Tag::CodeBlock(_)) => {
+                if !out.ends_with("- ") && !out.ends_with(". ") {
+                    block_break(&mut out);
+                }
+            }
+            Event::Start(Tag::List(first)) => {
+                if lists.is_empty() {
+                    block_break(&mut out);
+                }
+                lists.push(first);
+            }
+            Event::End(TagEnd::List(_)) => {
+                lists.pop();
+            }
+            Event::Start(Tag::Item) => {
+                let trimmed = out.trim_end_matches(' ').len();
+                out.truncate(trimmed);
+                if !out.is_empty() && !out.ends_with('\n') {
+                    out.push('\n');
+                }
+                out.push_str(&"   ".repeat(lists.len().saturating_sub(1)));
+                match lists.last_mut() {
+                    Some(Some(n)) => {
+                        out.push_str(&format!("{n}. "));
+                        *n += 1;
+                    }
+                    _ => out.push_str("- "),
+                }
+            }
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                let url = if dest_url.starts_with('/') {
+                    absolute(&dest_url)
+                } else {
+                    dest_url.to_string()
+                };
+                links.push(url);
+            }
+            Event::End(TagEnd::Link) => {
+                if let Some(url) = links.pop() {
+                    out.push_str(&format!(" ({url})"));
+                }
+            }
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => out.push('\n'),
+            _ => {}
+        }
+    }
+    out.trim().to_string()
+}
+
 /// Reads one question; problems go to `diags`.
 pub fn parse_faq(path: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> Option<Faq> {
     let Read {
@@ -155,4 +231,20 @@ pub(crate) fn resolve_services(
         ));
         false
     });
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::plain_text;
+
+    #[test]
+    fn plain_text_keeps_paragraphs_lists_and_links() {
+        let md = "Biaya **tidak** dipungut.\nLihat [standar](/layanan/kons/#biaya).\n\n## Syarat\n\n1. Surel dinas\n2. Nomor `SP2D`\n\n- satu\n- dua";
+        let text = plain_text(md, |p| format!("https://x.go.id{p}"));
+        assert_eq!(
+            text,
+            "Biaya tidak dipungut.\nLihat standar (https://x.go.id/layanan/kons/#biaya).\n\nSyarat\n\n1. Surel dinas\n2. Nomor SP2D\n\n- satu\n- dua"
+        );
+    }
 }

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use pulldown_cmark::Options;
 
 pub use component::{ComponentKind, normalise_heading};
-pub use faq::{FAQ_DIR, Faq, parse_faq};
+pub use faq::{FAQ_DIR, Faq, parse_faq, plain_text};
 pub use page::{Page, parse_page};
 pub use service::{
     CHANNELS, CHANNELS_EN, Component, Service, channel_label, channel_label_en, parse_service,
@@ -92,6 +92,20 @@ pub fn load_services(root: &Path) -> Result<Vec<Service>, Diagnostics> {
     let mut diags = Diagnostics(diags);
     diags.sort();
     diags.into_result().map(|()| services)
+}
+
+/// The questions and answers of `content/tanya-jawab/` (drafts left out), each resolved
+/// against `services` (the standards, drafts included, as the site resolves them).
+/// Fails with every error found, each naming its file and line; warnings are dropped.
+pub fn load_faqs(root: &Path, services: &[Service]) -> Result<Vec<Faq>, Diagnostics> {
+    let mut diags = Vec::new();
+    let mut faqs = read_faqs(root, &mut diags);
+    faq::resolve_services(&mut faqs, services, &mut diags);
+    let mut diags = Diagnostics(diags);
+    diags.sort();
+    diags
+        .into_result()
+        .map(|()| faqs.into_iter().filter(|f| !f.draft).collect())
 }
 
 /// Reads all content, collecting errors and warnings into `diags`. `read` turns the

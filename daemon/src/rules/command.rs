@@ -136,6 +136,7 @@ Perintah (tulis di baris pertama balasan; tanpa perintah, balasan dikirim sebaga
 #tutup (#close) - tutup tiket tanpa balasan (spam atau duplikat)
 #kirim (#send) - kirim balasan yang ditahan apa adanya
 #gabung <nomor tiket> (#merge) - gabungkan tiket ini ke tiket lain, misalnya #gabung 17
+#templat <nama> (#template) - pada barisnya sendiri di dalam jawaban: sisipkan jawaban baku dari Tanya Jawab
 Tulis balasan di atas kutipan; teks di bawah atau di sela kutipan tidak dikirim.
 "
 }

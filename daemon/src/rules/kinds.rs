@@ -146,6 +146,9 @@ pub enum LetterKind {
     SurveyEntered,
     /// To a CSO: their paper SKM form was not recorded, and what to fix.
     SurveyRefused,
+    /// A staff member's daily digest (no ticket; its Message-ID is their desk
+    /// capability).
+    Digest,
 }
 
 /// Where an outgoing mail stands (`outbox.status`).

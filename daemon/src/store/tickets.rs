@@ -147,6 +147,32 @@ pub(crate) fn open(conn: &Connection) -> Result<Vec<Ticket>, StoreError> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// How many tickets `requester` opened before ticket `before`, and the last `n` of
+/// them, newest first.
+pub(crate) fn earlier_of(
+    conn: &Connection,
+    requester: &str,
+    before: i64,
+    n: usize,
+) -> Result<(usize, Vec<Ticket>), StoreError> {
+    let count: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM tickets WHERE requester = ?1 AND id < ?2",
+        params![requester, before],
+        |r| r.get(0),
+    )?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM tickets WHERE requester = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3"
+    ))?;
+    let rows = stmt.query_map(
+        params![requester, before, i64::try_from(n).unwrap_or(i64::MAX)],
+        from_row,
+    )?;
+    Ok((
+        usize::try_from(count).unwrap_or_default(),
+        rows.collect::<Result<_, _>>()?,
+    ))
+}
+
 /// Writes the clock and ownership fields back (the status changes through
 /// [`set_status`] only).
 pub(crate) fn save(conn: &Connection, t: &Ticket) -> Result<(), StoreError> {

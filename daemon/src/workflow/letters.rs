@@ -8,6 +8,7 @@ use loket_core::text;
 use rusqlite::Connection;
 use serde::Serialize;
 
+use super::{canned, digest};
 use crate::desk::Desk;
 use crate::mail::compose::{ComposeError, Composer, Draft, FileAttachment, is_sendable};
 use crate::mail::relay::HoldReason;
@@ -76,6 +77,8 @@ pub(crate) enum Letter<'a> {
         thread: Vec<ThreadEntry>,
         /// Attachments too large to forward, by name.
         listed_attachments: Vec<String>,
+        /// For a new ticket: the requester's earlier tickets.
+        earlier: Option<Earlier>,
     },
     /// A clock of the standard needs attention (`reminder.txt`).
     Reminder { what: ReminderKind },
@@ -138,6 +141,23 @@ pub(crate) enum Letter<'a> {
     SurveyRefused {
         problems: Vec<String>,
         subject: &'a str,
+    },
+    /// A staff member's daily digest (`digest.txt`).
+    Digest {
+        staff_name: &'a str,
+        /// "Selasa, 1 Desember 2026"
+        date: String,
+        /// When it was made, office time.
+        at: String,
+        /// Tickets listed or counted in `groups`.
+        count: usize,
+        groups: Vec<digest::Group>,
+        /// The head of office's figures.
+        summary: Option<digest::Summary>,
+        /// The holiday file is ending (to the head of office).
+        warning: Option<String>,
+        /// The subject tag, for "[KPPN-TSL #nomor]".
+        tag: &'a str,
     },
 }
 
@@ -225,6 +245,23 @@ impl ReminderKind {
     }
 }
 
+/// A requester's earlier tickets, for the notification of their new one.
+#[derive(Debug, Serialize)]
+pub(crate) struct Earlier {
+    pub count: usize,
+    /// The newest few: number, subject, status.
+    pub last: Vec<EarlierTicket>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct EarlierTicket {
+    pub id: i64,
+    pub subject: String,
+    pub status: &'static str,
+    /// "1 Desember 2026"
+    pub opened: String,
+}
+
 /// One mail of the conversation, for a section head who joins the ticket late.
 #[derive(Debug, Serialize)]
 pub(crate) struct ThreadEntry {
@@ -259,6 +296,7 @@ impl Letter<'_> {
             Letter::SurveyIncomplete { .. } => "survey_incomplete.txt",
             Letter::SurveyEntered { .. } => "survey_entered.txt",
             Letter::SurveyRefused { .. } => "survey_refused.txt",
+            Letter::Digest { .. } => "digest.txt",
         }
     }
 
@@ -303,6 +341,7 @@ impl Letter<'_> {
             Letter::SurveyIncomplete { .. } => LetterKind::SurveyIncomplete,
             Letter::SurveyEntered { .. } => LetterKind::SurveyEntered,
             Letter::SurveyRefused { .. } => LetterKind::SurveyRefused,
+            Letter::Digest { .. } => LetterKind::Digest,
         }
     }
 }
@@ -395,6 +434,8 @@ pub(crate) struct TicketView<'a> {
 struct StaffFooter<'a> {
     staff_name: Option<&'a str>,
     cheat_sheet: &'static str,
+    /// The canned answers (`#templat <slug>`) for the ticket's service.
+    canned: Vec<canned::Entry<'a>>,
 }
 
 /// Whether the staff text relayed in a letter already opens with a greeting or ends
@@ -643,6 +684,7 @@ impl<'a> Mailer<'a> {
             staff: Some(StaffFooter {
                 staff_name: name,
                 cheat_sheet: command::cheat_sheet(),
+                canned: canned::for_service(self.desk, &t.service),
             }),
         };
         let draft = Draft {
@@ -707,6 +749,7 @@ impl<'a> Mailer<'a> {
             staff: Some(StaffFooter {
                 staff_name: name,
                 cheat_sheet: super::desk_mail::CHEAT_SHEET,
+                canned: Vec::new(),
             }),
         };
         let draft = Draft {

@@ -6,11 +6,14 @@
 //! - [`stakeholder`]: a new question, a reply, documents, a rating.
 //! - [`survey`]: the SKM answer to the "Resolved" mail, and paper forms CSOs enter.
 //! - [`staff`]: a verified staff reply and its commands; [`held`]: the replies it holds.
-//! - [`scheduler`]: progress replies, reminders, alerts, auto-close.
+//! - [`scheduler`]: progress replies, reminders, alerts, auto-close, and (through
+//!   [`digest`]) each staff member's daily digest.
 //! - [`letters`]: the mails these steps write, each with its typed template data;
 //!   [`sent`]: what was sent, read back to tell a reply's new text from its quote.
 
+mod canned;
 mod desk_mail;
+mod digest;
 mod held;
 pub mod ingest;
 pub(crate) mod letters;

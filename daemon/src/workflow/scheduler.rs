@@ -1,10 +1,11 @@
 //! The clocks of the standard, run on every tick: progress replies while escalated,
 //! reminders, breach alerts, the CSO alert when a new ticket goes unanswered, document
-//! reminders and auto-close. Each mail carries a dedup key in the outbox, so a tick
-//! repeated after a restart never sends the same thing twice.
+//! reminders, auto-close and the staff's daily digest. Each mail carries a dedup key in
+//! the outbox, so a tick repeated after a restart never sends the same thing twice.
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::digest;
 use super::letters::{Letter, MailError, Mailer, ReminderKind, Sending};
 use super::{desk_mail, stakeholder};
 use crate::desk::Desk;
@@ -19,6 +20,8 @@ pub struct TickReport {
     pub reminders: usize,
     pub alerts: usize,
     pub closed: usize,
+    /// Daily digests queued.
+    pub digests: usize,
 }
 
 pub fn tick(store: &mut Store, desk: &Desk, now: DateTime<Utc>) -> Result<TickReport, MailError> {
@@ -47,6 +50,8 @@ pub fn tick(store: &mut Store, desk: &Desk, now: DateTime<Utc>) -> Result<TickRe
         tx.commit().map_err(StoreError::from)?;
     }
     desk_mail::refresh_standing(store, desk, now)?;
+    // After the clocks, so the digest lists what they just changed.
+    report.digests = digest::run(store, desk, now)?;
     Ok(report)
 }
 

@@ -7,6 +7,7 @@ use loket_core::config::Section;
 use loket_core::content::Term;
 use rusqlite::Connection;
 
+use super::canned;
 use super::held::{self, Answered};
 use super::letters::{
     Hold, Letter, MailError, Mailer, NotifyEvent, Sending, ThreadEntry, kept_on_server,
@@ -235,7 +236,10 @@ pub(crate) fn execute(
 
 /// Checks a staff reply against the ticket; the error is shown to its author.
 fn plan(m: &Mailer<'_>, t: &Ticket, actor: &str, text: &str) -> Result<Plan, String> {
-    let parsed = command::parse(text).map_err(|e| e.to_string())?;
+    // Canned answers first: a `#templat` line is never a command, and an unknown one
+    // stops the reply before anything is decided.
+    let text = canned::expand(m.desk, &t.service, text)?;
+    let parsed = command::parse(&text).map_err(|e| e.to_string())?;
     if let Some((line, word)) = command::misplaced(&parsed.text) {
         return Err(format!(
             "Perintah `{word}` ada di baris {line} teks, bukan di baris pertama, sehingga tidak dijalankan. \
@@ -385,6 +389,7 @@ impl Reply<'_> {
                     by: Some(&self.actor),
                     thread: conversation(m.conn, t.id)?,
                     listed_attachments: listed,
+                    earlier: None,
                 };
                 m.to_staff(t, owner, &letter, Sending::files(files))?;
             }
@@ -444,6 +449,7 @@ impl Reply<'_> {
                     by: Some(&self.actor),
                     thread: Vec::new(),
                     listed_attachments: Vec::new(),
+                    earlier: None,
                 };
                 m.to_staff(t, &other, &letter, Sending::files(self.files.clone()))?;
             }
@@ -511,6 +517,7 @@ impl Reply<'_> {
             by: Some(&self.actor),
             thread: conversation(m.conn, t.id)?,
             listed_attachments: listed,
+            earlier: None,
         };
         m.to_staff(t, &section.head, &letter, Sending::files(files))?;
         tickets::save(m.conn, t)?;

@@ -5,9 +5,12 @@
 
 use chrono::Duration;
 use loket_core::config::{NotifyMode, Role};
+use loket_core::text;
 use rusqlite::Connection;
 
-use super::letters::{Letter, MailError, Mailer, NotifyEvent, Sending, kept_on_server};
+use super::letters::{
+    Earlier, EarlierTicket, Letter, MailError, Mailer, NotifyEvent, Sending, kept_on_server,
+};
 use super::received::{Outcome, Received};
 use super::sent::{self, Audience};
 use super::survey;
@@ -347,6 +350,7 @@ pub(crate) fn answer_waiting(
                 by: Some(from),
                 thread: Vec::new(),
                 listed_attachments: Vec::new(),
+                earlier: None,
             };
             m.to_staff(t, &to, &letter, Sending::default())?;
         }
@@ -462,14 +466,40 @@ fn notify(
 ) -> Result<bool, MailError> {
     let limit = m.desk.config.helpdesk.forward_attachments_max_bytes;
     let (files, listed) = forwardable(limit, mail);
+    let earlier = if event == NotifyEvent::New {
+        earlier_tickets(m, t)?
+    } else {
+        None
+    };
     let letter = Letter::Notify {
         event,
         text,
         by,
         thread: Vec::new(),
         listed_attachments: listed,
+        earlier,
     };
     m.to_staff(t, to, &letter, Sending::files(files))
+}
+
+/// The requester's earlier tickets (how many, the last three), for the CSO who reads
+/// their new one; `None` for a first question.
+fn earlier_tickets(m: &Mailer<'_>, t: &Ticket) -> Result<Option<Earlier>, StoreError> {
+    let (count, last) = tickets::earlier_of(m.conn, &t.requester, t.id, 3)?;
+    if count == 0 {
+        return Ok(None);
+    }
+    let offset = m.desk.calendar.utc_offset();
+    let last = last
+        .into_iter()
+        .map(|e| EarlierTicket {
+            id: e.id,
+            subject: e.subject,
+            status: e.status.label_id(),
+            opened: text::date_id(e.created_at.with_timezone(&offset).date_naive()),
+        })
+        .collect();
+    Ok(Some(Earlier { count, last }))
 }
 
 /// Staff who answer new questions: every CSO; with no CSO configured, the section heads

@@ -152,6 +152,7 @@ fn tell_staff(
             by: Some(by),
             thread: Vec::new(),
             listed_attachments: Vec::new(),
+            earlier: None,
         };
         m.to_staff(t, &to, &letter, Sending::default())?;
     }

@@ -55,8 +55,12 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// The shipped site's digest setting, and the one tests run with.
+pub(crate) const DIGEST_ON: &str = "digest_time = \"07:30\"";
+pub(crate) const DIGEST_OFF: &str = "digest_time = \"off\"";
+
 /// Copies the shipped site (site.toml, content, themes, data) into a temp folder, as it
-/// is: for start-up tests that need no server.
+/// is but with the daily digest off: for start-up tests that need no server.
 pub(crate) fn shipped_site() -> TestSite {
     let dir = tempfile::Builder::new()
         .prefix("loket-site-")
@@ -67,9 +71,13 @@ pub(crate) fn shipped_site() -> TestSite {
         copy_tree(&repo.join(sub), &dir.path().join(sub));
     }
     // Tests that count the mail staff receive predate the standing "catat konsultasi"
-    // mail; the tests of it turn it back on.
+    // mail and the daily digest; the tests of each turn it back on (the digest's with
+    // `DIGEST_ON`).
     let toml = fs::read_to_string(repo.join("site.toml")).unwrap();
-    let toml = toml.replace("standing_mail_days = 30", "standing_mail_days = 0");
+    assert!(toml.contains(DIGEST_ON), "site.toml sets {DIGEST_ON}");
+    let toml = toml
+        .replace("standing_mail_days = 30", "standing_mail_days = 0")
+        .replace(DIGEST_ON, DIGEST_OFF);
     fs::write(dir.path().join("site.toml"), toml).unwrap();
     TestSite { dir }
 }

@@ -1,0 +1,360 @@
+//! The daily digest: on each working day at `helpdesk.digest_time` every staff member
+//! with something to report gets one mail: a CSO their open tickets (overdue, due today,
+//! waiting on them, escalated, awaiting documents), a section head the escalations to
+//! their section and their deadlines, the head of office the office's summary (new,
+//! resolved, late, open, the satisfaction index so far this semester) and the holiday
+//! file's warning. No mail when there is nothing to report.
+//!
+//! Exactly once per person and day: the day is recorded (`kv` row `digest_day`) in the
+//! transaction that queues the mails, and each mail has the dedup key
+//! `digest:<date>:<address>`. A daemon that was down at the digest time sends it on its
+//! first tick of the same day; a day it was down all day gets none (never a stale one).
+//!
+//! Each digest's Message-ID is the staff member's *desk capability* (ticket number 0),
+//! so a reply to it is trusted staff mail; it is queued without a ticket (kind `digest`).
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use loket_core::config::{Role, Staff};
+use loket_core::text;
+use serde::Serialize;
+
+use super::letters::{Letter, MailError, Mailer, Sending};
+use crate::rules::ticket::Status;
+use crate::store::report;
+use crate::store::tickets::{self, Ticket};
+use crate::store::{Store, StoreError};
+
+/// The `kv` key naming the last day whose digests were made.
+const DAY_KEY: &str = "digest_day";
+
+/// At most this many tickets are listed in one group of the head of office's digest;
+/// the rest are counted.
+const OFFICE_LIST_MAX: usize = 10;
+
+/// One group of tickets in a digest ("TERLAMBAT (2)").
+#[derive(Debug, Serialize)]
+pub(crate) struct Group {
+    pub title: &'static str,
+    pub tickets: Vec<Line>,
+    /// Tickets in the group beyond those listed.
+    pub more: usize,
+}
+
+/// One ticket as a digest lists it.
+#[derive(Debug, Serialize)]
+pub(crate) struct Line {
+    pub id: i64,
+    /// "[KPPN-TSL #12]": the subject tag of its notification, to find it and reply.
+    pub tag: String,
+    pub subject: String,
+    pub requester: String,
+    pub status: &'static str,
+    /// Which deadline, and when ("batas penyelesaian: Senin, 30 November 2026 pukul …").
+    pub deadline: Option<String>,
+    pub section: Option<String>,
+    pub assignee: Option<String>,
+}
+
+/// The head of office's figures.
+#[derive(Debug, Serialize)]
+pub(crate) struct Summary {
+    /// "Jumat, 27 November 2026": the day the counted period starts (the previous
+    /// working day).
+    pub since: String,
+    pub new: usize,
+    pub resolved: usize,
+    pub open: usize,
+    pub late: usize,
+    /// "87,50 (B, Baik) dari 12 penilaian", or `None` without ratings.
+    pub ikm: Option<String>,
+    /// What the figure is ("penilaian cepat 1–4 pada surel Resolved, semester ini").
+    pub ikm_basis: &'static str,
+}
+
+/// Queues today's digests when it is time and they were not made yet; how many went
+/// out. One transaction for all of them, with the day's mark.
+pub(crate) fn run(
+    store: &mut Store,
+    desk: &crate::desk::Desk,
+    now: DateTime<Utc>,
+) -> Result<usize, MailError> {
+    let cal = &desk.calendar;
+    let today = cal.local_date(now);
+    let Some(at) = desk.config.helpdesk.digest_time else {
+        return Ok(0);
+    };
+    if !cal.is_working_day(today) || now < cal.at_local(today, at) {
+        return Ok(0);
+    }
+    let day = today.to_string();
+    if tickets::kv_get(store.conn(), DAY_KEY)?.as_deref() == Some(day.as_str()) {
+        return Ok(0);
+    }
+    let tx = store.transaction()?;
+    let m = Mailer {
+        desk,
+        conn: &tx,
+        now,
+    };
+    let open = tickets::open(m.conn)?;
+    let mut sent = 0;
+    for staff in &desk.config.roster.staff {
+        let mut groups = Vec::new();
+        groups.extend(own_groups(&m, &open, staff)?);
+        let heads: Vec<&str> = desk
+            .config
+            .roster
+            .sections
+            .iter()
+            .filter(|s| s.head == staff.address)
+            .map(|s| s.code.as_str())
+            .collect();
+        if !heads.is_empty() {
+            groups.extend(section_groups(&m, &open, staff, &heads));
+        }
+        let (summary, warning) = if staff.role == Role::Kepala {
+            let (summary, late) = office(&m, &open, today)?;
+            groups.extend(late);
+            (summary, desk.holiday_warning(now))
+        } else {
+            (None, None)
+        };
+        groups.retain(|g| !g.tickets.is_empty());
+        if groups.is_empty() && summary.is_none() && warning.is_none() {
+            continue;
+        }
+        let count: usize = groups.iter().map(|g| g.tickets.len() + g.more).sum();
+        let date = format!(
+            "{}, {}",
+            text::weekday_id(today.weekday()),
+            text::date_id(today)
+        );
+        let subject = if count > 0 {
+            format!("Ringkasan harian {date}: {count} tiket")
+        } else {
+            format!("Ringkasan harian {date}")
+        };
+        let letter = Letter::Digest {
+            staff_name: &staff.name,
+            date,
+            at: m.local(now),
+            count,
+            groups,
+            summary,
+            warning,
+            tag: &desk.config.mail.tag,
+        };
+        let key = format!("digest:{day}:{}", staff.address);
+        if m.to_desk(
+            &staff.address,
+            subject,
+            &letter,
+            Sending::default().once(key),
+        )? {
+            sent += 1;
+        }
+    }
+    tickets::kv_set(m.conn, DAY_KEY, &day)?;
+    tx.commit().map_err(StoreError::from)?;
+    if sent > 0 {
+        tracing::info!(day, digests = sent, "daily digests queued");
+    }
+    Ok(sent)
+}
+
+/// The deadline that matters now: the escalation's while escalated, the completion
+/// time's until the first answer.
+fn deadline(t: &Ticket) -> Option<(DateTime<Utc>, &'static str)> {
+    match t.status {
+        Status::Escalated => t.escalation_due_at.map(|d| (d, "batas eskalasi")),
+        Status::New | Status::InProgress if t.first_response_at.is_none() => {
+            t.due_at.map(|d| (d, "batas penyelesaian"))
+        }
+        _ => None,
+    }
+}
+
+fn is_late(t: &Ticket, now: DateTime<Utc>) -> bool {
+    deadline(t).is_some_and(|(d, _)| d <= now)
+}
+
+fn line(m: &Mailer<'_>, t: &Ticket) -> Line {
+    let roster = &m.desk.config.roster;
+    Line {
+        id: t.id,
+        tag: format!("[{} #{}]", m.desk.config.mail.tag, t.id),
+        subject: t.subject.clone(),
+        requester: match &t.requester_name {
+            Some(n) => format!("{n} <{}>", t.requester),
+            None => t.requester.clone(),
+        },
+        status: t.status.label_id(),
+        deadline: deadline(t).map(|(d, what)| format!("{what}: {}", m.local(d))),
+        section: t
+            .section
+            .as_deref()
+            .map(|c| roster.section(c).map_or(c, |s| &s.name).to_string()),
+        assignee: t.assignee.as_ref().map(|a| {
+            roster
+                .staff_by_address(a)
+                .map_or_else(|| a.clone(), |s| s.name.clone())
+        }),
+    }
+}
+
+/// The tickets a staff member holds, or that wait for the first line and were sent to
+/// them: overdue, due today, waiting on them, escalated, awaiting documents.
+fn own_groups(m: &Mailer<'_>, open: &[Ticket], staff: &Staff) -> Result<Vec<Group>, StoreError> {
+    let today = m.desk.calendar.local_date(m.now);
+    let mut mine = Vec::new();
+    for t in open {
+        if t.status == Status::Resolved {
+            continue;
+        }
+        let theirs = match &t.assignee {
+            Some(a) => *a == staff.address,
+            None => tickets::participants(m.conn, t.id)?.contains(&staff.address),
+        };
+        if theirs {
+            mine.push(t);
+        }
+    }
+    let (mut late, mut due_today, mut waiting, mut escalated, mut documents) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    for t in mine {
+        let l = line(m, t);
+        match deadline(t) {
+            Some((d, _)) if d <= m.now => late.push(l),
+            Some((d, _)) if m.desk.calendar.local_date(d) == today => due_today.push(l),
+            _ => match t.status {
+                Status::AwaitingDocuments => documents.push(l),
+                Status::Escalated => escalated.push(l),
+                _ => waiting.push(l),
+            },
+        }
+    }
+    Ok(vec![
+        group("TERLAMBAT", late),
+        group("JATUH TEMPO HARI INI", due_today),
+        group("MENUNGGU TINDAKAN ANDA", waiting),
+        group("DIESKALASI (menunggu Kepala Seksi)", escalated),
+        group("MENUNGGU DOKUMEN DARI STAKEHOLDER", documents),
+    ])
+}
+
+/// A section head: the escalations to their sections (other than those they hold,
+/// listed already), by deadline.
+fn section_groups(m: &Mailer<'_>, open: &[Ticket], staff: &Staff, heads: &[&str]) -> Vec<Group> {
+    let today = m.desk.calendar.local_date(m.now);
+    let (mut late, mut due_today, mut later) = (vec![], vec![], vec![]);
+    for t in open {
+        let ours = t.status == Status::Escalated
+            && t.section
+                .as_deref()
+                .is_some_and(|c| heads.iter().any(|h| h.eq_ignore_ascii_case(c)));
+        if !ours || t.assignee.as_deref() == Some(staff.address.as_str()) {
+            continue;
+        }
+        let l = line(m, t);
+        match deadline(t) {
+            Some((d, _)) if d <= m.now => late.push(l),
+            Some((d, _)) if m.desk.calendar.local_date(d) == today => due_today.push(l),
+            _ => later.push(l),
+        }
+    }
+    vec![
+        group("ESKALASI TERLAMBAT", late),
+        group("ESKALASI JATUH TEMPO HARI INI", due_today),
+        group("ESKALASI LAINNYA", later),
+    ]
+}
+
+/// The head of office: the office's figures, and the late tickets listed.
+fn office(
+    m: &Mailer<'_>,
+    open: &[Ticket],
+    today: NaiveDate,
+) -> Result<(Option<Summary>, Option<Group>), StoreError> {
+    let cal = &m.desk.calendar;
+    let mut since = today;
+    loop {
+        since = since.pred_opt().unwrap_or(since);
+        if cal.is_working_day(since) || today - since > chrono::Duration::days(30) {
+            break;
+        }
+    }
+    let from = cal.at_local(since, chrono::NaiveTime::MIN);
+    let until = cal.at_local(today, chrono::NaiveTime::MIN);
+    let all = tickets::list(m.conn, None)?;
+    let new = all
+        .iter()
+        .filter(|t| t.created_at >= from && t.created_at < until)
+        .count();
+    let resolved = all
+        .iter()
+        .filter(|t| t.resolved_at.is_some_and(|r| r >= from && r < until))
+        .count();
+    let unresolved: Vec<&Ticket> = open
+        .iter()
+        .filter(|t| t.status != Status::Resolved)
+        .collect();
+    let late: Vec<&Ticket> = unresolved
+        .iter()
+        .copied()
+        .filter(|t| is_late(t, m.now))
+        .collect();
+    // The satisfaction index so far this semester, from the quick ratings.
+    let semester = NaiveDate::from_ymd_opt(today.year(), if today.month() <= 6 { 1 } else { 7 }, 1)
+        .unwrap_or(today);
+    let r = report::build(
+        m.conn,
+        Some(cal.at_local(semester, chrono::NaiveTime::MIN)),
+        None,
+        m.now,
+    )?;
+    let ikm = r.ikm.map(|i| {
+        format!(
+            "{} ({}, {}) dari {} penilaian",
+            format!("{:.2}", i.value).replace('.', ","),
+            i.grade,
+            i.label,
+            r.ratings
+        )
+    });
+    if new == 0 && resolved == 0 && unresolved.is_empty() {
+        return Ok((None, None));
+    }
+    let listed = group(
+        "TIKET TERLAMBAT DI KANTOR",
+        late.iter()
+            .take(OFFICE_LIST_MAX)
+            .map(|t| line(m, t))
+            .collect(),
+    );
+    let listed = Group {
+        more: late.len().saturating_sub(OFFICE_LIST_MAX),
+        ..listed
+    };
+    let summary = Summary {
+        since: format!(
+            "{}, {}",
+            text::weekday_id(since.weekday()),
+            text::date_id(since)
+        ),
+        new,
+        resolved,
+        open: unresolved.len(),
+        late: late.len(),
+        ikm,
+        ikm_basis: "penilaian cepat 1–4 pada surel \"Resolved\", semester ini",
+    };
+    Ok((Some(summary), Some(listed)))
+}
+
+fn group(title: &'static str, tickets: Vec<Line>) -> Group {
+    Group {
+        title,
+        tickets,
+        more: 0,
+    }
+}

@@ -1,0 +1,372 @@
+//! The staff's view of their work by mail, on the workflow harness: the daily digest
+//! per role on a moved clock (none on a holiday, a weekend or an empty day, once a day
+//! across restarts), the requester's earlier tickets in a new ticket's notification,
+//! and canned answers (`#templat`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use chrono::{DateTime, Utc};
+use support::desk::{DIGEST_OFF, DIGEST_ON, Received, mail, reply, wita};
+use support::harness::{Harness, OFFICE};
+use support::rig::Account;
+
+use loketd::rules::ticket::Status;
+use loketd::workflow::ingest::Outcome;
+
+const KASI: &str = "kasi.pd@kppn-tanjungselor.example";
+
+fn with_digest() -> Harness {
+    Harness::with(|t| t.replace(DIGEST_OFF, DIGEST_ON))
+}
+
+/// `who` asks `subject` at `now` (no tick); returns CSO1's notification.
+fn ask(w: &mut Harness, who: &Account, subject: &str, now: DateTime<Utc>) -> Received {
+    let raw = mail(
+        who,
+        OFFICE,
+        subject,
+        &format!("q{}.{}@satker.example.test", now.timestamp(), subject.len()),
+        "Mohon penjelasan.",
+    );
+    assert!(matches!(w.ingest(&raw, now), Outcome::New { .. }));
+    w.sent_to(&w.cso1().address)
+        .pop()
+        .expect("notification")
+        .mail
+}
+
+/// The digests queued so far to `who`.
+fn digests(w: &Harness, who: &str) -> Vec<Received> {
+    w.sent_to(who)
+        .into_iter()
+        .filter(|s| s.kind == "digest")
+        .map(|s| s.mail)
+        .collect()
+}
+
+/// Four tickets on Monday 16 March 2026, seen by Tuesday's 07:30 digest: #1 unanswered
+/// and late, #2 due at 08:10, #3 escalated to PD by CSO 1, #4 awaiting documents (CSO 1).
+fn monday(w: &mut Harness) {
+    let s1 = w.stakeholder();
+    let s2 = w.stakeholder2();
+    ask(
+        w,
+        &s1,
+        "[KONS] SP2D belum masuk rekening",
+        wita(3, 16, 10, 0),
+    );
+    ask(w, &s2, "[KONS] Revisi DIPA", wita(3, 16, 15, 50));
+    let n3 = ask(w, &s1, "[KONS] Retur SP2D", wita(3, 16, 10, 30));
+    let r = reply(
+        &w.cso1(),
+        &n3,
+        "e3@cso.test",
+        &[],
+        "#eskalasi pd\nMohon dicek.",
+    );
+    w.ingest(&r, wita(3, 16, 10, 40));
+    let n4 = ask(w, &s2, "[KONS] Pagu minus", wita(3, 16, 11, 0));
+    let r = reply(
+        &w.cso1(),
+        &n4,
+        "d4@cso.test",
+        &[],
+        "#dokumen\nMohon kirim SPM.",
+    );
+    w.ingest(&r, wita(3, 16, 11, 5));
+    assert_eq!(w.status(3), Status::Escalated);
+    assert_eq!(w.status(4), Status::AwaitingDocuments);
+}
+
+/// The lines of `text` from the one starting with `title` to the next blank line.
+fn section(text: &str, title: &str) -> String {
+    let start = text
+        .find(title)
+        .unwrap_or_else(|| panic!("no {title:?} in:\n{text}"));
+    text[start..].split("\n\n").next().unwrap().to_string()
+}
+
+#[test]
+fn each_role_gets_its_own_digest_at_the_configured_time() {
+    let mut w = with_digest();
+    monday(&mut w);
+    // Not before 07:30.
+    assert_eq!(w.tick(wita(3, 17, 7, 29)).digests, 0);
+    let report = w.tick(wita(3, 17, 7, 30));
+    // CSO 1, CSO 2, the head of PD and the head of office; the other heads have nothing.
+    assert_eq!(report.digests, 4);
+    assert!(digests(&w, "kasi.mska@kppn-tanjungselor.example").is_empty());
+
+    let cso1 = &digests(&w, &w.cso1().address)[0];
+    assert_eq!(
+        cso1.subject,
+        "Ringkasan harian Selasa, 17 Maret 2026: 4 tiket"
+    );
+    let t = &cso1.text;
+    eprintln!("{}\n{t}", cso1.raw.split("\r\n\r\n").next().unwrap());
+    eprintln!("{}", digests(&w, &w.kepala().address)[0].text);
+    assert!(t.contains("Yth. Petugas CSO 1,"), "{t}");
+    let late = section(t, "TERLAMBAT (1)");
+    assert!(
+        late.contains("[KPPN-TSL #1] SP2D belum masuk rekening"),
+        "{late}"
+    );
+    assert!(late.contains(&w.stakeholder().address), "{late}");
+    assert!(
+        late.contains("batas penyelesaian: Senin, 16 Maret 2026 pukul 10.20 WITA"),
+        "{late}"
+    );
+    let today = section(t, "JATUH TEMPO HARI INI (1)");
+    assert!(today.contains("[KPPN-TSL #2] Revisi DIPA"), "{today}");
+    assert!(today.contains("pukul 08.10 WITA"), "{today}");
+    let esc = section(t, "DIESKALASI (menunggu Kepala Seksi) (1)");
+    assert!(esc.contains("[KPPN-TSL #3] Retur SP2D"), "{esc}");
+    assert!(
+        esc.contains("batas eskalasi: Kamis, 26 Maret 2026"),
+        "{esc}"
+    );
+    let docs = section(t, "MENUNGGU DOKUMEN DARI STAKEHOLDER (1)");
+    assert!(docs.contains("[KPPN-TSL #4] Pagu minus"), "{docs}");
+    assert!(t.contains("balas surel pemberitahuan tiket itu"), "{t}");
+    assert!(t.contains("\"[KPPN-TSL #nomor]\""), "{t}");
+    assert!(t.contains("balas surel ini"), "{t}");
+
+    // CSO 2 got #1 and #2 (sent to every CSO, nobody holds them), not CSO 1's tickets.
+    let cso2 = &digests(&w, &w.cso2().address)[0];
+    assert!(cso2.text.contains("[KPPN-TSL #1]") && cso2.text.contains("[KPPN-TSL #2]"));
+    assert!(!cso2.text.contains("[KPPN-TSL #3]") && !cso2.text.contains("[KPPN-TSL #4]"));
+
+    // The head of PD: the escalation and its deadline; nothing else.
+    let kasi = &digests(&w, KASI)[0];
+    let esc = section(&kasi.text, "ESKALASI LAINNYA (1)");
+    assert!(esc.contains("[KPPN-TSL #3] Retur SP2D"), "{esc}");
+    assert!(esc.contains("pemegang: Petugas CSO 1"), "{esc}");
+    for n in [1, 2, 4] {
+        assert!(!kasi.text.contains(&format!("#{n}]")), "{}", kasi.text);
+    }
+
+    // The head of office: the figures since Monday, the late ticket listed.
+    let kepala = &digests(&w, &w.kepala().address)[0];
+    let k = &kepala.text;
+    assert!(k.contains("KANTOR SEJAK SENIN, 16 MARET 2026"), "{k}");
+    assert!(k.contains("Tiket baru         : 4"), "{k}");
+    assert!(k.contains("Tiket diselesaikan : 0"), "{k}");
+    assert!(
+        k.contains("Belum selesai kini : 4, di antaranya terlambat 1"),
+        "{k}"
+    );
+    assert!(
+        k.contains("IKM sejauh ini     : belum ada penilaian"),
+        "{k}"
+    );
+    let late = section(k, "TIKET TERLAMBAT DI KANTOR (1)");
+    assert!(late.contains("[KPPN-TSL #1]"), "{late}");
+
+    // Each is its own desk capability: ticket number 0, a fresh nonce per mail, queued
+    // without a ticket.
+    for d in [cso1, cso2, kasi, kepala] {
+        assert!(d.message_id.contains("loket.0."), "{}", d.message_id);
+    }
+    assert_ne!(cso1.message_id, cso2.message_id);
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM outbox WHERE kind = 'digest' AND ticket_id IS NULL"),
+        4
+    );
+}
+
+#[test]
+fn no_digest_on_a_holiday_a_weekend_or_a_day_with_nothing_to_report() {
+    let mut w = with_digest();
+    // An empty office on a working day: nobody gets an empty digest.
+    assert_eq!(w.tick(wita(3, 16, 7, 45)).digests, 0);
+    assert_eq!(w.count("SELECT COUNT(*) FROM outbox"), 0);
+    monday(&mut w);
+    // Wednesday 18 March 2026 is cuti bersama, Thursday Nyepi, Saturday and Sunday the
+    // weekend: nothing, at any hour.
+    for (day, hour) in [(18, 7), (18, 12), (19, 9), (21, 8), (22, 10)] {
+        assert_eq!(w.tick(wita(3, day, hour, 30)).digests, 0, "March {day}");
+    }
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM outbox WHERE kind = 'digest'"),
+        0
+    );
+    // The first working day after them (Wednesday 25 March; 23 and 24 are cuti
+    // bersama) has its digest.
+    assert_eq!(w.tick(wita(3, 23, 8, 0)).digests, 0);
+    assert_eq!(w.tick(wita(3, 25, 7, 30)).digests, 4);
+}
+
+#[test]
+fn one_digest_per_person_and_day_across_restarts_and_a_late_start() {
+    let mut w = with_digest();
+    monday(&mut w);
+    let cso1 = w.cso1().address;
+    // The daemon was down at 07:30 on Tuesday: the digest goes out when it comes up.
+    assert_eq!(w.tick(wita(3, 17, 9, 45)).digests, 4);
+    w.restart();
+    for (h, m) in [(9, 46), (12, 0), (15, 59)] {
+        assert_eq!(w.tick(wita(3, 17, h, m)).digests, 0);
+    }
+    assert_eq!(digests(&w, &cso1).len(), 1);
+    // A question after the digest does not bring a second digest that day, even to a
+    // CSO whose first digest was empty... (CSO 2 has #1 and #2; the head of MSKKI had
+    // nothing): the day's digests are made once.
+    let s = w.stakeholder();
+    ask(&mut w, &s, "[KONS] Pertanyaan siang", wita(3, 17, 13, 0));
+    w.restart();
+    assert_eq!(w.tick(wita(3, 17, 13, 1)).digests, 0);
+    // Down from Tuesday evening until Thursday 26 March 14:00: only Thursday's digest,
+    // none for the days missed.
+    assert_eq!(w.tick(wita(3, 26, 14, 0)).digests, 4);
+    let all = digests(&w, &cso1);
+    assert_eq!(all.len(), 2);
+    assert!(
+        all[1]
+            .subject
+            .starts_with("Ringkasan harian Kamis, 26 Maret 2026")
+    );
+    assert!(
+        all[1].text.contains("[KPPN-TSL #5] Pertanyaan siang"),
+        "{}",
+        all[1].text
+    );
+}
+
+// ----- earlier tickets ----------------------------------------------------------------
+
+#[test]
+fn a_new_ticket_notification_shows_the_requesters_earlier_tickets() {
+    let mut w = Harness::new();
+    let s = w.stakeholder();
+    let first = ask(&mut w, &s, "[KONS] Pertama", wita(3, 16, 9, 0));
+    assert!(!first.text.contains("Tiket sebelumnya"), "{}", first.text);
+    ask(&mut w, &s, "[KONS] Kedua", wita(3, 16, 9, 10));
+    let n3 = ask(&mut w, &s, "[KONS] Ketiga", wita(3, 16, 9, 20));
+    let r = reply(&w.cso1(), &n3, "s3@cso.test", &[], "#selesai\nSudah.");
+    w.ingest(&r, wita(3, 16, 9, 30));
+    // Another requester's tickets are not theirs.
+    let s2 = w.stakeholder2();
+    ask(&mut w, &s2, "[KONS] Orang lain", wita(3, 16, 9, 35));
+    let n = ask(&mut w, &s, "[KONS] Keempat", wita(3, 16, 9, 40));
+    let t = &n.text;
+    assert!(t.contains("Tiket sebelumnya dari pengirim ini: 3:"), "{t}");
+    let at = t.find("#3 Ketiga").expect(t);
+    assert!(
+        t[at..].starts_with("#3 Ketiga [Resolved, 16 Maret 2026]"),
+        "{t}"
+    );
+    assert!(t.contains("#2 Kedua [Baru, 16 Maret 2026]"), "{t}");
+    assert!(t.contains("#1 Pertama [Baru"), "{t}");
+    assert!(!t.contains("Orang lain"), "{t}");
+    // Newest first.
+    assert!(t.find("#3 Ketiga").unwrap() < t.find("#1 Pertama").unwrap());
+    // Four and more: the count and the last three.
+    let n = ask(&mut w, &s, "[KONS] Kelima", wita(3, 16, 9, 50));
+    assert!(
+        n.text
+            .contains("Tiket sebelumnya dari pengirim ini: 4 (3 terakhir):"),
+        "{}",
+        n.text
+    );
+    assert!(!n.text.contains("#1 Pertama"), "{}", n.text);
+}
+
+// ----- canned answers -----------------------------------------------------------------
+
+#[test]
+fn templat_inserts_the_faq_answer_as_plain_text() {
+    let mut w = Harness::new();
+    let s = w.stakeholder();
+    let n = ask(&mut w, &s, "[KONS] Apakah berbayar?", wita(3, 16, 9, 0));
+    // The cheat sheet lists the service's entries.
+    assert!(
+        n.text
+            .contains("biaya-konsultasi: Apakah layanan konsultasi dipungut biaya?"),
+        "{}",
+        n.text
+    );
+    let r = reply(
+        &w.cso1(),
+        &n,
+        "t1@cso.test",
+        &[],
+        "#selesai\nYth. Bapak/Ibu,\n\n#templat biaya-konsultasi\n\nSalam,\nCSO 1",
+    );
+    w.ingest(&r, wita(3, 16, 9, 10));
+    assert_eq!(w.status(1), Status::Resolved);
+    let a = w.nth(&w.stakeholder(), 2);
+    let t = a.text.replace("\r\n", "\n");
+    assert!(!t.contains("#templat"), "{t}");
+    assert!(
+        t.contains(
+            "Tidak. Layanan Konsultasi Stakeholder tidak dipungut biaya, baik secara tatap muka"
+        ),
+        "{t}"
+    );
+    // The link, made absolute on the site; no Markdown left.
+    assert!(
+        t.contains("Biaya/Tarif (https://")
+            && t.contains("/layanan/konsultasi-stakeholder/#biaya)"),
+        "{t}"
+    );
+    assert!(!t.contains("**") && !t.contains("]("), "{t}");
+    // In place: after the greeting, before the sign-off.
+    let (g, f, c) = (
+        t.find("Yth. Bapak/Ibu").unwrap(),
+        t.find("Tidak. Layanan").unwrap(),
+        t.find("CSO 1").unwrap(),
+    );
+    assert!(g < f && f < c, "{t}");
+}
+
+#[test]
+fn an_unknown_templat_sends_nothing_and_tells_the_cso_the_close_matches() {
+    let mut w = Harness::new();
+    let s = w.stakeholder();
+    let n = ask(&mut w, &s, "[KONS] Apakah berbayar?", wita(3, 16, 9, 0));
+    let r = reply(
+        &w.cso1(),
+        &n,
+        "t2@cso.test",
+        &[],
+        "#selesai\nYth. Bapak/Ibu,\n#templat biaya-konsultsi\nSalam",
+    );
+    w.ingest(&r, wita(3, 16, 9, 10));
+    // Nothing reached the stakeholder (the acknowledgement only); nothing changed.
+    assert_eq!(w.kinds_to(&w.stakeholder().address), vec!["ack"]);
+    assert_eq!(w.status(1), Status::New);
+    assert_eq!(w.ticket(1).first_response_at, None);
+    let told = w.nth(&w.cso1(), 2);
+    assert!(
+        told.text.contains("`biaya-konsultsi` tidak ada"),
+        "{}",
+        told.text
+    );
+    assert!(told.text.contains("TIDAK dikirim"), "{}", told.text);
+    assert!(
+        told.text
+            .contains("  biaya-konsultasi (Apakah layanan konsultasi dipungut biaya?)"),
+        "{}",
+        told.text
+    );
+    // Its reply with the right name goes out.
+    let r = reply(
+        &w.cso1(),
+        &told,
+        "t3@cso.test",
+        &[],
+        "#selesai\n#templat biaya-konsultasi",
+    );
+    w.ingest(&r, wita(3, 16, 9, 15));
+    let last = w.sent_to(&w.cso1().address).pop().unwrap();
+    assert_eq!(
+        w.status(1),
+        Status::Resolved,
+        "{}: {}",
+        last.kind,
+        last.mail.text
+    );
+    let a = w.nth(&w.stakeholder(), 2);
+    assert!(a.text.contains("tidak dipungut biaya"), "{}", a.text);
+}
