@@ -182,6 +182,8 @@ fn no_digest_on_a_holiday_a_weekend_or_a_day_with_nothing_to_report() {
     assert_eq!(w.tick(wita(3, 16, 7, 45)).digests, 0);
     assert_eq!(w.count("SELECT COUNT(*) FROM outbox"), 0);
     monday(&mut w);
+    // Questions that come after the day's (empty) digests were made bring none that day.
+    assert_eq!(w.tick(wita(3, 16, 16, 0)).digests, 0);
     // Wednesday 18 March 2026 is cuti bersama, Thursday Nyepi, Saturday and Sunday the
     // weekend: nothing, at any hour.
     for (day, hour) in [(18, 7), (18, 12), (19, 9), (21, 8), (22, 10)] {

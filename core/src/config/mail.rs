@@ -68,9 +68,30 @@ pub struct Imap {
     pub folder: String,
     pub processed_folder: String,
     pub quarantine_folder: String,
+    /// What happens to a stored mail: moved to `processed_folder`, or kept in the
+    /// inbox and marked (a mailbox people also read).
+    pub processed: Processed,
+    /// The folder whose new mail is read as answers sent by people from the official
+    /// mailbox (a shared mailbox); `None` reads no sent mail.
+    pub sent_folder: Option<String>,
     pub idle: bool,
     pub poll_seconds: u64,
     pub batch_size: usize,
+}
+
+/// What the daemon does with a mail once it is stored (`[mail.imap] processed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Processed {
+    /// Move it to `processed_folder` (the daemon's own mailbox).
+    Move,
+    /// Leave it in the inbox and set the IMAP keyword [`Processed::KEYWORD`] (a mailbox
+    /// people open in their own mail program).
+    Keep,
+}
+
+impl Processed {
+    /// The IMAP keyword that marks a kept mail as stored.
+    pub const KEYWORD: &'static str = "$Loket";
 }
 
 /// `[mail]`.
@@ -124,6 +145,26 @@ impl Mail {
             );
         }
         let folders = Folders::from_raw(&m.imap);
+        let processed = match m.imap.processed.as_deref() {
+            None | Some("move") => Processed::Move,
+            Some("keep") => Processed::Keep,
+            Some(other) => {
+                c.error(
+                    "mail.imap.processed",
+                    format!("`mail.imap.processed` = {other:?} is not a mode"),
+                    "use \"move\" (to processed_folder) or \"keep\" (stays in the inbox, marked $Loket)",
+                );
+                Processed::Move
+            }
+        };
+        let sent_folder = m.imap.sent_folder.clone().filter(|f| !f.trim().is_empty());
+        if sent_folder.as_deref() == Some(folders.folder.as_str()) {
+            c.error(
+                "mail.imap.sent_folder",
+                "`mail.imap.sent_folder` is the inbox itself",
+                "name the folder your mail program keeps sent mail in, e.g. \"Sent\"",
+            );
+        }
         let imap = Server::from_raw("mail.imap", m.imap, c);
         let extra = m.smtp.imap_keys_set();
         for key in extra {
@@ -144,6 +185,8 @@ impl Mail {
                 folder: folders.folder,
                 processed_folder: folders.processed,
                 quarantine_folder: folders.quarantine,
+                processed,
+                sent_folder,
                 idle: folders.idle,
                 poll_seconds: folders.poll_seconds,
                 batch_size: folders.batch_size,

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveTime;
 
 pub use helpdesk::{Helpdesk, NotifyMode, Retention};
-pub use mail::{Auth, Imap, Mail, SecretSource, Server, Tls};
+pub use mail::{Auth, Imap, Mail, Processed, SecretSource, Server, Tls};
 pub use office::{ComplaintChannel, Office, OfficeHours};
 pub use roster::{Role, Roster, Section, Staff};
 

@@ -86,6 +86,10 @@ pub(super) struct RawServer {
     pub folder: Option<String>,
     pub processed_folder: Option<String>,
     pub quarantine_folder: Option<String>,
+    /// `move` (default) or `keep` (shared mailbox: mail stays, marked with a keyword).
+    pub processed: Option<String>,
+    /// A shared mailbox's sent folder, whose answers to tickets are recorded.
+    pub sent_folder: Option<String>,
     pub idle: Option<bool>,
     pub poll_seconds: Option<u64>,
     pub batch_size: Option<usize>,
@@ -98,6 +102,8 @@ impl RawServer {
             ("folder", self.folder.is_some()),
             ("processed_folder", self.processed_folder.is_some()),
             ("quarantine_folder", self.quarantine_folder.is_some()),
+            ("processed", self.processed.is_some()),
+            ("sent_folder", self.sent_folder.is_some()),
             ("idle", self.idle.is_some()),
             ("poll_seconds", self.poll_seconds.is_some()),
             ("batch_size", self.batch_size.is_some()),

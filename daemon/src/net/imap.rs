@@ -1,6 +1,7 @@
 //! The office mailbox over IMAP: connect (implicit TLS, STARTTLS, or plain on
 //! loopback), keep the selected folder's UIDVALIDITY, list and fetch by UID, move
-//! processed mail out of the inbox, and wait with IDLE.
+//! processed mail out of the inbox (or, in a shared mailbox, mark it with a keyword and
+//! leave it), read the sent folder's new mail, and wait with IDLE.
 //!
 //! Only this module speaks IMAP; it knows nothing of tickets.
 
@@ -13,7 +14,7 @@ use imap::extensions::idle::WaitOutcome;
 use imap::{Connection, Session};
 use rustls_connector::RustlsConnector;
 
-use loket_core::config::{Auth, Imap, Server, Tls};
+use loket_core::config::{Auth, Imap, Processed, Server, Tls};
 
 use super::tls::{self, Proto, Trust};
 
@@ -37,6 +38,22 @@ pub enum MailboxError {
     Imap(#[from] imap::Error),
     #[error("ca_file {path}: {message}")]
     CaFile { path: String, message: String },
+    /// A folder the configuration names is not on the server (and is not ours to make).
+    #[error("{key} = {folder:?}: the server has no such folder; {hint}")]
+    NoFolder {
+        key: &'static str,
+        folder: String,
+        hint: String,
+    },
+    /// `processed = "keep"` on a server that will not store keywords on the inbox.
+    #[error(
+        "processed = \"keep\": the server does not let keywords such as {keyword} be set on {folder} (PERMANENTFLAGS: {flags}); use processed = \"move\""
+    )]
+    NoKeywords {
+        keyword: &'static str,
+        folder: String,
+        flags: String,
+    },
 }
 
 impl MailboxError {
@@ -45,7 +62,11 @@ impl MailboxError {
     pub(crate) fn needs_admin(&self) -> bool {
         matches!(
             self,
-            MailboxError::Login { .. } | MailboxError::CaFile { .. } | MailboxError::Tls { .. }
+            MailboxError::Login { .. }
+                | MailboxError::CaFile { .. }
+                | MailboxError::Tls { .. }
+                | MailboxError::NoFolder { .. }
+                | MailboxError::NoKeywords { .. }
         )
     }
 }
@@ -66,6 +87,19 @@ pub struct Mailbox {
     can_move: bool,
     can_idle: bool,
     can_uidplus: bool,
+    /// What becomes of a stored mail, and where.
+    processed: Processed,
+    processed_folder: String,
+}
+
+/// New mail of another folder (the sent folder), as listed by [`Mailbox::examine_since`].
+#[derive(Debug)]
+pub(crate) struct Examined {
+    pub uidvalidity: u32,
+    /// The UID the folder's next mail will get.
+    pub uid_next: u32,
+    /// Mail with a UID above the one asked for, oldest first.
+    pub listed: Vec<Listed>,
 }
 
 /// Lets another thread interrupt a blocked IMAP read (at shutdown).
@@ -90,8 +124,29 @@ impl Mailbox {
         for folder in [&cfg.processed_folder, &cfg.quarantine_folder] {
             ensure_folder(&mut session, folder)?;
         }
+        if let Some(sent) = &cfg.sent_folder
+            && !has_folder(&mut session, sent)?
+        {
+            return Err(MailboxError::NoFolder {
+                key: "mail.imap.sent_folder",
+                folder: sent.clone(),
+                hint: "name the folder your mail program keeps sent mail in (e.g. \"Sent\", \"Sent Items\", \"INBOX.Sent\")".into(),
+            });
+        }
         let selected = session.select(&cfg.folder)?;
         let uidvalidity = selected.uid_validity.unwrap_or(0);
+        if cfg.processed == Processed::Keep {
+            use imap::types::Flag;
+            let flags = &selected.permanent_flags;
+            let keyword = Flag::Custom(Processed::KEYWORD.into());
+            if !flags.contains(&Flag::MayCreate) && !flags.contains(&keyword) {
+                return Err(MailboxError::NoKeywords {
+                    keyword: Processed::KEYWORD,
+                    folder: cfg.folder.clone(),
+                    flags: format!("{flags:?}"),
+                });
+            }
+        }
         Ok(Mailbox {
             session,
             socket,
@@ -100,6 +155,8 @@ impl Mailbox {
             can_move,
             can_idle,
             can_uidplus,
+            processed: cfg.processed,
+            processed_folder: cfg.processed_folder.clone(),
         })
     }
 
@@ -135,7 +192,22 @@ impl Mailbox {
         if selected.exists == 0 {
             return Ok(Vec::new());
         }
-        let fetches = self.session.uid_fetch("1:*", "(UID RFC822.SIZE)")?;
+        // A kept mail carries the keyword once stored: list only the others (the UID
+        // state in the store still decides what was stored, the keyword only spares
+        // listing it again).
+        let range = match self.processed {
+            Processed::Move => "1:*".to_string(),
+            Processed::Keep => {
+                let uids = self
+                    .session
+                    .uid_search(format!("UNKEYWORD {}", Processed::KEYWORD))?;
+                if uids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                uid_set(&uids.into_iter().collect::<Vec<_>>())
+            }
+        };
+        let fetches = self.session.uid_fetch(range, "(UID RFC822.SIZE)")?;
         let mut out: Vec<Listed> = fetches
             .iter()
             .filter_map(|f| {
@@ -187,6 +259,70 @@ impl Mailbox {
             .collect();
         out.sort_by_key(|(u, _)| *u);
         Ok(out)
+    }
+
+    /// Puts stored mail away: moved to the processed folder, or, in a shared mailbox
+    /// (`processed = "keep"`), left in the inbox and marked with the keyword.
+    pub(crate) fn put_away(&mut self, uids: &[u32]) -> Result<(), MailboxError> {
+        match self.processed {
+            Processed::Move => {
+                let folder = self.processed_folder.clone();
+                self.move_to(uids, &folder)
+            }
+            Processed::Keep => {
+                if !uids.is_empty() {
+                    self.session.uid_store(
+                        uid_set(uids),
+                        format!("+FLAGS.SILENT ({})", Processed::KEYWORD),
+                    )?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Opens `folder` read-only (EXAMINE) and lists its mail with a UID above `after`.
+    /// Until [`Mailbox::reselect`], fetches read that folder.
+    pub(crate) fn examine_since(
+        &mut self,
+        folder: &str,
+        after: u32,
+    ) -> Result<Examined, MailboxError> {
+        let examined = self.session.examine(folder)?;
+        let uidvalidity = examined.uid_validity.unwrap_or(0);
+        let uid_next = examined.uid_next.unwrap_or(1);
+        let mut listed = Vec::new();
+        if examined.exists > 0 && uid_next > after.saturating_add(1) {
+            // `n:*` also answers the last mail when every UID is below n: filtered.
+            let fetches = self.session.uid_fetch(
+                format!("{}:*", after.saturating_add(1)),
+                "(UID RFC822.SIZE)",
+            )?;
+            listed = fetches
+                .iter()
+                .filter_map(|f| {
+                    Some(Listed {
+                        uid: f.uid?,
+                        size: f.size.unwrap_or(0),
+                    })
+                })
+                .filter(|l| l.uid > after)
+                .collect();
+            listed.sort_by_key(|l| l.uid);
+            listed.dedup_by_key(|l| l.uid);
+        }
+        Ok(Examined {
+            uidvalidity,
+            uid_next,
+            listed,
+        })
+    }
+
+    /// Selects the inbox again (after [`Mailbox::examine_since`]).
+    pub(crate) fn reselect(&mut self) -> Result<(), MailboxError> {
+        let selected = self.session.select(&self.folder)?;
+        self.uidvalidity = selected.uid_validity.unwrap_or(0);
+        Ok(())
     }
 
     /// Moves mails to `folder` (MOVE, or COPY + \Deleted + expunge on old servers).
@@ -448,12 +584,15 @@ fn tls_wrap(server: &Server, tcp: TcpStream) -> Result<Connection, MailboxError>
     Ok(Box::new(stream))
 }
 
-fn ensure_folder(session: &mut Session<Connection>, folder: &str) -> Result<(), MailboxError> {
-    let exists = session
+fn has_folder(session: &mut Session<Connection>, folder: &str) -> Result<bool, MailboxError> {
+    Ok(session
         .list(None, Some(folder))?
         .iter()
-        .any(|n| n.name() == folder);
-    if !exists {
+        .any(|n| n.name() == folder))
+}
+
+fn ensure_folder(session: &mut Session<Connection>, folder: &str) -> Result<(), MailboxError> {
+    if !has_folder(session, folder)? {
         session.create(folder)?;
     }
     Ok(())

@@ -277,6 +277,11 @@ fn leading_date(rest: &str) -> (Option<chrono::NaiveDate>, &str) {
     }
 }
 
+/// The command a single line is, if it is one (text after it on the line ignored).
+pub(crate) fn line_command(line: &str) -> Option<Command> {
+    parse_line(line.trim(), 1).ok().flatten().map(|(c, _)| c)
+}
+
 /// The first line of `text` (1-based, counting from `first_line`) that starts with a
 /// command word: a command below the first lines is not run, and must not go out as
 /// text either.

@@ -1,4 +1,5 @@
-//! The daemon's loops. [`once`]: one inbox pass, one scheduler tick, one outbox flush.
+//! The daemon's loops. [`once`]: one inbox pass (and one of a shared mailbox's sent
+//! folder), one scheduler tick, one outbox flush.
 //! [`run`]: the fetcher (IDLE or polling, reconnecting with backoff) in this thread and
 //! the sender/scheduler in another, both stopping cleanly when `stop` is set. On a
 //! reload (SIGHUP) the site is loaded again; when it loads, both loops reconnect with
@@ -6,6 +7,7 @@
 
 pub mod pass;
 pub mod send;
+pub mod sent_folder;
 mod settings;
 
 pub use settings::log_settings;
@@ -49,6 +51,7 @@ pub enum RunError {
 #[derive(Debug, Default)]
 pub struct OnceReport {
     pub pass: PassReport,
+    pub sent: sent_folder::SentReport,
     pub tick: TickReport,
     pub flushed: Flushed,
 }
@@ -85,6 +88,7 @@ pub fn once(desk: &Desk) -> Result<OnceReport, RunError> {
     let mut store = Store::open(&desk.config.mail.data_dir)?;
     let mut mb = open_mailbox(desk)?;
     let pass = pass::pass(&mut mb, &mut store, desk, Utc::now)?;
+    let sent = sent_folder::sent_pass(&mut mb, &mut store, desk, Utc::now)?;
     health::record_pass(store.conn(), Utc::now())?;
     mb.logout();
     let tick = scheduler::tick(&mut store, desk, Utc::now())?;
@@ -92,6 +96,7 @@ pub fn once(desk: &Desk) -> Result<OnceReport, RunError> {
     let flushed = send::flush(&sender(desk)?, store.conn(), Utc::now())?;
     Ok(OnceReport {
         pass,
+        sent,
         tick,
         flushed,
     })
@@ -281,8 +286,9 @@ fn fetch_loop(
             backoff.reset();
             loop {
                 let report = pass::pass_until(&mut mb, &mut store, &desk, Utc::now, stop)?;
+                let sent = sent_folder::sent_pass(&mut mb, &mut store, &desk, Utc::now)?;
                 health::record_pass(store.conn(), Utc::now())?;
-                if report.moved() > 0 {
+                if report.moved() > 0 || sent.answers > 0 {
                     bell.ring();
                 }
                 if stop.load(Ordering::SeqCst) || live.generation() != generation {

@@ -255,7 +255,7 @@ fn move_out(
     quarantined: &mut Vec<u32>,
 ) -> Result<(), MailboxError> {
     let imap = &desk.config.mail.imap;
-    mb.move_to(processed, &imap.processed_folder)?;
+    mb.put_away(processed)?;
     processed.clear();
     mb.move_to(quarantined, &imap.quarantine_folder)?;
     quarantined.clear();

@@ -5,7 +5,10 @@
 //! - [`ingest`]: one mail in: parse → classify → route.
 //! - [`stakeholder`]: a new question, a reply, documents, a rating.
 //! - [`survey`]: the SKM answer to the "Resolved" mail, and paper forms CSOs enter.
-//! - [`staff`]: a verified staff reply and its commands; [`held`]: the replies it holds.
+//! - [`staff`]: a verified staff reply and its commands; [`held`]: the replies it holds;
+//!   [`canned`]: the `#templat` answers it inserts.
+//! - [`mailbox_answer`]: an answer a person sent from the shared official mailbox, read
+//!   from its sent folder.
 //! - [`scheduler`]: progress replies, reminders, alerts, auto-close, and (through
 //!   [`digest`]) each staff member's daily digest.
 //! - [`letters`]: the mails these steps write, each with its typed template data;
@@ -17,6 +20,7 @@ mod digest;
 mod held;
 pub mod ingest;
 pub(crate) mod letters;
+pub mod mailbox_answer;
 mod received;
 pub mod scheduler;
 mod sent;

@@ -24,7 +24,7 @@ use crate::store::tickets::{self, Event, Ticket};
 use crate::store::{StoreError, attachment_path, messages};
 
 /// The escalation term when a standard names none: the published 3 working days.
-const DEFAULT_ESCALATION: Term = Term::WorkingDays(3);
+pub(super) const DEFAULT_ESCALATION: Term = Term::WorkingDays(3);
 
 /// What a staff reply does, besides a change of owner.
 enum Step {
@@ -556,7 +556,7 @@ impl Reply<'_> {
 /// `files` (the staff reply's own attachments) plus the stakeholder's earlier ones, read
 /// back from the attachment store, as far as the forwarding limit allows; the names of
 /// the rest are listed.
-fn earlier_attachments(
+pub(super) fn earlier_attachments(
     desk: &Desk,
     conn: &Connection,
     ticket: i64,
@@ -585,7 +585,7 @@ fn earlier_attachments(
 
 /// The stakeholder's and staff's side of the thread so far, oldest first, for someone
 /// who joins the ticket late; what each mail quotes of the daemon's own is left out.
-fn conversation(conn: &Connection, ticket: i64) -> Result<Vec<ThreadEntry>, StoreError> {
+pub(super) fn conversation(conn: &Connection, ticket: i64) -> Result<Vec<ThreadEntry>, StoreError> {
     let to_stakeholder = sent::sent_about(conn, ticket, Audience::Stakeholder)?;
     let to_anyone = sent::sent_about(conn, ticket, Audience::Anyone)?;
     Ok(messages::of_ticket(conn, ticket)?

@@ -127,11 +127,15 @@ pub(crate) fn desk(site: &TestSite) -> Desk {
     Desk::load(site.root()).unwrap_or_else(|e| panic!("test site does not load: {e}"))
 }
 
-/// One inbox pass, scheduler tick and outbox flush with the clock at `now`.
+/// One inbox pass (and sent-folder pass), scheduler tick and outbox flush with the
+/// clock at `now`.
 pub(crate) fn once_at(desk: &Desk, now: DateTime<Utc>) -> PassReport {
     let mut store = Store::open(&desk.config.mail.data_dir).unwrap();
     let mut mb = loketd::run::open_mailbox(desk).unwrap();
     let report = pass::pass(&mut mb, &mut store, desk, || now).unwrap();
+    // As `loketd once`: a shared mailbox's sent folder after the inbox (nothing without
+    // `sent_folder`).
+    loketd::run::sent_folder::sent_pass(&mut mb, &mut store, desk, || now).unwrap();
     mb.logout();
     loketd::workflow::scheduler::tick(&mut store, desk, now).unwrap();
     let sender = loketd::run::sender(desk).unwrap();

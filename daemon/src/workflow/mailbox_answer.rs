@@ -1,0 +1,304 @@
+//! Answers sent by people from the official mailbox itself (a shared mailbox opened in
+//! Outlook or Thunderbird), read from its sent folder: one that belongs to a ticket's
+//! thread is recorded on the ticket as a staff answer by the mailbox, meets the
+//! completion clock, and `#selesai`, `#dokumen` or `#eskalasi <seksi>` on a line of its
+//! own takes effect. Only a holder of the mailbox's password can put mail in its sent
+//! folder, so nothing more is proved.
+//!
+//! The stakeholder already has the person's mail: nothing of it is relayed again. Only
+//! an escalation writes, as `#eskalasi` from staff does: the standard's notice with the
+//! deadline to the stakeholder and the thread to the section head.
+//!
+//! Never read as a person's answer: the daemon's own mail (a server that files submitted
+//! mail in Sent), by its Message-ID or its outbox row. Mail outside every ticket's
+//! thread is logged and left alone.
+
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+
+use super::letters::{Letter, MailError, Mailer, NotifyEvent, Sending};
+use super::received::Received;
+use super::staff;
+use crate::desk::Desk;
+use crate::mail::parse::{self, ParsedMail};
+use crate::mail::subject;
+use crate::rules::command::{self, Command};
+use crate::rules::kinds::{EventKind, MessageKind};
+use crate::rules::ticket::{self, Action};
+use crate::store::messages::{self, NewMessage, Source};
+use crate::store::tickets::{self, Event, Ticket};
+use crate::store::{self, Store, StoreError, sha256_hex};
+
+/// What became of one mail of the sent folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SentOutcome {
+    /// Recorded on the ticket as the mailbox's answer.
+    Answer { ticket: i64 },
+    /// The daemon's own mail.
+    Own,
+    /// Not in any ticket's thread: left alone (logged).
+    NotInThread,
+    /// Read before.
+    Duplicate,
+    /// Cannot be parsed: left alone (logged).
+    Unreadable,
+}
+
+/// Reads one mail of the sent folder at `src`, in one transaction with the folder's
+/// UID state (a crash re-reads it and finds it stored).
+pub fn ingest_sent(
+    store: &mut Store,
+    desk: &Desk,
+    src: &Source,
+    raw: &[u8],
+    now: DateTime<Utc>,
+) -> Result<SentOutcome, MailError> {
+    let outcome = match parse::parse(raw) {
+        Ok(mail) => record(store, desk, src, raw, &mail, now)?,
+        Err(e) => {
+            tracing::warn!(folder = %src.folder, uid = src.uid, error = %e, "mail in the sent folder cannot be parsed: not read as an answer");
+            SentOutcome::Unreadable
+        }
+    };
+    if !matches!(outcome, SentOutcome::Answer { .. } | SentOutcome::Duplicate) {
+        // Nothing else to write: only the folder's UID state moves on.
+        let tx = store.transaction()?;
+        store::set_folder_state(&tx, &src.folder, src.uidvalidity, src.uid)?;
+        tx.commit().map_err(StoreError::from)?;
+    }
+    Ok(outcome)
+}
+
+fn record(
+    store: &mut Store,
+    desk: &Desk,
+    src: &Source,
+    raw: &[u8],
+    mail: &ParsedMail,
+    now: DateTime<Utc>,
+) -> Result<SentOutcome, MailError> {
+    let office = desk.config.mail.address.as_str();
+    if mail.is_own(desk.config.mail.domain()) || ours(store.conn(), mail)? {
+        tracing::debug!(
+            uid = src.uid,
+            "the daemon's own mail in the sent folder: not an answer"
+        );
+        return Ok(SentOutcome::Own);
+    }
+    let Some(mut t) = ticket_of(store.conn(), desk, mail)? else {
+        tracing::info!(
+            uid = src.uid,
+            subject = %mail.subject,
+            to = %mail.to.iter().map(|a| a.email.as_str()).collect::<Vec<_>>().join(","),
+            "mail in the sent folder is not in a ticket's thread: ignored"
+        );
+        return Ok(SentOutcome::NotInThread);
+    };
+    let dedup_key = match &mail.message_id {
+        Some(id) => format!("mid:{id}:{}", sha256_hex(raw)),
+        None => format!("uid:{}:{}:{}", src.folder, src.uidvalidity, src.uid),
+    };
+    let sha = store.save_raw(raw)?;
+    let tx = store.transaction()?;
+    if messages::exists(&tx, &dedup_key)? {
+        store::set_folder_state(&tx, &src.folder, src.uidvalidity, src.uid)?;
+        tx.commit().map_err(StoreError::from)?;
+        return Ok(SentOutcome::Duplicate);
+    }
+    let received = Received {
+        mail,
+        row: NewMessage {
+            dedup_key: &dedup_key,
+            message_id: mail.message_id.as_deref(),
+            raw_sha256: &sha,
+            source: src,
+            sender: Some(office),
+            subject: &mail.subject,
+            body: &mail.text,
+            size: mail.size,
+            attachments: &[],
+        },
+    };
+    let row = received.store(
+        &tx,
+        Some(t.id),
+        MessageKind::Staff,
+        Some("sent from the office mailbox"),
+        now,
+    )?;
+    // When the person sent it (its Date), within what is possible: not before the
+    // question, not after now.
+    let at = mail
+        .date
+        .map_or(now, |d| d.clamp(t.created_at.min(now), now));
+    let m = Mailer {
+        desk,
+        conn: &tx,
+        now,
+    };
+    apply(&m, &mut t, mail, row, at)?;
+    store::set_folder_state(&tx, &src.folder, src.uidvalidity, src.uid)?;
+    tx.commit().map_err(StoreError::from)?;
+    Ok(SentOutcome::Answer { ticket: t.id })
+}
+
+/// The mail is one the daemon queued (a server that files submitted mail in Sent).
+fn ours(conn: &Connection, mail: &ParsedMail) -> Result<bool, StoreError> {
+    let Some(id) = &mail.message_id else {
+        return Ok(false);
+    };
+    Ok(crate::store::outbox::raw_of(conn, id)?.is_some())
+}
+
+/// The ticket whose thread the mail answers: by In-Reply-To/References, else by the
+/// subject tag.
+fn ticket_of(
+    conn: &Connection,
+    desk: &Desk,
+    mail: &ParsedMail,
+) -> Result<Option<Ticket>, StoreError> {
+    let mut ids = mail.in_reply_to.clone();
+    ids.extend(mail.references.iter().rev().cloned());
+    let id = match tickets::thread_lookup(conn, &ids)? {
+        Some((id, _)) => Some(id),
+        None => subject::ticket_tag(&mail.subject, &desk.config.mail.tag),
+    };
+    match id {
+        Some(id) => tickets::find(conn, id),
+        None => Ok(None),
+    }
+}
+
+/// The person's own lines: above the first quoted line or quote header.
+fn own_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().take_while(|l| {
+        let t = l.trim();
+        let lower = t.to_lowercase();
+        !(t.starts_with('>')
+            || lower.starts_with("-----original message")
+            || lower.starts_with("-----pesan asli")
+            || (lower.starts_with("on ") && lower.ends_with("wrote:"))
+            || (lower.starts_with("pada ") && lower.ends_with("menulis:"))
+            || lower.starts_with("from:")
+            || lower.starts_with("dari:"))
+    })
+}
+
+/// Records the answer and carries out its command, if it has one of the three.
+fn apply(
+    m: &Mailer<'_>,
+    t: &mut Ticket,
+    mail: &ParsedMail,
+    row: i64,
+    at: DateTime<Utc>,
+) -> Result<(), MailError> {
+    let desk = m.desk;
+    let office = desk.config.mail.address.as_str();
+    let mut command = None;
+    let mut ignored = Vec::new();
+    for line in own_lines(&mail.text) {
+        match command::line_command(line) {
+            Some(c @ (Command::Resolve | Command::Documents | Command::Escalate { .. })) => {
+                if command.is_none() {
+                    command = Some(c);
+                }
+            }
+            Some(other) => ignored.push(other.keyword()),
+            None => {}
+        }
+    }
+    if !ignored.is_empty() {
+        tracing::info!(ticket = t.id, commands = ?ignored, "commands in mail sent from the office mailbox are not run (only #selesai, #dokumen, #eskalasi)");
+    }
+    let mut section = None;
+    let (action, kind) = match &command {
+        Some(Command::Resolve) => (Action::Resolve, EventKind::Resolved),
+        Some(Command::Documents) => (Action::RequestDocuments, EventKind::DocumentsRequested),
+        Some(Command::Escalate { section: code }) => match desk.config.roster.section(code) {
+            Some(s) => {
+                section = Some(s.clone());
+                (Action::Escalate, EventKind::Escalated)
+            }
+            None => {
+                tracing::warn!(ticket = t.id, section = %code, "#eskalasi from the office mailbox names no section: recorded as an answer only");
+                (Action::StaffAnswer, EventKind::Answered)
+            }
+        },
+        _ => (Action::StaffAnswer, EventKind::Answered),
+    };
+    let detail = "sent from the office mailbox (sent folder)";
+    let e = Event::new(kind, office, at).on(row).detail(detail);
+    let Ok(to) = ticket::transition(t.status, &action) else {
+        // E.g. an answer to a closed ticket: on record, the status stays.
+        tickets::log(
+            m.conn,
+            t.id,
+            &Event::new(EventKind::Answered, office, at)
+                .on(row)
+                .detail(detail),
+        )?;
+        tracing::info!(ticket = t.id, status = %t.status.as_str(), "answer from the office mailbox recorded; the status does not allow its command");
+        return Ok(());
+    };
+    if t.first_response_at.is_none() {
+        t.first_response_at = Some(at);
+    }
+    match kind {
+        EventKind::Resolved => {
+            t.resolved_at = Some(at);
+            t.paused_at = None;
+        }
+        EventKind::DocumentsRequested => t.paused_at = Some(at),
+        _ => {}
+    }
+    if let Some(s) = &section {
+        t.section = Some(s.code.clone());
+        let term = desk
+            .service(&t.service)
+            .and_then(|s| s.escalation)
+            .unwrap_or(staff::DEFAULT_ESCALATION);
+        t.escalation_due_at = Some(desk.deadline(t.created_at, term));
+        t.last_progress_at = Some(m.now);
+    }
+    if to == t.status {
+        tickets::log(m.conn, t.id, &e)?;
+    } else {
+        tickets::set_status(m.conn, t, to, &e)?;
+    }
+    tickets::save(m.conn, t)?;
+    if let Some(s) = &section {
+        m.to_stakeholder(
+            t,
+            &Letter::Escalated { staff_name: None },
+            Sending::default().answering(messages::last_from_stakeholder(m.conn, t.id)?),
+        )?;
+        let (files, listed) = staff::earlier_attachments(desk, m.conn, t.id, Vec::new())?;
+        let text: String = own_lines(&mail.text).collect::<Vec<_>>().join("\n");
+        let letter = Letter::Notify {
+            event: NotifyEvent::Escalated,
+            text: text.trim(),
+            by: Some(office),
+            thread: staff::conversation(m.conn, t.id)?,
+            listed_attachments: listed,
+            earlier: None,
+        };
+        m.to_staff(t, &s.head, &letter, Sending::files(files))?;
+    }
+    tracing::info!(ticket = t.id, action = %kind, "answer sent from the office mailbox recorded");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::own_lines;
+
+    #[test]
+    fn own_lines_stop_at_the_quote() {
+        let text = "Sudah kami proses.\n#selesai\n\nPada Sel, 1 Des 2026 pukul 10.00, Budi menulis:\n> #dokumen\n> tanya";
+        let own: Vec<&str> = own_lines(text).collect();
+        assert_eq!(own, vec!["Sudah kami proses.", "#selesai", ""]);
+        let outlook = "Baik.\n\nFrom: Budi <b@x>\nSent: Tuesday\n#eskalasi pd";
+        assert_eq!(own_lines(outlook).count(), 2);
+    }
+}
