@@ -6,7 +6,7 @@
 
 mod support;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use support::desk::{DIGEST_OFF, DIGEST_ON, Received, mail, reply, wita};
 use support::harness::{Harness, OFFICE};
 use support::rig::Account;
@@ -371,4 +371,61 @@ fn an_unknown_templat_sends_nothing_and_tells_the_cso_the_close_matches() {
     );
     let a = w.nth(&w.stakeholder(), 2);
     assert!(a.text.contains("tidak dipungut biaya"), "{}", a.text);
+}
+
+#[test]
+fn a_broken_canned_answer_stops_the_start_naming_its_file_and_line() {
+    let site = support::desk::shipped_site();
+    let path = site.root().join("content/tanya-jawab/rusak.md");
+    std::fs::write(
+        &path,
+        "+++\nservice = \"KONS\"\n+++\n\nJawaban tanpa judul.\n",
+    )
+    .unwrap();
+    let err = loketd::desk::Desk::load(site.root())
+        .err()
+        .expect("a broken entry is refused")
+        .to_string();
+    assert!(err.contains("rusak.md:2"), "{err}");
+    assert!(err.contains("`title` is missing"), "{err}");
+    // An entry about a standard that does not exist, too.
+    std::fs::write(
+        &path,
+        "+++\ntitle = \"Apa?\"\nservice = \"XYZ\"\n+++\n\nJawaban.\n",
+    )
+    .unwrap();
+    let err = loketd::desk::Desk::load(site.root())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("rusak.md:3"), "{err}");
+    assert!(
+        err.contains("no standard has the code or slug \"XYZ\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_head_of_office_hears_when_the_holiday_data_runs_out() {
+    let mut w = with_digest();
+    let at = |y, mo, d, h, mi| {
+        chrono::FixedOffset::east_opt(8 * 3600)
+            .unwrap()
+            .with_ymd_and_hms(y, mo, d, h, mi, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    // The shipped file ends with 2027: before November nothing (an empty office).
+    assert_eq!(w.tick(at(2027, 10, 29, 7, 30)).digests, 0);
+    // From 1 November, the head of office's digest says so, even with no ticket.
+    assert_eq!(w.tick(at(2027, 11, 1, 7, 30)).digests, 1);
+    let d = &digests(&w, &w.kepala().address)[0];
+    assert!(d.text.contains("PERHATIAN: data hari libur"), "{}", d.text);
+    assert!(
+        d.text
+            .contains("hari-libur.toml: the holiday file ends with 2027"),
+        "{}",
+        d.text
+    );
+    assert!(digests(&w, &w.cso1().address).is_empty());
 }

@@ -72,12 +72,9 @@ pub fn plain_text(markdown: &str, absolute: impl Fn(&str) -> String) -> String {
     };
     for event in Parser::new_ext(markdown, super::markdown_options()) {
         match event {
-            Event::Start(Tag::Paragraph | Tag::Heading { .. } | Tag::BlockQuote(_))
-            | Event::Start(Tag::CodeBlock(_)) => {
-                if !out.ends_with("- ") && !out.ends_with(". ") {
-                    block_break(&mut out);
-                }
-            }
+            Event::Start(
+                Tag::Paragraph | Tag::Heading { .. } | Tag::BlockQuote(_) | Tag::CodeBlock(_),
+            ) if !out.ends_with("- ") && !out.ends_with(". ") => block_break(&mut out),
             Event::Start(Tag::List(first)) => {
                 if lists.is_empty() {
                     block_break(&mut out);

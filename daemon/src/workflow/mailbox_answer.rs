@@ -198,32 +198,31 @@ fn apply(
     let mut ignored = Vec::new();
     for line in own_lines(&mail.text) {
         match command::line_command(line) {
-            Some(c @ (Command::Resolve | Command::Documents | Command::Escalate { .. })) => {
-                if command.is_none() {
-                    command = Some(c);
-                }
+            Some(c @ (Command::Resolve | Command::Documents | Command::Escalate { .. }))
+                if command.is_none() =>
+            {
+                command = Some(c);
             }
             Some(other) => ignored.push(other.keyword()),
             None => {}
         }
     }
     if !ignored.is_empty() {
-        tracing::info!(ticket = t.id, commands = ?ignored, "commands in mail sent from the office mailbox are not run (only #selesai, #dokumen, #eskalasi)");
+        tracing::info!(ticket = t.id, commands = ?ignored, "commands in mail sent from the office mailbox not run (only the first #selesai, #dokumen or #eskalasi is)");
     }
     let mut section = None;
     let (action, kind) = match &command {
         Some(Command::Resolve) => (Action::Resolve, EventKind::Resolved),
         Some(Command::Documents) => (Action::RequestDocuments, EventKind::DocumentsRequested),
-        Some(Command::Escalate { section: code }) => match desk.config.roster.section(code) {
-            Some(s) => {
+        Some(Command::Escalate { section: code }) => {
+            if let Some(s) = desk.config.roster.section(code) {
                 section = Some(s.clone());
                 (Action::Escalate, EventKind::Escalated)
-            }
-            None => {
+            } else {
                 tracing::warn!(ticket = t.id, section = %code, "#eskalasi from the office mailbox names no section: recorded as an answer only");
                 (Action::StaffAnswer, EventKind::Answered)
             }
-        },
+        }
         _ => (Action::StaffAnswer, EventKind::Answered),
     };
     let detail = "sent from the office mailbox (sent folder)";
