@@ -44,11 +44,28 @@ pub fn log_settings(root: &Path, desk: &Desk, what: &str) {
         imap = %format!("{}:{}", imap.server.host, imap.server.port),
         imap_tls = %tls(&imap.server),
         imap_auth = %auth(&imap.server),
-        folders = %format!("{} -> {} | {}", imap.folder, imap.processed_folder, imap.quarantine_folder),
+        folders = %folders(imap),
         smtp = %format!("{}:{}", mail.smtp.host, mail.smtp.port),
         smtp_tls = %tls(&mail.smtp),
         smtp_auth = %auth(&mail.smtp),
         standards = desk.services.len(),
+        canned_answers = desk.faqs.len(),
         "{what}"
     );
+}
+
+/// "INBOX -> Diproses | Karantina", or for a shared mailbox
+/// "INBOX (kept, marked $Loket) | Karantina, answers from Sent".
+fn folders(imap: &loket_core::config::Imap) -> String {
+    use loket_core::config::Processed;
+    let kept = match imap.processed {
+        Processed::Move => format!("{} -> {}", imap.folder, imap.processed_folder),
+        Processed::Keep => format!("{} (kept, marked {})", imap.folder, Processed::KEYWORD),
+    };
+    let sent = imap
+        .sent_folder
+        .as_ref()
+        .map(|f| format!(", answers from {f}"))
+        .unwrap_or_default();
+    format!("{kept} | {}{sent}", imap.quarantine_folder)
 }

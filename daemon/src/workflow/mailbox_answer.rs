@@ -40,7 +40,7 @@ pub enum SentOutcome {
     NotInThread,
     /// Read before.
     Duplicate,
-    /// Cannot be parsed: left alone (logged).
+    /// Cannot be parsed, or a mail about it cannot be written: left alone (logged).
     Unreadable,
 }
 
@@ -54,7 +54,16 @@ pub fn ingest_sent(
     now: DateTime<Utc>,
 ) -> Result<SentOutcome, MailError> {
     let outcome = match parse::parse(raw) {
-        Ok(mail) => record(store, desk, src, raw, &mail, now)?,
+        Ok(mail) => match record(store, desk, src, raw, &mail, now) {
+            Ok(o) => o,
+            // A mail that cannot be written about (a template error) must not stall the
+            // pass on it: left alone, said at ERROR.
+            Err(MailError::Compose(e)) => {
+                tracing::error!(folder = %src.folder, uid = src.uid, error = %e, "answer in the sent folder not recorded: a mail about it cannot be written");
+                SentOutcome::Unreadable
+            }
+            Err(e) => return Err(e),
+        },
         Err(e) => {
             tracing::warn!(folder = %src.folder, uid = src.uid, error = %e, "mail in the sent folder cannot be parsed: not read as an answer");
             SentOutcome::Unreadable
