@@ -1,7 +1,7 @@
 //! The staff's view of their work by mail, on the workflow harness: the daily digest
 //! per role on a moved clock (none on a holiday, a weekend or an empty day, once a day
 //! across restarts), the requester's earlier tickets in a new ticket's notification,
-//! and canned answers (`#templat`).
+//! canned answers (`#templat`), and answers read from a shared mailbox's sent folder.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -13,6 +13,7 @@ use support::rig::Account;
 
 use loketd::rules::ticket::Status;
 use loketd::workflow::ingest::Outcome;
+use loketd::workflow::mailbox_answer::{self, SentOutcome};
 
 const KASI: &str = "kasi.pd@kppn-tanjungselor.example";
 
@@ -428,4 +429,169 @@ fn the_head_of_office_hears_when_the_holiday_data_runs_out() {
         d.text
     );
     assert!(digests(&w, &w.cso1().address).is_empty());
+}
+
+// ----- answers from a shared mailbox's sent folder (the rig test covers IMAP) -------------
+
+/// A mail in the office's sent folder, as Thunderbird files it: from the office, in
+/// reply to the stakeholder's question `ask.1@satker.example.test`.
+fn in_sent(w: &mut Harness, uid: u32, body: &str, now: DateTime<Utc>) -> SentOutcome {
+    let office = Account {
+        address: OFFICE.into(),
+        ..w.cso1()
+    };
+    let raw = support::desk::mail_with(
+        &office,
+        &w.stakeholder().address,
+        "Re: [KONS] SP2D belum masuk rekening",
+        &format!("tb{uid}@kppn-tanjungselor.example"),
+        &[
+            "In-Reply-To: <ask.1@satker.example.test>",
+            "References: <ask.1@satker.example.test>",
+        ],
+        body,
+    );
+    sent_raw(w, uid, &raw, now)
+}
+
+fn sent_raw(w: &mut Harness, uid: u32, raw: &[u8], now: DateTime<Utc>) -> SentOutcome {
+    let src = loketd::workflow::ingest::Source {
+        folder: "Sent".into(),
+        uidvalidity: 1,
+        uid,
+    };
+    mailbox_answer::ingest_sent(&mut w.store, &w.desk, &src, raw, now).unwrap()
+}
+
+/// The stakeholder's question at 09:50 (its Message-ID `ask.1@…`); CSO 1's notification.
+fn question(w: &mut Harness) -> Received {
+    let raw = mail(
+        &w.stakeholder(),
+        OFFICE,
+        "[KONS] SP2D belum masuk rekening",
+        "ask.1@satker.example.test",
+        "Mohon penjelasan.",
+    );
+    assert!(matches!(
+        w.ingest(&raw, wita(3, 17, 9, 50)),
+        Outcome::New { .. }
+    ));
+    w.sent_to(&w.cso1().address).pop().unwrap().mail
+}
+
+#[test]
+fn an_answer_from_the_sent_folder_meets_the_clock_at_its_date_and_is_not_relayed() {
+    let mut w = Harness::new();
+    let n = question(&mut w);
+    // Sent at 10:00 (its Date), read at 10:30.
+    let o = in_sent(
+        &mut w,
+        1,
+        "Dana sudah kami cek, mohon ditunggu.",
+        wita(3, 17, 10, 30),
+    );
+    assert_eq!(o, SentOutcome::Answer { ticket: 1 });
+    let t = w.ticket(1);
+    assert_eq!(t.status, Status::InProgress);
+    assert_eq!(t.first_response_at, Some(wita(3, 17, 10, 0)));
+    assert_eq!(w.kinds_to(&w.stakeholder().address), vec!["ack"]);
+    // Read again (a restart before the UID state moved on): nothing twice.
+    assert_eq!(
+        in_sent(
+            &mut w,
+            1,
+            "Dana sudah kami cek, mohon ditunggu.",
+            wita(3, 17, 10, 31)
+        ),
+        SentOutcome::Duplicate
+    );
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM messages WHERE kind = 'staff'"),
+        1
+    );
+    // A CSO answering afterwards is told someone already did (held, not relayed).
+    let r = reply(&w.cso1(), &n, "late@cso.test", &[], "Jawaban kedua.");
+    w.ingest(&r, wita(3, 17, 10, 40));
+    assert_eq!(w.kinds_to(&w.cso1().address).last().unwrap(), "held");
+    assert_eq!(w.kinds_to(&w.stakeholder().address), vec!["ack"]);
+}
+
+#[test]
+fn eskalasi_and_dokumen_from_the_sent_folder_take_effect() {
+    let mut w = Harness::new();
+    question(&mut w);
+    let o = in_sent(
+        &mut w,
+        1,
+        "Pertanyaan Bapak kami teruskan.\n#eskalasi pd\n\nPada Selasa, Bendahara menulis:\n> Mohon penjelasan.",
+        wita(3, 17, 10, 30),
+    );
+    assert_eq!(o, SentOutcome::Answer { ticket: 1 });
+    let t = w.ticket(1);
+    assert_eq!(t.status, Status::Escalated);
+    assert_eq!(t.section.as_deref(), Some("pd"));
+    assert!(t.escalation_due_at.is_some());
+    // The stakeholder gets the standard's notice with the deadline; the section head
+    // the thread with the person's words.
+    assert_eq!(
+        w.kinds_to(&w.stakeholder().address),
+        vec!["ack", "escalated"]
+    );
+    let head = w.nth(&w.kasi(), 1);
+    assert!(
+        head.text.contains("Pertanyaan Bapak kami teruskan."),
+        "{}",
+        head.text
+    );
+
+    let mut w = Harness::new();
+    question(&mut w);
+    in_sent(&mut w, 1, "#dokumen\nMohon kirim SPM.", wita(3, 17, 10, 30));
+    let t = w.ticket(1);
+    assert_eq!(t.status, Status::AwaitingDocuments);
+    assert_eq!(t.paused_at, Some(wita(3, 17, 10, 0)));
+}
+
+#[test]
+fn a_command_only_in_the_quote_or_the_daemons_own_mail_in_sent_does_nothing() {
+    let mut w = Harness::new();
+    let n = question(&mut w);
+    // `#selesai` in the quote of an earlier mail is not the person's command: Outlook
+    // quotes without `>` under a header block.
+    in_sent(
+        &mut w,
+        1,
+        "Baik, kami proses.\n\nFrom: Bendahara <bendahara@satker.example.test>\n\
+         Sent: Tuesday, March 17, 2026 9:50 AM\nSubject: SP2D\n\n#selesai\nMohon penjelasan.",
+        wita(3, 17, 10, 30),
+    );
+    assert_eq!(w.status(1), Status::InProgress);
+    // The daemon's own mails found in Sent (a server that files submitted mail there):
+    // the acknowledgement and the capability-carrying notification.
+    let ack = w.sent_to(&w.stakeholder().address).remove(0).mail;
+    assert_eq!(
+        sent_raw(&mut w, 2, ack.raw.as_bytes(), wita(3, 17, 10, 31)),
+        SentOutcome::Own
+    );
+    assert_eq!(
+        sent_raw(&mut w, 3, n.raw.as_bytes(), wita(3, 17, 10, 32)),
+        SentOutcome::Own
+    );
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM messages WHERE kind = 'staff'"),
+        1
+    );
+    // Mail outside every ticket's thread.
+    let other = mail(
+        &w.cso1(),
+        "rekan@kppn-lain.example.test",
+        "Undangan rapat",
+        "rapat@kppn-tanjungselor.example",
+        "#selesai",
+    );
+    assert_eq!(
+        sent_raw(&mut w, 4, &other, wita(3, 17, 10, 33)),
+        SentOutcome::NotInThread
+    );
+    assert_eq!(w.status(1), Status::InProgress);
 }
