@@ -105,8 +105,6 @@ fn each_role_gets_its_own_digest_at_the_configured_time() {
         "Ringkasan harian Selasa, 17 Maret 2026: 4 tiket"
     );
     let t = &cso1.text;
-    eprintln!("{}\n{t}", cso1.raw.split("\r\n\r\n").next().unwrap());
-    eprintln!("{}", digests(&w, &w.kepala().address)[0].text);
     assert!(t.contains("Yth. Petugas CSO 1,"), "{t}");
     let late = section(t, "TERLAMBAT (1)");
     assert!(
@@ -594,4 +592,37 @@ fn a_command_only_in_the_quote_or_the_daemons_own_mail_in_sent_does_nothing() {
         SentOutcome::NotInThread
     );
     assert_eq!(w.status(1), Status::InProgress);
+}
+
+#[test]
+fn the_head_of_office_sees_resolved_tickets_and_the_ikm_so_far() {
+    let mut w = with_digest();
+    let s = w.stakeholder();
+    let n = ask(&mut w, &s, "[KONS] Revisi DIPA", wita(3, 16, 9, 0));
+    let r = reply(
+        &w.cso1(),
+        &n,
+        "r1@cso.test",
+        &[],
+        "#selesai\nSudah kami proses.",
+    );
+    w.ingest(&r, wita(3, 16, 9, 10));
+    let resolved = w.sent_to(&s.address).pop().unwrap().mail;
+    let rating = reply(&s, &resolved, "rate1@satker.example.test", &[], "4");
+    w.ingest(&rating, wita(3, 16, 9, 30));
+    assert_eq!(w.tick(wita(3, 17, 7, 30)).digests, 1);
+    let k = &digests(&w, &w.kepala().address)[0].text;
+    assert!(k.contains("Tiket baru         : 1"), "{k}");
+    assert!(k.contains("Tiket diselesaikan : 1"), "{k}");
+    assert!(
+        k.contains("Belum selesai kini : 0, di antaranya terlambat 0"),
+        "{k}"
+    );
+    assert!(
+        k.contains("IKM sejauh ini     : 100,00 (A, Sangat Baik) dari 1 penilaian"),
+        "{k}"
+    );
+    // Nothing is open: no late list, and the CSOs get no digest.
+    assert!(!k.contains("TIKET TERLAMBAT"), "{k}");
+    assert!(digests(&w, &w.cso1().address).is_empty());
 }

@@ -334,3 +334,52 @@ fn xoauth2_takes_a_token_command_and_nothing_else() {
         "{p:?}"
     );
 }
+
+#[test]
+fn shared_mailbox_and_digest_settings() {
+    let c = parse(GOOD).unwrap();
+    let imap = &c.mail.as_ref().unwrap().imap;
+    assert_eq!(imap.processed, Processed::Move);
+    assert_eq!(imap.sent_folder, None);
+    let text = GOOD.replace(
+        "password_env = \"X_IMAP\"",
+        "password_env = \"X_IMAP\"\nprocessed = \"keep\"\nsent_folder = \"Sent Items\"",
+    ) + "[helpdesk]\ndigest_time = \"off\"\n";
+    let c = parse(&text).unwrap();
+    let imap = &c.mail.as_ref().unwrap().imap;
+    assert_eq!(imap.processed, Processed::Keep);
+    assert_eq!(imap.sent_folder.as_deref(), Some("Sent Items"));
+    assert_eq!(c.helpdesk.digest_time, None);
+    // Each mistake at its line, with the words to use.
+    let text = GOOD.replace(
+        "password_env = \"X_IMAP\"",
+        "password_env = \"X_IMAP\"\nprocessed = \"archive\"\nsent_folder = \"INBOX\"",
+    ) + "[helpdesk]\ndigest_time = \"7.30\"\n";
+    let p = problems(&text);
+    assert_eq!(p.len(), 3, "{p:?}");
+    assert!(
+        p.iter()
+            .any(|d| d.line == line_of(&text, "archive")
+                && d.message.contains("`mail.imap.processed`")),
+        "{p:?}"
+    );
+    assert!(
+        p.iter().any(|d| d
+            .message
+            .contains("`mail.imap.sent_folder` is the inbox itself")),
+        "{p:?}"
+    );
+    assert!(
+        p.iter().any(|d| d.line == line_of(&text, "7.30")
+            && d.message.contains("`helpdesk.digest_time` is not a time")),
+        "{p:?}"
+    );
+    // Both are IMAP keys: refused under [mail.smtp].
+    let text = GOOD.replace("port = 10025", "port = 10025\nsent_folder = \"Sent\"");
+    let p = problems(&text);
+    assert!(
+        p[0].message
+            .contains("`mail.smtp.sent_folder` applies to IMAP only"),
+        "{p:?}"
+    );
+}
