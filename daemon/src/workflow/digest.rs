@@ -136,7 +136,6 @@ pub(crate) fn run(
         };
         let letter = Letter::Digest {
             staff_name: &staff.name,
-            date,
             at: m.local(now),
             count,
             groups,

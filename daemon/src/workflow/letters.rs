@@ -145,8 +145,6 @@ pub(crate) enum Letter<'a> {
     /// A staff member's daily digest (`digest.txt`).
     Digest {
         staff_name: &'a str,
-        /// "Selasa, 1 Desember 2026"
-        date: String,
         /// When it was made, office time.
         at: String,
         /// Tickets listed or counted in `groups`.
