@@ -542,6 +542,26 @@ fn eskalasi_and_dokumen_from_the_sent_folder_take_effect() {
         head.text
     );
 
+    // An unknown section: an answer on record, and the CSOs are told (nothing silent).
+    let mut w = Harness::new();
+    question(&mut w);
+    in_sent(
+        &mut w,
+        1,
+        "Kami teruskan.\n#eskalasi xyz",
+        wita(3, 17, 10, 30),
+    );
+    assert_eq!(w.status(1), Status::InProgress);
+    for cso in [w.cso1(), w.cso2()] {
+        let told = w.nth(&cso, 2);
+        assert!(
+            told.text.contains("seksi `xyz` tidak dikenal"),
+            "{}",
+            told.text
+        );
+        assert!(told.text.contains("pd, mska, vera"), "{}", told.text);
+    }
+
     let mut w = Harness::new();
     question(&mut w);
     in_sent(&mut w, 1, "#dokumen\nMohon kirim SPM.", wita(3, 17, 10, 30));

@@ -207,3 +207,23 @@ fn the_daily_digest_reaches_a_csos_real_inbox() {
         "{subjects:?}"
     );
 }
+
+#[test]
+fn a_sent_folder_the_server_does_not_have_is_named_at_connect() {
+    let w = world_with(|t| {
+        t.replacen(
+            "[mail.imap]\n",
+            "[mail.imap]\nsent_folder = \"Terkirim\"\n",
+            1,
+        )
+    });
+    let err = loketd::run::open_mailbox(&w.desk)
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        err.contains("mail.imap.sent_folder = \"Terkirim\": the server has no such folder"),
+        "{err}"
+    );
+    assert!(err.contains("Sent Items"), "{err}");
+}

@@ -18,7 +18,7 @@ use rusqlite::Connection;
 
 use super::letters::{Letter, MailError, Mailer, NotifyEvent, Sending};
 use super::received::Received;
-use super::staff;
+use super::{staff, stakeholder};
 use crate::desk::Desk;
 use crate::mail::parse::{self, ParsedMail};
 use crate::mail::subject;
@@ -220,6 +220,7 @@ fn apply(
         tracing::info!(ticket = t.id, commands = ?ignored, "commands in mail sent from the office mailbox not run (only the first #selesai, #dokumen or #eskalasi is)");
     }
     let mut section = None;
+    let mut unknown_section = None;
     let (action, kind) = match &command {
         Some(Command::Resolve) => (Action::Resolve, EventKind::Resolved),
         Some(Command::Documents) => (Action::RequestDocuments, EventKind::DocumentsRequested),
@@ -228,7 +229,8 @@ fn apply(
                 section = Some(s.clone());
                 (Action::Escalate, EventKind::Escalated)
             } else {
-                tracing::warn!(ticket = t.id, section = %code, "#eskalasi from the office mailbox names no section: recorded as an answer only");
+                tracing::warn!(ticket = t.id, section = %code, "#eskalasi from the office mailbox names no section: recorded as an answer only, CSOs told");
+                unknown_section = Some(code.clone());
                 (Action::StaffAnswer, EventKind::Answered)
             }
         }
@@ -291,6 +293,32 @@ fn apply(
             earlier: None,
         };
         m.to_staff(t, &s.head, &letter, Sending::files(files))?;
+    }
+    if let Some(code) = unknown_section {
+        // Nobody can be answered in the mailbox itself: the CSOs hear of it, and their
+        // reply to this mail can escalate.
+        let codes: Vec<&str> = desk
+            .config
+            .roster
+            .sections
+            .iter()
+            .map(|s| s.code.as_str())
+            .collect();
+        let problem = format!(
+            "Jawaban dari kotak surat resmi (folder Terkirim) untuk tiket ini memuat `#eskalasi {code}`, \
+             tetapi seksi `{code}` tidak dikenal, sehingga tiket TIDAK dieskalasikan; jawabannya dicatat \
+             sebagai jawaban biasa. Kode seksi yang ada: {}. Bila perlu, balas surel ini dengan \
+             `#eskalasi <kode seksi>` dan catatan untuk Kepala Seksi.",
+            codes.join(", ")
+        );
+        for cso in stakeholder::first_line(desk) {
+            m.to_staff(
+                t,
+                &cso,
+                &Letter::CommandError { problem: &problem },
+                Sending::default(),
+            )?;
+        }
     }
     tracing::info!(ticket = t.id, action = %kind, "answer sent from the office mailbox recorded");
     Ok(())
