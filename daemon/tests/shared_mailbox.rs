@@ -120,8 +120,7 @@ fn an_answer_put_in_sent_by_a_person_is_recorded_and_its_selesai_applied() {
     assert_eq!(t.status, Status::Resolved);
     assert!(t.first_response_at.is_some());
     assert!(t.resolved_at.is_some());
-    // On record as the mailbox's answer, once; nothing relayed (the stakeholder has the
-    // person's mail); the Sent folder is only read.
+    // On record as the mailbox's answer, once; the Sent folder is only read.
     assert_eq!(
         db_count(
             &w.site,
@@ -138,7 +137,24 @@ fn an_answer_put_in_sent_by_a_person_is_recorded_and_its_selesai_applied() {
         ),
         1
     );
-    assert_eq!(w.kinds_to(&w.rig.stakeholder().address), vec!["ack"]);
+    // The stakeholder gets the status and the satisfaction question, not the text again.
+    assert_eq!(
+        w.kinds_to(&w.rig.stakeholder().address),
+        vec!["ack", "resolved"]
+    );
+    let resolved = nth(&w.rig, w.rig.stakeholder(), 2);
+    assert!(
+        resolved
+            .text
+            .contains("Status penyelesaian layanan: Resolved"),
+        "{}",
+        resolved.text
+    );
+    assert!(
+        !resolved.text.contains("dana sudah masuk"),
+        "{}",
+        resolved.text
+    );
     assert_eq!(w.rig.messages(w.rig.office(), "Sent").len(), 3);
     // Again, after a restart: nothing read twice.
     let events = "SELECT COUNT(*) FROM events WHERE ticket_id = 1";

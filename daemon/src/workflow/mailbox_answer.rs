@@ -5,9 +5,10 @@
 //! own takes effect. Only a holder of the mailbox's password can put mail in its sent
 //! folder, so nothing more is proved.
 //!
-//! The stakeholder already has the person's mail: nothing of it is relayed again. Only
-//! an escalation writes, as `#eskalasi` from staff does: the standard's notice with the
-//! deadline to the stakeholder and the thread to the section head.
+//! The stakeholder already has the person's mail: nothing of it is relayed again. What
+//! the procedure adds still goes out: for `#selesai` the status "Resolved" with the
+//! satisfaction question, for `#eskalasi` the standard's notice with the deadline (and
+//! the thread to the section head), as from staff.
 //!
 //! Never read as a person's answer: the daemon's own mail (a server that files submitted
 //! mail in Sent), by its Message-ID or its outbox row. Mail outside every ticket's
@@ -28,6 +29,11 @@ use crate::rules::ticket::{self, Action};
 use crate::store::messages::{self, NewMessage, Source};
 use crate::store::tickets::{self, Event, Ticket};
 use crate::store::{self, Store, StoreError, sha256_hex};
+
+/// The text of the "Resolved" mail for a ticket resolved from the sent folder: the
+/// answer itself went in the person's own mail.
+const RESOLVED_NOTE: &str =
+    "Jawaban atas pertanyaan Anda telah kami sampaikan dalam surel sebelumnya pada utas ini.";
 
 /// What became of one mail of the sent folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -276,6 +282,18 @@ fn apply(
         tickets::set_status(m.conn, t, to, &e)?;
     }
     tickets::save(m.conn, t)?;
+    if kind == EventKind::Resolved {
+        // The person's mail is the answer; the stakeholder still gets the status
+        // "Resolved" and the satisfaction question, as for `#selesai` from staff.
+        m.to_stakeholder(
+            t,
+            &Letter::Resolved {
+                text: RESOLVED_NOTE,
+                staff_name: None,
+            },
+            Sending::default().answering(messages::last_from_stakeholder(m.conn, t.id)?),
+        )?;
+    }
     if let Some(s) = &section {
         m.to_stakeholder(
             t,
