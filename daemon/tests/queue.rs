@@ -175,6 +175,26 @@ fn each_role_gets_its_own_digest_at_the_configured_time() {
 }
 
 #[test]
+fn a_section_head_holding_an_escalation_sees_it_with_the_sections_once() {
+    let mut w = with_digest();
+    monday(&mut w);
+    // The head of PD takes #3 (escalated to PD) with `#ambil`.
+    let escalation = w.nth(&w.kasi(), 1);
+    let r = reply(&w.kasi(), &escalation, "take3@kasi.test", &[], "#ambil");
+    w.ingest(&r, wita(3, 16, 14, 0));
+    assert_eq!(w.ticket(3).assignee.as_deref(), Some(KASI));
+    w.tick(wita(3, 17, 7, 30));
+    let d = &digests(&w, KASI)[0];
+    assert_eq!(d.text.matches("[KPPN-TSL #3]").count(), 1, "{}", d.text);
+    assert!(
+        section(&d.text, "ESKALASI LAINNYA (1)").contains("[KPPN-TSL #3]"),
+        "{}",
+        d.text
+    );
+    assert!(!d.text.contains("menunggu Kepala Seksi"), "{}", d.text);
+}
+
+#[test]
 fn no_digest_on_a_holiday_a_weekend_or_a_day_with_nothing_to_report() {
     let mut w = with_digest();
     // An empty office on a working day: nobody gets an empty digest.

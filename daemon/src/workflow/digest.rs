@@ -99,8 +99,6 @@ pub(crate) fn run(
     let open = tickets::open(m.conn)?;
     let mut sent = 0;
     for staff in &desk.config.roster.staff {
-        let mut groups = Vec::new();
-        groups.extend(own_groups(&m, &open, staff)?);
         let heads: Vec<&str> = desk
             .config
             .roster
@@ -109,8 +107,9 @@ pub(crate) fn run(
             .filter(|s| s.head == staff.address)
             .map(|s| s.code.as_str())
             .collect();
+        let mut groups = own_groups(&m, &open, staff, &heads)?;
         if !heads.is_empty() {
-            groups.extend(section_groups(&m, &open, staff, &heads));
+            groups.extend(section_groups(&m, &open, &heads));
         }
         let (summary, warning) = if staff.role == Role::Kepala {
             let (summary, late) = office(&m, &open, today)?;
@@ -202,12 +201,18 @@ fn line(m: &Mailer<'_>, t: &Ticket) -> Line {
 }
 
 /// The tickets a staff member holds, or that wait for the first line and were sent to
-/// them: overdue, due today, waiting on them, escalated, awaiting documents.
-fn own_groups(m: &Mailer<'_>, open: &[Ticket], staff: &Staff) -> Result<Vec<Group>, StoreError> {
+/// them: overdue, due today, waiting on them, escalated, awaiting documents. An
+/// escalation to a section they head is listed with their section's (`heads`).
+fn own_groups(
+    m: &Mailer<'_>,
+    open: &[Ticket],
+    staff: &Staff,
+    heads: &[&str],
+) -> Result<Vec<Group>, StoreError> {
     let today = m.desk.calendar.local_date(m.now);
     let mut mine = Vec::new();
     for t in open {
-        if t.status == Status::Resolved {
+        if t.status == Status::Resolved || to_section_of(t, heads) {
             continue;
         }
         let theirs = match &t.assignee {
@@ -241,17 +246,20 @@ fn own_groups(m: &Mailer<'_>, open: &[Ticket], staff: &Staff) -> Result<Vec<Grou
     ])
 }
 
-/// A section head: the escalations to their sections (other than those they hold,
-/// listed already), by deadline.
-fn section_groups(m: &Mailer<'_>, open: &[Ticket], staff: &Staff, heads: &[&str]) -> Vec<Group> {
+/// Whether `t` is escalated to one of the sections `heads`.
+fn to_section_of(t: &Ticket, heads: &[&str]) -> bool {
+    t.status == Status::Escalated
+        && t.section
+            .as_deref()
+            .is_some_and(|c| heads.iter().any(|h| h.eq_ignore_ascii_case(c)))
+}
+
+/// A section head: the escalations to their sections, by deadline.
+fn section_groups(m: &Mailer<'_>, open: &[Ticket], heads: &[&str]) -> Vec<Group> {
     let today = m.desk.calendar.local_date(m.now);
     let (mut late, mut due_today, mut later) = (vec![], vec![], vec![]);
     for t in open {
-        let ours = t.status == Status::Escalated
-            && t.section
-                .as_deref()
-                .is_some_and(|c| heads.iter().any(|h| h.eq_ignore_ascii_case(c)));
-        if !ours || t.assignee.as_deref() == Some(staff.address.as_str()) {
+        if !to_section_of(t, heads) {
             continue;
         }
         let l = line(m, t);
