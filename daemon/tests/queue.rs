@@ -666,3 +666,20 @@ fn the_head_of_office_sees_resolved_tickets_and_the_ikm_so_far() {
     assert!(!k.contains("TIKET TERLAMBAT"), "{k}");
     assert!(digests(&w, &w.cso1().address).is_empty());
 }
+
+#[test]
+fn a_digest_that_cannot_be_written_does_not_stop_the_clocks() {
+    let mut w = with_digest();
+    let template = w.site.root().join("themes/default/email/digest.txt");
+    std::fs::write(&template, "{{ no_such_value.field }}\n").unwrap();
+    w.restart();
+    monday(&mut w);
+    // The tick goes on: no digest, and #1's unanswered alert still goes to the CSOs.
+    let r = w.tick(wita(3, 17, 7, 30));
+    assert_eq!(r.digests, 0);
+    assert!(r.alerts > 0, "{r:?}");
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM outbox WHERE kind = 'digest'"),
+        0
+    );
+}

@@ -143,13 +143,20 @@ pub(crate) fn run(
             tag: &desk.config.mail.tag,
         };
         let key = format!("digest:{day}:{}", staff.address);
-        if m.to_desk(
+        match m.to_desk(
             &staff.address,
             subject,
             &letter,
             Sending::default().once(key),
-        )? {
-            sent += 1;
+        ) {
+            Ok(true) => sent += 1,
+            Ok(false) => {}
+            // A digest that cannot be written must not hold the clocks and the outbox
+            // behind it (the tick runs every minute): said at ERROR, the others go out.
+            Err(MailError::Compose(e)) => {
+                tracing::error!(to = %staff.address, error = %e, "daily digest not written");
+            }
+            Err(e) => return Err(e),
         }
     }
     tickets::kv_set(m.conn, DAY_KEY, &day)?;
