@@ -156,9 +156,14 @@ fn each_role_gets_its_own_digest_at_the_configured_time() {
         "{k}"
     );
     assert!(
-        k.contains("IKM sejauh ini     : belum ada penilaian"),
+        k.contains("IKM sejauh ini     : belum ada responden"),
         "{k}"
     );
+    assert!(
+        k.contains("(SKM PermenPANRB 14/2017, Semester I 2026)"),
+        "{k}"
+    );
+    assert!(!k.contains("Penilaian cepat"), "{k}");
     let late = section(k, "TIKET TERLAMBAT DI KANTOR (1)");
     assert!(late.contains("[KPPN-TSL #1]"), "{late}");
 
@@ -637,29 +642,50 @@ fn a_command_only_in_the_quote_or_the_daemons_own_mail_in_sent_does_nothing() {
 #[test]
 fn the_head_of_office_sees_resolved_tickets_and_the_ikm_so_far() {
     let mut w = with_digest();
-    let s = w.stakeholder();
-    let n = ask(&mut w, &s, "[KONS] Revisi DIPA", wita(3, 16, 9, 0));
-    let r = reply(
-        &w.cso1(),
-        &n,
-        "r1@cso.test",
-        &[],
-        "#selesai\nSudah kami proses.",
-    );
-    w.ingest(&r, wita(3, 16, 9, 10));
-    let resolved = w.sent_to(&s.address).pop().unwrap().mail;
-    let rating = reply(&s, &resolved, "rate1@satker.example.test", &[], "4");
-    w.ingest(&rating, wita(3, 16, 9, 30));
+    // One stakeholder answers the survey (nine digits), another gives the quick rating.
+    for (who, id, answer) in [
+        (w.stakeholder(), "skm", "4 4 3 4 4 4 4 3 4"),
+        (w.stakeholder2(), "quick", "4"),
+    ] {
+        let n = ask(
+            &mut w,
+            &who,
+            &format!("[KONS] Revisi DIPA {id}"),
+            wita(3, 16, 9, 0),
+        );
+        let r = reply(
+            &w.cso1(),
+            &n,
+            &format!("{id}@cso.test"),
+            &[],
+            "#selesai\nSudah kami proses.",
+        );
+        w.ingest(&r, wita(3, 16, 9, 10));
+        let resolved = w.sent_to(&who.address).pop().unwrap().mail;
+        let rating = reply(
+            &who,
+            &resolved,
+            &format!("{id}@satker.example.test"),
+            &[],
+            answer,
+        );
+        w.ingest(&rating, wita(3, 16, 9, 30));
+    }
     assert_eq!(w.tick(wita(3, 17, 7, 30)).digests, 1);
     let k = &digests(&w, &w.kepala().address)[0].text;
-    assert!(k.contains("Tiket baru         : 1"), "{k}");
-    assert!(k.contains("Tiket diselesaikan : 1"), "{k}");
+    assert!(k.contains("Tiket baru         : 2"), "{k}");
+    assert!(k.contains("Tiket diselesaikan : 2"), "{k}");
     assert!(
         k.contains("Belum selesai kini : 0, di antaranya terlambat 0"),
         "{k}"
     );
+    // By hand: NRR tertimbang = (4+4+3+4+4+4+4+3+4) / 9 = 3,7778; IKM = × 25 = 94,44.
     assert!(
-        k.contains("IKM sejauh ini     : 100,00 (A, Sangat Baik) dari 1 penilaian"),
+        k.contains("IKM sejauh ini     : 94,44 (mutu A, Sangat Baik) dari 1 responden"),
+        "{k}"
+    );
+    assert!(
+        k.contains("Penilaian cepat    : 100,00 (A, Sangat Baik) dari 1 penilaian"),
         "{k}"
     );
     // Nothing is open: no late list, and the CSOs get no digest.

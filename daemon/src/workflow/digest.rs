@@ -65,10 +65,13 @@ pub(crate) struct Summary {
     pub resolved: usize,
     pub open: usize,
     pub late: usize,
-    /// "87,50 (B, Baik) dari 12 penilaian", or `None` without ratings.
+    /// The SKM's IKM of the answers given this semester: "87,50 (mutu B, Baik) dari 12
+    /// responden", or `None` without respondents.
     pub ikm: Option<String>,
-    /// What the figure is ("penilaian cepat 1–4 pada surel Resolved, semester ini").
-    pub ikm_basis: &'static str,
+    /// What the figure is: "SKM PermenPANRB 14/2017, Semester II 2026".
+    pub ikm_basis: String,
+    /// The quick single ratings of the semester, reported apart from the SKM.
+    pub quick: Option<String>,
 }
 
 /// Queues today's digests when it is time and they were not made yet; how many went
@@ -317,24 +320,37 @@ fn office(
         .copied()
         .filter(|t| is_late(t, m.now))
         .collect();
-    // The satisfaction index so far this semester, from the quick ratings.
-    let semester = NaiveDate::from_ymd_opt(today.year(), if today.month() <= 6 { 1 } else { 7 }, 1)
-        .unwrap_or(today);
-    let r = report::build(
-        m.conn,
-        Some(cal.at_local(semester, chrono::NaiveTime::MIN)),
-        None,
-        m.now,
-    )?;
-    let ikm = r.ikm.map(|i| {
+    // The satisfaction index so far this semester: the SKM (PermenPANRB 14/2017) of the
+    // answers given since it began, and the quick single ratings apart.
+    let first_half = today.month() <= 6;
+    let semester =
+        NaiveDate::from_ymd_opt(today.year(), if first_half { 1 } else { 7 }, 1).unwrap_or(today);
+    let start = Some(cal.at_local(semester, chrono::NaiveTime::MIN));
+    let skm = report::skm(m.conn, start, None)?;
+    let ikm = skm.result.map(|v| {
+        format!(
+            "{} (mutu {}, {}) dari {} responden",
+            decimal(v.ikm),
+            v.mutu,
+            v.mutu_label,
+            v.respondents
+        )
+    });
+    let r = report::build(m.conn, start, None, m.now)?;
+    let quick = r.ikm.map(|i| {
         format!(
             "{} ({}, {}) dari {} penilaian",
-            format!("{:.2}", i.value).replace('.', ","),
+            decimal(i.value),
             i.grade,
             i.label,
             r.ratings
         )
     });
+    let ikm_basis = format!(
+        "SKM PermenPANRB 14/2017, Semester {} {}",
+        if first_half { "I" } else { "II" },
+        today.year()
+    );
     if new == 0 && resolved == 0 && unresolved.is_empty() {
         return Ok((None, None));
     }
@@ -360,9 +376,15 @@ fn office(
         open: unresolved.len(),
         late: late.len(),
         ikm,
-        ikm_basis: "penilaian cepat 1–4 pada surel \"Resolved\", semester ini",
+        ikm_basis,
+        quick,
     };
     Ok((Some(summary), Some(listed)))
+}
+
+/// "87,50": two decimals with the Indonesian comma.
+fn decimal(x: f64) -> String {
+    format!("{x:.2}").replace('.', ",")
 }
 
 fn group(title: &'static str, tickets: Vec<Line>) -> Group {
