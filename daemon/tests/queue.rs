@@ -173,6 +173,13 @@ fn each_role_gets_its_own_digest_at_the_configured_time() {
         assert!(d.message_id.contains("loket.0."), "{}", d.message_id);
     }
     assert_ne!(cso1.message_id, cso2.message_id);
+    // What a reply to it can do, and it does: `#antrean` answered from the desk.
+    assert!(t.contains("#antrean (#queue)"), "{t}");
+    let r = reply(&w.cso1(), cso1, "queue@cso.test", &[], "#antrean");
+    w.ingest(&r, wita(3, 17, 7, 45));
+    let answer = w.sent_to(&w.cso1().address).pop().unwrap();
+    assert_eq!(answer.kind, "desk_answer", "{}", answer.mail.text);
+    assert!(answer.mail.text.contains("#1"), "{}", answer.mail.text);
     assert_eq!(
         w.count("SELECT COUNT(*) FROM outbox WHERE kind = 'digest' AND ticket_id IS NULL"),
         4
