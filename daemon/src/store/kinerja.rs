@@ -41,7 +41,7 @@ pub fn export(
             respondents: all.respondents,
             nrr: scores(all),
             by_service: parts(&skm.by_service, ToString::to_string),
-            by_channel: parts(&skm.by_channel, |k| k.to_string()),
+            by_channel: parts(&skm.by_channel, ToString::to_string),
             profile: skm
                 .profile
                 .iter()
