@@ -127,7 +127,11 @@ fn each_role_gets_its_own_digest_at_the_configured_time() {
     );
     let docs = section(t, "MENUNGGU DOKUMEN DARI STAKEHOLDER (1)");
     assert!(docs.contains("[KPPN-TSL #4] Pagu minus"), "{docs}");
-    assert!(t.contains("balas surel pemberitahuan tiket itu"), "{t}");
+    assert!(t.contains("tulis #tiket <nomor> di baris pertama"), "{t}");
+    assert!(
+        docs.contains("tindak lanjut: balas dengan #tiket 4"),
+        "{docs}"
+    );
     assert!(t.contains("\"[KPPN-TSL #nomor]\""), "{t}");
     assert!(t.contains("balas surel ini"), "{t}");
 
@@ -715,4 +719,121 @@ fn a_digest_that_cannot_be_written_does_not_stop_the_clocks() {
         w.count("SELECT COUNT(*) FROM outbox WHERE kind = 'digest'"),
         0
     );
+}
+
+// ----- acting on a ticket from the digest ----------------------------------------------
+
+/// Tuesday's digest to CSO 1 (after `monday`).
+fn cso1_digest(w: &mut Harness) -> Received {
+    monday(w);
+    w.tick(wita(3, 17, 7, 30));
+    digests(w, &w.cso1().address).remove(0)
+}
+
+#[test]
+fn a_ticket_is_answered_and_resolved_from_the_digest_in_every_client() {
+    use support::clients::{Author, Client, Placement, reply_as};
+    for client in Client::ALL {
+        for lang in client.languages() {
+            let case = format!("{} {}", client.name(), lang.code());
+            let mut w = with_digest();
+            let d = cso1_digest(&mut w);
+            assert!(d.text.contains("balas dengan #tiket 2"), "{}", d.text);
+            let author = Author {
+                name: "Petugas CSO 1",
+                address: &w.cso1().address,
+            };
+            let raw = reply_as(
+                client,
+                *lang,
+                &author,
+                &d,
+                "t2@cso.test",
+                "#tiket 2\n#selesai\nRevisi DIPA diajukan lewat aplikasi SAKTI.",
+                Placement::Above,
+            );
+            assert_eq!(
+                w.ingest(&raw, wita(3, 17, 8, 0)),
+                Outcome::Staff { ticket: 2 },
+                "{case}"
+            );
+            assert_eq!(w.status(2), Status::Resolved, "{case}");
+            let to = w.stakeholder2().address;
+            let answer = w.sent_to(&to).pop().unwrap();
+            assert_eq!(answer.kind, "resolved", "{case}");
+            let a = &answer.mail.text;
+            assert!(
+                a.contains("Revisi DIPA diajukan lewat aplikasi SAKTI."),
+                "{case}: {a}"
+            );
+            // Nothing of the digest, the command line or other tickets reaches them.
+            for leak in [
+                "#tiket",
+                "Ringkasan harian",
+                "SP2D belum masuk",
+                "Pagu minus",
+            ] {
+                assert!(!a.contains(leak), "{case}: {leak:?} in {a}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_digest_acts_only_on_a_ticket_its_reader_may_act_on() {
+    let mut w = with_digest();
+    let d = cso1_digest(&mut w);
+    // #3 is escalated to the head of PD; the head of MSKA is not on it. Their desk mail:
+    // the confirmation request their unproven `#antrean` gets.
+    let mska = Account {
+        address: "kasi.mska@kppn-tanjungselor.example".into(),
+        password: String::new(),
+    };
+    let fresh = mail(&mska, OFFICE, "antrean", "a@mska.test", "#antrean");
+    w.ingest(&fresh, wita(3, 17, 7, 50));
+    let confirm = w.sent_to(&mska.address).pop().unwrap();
+    assert_eq!(confirm.kind, "confirm");
+    let r = reply(
+        &mska,
+        &confirm.mail,
+        "t3@mska.test",
+        &[],
+        "#tiket 3\n#selesai\nSudah.",
+    );
+    w.ingest(&r, wita(3, 17, 8, 0));
+    assert_eq!(w.status(3), Status::Escalated);
+    let told = w.sent_to(&mska.address).pop().unwrap();
+    assert_eq!(told.kind, "desk_answer");
+    assert!(
+        told.mail.text.contains("bukan petugas pada tiket #3"),
+        "{}",
+        told.mail.text
+    );
+    // A ticket that does not exist.
+    let r = reply(&w.cso1(), &d, "t9@cso.test", &[], "#tiket 99\nJawaban.");
+    w.ingest(&r, wita(3, 17, 8, 5));
+    let told = w.sent_to(&w.cso1().address).pop().unwrap();
+    assert!(
+        told.mail.text.contains("Tiket #99 tidak ada."),
+        "{}",
+        told.mail.text
+    );
+    // The head of the section may act on its escalation.
+    let kasi = digests(&w, KASI).remove(0);
+    let head = Account {
+        address: KASI.into(),
+        password: String::new(),
+    };
+    let r = reply(
+        &head,
+        &kasi,
+        "t3@kasi.test",
+        &[],
+        "#tiket 3\n#selesai\nSudah kami proses.",
+    );
+    assert_eq!(
+        w.ingest(&r, wita(3, 17, 8, 10)),
+        Outcome::Staff { ticket: 3 }
+    );
+    assert_eq!(w.status(3), Status::Resolved);
 }

@@ -31,6 +31,9 @@ pub enum DeskCommand {
     Search(String),
     /// `#riwayat <alamat>` (`#history`).
     History(String),
+    /// `#tiket <nomor>` (`#ticket`): the rest of the mail is a staff reply about that
+    /// ticket, as if it answered the ticket's notification (the digest's reply link).
+    Ticket(i64),
 }
 
 /// The subject words that name a channel (upper case, spaces collapsed, `-`/`_` as
@@ -121,6 +124,14 @@ fn command(line: &str) -> Option<DeskCommand> {
         "antrean" | "antrian" | "queue" => Some(DeskCommand::Queue),
         "cari" | "search" => Some(DeskCommand::Search(arg.to_string())),
         "riwayat" | "history" => Some(DeskCommand::History(arg.to_string())),
+        "tiket" | "ticket" => {
+            let number = arg.split_whitespace().next()?.trim_start_matches('#');
+            number
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .map(DeskCommand::Ticket)
+        }
         _ => None,
     }
 }
@@ -539,6 +550,19 @@ mod tests {
             read("", "#riwayat"),
             Some(Started::Command(DeskCommand::History(String::new())))
         );
+        assert_eq!(
+            read(
+                "Re: Ringkasan harian",
+                "#tiket 12\nSudah kami cek.\n#selesai"
+            ),
+            Some(Started::Command(DeskCommand::Ticket(12)))
+        );
+        assert_eq!(
+            read("", "#Ticket #7"),
+            Some(Started::Command(DeskCommand::Ticket(7)))
+        );
+        assert_eq!(read("", "#tiket dua"), None);
+        assert_eq!(read("", "#tiket 0"), None);
         assert_eq!(read("", "Halo\n#antrean"), None);
         assert_eq!(read("", "#selesai"), None);
     }

@@ -41,6 +41,7 @@ Yang dapat Anda kirim dengan membalas surel ini (ubah subjeknya bila perlu):
 #antrean (#queue) - tiket Anda yang masih terbuka
 #cari <kata> (#search) - cari tiket (perihal, pemohon, isi, kode satker, nomor SPM/SP2D)
 #riwayat <alamat surel atau nomor telepon> (#history) - riwayat tiket seorang pemohon
+#tiket <nomor> (#ticket) di baris pertama, lalu jawaban atau perintah di bawahnya - tindak lanjuti tiket itu
 ";
 
 /// The standing mail's subject: a reply keeps it, so answering it with the form
@@ -157,6 +158,10 @@ pub(crate) fn route(
             now,
         )?;
         return confirmed(m, &staff, held, row).map(Some);
+    }
+    // `#tiket N`: the rest is a staff reply about ticket N (the digest's reply link).
+    if let Some(Started::Command(DeskCommand::Ticket(n))) = started {
+        return on_ticket(m, r, &staff, n, desk_cap.as_deref()).map(Some);
     }
     let row = r.store(m.conn, None, MessageKind::Staff, None, now)?;
     let s = Started2 {
@@ -275,6 +280,104 @@ fn confirmed(m: &Mailer<'_>, staff: &str, held: i64, row: i64) -> Result<Outcome
     queue::mark_held(m.conn, held, staff_kind, &reason, ticket)?;
     tracing::info!(sender = %staff, held, ticket, "held staff-started mail confirmed and carried out");
     Ok(outcome)
+}
+
+// ----- a ticket from a desk mail ------------------------------------------------------
+
+/// A reply to a desk mail (the digest, most often) that starts with `#tiket N`: the rest
+/// runs as this staff member's reply to ticket N's notification would, when they may act
+/// on it (see [`may_act`]). Otherwise nothing runs and they are told why.
+fn on_ticket(
+    m: &Mailer<'_>,
+    r: &Received<'_>,
+    staff: &str,
+    n: i64,
+    answering: Option<&str>,
+) -> Result<Outcome, MailError> {
+    let found = tickets::find(m.conn, n)?;
+    let refusal = match &found {
+        None => Some(format!("Tiket #{n} tidak ada.")),
+        Some(t) if !may_act(m, staff, t)? => Some(format!(
+            "Anda bukan petugas pada tiket #{n}; mintalah pemegangnya (atau Kepala Seksi) \
+             meneruskan tiket itu kepada Anda dengan #alihkan."
+        )),
+        Some(_) => None,
+    };
+    let (Some(mut t), None) = (found, refusal.clone()) else {
+        r.store(
+            m.conn,
+            None,
+            MessageKind::Staff,
+            Some("#tiket refused"),
+            m.now,
+        )?;
+        answer(
+            m,
+            staff,
+            "ticket",
+            &n.to_string(),
+            Vec::new(),
+            0,
+            false,
+            refusal,
+        )?;
+        return Ok(Outcome::StoredOnly {
+            ticket: None,
+            kind: MessageKind::Staff,
+        });
+    };
+    let row = r.store(m.conn, Some(n), MessageKind::Staff, None, m.now)?;
+    let mut mail = r.mail.clone();
+    mail.text = without_ticket_line(&mail.text);
+    // The quote under the reply is the desk mail's: the relay reads it back by its id.
+    super::staff::execute(m, &mut t, &mail, row, answering.unwrap_or_default())?;
+    tracing::info!(
+        ticket = n,
+        staff,
+        "staff reply about a ticket from a desk mail (#tiket)"
+    );
+    Ok(Outcome::Staff { ticket: n })
+}
+
+/// Who may act on a ticket from a desk mail: the staff a notification of it would
+/// reach (its participants and owner), the head of its section, the head of office,
+/// and any CSO while nobody has taken it.
+fn may_act(m: &Mailer<'_>, staff: &str, t: &Ticket) -> Result<bool, StoreError> {
+    let roster = &m.desk.config.roster;
+    let is = |a: &str| a.eq_ignore_ascii_case(staff);
+    let head_of_section = t
+        .section
+        .as_deref()
+        .and_then(|c| roster.section(c))
+        .is_some_and(|sec| is(&sec.head));
+    let head_of_office = roster.head_of_office().is_some_and(|h| is(&h.address));
+    let free_for_cso = t.assignee.is_none() && roster.csos().any(|c| is(&c.address));
+    Ok(t.assignee.as_deref().is_some_and(is)
+        || head_of_section
+        || head_of_office
+        || free_for_cso
+        || tickets::participants(m.conn, t.id)?.iter().any(|p| is(p)))
+}
+
+/// The text without its first `#tiket N` line (the commands and answer follow it).
+fn without_ticket_line(text: &str) -> String {
+    let mut lines = text.lines();
+    let mut out = Vec::new();
+    for line in lines.by_ref() {
+        if line.trim().is_empty() {
+            out.push(line);
+            continue;
+        }
+        if !matches!(
+            form::read("", line),
+            Some(Started::Command(DeskCommand::Ticket(_)))
+        ) {
+            out.push(line);
+        }
+        break;
+    }
+    out.extend(lines);
+    out.join("\n")
 }
 
 // ----- forms --------------------------------------------------------------------------
@@ -629,6 +732,24 @@ fn command(m: &Mailer<'_>, s: &Started2<'_>, c: &DeskCommand) -> Result<(), Mail
                 None,
             )
         }
+        // Only a held mail reaches here (a proven one runs at once): a confirmation
+        // carries no quote to tell the reply from, so it does not act on a ticket.
+        DeskCommand::Ticket(n) => {
+            let problem = Some(format!(
+                "Untuk menindaklanjuti tiket #{n}, balas surel ringkasan harian atau \
+                 pemberitahuan tiket itu dengan #tiket {n} di baris pertama."
+            ));
+            answer(
+                m,
+                s.staff,
+                "ticket",
+                &n.to_string(),
+                Vec::new(),
+                0,
+                false,
+                problem,
+            )
+        }
     }
 }
 
@@ -687,6 +808,7 @@ fn answer(
         "search" => format!("Hasil pencarian: {}", one_line(query, 60)),
         "history" => format!("Riwayat pemohon: {}", one_line(query, 60)),
         "twice" => "Surel ini sudah dikonfirmasi sebelumnya".to_string(),
+        "ticket" => format!("Tiket #{query} tidak dapat ditindaklanjuti dari surel ini"),
         "gone" => "Surel yang dikonfirmasi tidak ditemukan".to_string(),
         _ => "Perintah tidak dikenali".to_string(),
     };
