@@ -9,11 +9,13 @@
 //! appended to `LOKETD_FAILPOINT_LOG` as `<pid> <what> [<detail>]`, so the test counts
 //! what happened from the log.
 
-/// After the mail's files are written and fsynced, before its transaction.
+/// After a mail's files are written and fsynced, before its rows.
 pub const FILES_WRITTEN: &str = "files-written";
-/// After a mail's transaction committed, before it is moved out of the inbox.
+/// After a mail's rows are written in its batch's transaction, before the commit.
+pub const STORED_IN_BATCH: &str = "stored-in-batch";
+/// After a batch's transaction (or an oversized mail's) committed, before its MOVE.
 pub const COMMIT_BEFORE_MOVE: &str = "commit-before-move";
-/// After every mail of a fetched batch committed, before the batch's MOVE.
+/// After a batch's processed mail was moved, before its quarantined mail is.
 pub const BATCH_BEFORE_MOVE: &str = "batch-before-move";
 /// After the SMTP server accepted a mail, before its outbox row is marked sent.
 pub const SENT_BEFORE_MARK: &str = "sent-before-mark";

@@ -34,8 +34,9 @@ const PER_WINDOW: usize = 3;
 const RANDOM: usize = 8;
 
 /// The windows killed on purpose, in the order the killer takes them.
-const WINDOWS: [&str; 4] = [
+const WINDOWS: [&str; 5] = [
     "files-written",
+    "stored-in-batch",
     "commit-before-move",
     "batch-before-move",
     "sent-before-mark",

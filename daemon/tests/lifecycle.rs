@@ -66,8 +66,8 @@ fn sigterm_during_an_inbox_pass_stops_after_the_mail_in_flight() {
     for i in 0..12 {
         rig.deliver(rig.office(), &question(&rig, i));
     }
-    // SIGTERM arrives right after the third mail's commit, mid-batch.
-    let mut d = Daemon::run_with(&site, &[("LOKETD_FAILPOINT", "commit-before-move:3:term")]);
+    // SIGTERM arrives right after the third mail is stored, mid-batch (uncommitted).
+    let mut d = Daemon::run_with(&site, &[("LOKETD_FAILPOINT", "stored-in-batch:3:term")]);
     let status = d
         .wait_exit(STOP_WITHIN)
         .unwrap_or_else(|| panic!("loketd still runs after SIGTERM:\n{}", d.log_text()));

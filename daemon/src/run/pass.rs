@@ -1,20 +1,26 @@
-//! One pass over the inbox: list, fetch new mail in batches, ingest each mail in its
-//! own transaction, and only then move it out of the inbox. A mail that cannot be
-//! processed (unparseable, unanswerable, or a row it cannot have) is quarantined with
-//! its reason; only a storage failure stops the pass with the mail still in the inbox
-//! (it is tried again on the next pass). A stop request ends the pass after the mail
-//! in flight.
+//! One pass over the inbox: list, fetch new mail in batches, store each batch in one
+//! transaction (group commit: every file fsynced, the folders once, one commit), and
+//! only then move the batch out of the inbox with one MOVE per target folder. Each mail
+//! is a savepoint inside it: a mail that cannot be processed (unparseable,
+//! unanswerable, or a row it cannot have) is rolled back and quarantined with its
+//! reason, and the rest of the batch goes on. Only a storage failure stops the pass:
+//! the mails of the batch before it are committed and moved, that mail and the ones
+//! after it stay in the inbox (tried again on the next pass). A crash loses at most the
+//! uncommitted batch, which is fetched again; de-duplication makes a re-fetch of
+//! anything committed a no-op. A stop request ends the pass after the mail in flight
+//! (the batch so far is committed and moved).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Utc};
+use rusqlite::Transaction;
 
 use crate::desk::Desk;
 use crate::failpoint;
 use crate::net::imap::{Listed, Mailbox, MailboxError};
 use crate::store::messages::Quarantine;
-use crate::store::{Disposition, Store, StoreError};
+use crate::store::{Disposition, Files, Store, StoreError};
 use crate::workflow::ingest::{self, IngestError, Outcome, Source};
 
 #[derive(Debug, thiserror::Error)]
@@ -130,72 +136,27 @@ pub fn pass_until(
         }
         let fetched = mb.fetch(&batch)?;
         report.fetched += fetched.len();
-        for (uid, raw) in fetched {
-            if stop.load(Ordering::SeqCst) {
-                break;
-            }
-            let src = source(uid);
-            let result = catch_unwind(AssertUnwindSafe(|| {
-                ingest::ingest(store, desk, &src, &raw, now())
-            }));
-            // Storage is broken (disk, lock timeout, permissions), also when it broke
-            // while a reply was being queued: keep the mail in the inbox, move what is
-            // done, and let the caller retry later.
-            let result = match result {
-                Ok(Err(e)) => match e.into_storage_failure() {
-                    Ok(storage) => {
-                        move_out(mb, desk, &mut to_processed, &mut to_quarantine)?;
-                        return Err(storage.into());
-                    }
-                    Err(e) => Ok(Err(e)),
-                },
-                other => other,
-            };
-            let outcome = match result {
-                Ok(Ok(o)) => o,
-                // Anything else is about this mail (a row it cannot have): quarantined,
-                // so the mails behind it are not held.
-                Ok(Err(IngestError::Store(e))) => {
-                    let reason = format!("cannot store: {e}");
-                    ingest::quarantine(store, &unprocessed(&src, raw.len(), &reason), now())?;
-                    Outcome::Quarantined { reason }
-                }
-                Ok(Err(IngestError::Mail(e))) => {
-                    let reason = format!("cannot answer: {e}");
-                    ingest::quarantine(store, &unprocessed(&src, raw.len(), &reason), now())?;
-                    Outcome::Quarantined { reason }
-                }
-                Err(panic) => {
-                    let what = panic
-                        .downcast_ref::<&str>()
-                        .map(std::string::ToString::to_string)
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_default();
-                    let reason = format!("internal error while processing: {what}");
-                    ingest::quarantine(store, &unprocessed(&src, raw.len(), &reason), now())?;
-                    Outcome::Quarantined { reason }
-                }
-            };
-            failpoint::hit(failpoint::COMMIT_BEFORE_MOVE);
+        let (stored, failure) = store_batch(store, desk, &source, &fetched, &now, stop);
+        for (uid, outcome) in stored {
             match outcome {
+                Outcome::New { .. } => report.new_tickets += 1,
+                Outcome::Reply { .. } => report.replies += 1,
+                Outcome::Staff { .. } => report.staff += 1,
+                Outcome::StoredOnly { .. } => report.stored_only += 1,
+                Outcome::Duplicate => report.duplicates += 1,
                 Outcome::Quarantined { .. } => {
                     report.quarantined += 1;
                     to_quarantine.push(uid);
-                }
-                o => {
-                    match o {
-                        Outcome::New { .. } => report.new_tickets += 1,
-                        Outcome::Reply { .. } => report.replies += 1,
-                        Outcome::Staff { .. } => report.staff += 1,
-                        Outcome::StoredOnly { .. } => report.stored_only += 1,
-                        _ => report.duplicates += 1,
-                    }
-                    to_processed.push(uid);
+                    continue;
                 }
             }
+            to_processed.push(uid);
         }
-        failpoint::hit(failpoint::BATCH_BEFORE_MOVE);
+        failpoint::hit(failpoint::COMMIT_BEFORE_MOVE);
         move_out(mb, desk, &mut to_processed, &mut to_quarantine)?;
+        if let Some(storage) = failure {
+            return Err(storage.into());
+        }
     }
     if report.moved() > 0 {
         tracing::info!(
@@ -211,6 +172,85 @@ pub fn pass_until(
         );
     }
     Ok(report)
+}
+
+/// Stores a fetched batch in one transaction, each mail in a savepoint, until the end,
+/// a stop request or a storage failure; then fsyncs the folders of its files and
+/// commits. Returns what became of each committed mail, and the storage failure that
+/// ended the batch early, if any (the mails from there on stay in the inbox). When the
+/// commit itself fails, nothing of the batch is stored and nothing is returned.
+fn store_batch(
+    store: &mut Store,
+    desk: &Desk,
+    source: &dyn Fn(u32) -> Source,
+    fetched: &[(u32, Vec<u8>)],
+    now: &dyn Fn() -> DateTime<Utc>,
+    stop: &AtomicBool,
+) -> (Vec<(u32, Outcome)>, Option<StoreError>) {
+    let (mut tx, files) = match store.batch() {
+        Ok(b) => b,
+        Err(e) => return (Vec::new(), Some(e)),
+    };
+    let mut stored = Vec::new();
+    let mut failure = None;
+    for (uid, raw) in fetched {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        match store_one(&mut tx, &files, desk, &source(*uid), raw, now()) {
+            Ok(outcome) => stored.push((*uid, outcome)),
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+        failpoint::hit(failpoint::STORED_IN_BATCH);
+    }
+    // Files before the rows that name them: the folders are fsynced before the commit.
+    match files.sync().and_then(|()| Ok(tx.commit()?)) {
+        Ok(()) => (stored, failure),
+        Err(e) => (Vec::new(), Some(failure.unwrap_or(e))),
+    }
+}
+
+/// One mail of a batch, in a savepoint of the batch's transaction: its rows, or, when
+/// anything about the mail itself fails (it cannot be parsed or answered, a row it
+/// cannot have, a panic), those are rolled back and only its quarantine record is
+/// kept, so the mails behind it are not held. Err only for a storage failure (disk,
+/// lock timeout, permissions), also one that came up while a reply was being queued.
+fn store_one(
+    tx: &mut Transaction<'_>,
+    files: &Files<'_>,
+    desk: &Desk,
+    src: &Source,
+    raw: &[u8],
+    now: DateTime<Utc>,
+) -> Result<Outcome, StoreError> {
+    let result = catch_unwind(AssertUnwindSafe(|| -> Result<Outcome, IngestError> {
+        let prepared = ingest::prepare(files, desk, src, raw)?;
+        let sp = tx.savepoint()?;
+        let outcome = ingest::record(&sp, desk, &prepared, now)?;
+        sp.commit()?;
+        Ok(outcome)
+    }));
+    let reason = match result {
+        Ok(Ok(outcome)) => return Ok(outcome),
+        Ok(Err(e)) => match e.into_storage_failure() {
+            Ok(storage) => return Err(storage),
+            Err(IngestError::Store(e)) => format!("cannot store: {e}"),
+            Err(IngestError::Mail(e)) => format!("cannot answer: {e}"),
+        },
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(std::string::ToString::to_string)
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            format!("internal error while processing: {what}")
+        }
+    };
+    ingest::quarantine_in(tx, &unprocessed(src, raw.len(), &reason), now)?;
+    Ok(Outcome::Quarantined { reason })
 }
 
 /// A mail whose processing failed, for the quarantine record.
@@ -257,6 +297,7 @@ fn move_out(
     let imap = &desk.config.mail.imap;
     mb.put_away(processed)?;
     processed.clear();
+    failpoint::hit(failpoint::BATCH_BEFORE_MOVE);
     mb.move_to(quarantined, &imap.quarantine_folder)?;
     quarantined.clear();
     Ok(())

@@ -6,8 +6,10 @@
 //! Layout of `data_dir`: `loketd.sqlite` (WAL), `raw/<sha256>.eml` (every mail as
 //! received), `attachments/<sha256>` (each attachment once, by content),
 //! `capability.key`. Files are written, fsynced and renamed into place, and their folder
-//! fsynced, *before* the transaction that refers to them: a committed row never names a
-//! missing file, even after a power loss; a crash in between leaves only an orphan file.
+//! fsynced, *before* the transaction that refers to them commits: a committed row never
+//! names a missing file, even after a power loss; a crash in between leaves only an
+//! orphan file. A fetched batch of mail is one transaction ([`Store::batch`]): each
+//! file is fsynced as it is written, the two folders once before the commit.
 //!
 //! Schema changes are migrations numbered by SQLite's `user_version` (`schema.rs`).
 
@@ -27,6 +29,7 @@ mod schema;
 pub mod skm;
 pub mod tickets;
 
+use std::cell::Cell;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -210,21 +213,33 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?)
     }
 
-    /// Keeps the raw mail under `raw/<sha256>.eml`; returns the hash.
-    pub(crate) fn save_raw(&self, raw: &[u8]) -> Result<String, StoreError> {
-        let hash = sha256_hex(raw);
-        let path = self.dir.join("raw").join(format!("{hash}.eml"));
-        write_once(&path, raw)?;
-        Ok(hash)
+    /// A write transaction (as [`Store::transaction`]) and the files written for it:
+    /// one fetched batch of mail. [`Files::sync`] comes before the commit.
+    pub(crate) fn batch(&mut self) -> Result<(Transaction<'_>, Files<'_>), StoreError> {
+        let Store { conn, dir } = self;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        Ok((
+            tx,
+            Files {
+                dir,
+                saved: Cell::new(false),
+            },
+        ))
     }
 
-    /// Keeps an attachment once by content; returns the hash.
+    /// Keeps an attachment once by content, its folder fsynced; returns the hash.
+    #[cfg(test)]
     pub(crate) fn save_attachment(&self, data: &[u8]) -> Result<String, StoreError> {
-        let hash = sha256_hex(data);
-        write_once(&self.attachment_path(&hash), data)?;
+        let files = Files {
+            dir: &self.dir,
+            saved: Cell::new(false),
+        };
+        let hash = files.save_attachment(data)?;
+        files.sync()?;
         Ok(hash)
     }
 
+    #[cfg(test)]
     pub(crate) fn attachment_path(&self, sha256: &str) -> PathBuf {
         attachment_path(&self.dir, sha256)
     }
@@ -279,6 +294,50 @@ impl Store {
     }
 }
 
+/// The content-addressed files of one batch. Each is fsynced as it is written; their
+/// folders once, by [`Files::sync`], before the transaction naming them commits.
+pub(crate) struct Files<'a> {
+    dir: &'a Path,
+    /// A file was saved (or found saved: an earlier run may have died before its
+    /// folder was fsynced), so the folders are fsynced before the commit.
+    saved: Cell<bool>,
+}
+
+impl Files<'_> {
+    /// Keeps the raw mail under `raw/<sha256>.eml`; returns the hash.
+    pub(crate) fn save_raw(&self, raw: &[u8]) -> Result<String, StoreError> {
+        let hash = sha256_hex(raw);
+        let path = self.dir.join("raw").join(format!("{hash}.eml"));
+        self.saved.set(true);
+        write_once(&path, raw)?;
+        Ok(hash)
+    }
+
+    /// Keeps an attachment once by content; returns the hash.
+    pub(crate) fn save_attachment(&self, data: &[u8]) -> Result<String, StoreError> {
+        let hash = sha256_hex(data);
+        self.saved.set(true);
+        write_once(&attachment_path(self.dir, &hash), data)?;
+        Ok(hash)
+    }
+
+    /// Fsyncs the folders the files went into (a rename is durable only once its folder
+    /// is): one call each per batch, not one per file.
+    pub(crate) fn sync(&self) -> Result<(), StoreError> {
+        if !self.saved.get() {
+            return Ok(());
+        }
+        for sub in ["raw", "attachments"] {
+            let dir = self.dir.join(sub);
+            fs::File::open(&dir)
+                .and_then(|d| d.sync_all())
+                .map_err(|source| StoreError::Io { path: dir, source })?;
+        }
+        self.saved.set(false);
+        Ok(())
+    }
+}
+
 /// Where a processed mail goes on the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Disposition {
@@ -316,9 +375,9 @@ pub(crate) fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
 
-/// Writes a content-addressed file once: temp file, fsync, rename, fsync the folder (a
-/// rename is durable only once its folder is). An existing file with the same name
-/// already has the same content.
+/// Writes a content-addressed file once: temp file, fsync, rename (the folder is
+/// fsynced by [`Files::sync`]). An existing file with the same name already has the
+/// same content.
 fn write_once(path: &Path, data: &[u8]) -> Result<(), StoreError> {
     if path.exists() {
         return Ok(());
@@ -331,11 +390,8 @@ fn write_once(path: &Path, data: &[u8]) -> Result<(), StoreError> {
     let mut f = fs::File::create(&tmp).map_err(io)?;
     f.write_all(data).map_err(io)?;
     f.sync_all().map_err(io)?;
-    fs::rename(&tmp, path).map_err(io)?;
-    if let Some(dir) = path.parent() {
-        fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io)?;
-    }
-    Ok(())
+    fs::rename(&tmp, path).map_err(io)
+
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
-//! One mail in: parse → classify → one SQLite transaction holding the message row, the
-//! ticket change, its events and every mail it causes (outbox). The caller moves the
-//! mail out of the inbox only after this returns Ok.
+//! One mail in: parse → classify → its rows in one SQLite transaction (its own, or its
+//! fetched batch's, see `run::pass`): the message row, the ticket change, its events
+//! and every mail it causes (outbox). The caller moves the mail out of the inbox only
+//! after that transaction committed.
 //!
 //! This is the seam the workflow is tested at: raw bytes and a clock in, rows out, no
 //! server involved.
@@ -19,7 +20,7 @@ use crate::rules::classify::{self, Facts, Route};
 use crate::rules::kinds::{EventKind, MessageKind, ThreadKind};
 use crate::store::messages::{self, NewAttachment, NewMessage, Quarantine};
 use crate::store::tickets::{self, Event};
-use crate::store::{self, Store, StoreError, sha256_hex};
+use crate::store::{self, Files, Store, StoreError, sha256_hex};
 
 pub use super::received::Outcome;
 pub use crate::store::messages::Source;
@@ -54,7 +55,8 @@ impl From<rusqlite::Error> for IngestError {
     }
 }
 
-/// Stores and acts on one mail.
+/// Stores and acts on one mail, in a transaction of its own: [`prepare`] and
+/// [`record`], as the inbox pass does for each mail of a batch.
 pub fn ingest(
     store: &mut Store,
     desk: &Desk,
@@ -62,39 +64,88 @@ pub fn ingest(
     raw: &[u8],
     now: DateTime<Utc>,
 ) -> Result<Outcome, IngestError> {
-    let sha = store.save_raw(raw)?;
-    let mut mail = match parse::parse(raw) {
-        Ok(m) => m,
-        Err(e) => {
-            let reason = format!("cannot parse: {e}");
+    let (tx, files) = store.batch()?;
+    let prepared = prepare(&files, desk, src, raw)?;
+    files.sync()?;
+    let outcome = record(&tx, desk, &prepared, now)?;
+    tx.commit()?;
+    Ok(outcome)
+}
+
+/// A fetched mail, parsed, with its raw file and attachments saved (each fsynced; their
+/// folders by [`Files::sync`] before the commit): ready for [`record`].
+pub(crate) struct Prepared<'a> {
+    src: &'a Source,
+    raw: &'a [u8],
+    sha: String,
+    /// The mail and its attachments' hashes, or why it cannot be parsed.
+    mail: Result<(ParsedMail, Vec<String>), String>,
+}
+
+/// Files first (see `store`): the raw mail, then each attachment once by content.
+/// Fails only when a file cannot be written (storage).
+pub(crate) fn prepare<'a>(
+    files: &Files<'_>,
+    desk: &Desk,
+    src: &'a Source,
+    raw: &'a [u8],
+) -> Result<Prepared<'a>, StoreError> {
+    let sha = files.save_raw(raw)?;
+    let mail = match parse::parse(raw) {
+        Ok(mut mail) => {
+            mail.flag_own(desk.config.mail.domain());
+            let hashes = mail
+                .attachments
+                .iter()
+                .map(|a| files.save_attachment(&a.data))
+                .collect::<Result<Vec<_>, _>>()?;
+            failpoint::hit(failpoint::FILES_WRITTEN);
+            Ok((mail, hashes))
+        }
+        Err(e) => Err(format!("cannot parse: {e}")),
+    };
+    Ok(Prepared {
+        src,
+        raw,
+        sha,
+        mail,
+    })
+}
+
+/// The rows of a prepared mail, in the caller's transaction (or savepoint): the message,
+/// the ticket change, its events and every mail it causes; or its quarantine record
+/// when it cannot be parsed.
+pub(crate) fn record(
+    conn: &Connection,
+    desk: &Desk,
+    p: &Prepared<'_>,
+    now: DateTime<Utc>,
+) -> Result<Outcome, IngestError> {
+    let (src, raw, sha) = (p.src, p.raw, &p.sha);
+    let (mail, hashes) = match &p.mail {
+        Ok(parsed) => parsed,
+        Err(reason) => {
             let q = Quarantine {
                 source: src,
-                raw_sha256: Some(&sha),
+                raw_sha256: Some(sha),
                 sender: None,
                 size: raw.len(),
-                reason: &reason,
+                reason,
             };
-            quarantine(store, &q, now)?;
-            return Ok(Outcome::Quarantined { reason });
+            quarantine_in(conn, &q, now)?;
+            return Ok(Outcome::Quarantined {
+                reason: reason.clone(),
+            });
         }
     };
-    mail.flag_own(desk.config.mail.domain());
     let dedup_key = match &mail.message_id {
         Some(id) => format!("mid:{id}:{}", content_hash(raw)),
         None => format!("uid:{}:{}:{}", src.folder, src.uidvalidity, src.uid),
     };
-
-    // Files first, fsynced, then the rows that name them (see `store`).
-    let hashes = mail
-        .attachments
-        .iter()
-        .map(|a| store.save_attachment(&a.data))
-        .collect::<Result<Vec<_>, _>>()?;
-    failpoint::hit(failpoint::FILES_WRITTEN);
     let attachments: Vec<NewAttachment<'_>> = mail
         .attachments
         .iter()
-        .zip(&hashes)
+        .zip(hashes)
         .map(|(a, sha256)| NewAttachment {
             sha256,
             filename: &a.filename,
@@ -104,11 +155,11 @@ pub fn ingest(
         .collect();
     let sender = mail.from.as_ref().map(|a| a.email.to_lowercase());
     let received = Received {
-        mail: &mail,
+        mail,
         row: NewMessage {
             dedup_key: &dedup_key,
             message_id: mail.message_id.as_deref(),
-            raw_sha256: &sha,
+            raw_sha256: sha,
             source: src,
             sender: sender.as_deref(),
             subject: &mail.subject,
@@ -117,21 +168,16 @@ pub fn ingest(
             attachments: &attachments,
         },
     };
-    let tx = store.transaction()?;
-    let outcome = if messages::exists(&tx, &dedup_key)? {
+    let outcome = if messages::exists(conn, &dedup_key)? {
         Outcome::Duplicate
     } else {
-        let facts = facts(&tx, desk, &mail)?;
-        let mailer = Mailer {
-            desk,
-            conn: &tx,
-            now,
-        };
+        let facts = facts(conn, desk, mail)?;
+        let mailer = Mailer { desk, conn, now };
         // Staff-started mail (forms, desk commands, replies to desk mail) first.
         match desk_mail::route(&mailer, &received, &facts)? {
             Some(outcome) => outcome,
             None => match &facts.capability {
-                Some((ticket, id)) if mail.automatic.is_none() && !sent_here(&tx, *ticket, id)? => {
+                Some((ticket, id)) if mail.automatic.is_none() && !sent_here(conn, *ticket, id)? => {
                     unknown_ticket(&mailer, &received, *ticket)?
                 }
                 _ => route_mail(
@@ -142,8 +188,7 @@ pub fn ingest(
             },
         }
     };
-    store::set_folder_state(&tx, &src.folder, src.uidvalidity, src.uid)?;
-    tx.commit()?;
+    store::set_folder_state(conn, &src.folder, src.uidvalidity, src.uid)?;
     Ok(outcome)
 }
 
@@ -155,9 +200,19 @@ pub(crate) fn quarantine(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let tx = store.transaction()?;
-    messages::quarantine(&tx, q, now)?;
-    store::set_folder_state(&tx, &q.source.folder, q.source.uidvalidity, q.source.uid)?;
+    quarantine_in(&tx, q, now)?;
     tx.commit()?;
+    Ok(())
+}
+
+/// [`quarantine`] in the caller's transaction.
+pub(crate) fn quarantine_in(
+    conn: &Connection,
+    q: &Quarantine<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    messages::quarantine(conn, q, now)?;
+    store::set_folder_state(conn, &q.source.folder, q.source.uidvalidity, q.source.uid)?;
     tracing::warn!(
         uid = q.source.uid,
         sender = q.sender.unwrap_or("-"),

@@ -113,8 +113,9 @@ fn record(
         Some(id) => format!("mid:{id}:{}", sha256_hex(raw)),
         None => format!("uid:{}:{}:{}", src.folder, src.uidvalidity, src.uid),
     };
-    let sha = store.save_raw(raw)?;
-    let tx = store.transaction()?;
+    let (tx, files) = store.batch()?;
+    let sha = files.save_raw(raw)?;
+    files.sync()?;
     if messages::exists(&tx, &dedup_key)? {
         store::set_folder_state(&tx, &src.folder, src.uidvalidity, src.uid)?;
         tx.commit().map_err(StoreError::from)?;
