@@ -507,7 +507,7 @@ fn the_cli_checks_config_runs_once_and_shows_tickets() {
 }
 
 #[test]
-fn one_flush_sends_everything_due_beyond_one_batch() {
+fn one_flush_sends_everything_due_beyond_one_batch_over_one_connection() {
     let rig = Rig::start();
     let site = desk::site(&rig, Transport::Plain, |t| {
         t.replace("auto_replies_per_hour = 3", "auto_replies_per_hour = 1000")
@@ -525,6 +525,13 @@ fn one_flush_sends_everything_due_beyond_one_batch() {
         );
         rig.deliver(rig.office(), &raw);
     }
+    let connects = || {
+        std::fs::read_to_string(rig.postfix_log())
+            .unwrap_or_default()
+            .matches("]: connect from ")
+            .count()
+    };
+    let before = connects();
     let r = once(&d);
     assert_eq!(r.new_tickets, n, "{r:?}");
     let store = Store::open(&d.config.mail.data_dir).unwrap();
@@ -534,6 +541,10 @@ fn one_flush_sends_everything_due_beyond_one_batch() {
         3 * n
     );
     inbox(&rig, rig.stakeholder(), n);
+    // Over one kept connection (greeting and login once), not one per mail; a few
+    // more lines may come from the rig's own deliveries still being logged.
+    let opened = connects() - before;
+    assert!(opened < 10, "{opened} SMTP connections for {} mails", 3 * n);
 }
 
 // ----- helpers of this file --------------------------------------------------------

@@ -1,6 +1,9 @@
 //! SMTP with lettre's connection API: implicit TLS, STARTTLS or plain on loopback; AUTH
-//! when a user is configured. Sends one ready message at a time and says how a failure
-//! should be treated; draining the outbox is `run::send`'s job.
+//! when a user is configured. Sends one ready message at a time over a [`Session`] that
+//! keeps its connection for the next (greeting, TLS and login once per flush, not per
+//! mail), and says how a failure should be treated; draining the outbox is
+//! `run::send`'s job. The socket has `TCP_NODELAY` (the vendored lettre,
+//! `vendor/README.md`), so no message waits for the server's delayed ACK.
 //!
 //! The session is opened step by step (greeting, TLS, certificate, login) so that each
 //! step's failure is said in plain words, a port that expects TLS is noticed within
@@ -131,18 +134,23 @@ impl Sender {
         Ok(())
     }
 
-    /// Sends one ready message to `recipients` from the official address, one SMTP
-    /// step at a time: a refusal of MAIL FROM is about our address and login (the same
-    /// for every mail); a refusal of RCPT TO or of the data is about this mail.
-    pub(crate) fn send(&self, recipients: &[String], raw: &[u8]) -> Result<(), Failure> {
-        let to: Vec<lettre::Address> = recipients.iter().filter_map(|r| r.parse().ok()).collect();
-        if to.is_empty() {
-            return Err(Failure {
-                kind: FailureKind::Permanent,
-                message: format!("no valid recipient in {recipients:?}"),
-            });
+    /// A session for a run of mails: one connection, opened at the first mail.
+    pub(crate) fn session(&self) -> Session<'_> {
+        Session {
+            sender: self,
+            conn: None,
         }
-        let mut c = self.open()?;
+    }
+
+    /// One mail transaction on an open connection, one SMTP step at a time: a refusal
+    /// of MAIL FROM is about our address and login (the same for every mail); a
+    /// refusal of RCPT TO or of the data is about this mail.
+    fn transaction(
+        &self,
+        c: &mut SmtpConnection,
+        to: &[lettre::Address],
+        raw: &[u8],
+    ) -> Result<(), Failed> {
         let info = c.server_info();
         let mut params = Vec::new();
         let ascii = |a: &lettre::Address| AsRef::<str>::as_ref(a).is_ascii();
@@ -178,34 +186,22 @@ impl Sender {
             }
         };
         if let Err(e) = c.command(Mail::new(Some(self.envelope_from.clone()), params)) {
-            c.abort();
-            return Err(if e.is_permanent() {
+            return Err(Failed::BeforeMail(if e.is_permanent() {
                 sender_refused(&e)
             } else {
                 Failure {
                     kind: FailureKind::Connection,
                     message: e.to_string(),
                 }
-            });
+            }));
         }
-        let sent = (|| {
-            for r in to {
-                c.command(Rcpt::new(r, Vec::new()))
-                    .map_err(|e| about_mail(&e))?;
-            }
-            c.command(Data).map_err(|e| about_mail(&e))?;
-            c.message(raw).map_err(|e| about_mail(&e))
-        })();
-        match sent {
-            Ok(_) => {
-                let _ = c.quit();
-                Ok(())
-            }
-            Err(f) => {
-                c.abort();
-                Err(f)
-            }
+        for r in to {
+            c.command(Rcpt::new(r.clone(), Vec::new()))
+                .map_err(|e| Failed::Mail(about_mail(&e)))?;
         }
+        c.command(Data).map_err(|e| Failed::Mail(about_mail(&e)))?;
+        c.message(raw).map_err(|e| Failed::Mail(about_mail(&e)))?;
+        Ok(())
     }
 
     /// Greeting, TLS, certificate, login. Nothing here is about a mail: a refusal is
@@ -386,6 +382,74 @@ impl Sender {
     }
 }
 
+/// Where a mail transaction failed.
+enum Failed {
+    /// At MAIL FROM: nothing of this mail reached the server.
+    BeforeMail(Failure),
+    /// At RCPT TO, DATA or the data itself.
+    Mail(Failure),
+}
+
+/// A run of mails over one connection, opened at the first mail and kept while mails
+/// go through. After any failure the connection is dropped (as one per mail did) and
+/// the next mail opens a new one. A kept connection the server has meanwhile closed
+/// (an idle timeout, a limit of mails per connection) fails at MAIL FROM, before
+/// anything of the mail was sent: that mail is tried once more on a new connection, so
+/// reuse adds no duplicate and no false "unreachable". The connection says QUIT when
+/// the session is dropped.
+pub(crate) struct Session<'a> {
+    sender: &'a Sender,
+    conn: Option<SmtpConnection>,
+}
+
+impl Session<'_> {
+    /// Sends one ready message to `recipients` from the official address.
+    pub(crate) fn send(&mut self, recipients: &[String], raw: &[u8]) -> Result<(), Failure> {
+        let to: Vec<lettre::Address> = recipients.iter().filter_map(|r| r.parse().ok()).collect();
+        if to.is_empty() {
+            return Err(Failure {
+                kind: FailureKind::Permanent,
+                message: format!("no valid recipient in {recipients:?}"),
+            });
+        }
+        if let Some(mut c) = self.conn.take() {
+            match self.sender.transaction(&mut c, &to, raw) {
+                Ok(()) => {
+                    self.conn = Some(c);
+                    return Ok(());
+                }
+                Err(Failed::BeforeMail(f)) if f.kind == FailureKind::Connection => {
+                    tracing::debug!(error = %f.message, "kept SMTP connection gone; opening a new one");
+                    c.abort();
+                }
+                Err(Failed::BeforeMail(f) | Failed::Mail(f)) => {
+                    c.abort();
+                    return Err(f);
+                }
+            }
+        }
+        let mut c = self.sender.open()?;
+        match self.sender.transaction(&mut c, &to, raw) {
+            Ok(()) => {
+                self.conn = Some(c);
+                Ok(())
+            }
+            Err(Failed::BeforeMail(f) | Failed::Mail(f)) => {
+                c.abort();
+                Err(f)
+            }
+        }
+    }
+}
+
+impl Drop for Session<'_> {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.conn.take() {
+            let _ = c.quit();
+        }
+    }
+}
+
 /// A read that timed out: the server took the connection and said nothing (no
 /// greeting). A connect that timed out is lettre's "Connection error" instead.
 fn waited(e: &lettre::transport::smtp::Error) -> bool {
@@ -403,4 +467,106 @@ fn waited(e: &lettre::transport::smtp::Error) -> bool {
         source = err.source();
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::TcpListener;
+    use std::sync::{Arc, Mutex};
+
+    use loket_core::config::{Auth, SecretSource, Server, Tls};
+
+    use super::*;
+
+    /// A plain SMTP server on loopback that takes `per_connection` mails on a
+    /// connection and then, like a server with a limit per connection or an idle
+    /// timeout, answers the next MAIL FROM with 421 and closes it. Returns its port and
+    /// the number of connections and the subjects of the mails it took.
+    fn limited_server(per_connection: usize) -> (u16, Arc<Mutex<(usize, Vec<String>)>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = Arc::new(Mutex::new((0, Vec::new())));
+        let log = Arc::clone(&seen);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let mut out = stream.unwrap();
+                let mut lines = BufReader::new(out.try_clone().unwrap());
+                log.lock().unwrap().0 += 1;
+                let mut taken = 0;
+                out.write_all(b"220 test ESMTP\r\n").unwrap();
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    if lines.read_line(&mut line).unwrap_or(0) == 0 {
+                        break;
+                    }
+                    let verb = line.get(..4).unwrap_or_default().to_ascii_uppercase();
+                    let answer: &[u8] = match verb.as_str() {
+                        "EHLO" => b"250-test\r\n250 8BITMIME\r\n",
+                        "MAIL" if taken == per_connection => {
+                            out.write_all(b"421 4.7.0 too many mails, closing\r\n").unwrap();
+                            break;
+                        }
+                        "MAIL" | "RCPT" => b"250 ok\r\n",
+                        "DATA" => {
+                            out.write_all(b"354 go on\r\n").unwrap();
+                            let mut data = String::new();
+                            while !data.ends_with("\r\n.\r\n") {
+                                if lines.read_line(&mut data).unwrap() == 0 {
+                                    return;
+                                }
+                            }
+                            let subject = data
+                                .lines()
+                                .find_map(|l| l.strip_prefix("Subject: "))
+                                .unwrap_or_default()
+                                .to_string();
+                            log.lock().unwrap().1.push(subject);
+                            taken += 1;
+                            b"250 queued\r\n"
+                        }
+                        "QUIT" => {
+                            out.write_all(b"221 bye\r\n").unwrap();
+                            break;
+                        }
+                        _ => b"500 what\r\n",
+                    };
+                    out.write_all(answer).unwrap();
+                }
+            }
+        });
+        (port, seen)
+    }
+
+    #[test]
+    fn a_kept_connection_the_server_closed_is_opened_again_and_no_mail_is_sent_twice() {
+        let (port, seen) = limited_server(2);
+        let server = Server {
+            host: "127.0.0.1".into(),
+            port,
+            tls: Tls::None,
+            user: None,
+            auth: Auth::Password,
+            password: SecretSource::Env("UNUSED".into()),
+            ca_file: None,
+            tls_fingerprint: None,
+        };
+        let sender = Sender::new(&server, None, "layanan@kppn.example").unwrap();
+        let mut session = sender.session();
+        for i in 0..5 {
+            let raw = format!("Subject: mail {i}\r\n\r\nisi\r\n");
+            session
+                .send(&["a@satker.example".into()], raw.as_bytes())
+                .unwrap_or_else(|f| panic!("mail {i}: {f:?}"));
+        }
+        drop(session);
+        let (connections, subjects) = seen.lock().unwrap().clone();
+        assert_eq!(
+            subjects,
+            (0..5).map(|i| format!("mail {i}")).collect::<Vec<_>>()
+        );
+        assert_eq!(connections, 3);
+    }
 }

@@ -1,5 +1,6 @@
-//! Drains the outbox over SMTP: every due row is sent, marked sent, retried later with
-//! backoff (4xx), or marked failed (5xx, or after 72 h). While the server cannot be
+//! Drains the outbox over SMTP, one connection for the whole flush: every due row is
+//! sent, marked sent, retried later with backoff (4xx), or marked failed (5xx, or after
+//! 72 h), one at a time, so at most one mail is in flight when loketd dies. While the server cannot be
 //! reached at all, mail stays due and the caller backs off as a whole. Nothing is
 //! dropped.
 
@@ -9,7 +10,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use crate::failpoint;
-use crate::net::smtp::{FailureKind, Sender};
+use crate::net::smtp::{FailureKind, Sender, Session};
 use crate::store::StoreError;
 use crate::store::outbox::{self, Pending};
 
@@ -46,11 +47,13 @@ pub fn flush_until(
     stop: &AtomicBool,
 ) -> Result<Flushed, StoreError> {
     let mut done = Flushed::default();
+    // One connection for the whole flush (see `Session`).
+    let mut session = sender.session();
     // Each row leaves the due set (sent, failed, or retried later than `now`), so
     // every round makes progress and the loop ends.
     loop {
         let due = outbox::due(conn, now, 200)?;
-        if due.is_empty() || !send_batch(sender, conn, now, due, &mut done, stop)? {
+        if due.is_empty() || !send_batch(&mut session, conn, now, due, &mut done, stop)? {
             return Ok(done);
         }
     }
@@ -58,7 +61,7 @@ pub fn flush_until(
 
 /// Sends one batch; false when the server went away or `stop` is set (stop flushing).
 fn send_batch(
-    sender: &Sender,
+    session: &mut Session<'_>,
     conn: &Connection,
     now: DateTime<Utc>,
     due: Vec<Pending>,
@@ -70,7 +73,7 @@ fn send_batch(
             return Ok(false);
         }
         failpoint::mark("send", &p.id);
-        match sender.send(&p.recipients, &p.raw) {
+        match session.send(&p.recipients, &p.raw) {
             Ok(()) => {
                 failpoint::hit(failpoint::SENT_BEFORE_MARK);
                 outbox::mark_sent(conn, p.id, Utc::now())?;
