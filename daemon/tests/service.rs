@@ -1169,7 +1169,8 @@ fn a_forwarded_attachment_is_stored_once_and_arrives_whole() {
     use base64::Engine;
     let rig = Rig::start();
     let site = desk::site(&rig, Transport::Plain, |t| t);
-    let data: Vec<u8> = (0..2_000_000u32)
+    // A 9 MB PDF (12.3 MB as mail), under the 10 MB forwarding limit.
+    let data: Vec<u8> = (0..9_000_000u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
     let b64 = base64::engine::general_purpose::STANDARD.encode(&data);
@@ -1178,11 +1179,9 @@ fn a_forwarded_attachment_is_stored_once_and_arrives_whole() {
         .chunks(76)
         .map(|c| std::str::from_utf8(c).unwrap())
         .collect();
+    let raw = attached(&rig.stakeholder().address, 1, &wrapped.join("\r\n"));
     let mut d = Daemon::run(&site);
-    rig.deliver(
-        rig.office(),
-        &attached(&rig.stakeholder().address, 1, &wrapped.join("\r\n")),
-    );
+    rig.append(rig.office(), "INBOX", &raw);
     // Both CSOs get the notification with the file, byte for byte.
     for cso in [rig.cso1(), rig.cso2()] {
         let got = rig.wait_for_messages(cso, "INBOX", 1, desk::WAIT);
@@ -1200,6 +1199,32 @@ fn a_forwarded_attachment_is_stored_once_and_arrives_whole() {
         .unwrap()
         .count();
     assert_eq!(files, 1);
+    // The whole data folder (database, WAL, raw mail, files) beside the mail as
+    // received: about one copy of the file, where each queued notification carrying
+    // its own copy would add two more.
+    let stored = folder_bytes(&site.data_dir());
+    let beyond_the_mail = stored as f64 - raw.len() as f64;
+    let copies = beyond_the_mail / data.len() as f64;
+    assert!(
+        (0.9..1.4).contains(&copies),
+        "the data folder holds {stored} bytes: the {} byte mail and {copies:.2} copies of the file",
+        raw.len()
+    );
+}
+
+fn folder_bytes(dir: &Path) -> u64 {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let m = e.metadata().unwrap();
+            if m.is_dir() {
+                folder_bytes(&e.path())
+            } else {
+                m.len()
+            }
+        })
+        .sum()
 }
 
 #[test]

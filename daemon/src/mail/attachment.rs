@@ -18,6 +18,10 @@ pub struct Attachment {
     pub inline: bool,
     /// Decoded content. Text parts are UTF-8 after charset conversion.
     pub data: Vec<u8>,
+    /// The SHA-256 under which the store keeps `data` (`attachments/<sha256>`), once
+    /// it is saved there: mail composed with it then names the file instead of
+    /// carrying a copy (see `compose::FileContent`).
+    pub stored: Option<String>,
 }
 
 /// Longest file name we produce, in bytes (many file systems allow 255; leave room for

@@ -7,8 +7,9 @@
 
 use std::path::Path;
 
+use lettre::message::header::ContentTransferEncoding;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use loket_core::config::{ComplaintChannel, Office};
 use serde::Serialize;
 use tera::{Context, Tera};
@@ -73,7 +74,35 @@ pub(crate) fn is_sendable(address: &str) -> bool {
 pub(crate) struct FileAttachment {
     pub filename: String,
     pub content_type: String,
-    pub data: Vec<u8>,
+    /// Bytes.
+    pub size: u64,
+    pub content: FileContent,
+}
+
+/// Where an outgoing attachment's bytes are.
+#[derive(Debug, Clone)]
+pub(crate) enum FileContent {
+    /// Kept by the store under `attachments/<sha256>`: the composed mail carries one
+    /// [`STORED_FILE`] line as the part's body, and the sender streams the file in
+    /// (`store::detach`). Forwarding a 9 MB file to two CSOs copies no byte of it.
+    Stored(String),
+    /// In hand.
+    Bytes(Vec<u8>),
+}
+
+/// The body of a base64 part whose file the store keeps: this, then the SHA-256.
+pub(crate) const STORED_FILE: &str = "loketd-attachment:";
+
+impl FileAttachment {
+    /// A file made for this mail (not kept by the store).
+    pub(crate) fn bytes(filename: String, content_type: &str, data: Vec<u8>) -> FileAttachment {
+        FileAttachment {
+            filename,
+            content_type: content_type.to_string(),
+            size: data.len() as u64,
+            content: FileContent::Bytes(data),
+        }
+    }
 }
 
 impl From<&Attachment> for FileAttachment {
@@ -82,7 +111,11 @@ impl From<&Attachment> for FileAttachment {
         FileAttachment {
             filename: a.filename.clone(),
             content_type: a.content_type.clone(),
-            data: a.data.clone(),
+            size: a.data.len() as u64,
+            content: match &a.stored {
+                Some(sha) => FileContent::Stored(sha.clone()),
+                None => FileContent::Bytes(a.data.clone()),
+            },
         }
     }
 }
@@ -242,8 +275,15 @@ impl Composer {
                 let ct = ContentType::parse(&a.content_type)
                     .or_else(|_| ContentType::parse("application/octet-stream"))
                     .map_err(|e| ComposeError::Build(e.to_string()))?;
+                let body = match a.content {
+                    FileContent::Bytes(data) => Body::new(data),
+                    FileContent::Stored(sha) => Body::dangerous_pre_encoded(
+                        format!("{STORED_FILE}{sha}").into_bytes(),
+                        ContentTransferEncoding::Base64,
+                    ),
+                };
                 mixed =
-                    mixed.singlepart(lettre::message::Attachment::new(a.filename).body(a.data, ct));
+                    mixed.singlepart(lettre::message::Attachment::new(a.filename).body(body, ct));
             }
             builder.multipart(mixed)
         }

@@ -437,6 +437,7 @@ fn attachment(part: &MessagePart<'_>) -> Attachment {
         content_type,
         inline,
         data: part.contents().to_vec(),
+        stored: None,
     }
 }
 

@@ -200,7 +200,9 @@ impl Sender {
                 .map_err(|e| Failed::Mail(about_mail(&e)))?;
         }
         c.command(Data).map_err(|e| Failed::Mail(about_mail(&e)))?;
-        c.message(raw).map_err(|e| Failed::Mail(about_mail(&e)))?;
+        // In pieces: lettre copies what it is given to escape dots, piece by piece.
+        c.message_iter(raw.chunks(64 * 1024))
+            .map_err(|e| Failed::Mail(about_mail(&e)))?;
         Ok(())
     }
 
@@ -506,7 +508,8 @@ mod tests {
                     let answer: &[u8] = match verb.as_str() {
                         "EHLO" => b"250-test\r\n250 8BITMIME\r\n",
                         "MAIL" if taken == per_connection => {
-                            out.write_all(b"421 4.7.0 too many mails, closing\r\n").unwrap();
+                            out.write_all(b"421 4.7.0 too many mails, closing\r\n")
+                                .unwrap();
                             break;
                         }
                         "MAIL" | "RCPT" => b"250 ok\r\n",

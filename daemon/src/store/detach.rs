@@ -2,7 +2,10 @@
 //! attachment body the store already holds under `attachments/<sha256>`, one line
 //! `loketd-attachment:<sha256>`; the body is put back when the mail is sent. A 9 MB
 //! PDF forwarded to two CSOs no longer puts two more copies of it into the database.
+//! Mail composed by loketd names its stored files that way from the start
+//! (`compose::FileContent::Stored`); [`detach`] catches any other copy of a stored file.
 
+use std::io::Read;
 use std::path::Path;
 
 use base64::Engine;
@@ -10,9 +13,8 @@ use mail_parser::MimeHeaders;
 use rusqlite::{Connection, OptionalExtension};
 
 use super::{StoreError, attachment_path, sha256_hex};
+use crate::mail::compose::STORED_FILE as PLACEHOLDER;
 use crate::mail::parse::Tree;
-
-const PLACEHOLDER: &str = "loketd-attachment:";
 
 /// `raw` with the body of each base64 attachment the store holds replaced by its
 /// placeholder line.
@@ -78,7 +80,8 @@ fn parse(raw: &[u8]) -> Result<Option<Tree<'_>>, String> {
 }
 
 /// `raw` with each placeholder replaced by the attachment's base64 body (76 characters
-/// a line). Fails when a file is missing from `data_dir`.
+/// a line), encoded as the file is read: the mail to send is the one copy in memory.
+/// Fails when a file is missing from `data_dir`.
 ///
 /// A placeholder counts only as the whole body of a base64 part, found by parsing the
 /// mail's real structure: the same words written in a text part (a stakeholder's mail
@@ -110,25 +113,56 @@ pub(crate) fn attach(raw: &[u8], data_dir: &Path) -> Result<Vec<u8>, String> {
         }
     }
     cuts.sort_by_key(|c| c.0);
-    let mut out = Vec::with_capacity(raw.len());
+    let mut files = Vec::with_capacity(cuts.len());
+    let mut size = raw.len() as u64;
+    for (_, _, sha) in &cuts {
+        let path = attachment_path(data_dir, sha);
+        let cannot =
+            |e: std::io::Error| format!("attachment {} for this mail: {e}", path.display());
+        let file = std::fs::File::open(&path).map_err(cannot)?;
+        size += file.metadata().map_err(cannot)?.len() / 57 * 78 + 80;
+        files.push((file, path));
+    }
+    let mut out = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     let mut at = 0;
-    for (start, end, sha) in cuts {
+    for ((start, end, _), (file, path)) in cuts.into_iter().zip(files) {
         if start < at {
             continue;
         }
-        let path = attachment_path(data_dir, &sha);
-        let data = std::fs::read(&path)
-            .map_err(|e| format!("attachment {} for this mail: {e}", path.display()))?;
-        let encoded = base64::engine::general_purpose::STANDARD.encode(data);
         out.extend_from_slice(&raw[at..start]);
-        for chunk in encoded.as_bytes().chunks(76) {
-            out.extend_from_slice(chunk);
-            out.extend_from_slice(b"\r\n");
-        }
+        encode_lines(file, &mut out)
+            .map_err(|e| format!("attachment {} for this mail: {e}", path.display()))?;
         at = end;
     }
     out.extend_from_slice(&raw[at..]);
     Ok(out)
+}
+
+/// Appends the base64 of everything `from` reads, 76 characters a line, reading 64 kB
+/// at a time.
+fn encode_lines(mut from: impl Read, out: &mut Vec<u8>) -> std::io::Result<()> {
+    // 57 bytes make one line of 76 characters.
+    let mut buf = vec![0u8; 57 * 1150];
+    loop {
+        let mut filled = 0;
+        while filled < buf.len() {
+            match from.read(&mut buf[filled..])? {
+                0 => break,
+                n => filled += n,
+            }
+        }
+        let mut line = [0u8; 76];
+        for chunk in buf[..filled].chunks(57) {
+            let n = base64::engine::general_purpose::STANDARD
+                .encode_slice(chunk, &mut line)
+                .map_err(std::io::Error::other)?;
+            out.extend_from_slice(&line[..n]);
+            out.extend_from_slice(b"\r\n");
+        }
+        if filled < buf.len() {
+            return Ok(());
+        }
+    }
 }
 
 #[cfg(test)]

@@ -391,7 +391,6 @@ fn write_once(path: &Path, data: &[u8]) -> Result<(), StoreError> {
     f.write_all(data).map_err(io)?;
     f.sync_all().map_err(io)?;
     fs::rename(&tmp, path).map_err(io)
-
 }
 
 #[cfg(test)]

@@ -642,11 +642,11 @@ Layanan ini tidak dipungut biaya.</footer></body></html>\n",
         cso = e(t.assignee.as_deref().unwrap_or_default()),
         question = e(&f.question),
     );
-    FileAttachment {
-        filename: format!("tanda-terima-tiket-{}.html", t.id),
-        content_type: "text/html; charset=utf-8".into(),
-        data: html.into_bytes(),
-    }
+    FileAttachment::bytes(
+        format!("tanda-terima-tiket-{}.html", t.id),
+        "text/html; charset=utf-8",
+        html.into_bytes(),
+    )
 }
 
 fn html_escape(s: &str) -> String {

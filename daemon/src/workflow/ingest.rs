@@ -94,11 +94,12 @@ pub(crate) fn prepare<'a>(
     let mail = match parse::parse(raw) {
         Ok(mut mail) => {
             mail.flag_own(desk.config.mail.domain());
-            let hashes = mail
-                .attachments
-                .iter()
-                .map(|a| files.save_attachment(&a.data))
-                .collect::<Result<Vec<_>, _>>()?;
+            let mut hashes = Vec::with_capacity(mail.attachments.len());
+            for a in &mut mail.attachments {
+                let sha = files.save_attachment(&a.data)?;
+                a.stored = Some(sha.clone());
+                hashes.push(sha);
+            }
             failpoint::hit(failpoint::FILES_WRITTEN);
             Ok((mail, hashes))
         }

@@ -14,7 +14,7 @@ use super::letters::{
 };
 use super::sent::{self, Audience};
 use crate::desk::Desk;
-use crate::mail::compose::FileAttachment;
+use crate::mail::compose::{FileAttachment, FileContent};
 use crate::mail::parse::ParsedMail;
 use crate::mail::relay::{self, Separation};
 use crate::rules::command::{self, Command};
@@ -563,17 +563,19 @@ pub(super) fn earlier_attachments(
     mut files: Vec<FileAttachment>,
 ) -> Result<(Vec<FileAttachment>, Vec<String>), StoreError> {
     let max = desk.config.helpdesk.forward_attachments_max_bytes;
-    let mut total: u64 = files.iter().map(|f| f.data.len() as u64).sum();
+    let mut total: u64 = files.iter().map(|f| f.size).sum();
     let mut listed = Vec::new();
     for a in messages::stakeholder_attachments(conn, ticket)? {
         let path = attachment_path(&desk.config.mail.data_dir, &a.sha256);
-        match std::fs::read(&path) {
-            Ok(data) if total + a.size <= max => {
+        match std::fs::metadata(&path) {
+            // Named, not read: the sender streams it from the store.
+            Ok(m) if m.is_file() && total + a.size <= max => {
                 total += a.size;
                 files.push(FileAttachment {
                     filename: a.filename,
                     content_type: a.content_type,
-                    data,
+                    size: a.size,
+                    content: FileContent::Stored(a.sha256),
                 });
             }
             // Too large to forward, or missing from the store: name it, never fail the reply.
