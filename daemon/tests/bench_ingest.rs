@@ -68,7 +68,7 @@ struct Measured {
 
 /// Runs `cmd` to the end under GNU time, whose `%M` is the peak RSS the kernel reports
 /// for the child (`wait4` rusage); the workspace forbids the unsafe call here.
-fn measured(cmd: Command) -> Measured {
+fn measured(cmd: &Command) -> Measured {
     let dir = tempfile::tempdir().unwrap();
     let (err_path, rss_path) = (dir.path().join("stderr"), dir.path().join("rss"));
     let mut timed = Command::new("/usr/bin/time");
@@ -161,7 +161,7 @@ fn bench_backlog_throughput() {
     let site = desk::site(&rig, Transport::Plain, |t| {
         smtp_port_to(&no_reply_limit(&t), &rig, port)
     });
-    let ingest = measured(loketd(site.root(), &["once"]));
+    let ingest = measured(&loketd(site.root(), &["once"]));
     assert!(
         ingest.stderr.contains(&format!("new tickets {n}")),
         "{}",
@@ -171,7 +171,7 @@ fn bench_backlog_throughput() {
     // The same mail again, SMTP up: the pass plus the flush of every queued mail.
     move_back(&rig, "Diproses");
     let site = desk::site(&rig, Transport::Plain, |t| no_reply_limit(&t));
-    let whole = measured(loketd(site.root(), &["once"]));
+    let whole = measured(&loketd(site.root(), &["once"]));
     assert!(whole.ok, "{}", whole.stderr);
     assert!(
         whole.stderr.contains(&format!("new tickets {n}")),
@@ -240,7 +240,7 @@ fn bench_nine_megabyte_attachment_to_two_csos() {
     let site = desk::site(&rig, Transport::Plain, |t| t);
     std::fs::create_dir_all(site.data_dir()).unwrap();
     let before = bytes_under(&site.data_dir());
-    let m = measured(loketd(site.root(), &["once"]));
+    let m = measured(&loketd(site.root(), &["once"]));
     assert!(m.ok, "{}", m.stderr);
     assert!(m.stderr.contains("sent 3"), "{}", m.stderr);
     let grew = bytes_under(&site.data_dir()) - before;

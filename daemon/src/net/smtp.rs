@@ -482,11 +482,14 @@ mod tests {
 
     use super::*;
 
+    /// Connections opened, subjects of the mails taken.
+    type Seen = (usize, Vec<String>);
+
     /// A plain SMTP server on loopback that takes `per_connection` mails on a
     /// connection and then, like a server with a limit per connection or an idle
     /// timeout, answers the next MAIL FROM with 421 and closes it. Returns its port and
     /// the number of connections and the subjects of the mails it took.
-    fn limited_server(per_connection: usize) -> (u16, Arc<Mutex<(usize, Vec<String>)>>) {
+    fn limited_server(per_connection: usize) -> (u16, Arc<Mutex<Seen>>) {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let seen = Arc::new(Mutex::new((0, Vec::new())));
