@@ -574,3 +574,73 @@ fn settled_inbox(rig: &Rig, who: &support::rig::Account) -> Vec<desk::Received> 
         .filter(|m| m.subject != "sentinel")
         .collect()
 }
+
+#[test]
+fn a_mail_that_fails_after_its_rows_are_written_is_rolled_back_alone_and_its_batch_goes_on() {
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Plain, |t| t);
+    // The staff notification about a stakeholder's reply cannot be rendered: such a
+    // reply fails after its message row and the ticket's event are written.
+    let notify = site.root().join("themes/default/email/notify.txt");
+    let text = std::fs::read_to_string(&notify).unwrap();
+    let broken = text.replace(
+        r#"{% elif event == "stakeholder_reply" %}{{ by }} membalas"#,
+        r#"{% elif event == "stakeholder_reply" %}{{ no_such.value }} membalas"#,
+    );
+    assert_ne!(broken, text, "notify.txt has the stakeholder_reply line");
+    std::fs::write(&notify, broken).unwrap();
+    let d = desk::desk(&site);
+    let who = rig.stakeholder();
+    rig.deliver(
+        rig.office(),
+        &mail(who, OFFICE, "Revisi DIPA", "q1@satker.example.test", "Halo"),
+    );
+    assert_eq!(once(&d).new_tickets, 1);
+    // One batch: a reply to #1 between two new questions.
+    rig.deliver(
+        rig.office(),
+        &mail(who, OFFICE, "Soal SPM", "q2@satker.example.test", "Halo"),
+    );
+    rig.deliver(
+        rig.office(),
+        &mail(
+            who,
+            OFFICE,
+            "Re: [KPPN-TSL #1] Revisi DIPA",
+            "r1@satker.example.test",
+            "Terima kasih, ini tambahan datanya.",
+        ),
+    );
+    rig.deliver(
+        rig.office(),
+        &mail(who, OFFICE, "Soal SP2D", "q3@satker.example.test", "Halo"),
+    );
+    let r = once(&d);
+    assert_eq!((r.new_tickets, r.replies, r.quarantined), (2, 0, 1), "{r:?}");
+    let store = Store::open(&d.config.mail.data_dir).unwrap();
+    // Nothing of the failed reply is kept but its quarantine record.
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM messages"), 3);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM messages WHERE message_id = 'r1@satker.example.test'"
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM events WHERE kind = 'stakeholder_reply'"
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM quarantine WHERE reason LIKE 'cannot answer:%'"
+        ),
+        1
+    );
+    assert_eq!(rig.messages(rig.office(), "Karantina").len(), 1);
+    assert_eq!(rig.messages(rig.office(), "Diproses").len(), 3);
+}
