@@ -61,6 +61,8 @@ fn no_reply_limit(t: &str) -> String {
 /// A finished `loketd` run: wall time, peak RSS, exit status, stderr.
 struct Measured {
     time: Duration,
+    /// User + system CPU seconds: what the run cost on a loaded machine.
+    cpu: f64,
     peak_rss_kib: u64,
     ok: bool,
     stderr: String,
@@ -74,7 +76,7 @@ fn measured(cmd: &Command) -> Measured {
     let mut timed = Command::new("/usr/bin/time");
     timed
         .arg("-f")
-        .arg("%M")
+        .arg("%M %U %S")
         .arg("-o")
         .arg(&rss_path)
         .arg(cmd.get_program())
@@ -87,11 +89,14 @@ fn measured(cmd: &Command) -> Measured {
         .status()
         .expect("/usr/bin/time (GNU time: apt-get install time)");
     let time = started.elapsed();
-    let rss = std::fs::read_to_string(&rss_path).unwrap();
+    let rusage = std::fs::read_to_string(&rss_path).unwrap();
+    // GNU time writes "Command exited with non-zero status N" first when it fails.
+    let fields: Vec<&str> = rusage.lines().last().unwrap().split_whitespace().collect();
+    let secs = |s: &str| s.parse::<f64>().unwrap();
     Measured {
         time,
-        // GNU time writes "Command exited with non-zero status N" first when it fails.
-        peak_rss_kib: rss.lines().last().unwrap().trim().parse().unwrap(),
+        cpu: secs(fields[1]) + secs(fields[2]),
+        peak_rss_kib: fields[0].parse().unwrap(),
         ok: status.success(),
         stderr: std::fs::read_to_string(&err_path).unwrap_or_default(),
     }
@@ -190,10 +195,10 @@ fn bench_backlog_throughput() {
         "backlog: {n} mails, {:.1} KiB in all",
         bytes as f64 / 1024.0
     );
-    println!("| measure | time | mails/s | ÷ bare FETCH | peak RSS |");
-    println!("|---|---|---|---|---|");
+    println!("| measure | time | mails/s | ÷ bare FETCH | loketd CPU (user+sys) | peak RSS |");
+    println!("|---|---|---|---|---|---|");
     println!(
-        "| bare UID FETCH 1:* BODY.PEEK[] | {plain:.2?} | {:.0} | 1.0× | (in the bench) |",
+        "| bare UID FETCH 1:* BODY.PEEK[] | {plain:.2?} | {:.0} | 1.0× | – | (in the bench) |",
         rate(plain)
     );
     for (what, m) in [
@@ -201,10 +206,11 @@ fn bench_backlog_throughput() {
         ("loketd once, SMTP up (3 mails sent per mail)", &whole),
     ] {
         println!(
-            "| {what} | {:.2?} | {:.0} | {:.1}× | {:.1} MB |",
+            "| {what} | {:.2?} | {:.0} | {:.1}× | {:.2} s | {:.1} MB |",
             m.time,
             rate(m.time),
             ratio(m.time),
+            m.cpu,
             m.peak_rss_kib as f64 / 1024.0
         );
     }
@@ -246,9 +252,10 @@ fn bench_nine_megabyte_attachment_to_two_csos() {
     let grew = bytes_under(&site.data_dir()) - before;
     let mb = |b: f64| b / 1_000_000.0;
     println!(
-        "9 MB PDF ({:.1} MB mail) forwarded to two CSOs: loketd once {:.2?}, peak RSS {:.1} MB ({:.1}× the mail), data folder +{:.1} MB ({:.1}× the file)",
+        "9 MB PDF ({:.1} MB mail) forwarded to two CSOs: loketd once {:.2?} ({:.2} s CPU), peak RSS {:.1} MB ({:.1}× the mail), data folder +{:.1} MB ({:.1}× the file)",
         mb(raw.len() as f64),
         m.time,
+        m.cpu,
         m.peak_rss_kib as f64 / 1024.0,
         m.peak_rss_kib as f64 * 1024.0 / raw.len() as f64,
         mb(grew as f64),

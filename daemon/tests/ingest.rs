@@ -616,7 +616,11 @@ fn a_mail_that_fails_after_its_rows_are_written_is_rolled_back_alone_and_its_bat
         &mail(who, OFFICE, "Soal SP2D", "q3@satker.example.test", "Halo"),
     );
     let r = once(&d);
-    assert_eq!((r.new_tickets, r.replies, r.quarantined), (2, 0, 1), "{r:?}");
+    assert_eq!(
+        (r.new_tickets, r.replies, r.quarantined),
+        (2, 0, 1),
+        "{r:?}"
+    );
     let store = Store::open(&d.config.mail.data_dir).unwrap();
     // Nothing of the failed reply is kept but its quarantine record.
     assert_eq!(count(&store, "SELECT COUNT(*) FROM messages"), 3);
