@@ -468,6 +468,18 @@ mod tests {
     }
 
     #[test]
+    fn a_stored_file_cut_short_is_written_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        let data = b"the whole file".repeat(1000);
+        let path = s.attachment_path(&sha256_hex(&data));
+        // A power loss before the batch's fsync left the name with part of the bytes.
+        fs::write(&path, &data[..100]).unwrap();
+        s.save_attachment(&data).unwrap();
+        assert_eq!(fs::read(&path).unwrap(), data);
+    }
+
+    #[test]
     fn files_are_stored_once_by_content() {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(dir.path()).unwrap();
