@@ -271,7 +271,10 @@ fn killed_at_every_crash_window_and_at_random_loses_and_duplicates_nothing() {
             if step % 10 == 9 {
                 answer_new(&mut answered);
             }
-            std::thread::sleep(Duration::from_millis(rng.range(0, 60)));
+            // Paced so that mail still arrives while the killer works through the
+            // five mail-path windows (a fast pass otherwise empties the inbox before
+            // each has been hit twice).
+            std::thread::sleep(Duration::from_millis(rng.range(100, 300)));
         }
         wait_until(
             Duration::from_secs(120),
