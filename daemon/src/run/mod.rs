@@ -86,6 +86,7 @@ pub fn inbox_waiting(config: &DeskConfig) -> Result<usize, RunError> {
 pub fn once(desk: &Desk) -> Result<OnceReport, RunError> {
     warn_holidays(desk);
     let mut store = Store::open(&desk.config.mail.data_dir)?;
+    store.remove_temp_files()?;
     let mut mb = open_mailbox(desk)?;
     let pass = pass::pass(&mut mb, &mut store, desk, Utc::now)?;
     let sent = sent_folder::sent_pass(&mut mb, &mut store, desk, Utc::now)?;
@@ -188,7 +189,7 @@ pub fn run(
     reload: &Arc<AtomicBool>,
 ) -> Result<(), RunError> {
     // Fail fast on what an admin must fix before anything runs.
-    Store::open(&live.desk().config.mail.data_dir)?;
+    Store::open(&live.desk().config.mail.data_dir)?.remove_temp_files()?;
     warn_holidays(&live.desk());
     let bell = Arc::new(Bell::default());
     let interrupter: Arc<Mutex<Option<Interrupter>>> = Arc::default();

@@ -288,6 +288,36 @@ impl Store {
         Ok(quarantined.map(|_| Disposition::Quarantined))
     }
 
+    /// Removes the temp files of a process killed while it wrote one
+    /// (`<sha256>.tmp<pid>` under `raw/` and `attachments/`): no row names them. For
+    /// the process that holds the data lock (`run`, `once`), before it writes any.
+    pub fn remove_temp_files(&self) -> Result<usize, StoreError> {
+        let mut removed = 0;
+        for sub in ["raw", "attachments"] {
+            let dir = self.dir.join(sub);
+            let io = |source| StoreError::Io {
+                path: dir.clone(),
+                source,
+            };
+            for entry in fs::read_dir(&dir).map_err(io)? {
+                let path = entry.map_err(io)?.path();
+                let temp = path
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .and_then(|e| e.strip_prefix("tmp"))
+                    .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()));
+                if temp {
+                    fs::remove_file(&path).map_err(|source| StoreError::Io { path, source })?;
+                    removed += 1;
+                }
+            }
+        }
+        if removed > 0 {
+            tracing::info!(removed, "temp files of an interrupted write removed");
+        }
+        Ok(removed)
+    }
+
     /// Runs SQLite's own consistency check; "ok" when healthy.
     pub fn integrity_check(&self) -> Result<String, StoreError> {
         Ok(self
@@ -465,6 +495,25 @@ mod tests {
         assert_eq!(s.folder_state("INBOX").unwrap(), Some((7, 10)));
         set_folder_state(s.conn(), "INBOX", 8, 3).unwrap();
         assert_eq!(s.folder_state("INBOX").unwrap(), Some((8, 3)));
+    }
+
+    #[test]
+    fn temp_files_of_a_killed_write_are_removed_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        let kept = s.save_attachment(b"kept").unwrap();
+        let raw = dir.path().join("raw");
+        fs::write(raw.join(format!("{kept}.tmp4242")), b"").unwrap();
+        fs::write(raw.join("notes.tmpx"), b"").unwrap();
+        fs::write(s.attachment_path(&format!("{kept}.tmp7")), b"half").unwrap();
+        assert_eq!(s.remove_temp_files().unwrap(), 2);
+        let mut left: Vec<String> = ["raw", "attachments"]
+            .iter()
+            .flat_map(|d| fs::read_dir(dir.path().join(d)).unwrap())
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, [kept, "notes.tmpx".to_string()]);
     }
 
     #[test]

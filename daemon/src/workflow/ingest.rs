@@ -178,7 +178,9 @@ pub(crate) fn record(
         match desk_mail::route(&mailer, &received, &facts)? {
             Some(outcome) => outcome,
             None => match &facts.capability {
-                Some((ticket, id)) if mail.automatic.is_none() && !sent_here(conn, *ticket, id)? => {
+                Some((ticket, id))
+                    if mail.automatic.is_none() && !sent_here(conn, *ticket, id)? =>
+                {
                     unknown_ticket(&mailer, &received, *ticket)?
                 }
                 _ => route_mail(
