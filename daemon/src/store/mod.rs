@@ -8,8 +8,10 @@
 //! `capability.key`. Files are written, fsynced and renamed into place, and their folder
 //! fsynced, *before* the transaction that refers to them commits: a committed row never
 //! names a missing file, even after a power loss; a crash in between leaves only an
-//! orphan file. A fetched batch of mail is one transaction ([`Store::batch`]): each
-//! file is fsynced as it is written, the two folders once before the commit.
+//! orphan file. A fetched batch of mail is one transaction ([`Store::batch`]): its
+//! files are fsynced together, then the two folders once, before the commit. A file
+//! whose content does not match its name (a power loss before that fsync) is written
+//! again; a temp file left by a kill is removed when `run` or `once` starts.
 //!
 //! Schema changes are migrations numbered by SQLite's `user_version` (`schema.rs`).
 

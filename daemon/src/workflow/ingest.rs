@@ -72,7 +72,7 @@ pub fn ingest(
     Ok(outcome)
 }
 
-/// A fetched mail, parsed, with its raw file and attachments saved (each fsynced; their
+/// A fetched mail, parsed, with its raw file and attachments saved (fsynced with their
 /// folders by [`Files::sync`] before the commit): ready for [`record`].
 pub(crate) struct Prepared<'a> {
     src: &'a Source,
