@@ -1,7 +1,7 @@
 //! One pass over the inbox: list, fetch new mail in batches, store each batch in one
-//! transaction (group commit: the files fsynced together, the folders once, one commit), and
-//! only then move the batch out of the inbox with one MOVE per target folder. Each mail
-//! is a savepoint inside it: a mail that cannot be processed (unparseable,
+//! transaction (group commit: the files fsynced together, the folders once, one
+//! commit), and only then move the batch out of the inbox with one MOVE per target
+//! folder. Each mail is a savepoint inside it: a mail that cannot be processed (unparseable,
 //! unanswerable, or a row it cannot have) is rolled back and quarantined with its
 //! reason, and the rest of the batch goes on. Only a storage failure stops the pass:
 //! the mails of the batch before it are committed and moved, that mail and the ones
