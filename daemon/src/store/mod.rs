@@ -440,7 +440,7 @@ fn write_once(path: &Path, hash: &str, data: &[u8]) -> Result<bool, StoreError> 
     match fs::read(path) {
         Ok(existing) if sha256_hex(&existing) == hash => return Ok(false),
         Ok(_) => {
-            tracing::warn!(path = %path.display(), "stored file does not match its hash; written again")
+            tracing::warn!(path = %path.display(), "stored file does not match its hash; written again");
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(io(e)),
