@@ -167,11 +167,9 @@ fn consultations_recorded_by_mail_reach_the_visitor_the_cso_and_the_clocks() {
     // phone consultation is told to its CSO and the head of office; the escalated one
     // runs on the escalation clocks instead.
     once_at(&w.desk, wita(3, 27, 16, 10));
-    let kepala = inbox(rig, rig.kepala(), 1);
-    let visit: Vec<&Received> = kepala
-        .iter()
-        .filter(|m| m.text.contains("BATAS 3 HARI KERJA"))
-        .collect();
+    let reminder = |m: &Received| m.text.contains("BATAS 3 HARI KERJA");
+    let kepala = desk::inbox_with(rig, rig.kepala(), "the visit reminder", reminder);
+    let visit: Vec<&Received> = kepala.iter().filter(|m| reminder(m)).collect();
     assert_eq!(
         visit.len(),
         1,
@@ -179,11 +177,7 @@ fn consultations_recorded_by_mail_reach_the_visitor_the_cso_and_the_clocks() {
         kepala.iter().map(|m| &m.subject).collect::<Vec<_>>()
     );
     assert!(visit[0].subject.contains("#3"), "{}", visit[0].subject);
-    let cso = rig.wait_for_messages(rig.cso1(), "INBOX", 6, desk::WAIT);
-    assert!(
-        cso.iter()
-            .map(|m| desk::read(m))
-            .any(|m| m.subject.contains("#3") && m.text.contains("BATAS 3 HARI KERJA")),
-        "the CSO's visit reminder"
-    );
+    desk::inbox_with(rig, rig.cso1(), "the CSO's visit reminder", |m| {
+        m.subject.contains("#3") && reminder(m)
+    });
 }

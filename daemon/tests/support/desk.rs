@@ -259,6 +259,30 @@ pub(crate) fn inbox(rig: &Rig, who: &Account, n: usize) -> Vec<Received> {
         .collect()
 }
 
+/// Waits until a mail in `who`'s INBOX satisfies `wanted` and returns that INBOX (mail
+/// arrives asynchronously and in any order: counting mails would race a later one).
+pub(crate) fn inbox_with(
+    rig: &Rig,
+    who: &Account,
+    what: &str,
+    wanted: impl Fn(&Received) -> bool,
+) -> Vec<Received> {
+    let end = std::time::Instant::now() + WAIT;
+    loop {
+        let all: Vec<Received> = rig.messages(who, "INBOX").iter().map(|m| read(m)).collect();
+        if all.iter().any(&wanted) {
+            return all;
+        }
+        assert!(
+            std::time::Instant::now() < end,
+            "{} never got {what}: {:?}",
+            who.address,
+            all.iter().map(|m| &m.subject).collect::<Vec<_>>()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 /// Waits for mail to reach the office INBOX (SMTP delivery is asynchronous).
 pub(crate) fn office_has(rig: &Rig, n: usize) {
     rig.wait_for_messages(rig.office(), "INBOX", n, WAIT);
