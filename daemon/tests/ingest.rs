@@ -647,4 +647,50 @@ fn a_mail_that_fails_after_its_rows_are_written_is_rolled_back_alone_and_its_bat
     );
     assert_eq!(rig.messages(rig.office(), "Karantina").len(), 1);
     assert_eq!(rig.messages(rig.office(), "Diproses").len(), 3);
+    // The CSOs on duty are told it waits there, with who wrote it and about what.
+    let notices = |store: &Store| {
+        count(
+            store,
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'quarantined' AND ticket_id IS NULL",
+        )
+    };
+    assert_eq!(notices(&store), 2, "one to each CSO");
+    let notice = desk::inbox_with(&rig, rig.cso1(), "the quarantine notice", |m| {
+        m.subject.contains("karantina")
+    });
+    let notice = notice
+        .iter()
+        .find(|m| m.subject.contains("karantina"))
+        .unwrap();
+    assert!(
+        notice.text.contains("Re: [KPPN-TSL #1] Revisi DIPA"),
+        "{}",
+        notice.text
+    );
+    assert!(notice.text.contains(&who.address), "{}", notice.text);
+    assert!(
+        notice.text.contains("folder \"Karantina\""),
+        "{}",
+        notice.text
+    );
+    drop(store);
+    // A second one within the hour is counted, not told again.
+    rig.deliver(
+        rig.office(),
+        &mail(
+            who,
+            OFFICE,
+            "Re: [KPPN-TSL #1] Revisi DIPA",
+            "r2@satker.example.test",
+            "Dan satu lagi.",
+        ),
+    );
+    let hour = || chrono::Utc::now().format("%Y-%m-%dT%H").to_string();
+    let before = hour();
+    assert_eq!(once(&d).quarantined, 1);
+    let store = Store::open(&d.config.mail.data_dir).unwrap();
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM quarantine"), 2);
+    if hour() == before {
+        assert_eq!(notices(&store), 2);
+    }
 }

@@ -604,6 +604,38 @@ fn status_exit_codes_healthy_backed_up_and_broken() {
     assert!(out.starts_with("LOKETD OK - all well |"), "{out}");
     assert!(out.contains("WITA ("), "office-local times: {out}");
     assert!(out.contains("inbox=0 queued=0 failed=0"), "{out}");
+    assert!(out.contains("quarantined=0"), "{out}");
+
+    // Mail quarantined in the last day waits for a person: a warning until it is a day
+    // old, and counted for as long as the record stays.
+    let db = rusqlite::Connection::open(site.data_dir().join("loketd.sqlite")).unwrap();
+    db.busy_timeout(Duration::from_secs(30)).unwrap();
+    let record = |hours_ago: i64| {
+        let at = chrono::Utc::now() - chrono::Duration::hours(hours_ago);
+        db.execute(
+            "INSERT INTO quarantine (folder, uidvalidity, uid, size, reason, at)
+             VALUES ('INBOX', 1, ?1, 10, 'cannot parse', ?2)",
+            rusqlite::params![1000 + hours_ago, at],
+        )
+        .unwrap();
+    };
+    record(30);
+    let (code, out, _) = loketd(site.root(), &["status"]);
+    assert_eq!(
+        code, 0,
+        "a day-old quarantine is counted, not warned of: {out}"
+    );
+    assert!(out.contains("quarantined=1"), "{out}");
+    record(1);
+    let (code, out, _) = loketd(site.root(), &["status"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.starts_with("LOKETD WARNING - 1 mail(s) quarantined in the last 24 h"),
+        "{out}"
+    );
+    assert!(out.contains("quarantined=2"), "{out}");
+    db.execute("DELETE FROM quarantine", []).unwrap();
+    drop(db);
 
     // Backed up: SMTP is away, replies wait longer than the warning threshold.
     rig.stop_postfix();

@@ -48,9 +48,9 @@ fn health_report(root: &Path, warn: u64, crit: u64) -> Result<(Level, String)> {
         .and_then(Config::into_desk)
         .context("site.toml")?;
     let store = Store::open(&config.mail.data_dir)?;
-    let h = health::read(store.conn())?;
-    let inbox = run::inbox_waiting(&config);
     let now = Utc::now();
+    let h = health::read(store.conn(), now)?;
+    let inbox = run::inbox_waiting(&config);
     let zone = config.office_hours.utc_offset;
     let when =
         |t: chrono::DateTime<Utc>| format!("{} ({} ago)", text::datetime_id(t, zone), age(now - t));
@@ -98,6 +98,15 @@ fn health_report(root: &Path, warn: u64, crit: u64) -> Result<(Level, String)> {
             ),
         ));
     }
+    if h.quarantined_recently > 0 {
+        problems.push((
+            Level::Warning,
+            format!(
+                "{} mail(s) quarantined in the last 24 h (loketd quarantine; in the folder {})",
+                h.quarantined_recently, config.mail.imap.quarantine_folder
+            ),
+        ));
+    }
     let level = problems.iter().map(|(l, _)| *l).max().unwrap_or(Level::Ok);
     let summary = if problems.is_empty() {
         "all well".to_string()
@@ -111,12 +120,13 @@ fn health_report(root: &Path, warn: u64, crit: u64) -> Result<(Level, String)> {
     let secs = |t: Option<chrono::DateTime<Utc>>| t.map_or(-1, |t| (now - t).num_seconds());
     let inbox_n = inbox.as_ref().map_or(-1, |n| *n as i64);
     let mut out = format!(
-        "LOKETD {} - {summary} | last_pass_age={}s inbox={inbox_n} queued={} failed={} oldest_queued_age={}s\n",
+        "LOKETD {} - {summary} | last_pass_age={}s inbox={inbox_n} queued={} failed={} oldest_queued_age={}s quarantined={}\n",
         level.word(),
         secs(h.last_pass_at),
         h.queued,
         h.failed,
         secs(h.oldest_queued_at),
+        h.quarantined,
     );
     let line = |out: &mut String, k: &str, v: String| out.push_str(&format!("{k:<28}{v}\n"));
     line(
@@ -136,6 +146,14 @@ fn health_report(root: &Path, warn: u64, crit: u64) -> Result<(Level, String)> {
         &mut out,
         "outbox:",
         format!("{} queued, {} failed", h.queued, h.failed),
+    );
+    line(
+        &mut out,
+        "quarantined mail:",
+        format!(
+            "{} ({} in the last 24 h)",
+            h.quarantined, h.quarantined_recently
+        ),
     );
     line(
         &mut out,

@@ -129,6 +129,8 @@ pub enum LetterKind {
     AnswerWaiting,
     /// A staff reply named a ticket the database does not hold.
     UnknownTicket,
+    /// To the staff on duty: a mail waits in the quarantine folder.
+    Quarantined,
     /// A CSO hears that their form became a ticket (with the receipt when the visitor
     /// has no email).
     Recorded,

@@ -249,7 +249,9 @@ fn store_one(
             format!("internal error while processing: {what}")
         }
     };
-    ingest::quarantine_in(tx, &unprocessed(src, raw.len(), &reason), now)?;
+    let q = unprocessed(src, raw.len(), &reason);
+    ingest::quarantine_in(tx, &q, now)?;
+    ingest::tell_quarantined(tx, desk, &q, raw, now)?;
     Ok(Outcome::Quarantined { reason })
 }
 

@@ -35,9 +35,12 @@ pub struct Health {
     pub failed: i64,
     /// When the longest-waiting pending mail was first due (its creation time).
     pub oldest_queued_at: Option<DateTime<Utc>>,
+    /// Mail in the quarantine folder, in all and of the last 24 hours.
+    pub quarantined: i64,
+    pub quarantined_recently: i64,
 }
 
-pub fn read(conn: &Connection) -> Result<Health, StoreError> {
+pub fn read(conn: &Connection, now: DateTime<Utc>) -> Result<Health, StoreError> {
     let time = |key| -> Result<Option<DateTime<Utc>>, StoreError> {
         Ok(kv_get(conn, key)?
             .and_then(|v| DateTime::parse_from_rfc3339(&v).ok())
@@ -58,11 +61,20 @@ pub fn read(conn: &Connection) -> Result<Health, StoreError> {
         )
         .optional()?
         .flatten();
+    let quarantined_since = |since: Option<DateTime<Utc>>| -> Result<i64, StoreError> {
+        Ok(conn.query_row(
+            "SELECT COUNT(*) FROM quarantine WHERE ?1 IS NULL OR at >= ?1",
+            params![since],
+            |r| r.get(0),
+        )?)
+    };
     Ok(Health {
         last_pass_at: time(LAST_PASS)?,
         last_error: time(LAST_ERROR_AT)?.zip(kv_get(conn, LAST_ERROR)?),
         queued: count("pending")?,
         failed: count("failed")?,
         oldest_queued_at,
+        quarantined: quarantined_since(None)?,
+        quarantined_recently: quarantined_since(Some(now - chrono::Duration::hours(24)))?,
     })
 }

@@ -225,6 +225,55 @@ pub(crate) fn quarantine_in(
     Ok(())
 }
 
+/// Tells the staff on duty that a mail waits in the quarantine folder, unread by any
+/// person yet, at most once an hour each (a stream of broken mail must not flood them;
+/// `loketd quarantine` and `loketd status` count them all). In the caller's
+/// transaction; a note that cannot be written is logged and the quarantine stands.
+pub(crate) fn tell_quarantined(
+    conn: &Connection,
+    desk: &Desk,
+    q: &Quarantine<'_>,
+    raw: &[u8],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let header = mail_parser::MessageParser::default().parse_headers(raw);
+    let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let from = header
+        .as_ref()
+        .and_then(|h| h.from())
+        .and_then(|a| a.first())
+        .map(|a| {
+            let address = a.address().unwrap_or_default();
+            match a.name() {
+                Some(name) => one_line(&format!("{name} <{address}>")),
+                None => address.to_string(),
+            }
+        });
+    let subject = header.as_ref().and_then(|h| h.subject()).map(one_line);
+    let letter = Letter::Quarantined {
+        folder: &desk.config.mail.imap.quarantine_folder,
+        uid: q.source.uid,
+        size: q.size,
+        reason: q.reason,
+        from,
+        subject,
+    };
+    let mailer = Mailer { desk, conn, now };
+    let hour = now.format("%Y-%m-%dT%H");
+    for staff in stakeholder::first_line(desk) {
+        let dedup = format!("quarantined:{staff}:{hour}");
+        let subject = "Surel tidak dapat diproses: tersimpan di folder karantina".to_string();
+        match mailer.to_address_once(&staff, subject, &letter, &dedup) {
+            Ok(_) => {}
+            Err(MailError::Store(e)) => return Err(e),
+            Err(MailError::Compose(e)) => {
+                tracing::error!(%staff, error = %e, "cannot write the quarantine notice; the mail stays quarantined");
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A mail over the size limit, read no further than its header. In one transaction:
 /// the quarantine record (the mail stays in the quarantine folder for a human) and,
 /// unless the mail is automatic, a ticket with what is known (sender, subject, size),

@@ -108,6 +108,17 @@ pub(crate) enum Letter<'a> {
     },
     /// A staff reply for a ticket the database does not hold (`unknown_ticket.txt`).
     UnknownTicket { ticket_id: i64, subject: &'a str },
+    /// To the staff on duty: a mail could not be processed and waits in the quarantine
+    /// folder (`quarantined.txt`); at most one an hour each.
+    Quarantined {
+        folder: &'a str,
+        uid: u32,
+        size: usize,
+        reason: &'a str,
+        /// From the header when it reads: who wrote and about what.
+        from: Option<String>,
+        subject: Option<String>,
+    },
     // ----- staff-started mail (workflow::desk_mail) -----
     /// A consultation recorded from a CSO's form, to that CSO with the ticket's
     /// capability (`recorded.txt`).
@@ -286,6 +297,7 @@ impl Letter<'_> {
             Letter::Stray { .. } => "stray.txt",
             Letter::TooLarge { .. } => "too_large.txt",
             Letter::UnknownTicket { .. } => "unknown_ticket.txt",
+            Letter::Quarantined { .. } => "quarantined.txt",
             Letter::Recorded(_) => "recorded.txt",
             Letter::FormError(_) => "form_error.txt",
             Letter::Confirm(_) => "confirm.txt",
@@ -331,6 +343,7 @@ impl Letter<'_> {
             Letter::Stray { .. } => LetterKind::Stray,
             Letter::TooLarge { .. } => LetterKind::TooLarge,
             Letter::UnknownTicket { .. } => LetterKind::UnknownTicket,
+            Letter::Quarantined { .. } => LetterKind::Quarantined,
             Letter::Recorded(_) => LetterKind::Recorded,
             Letter::FormError(_) => LetterKind::FormError,
             Letter::Confirm(_) => LetterKind::Confirm,
@@ -782,7 +795,19 @@ impl<'a> Mailer<'a> {
         subject: String,
         letter: &Letter<'_>,
     ) -> Result<bool, MailError> {
-        self.note(ticket, to, subject, letter, true)
+        self.note(ticket, to, subject, letter, true, None)
+    }
+
+    /// A note to `to` queued at most once per `dedup` key (not held by the hourly
+    /// limit: the key is the limit).
+    pub(crate) fn to_address_once(
+        &self,
+        to: &str,
+        subject: String,
+        letter: &Letter<'_>,
+        dedup: &str,
+    ) -> Result<bool, MailError> {
+        self.note(None, to, subject, letter, false, Some(dedup))
     }
 
     /// [`Mailer::to_address`] for an answer to work a staff member sent on purpose (a
@@ -795,7 +820,7 @@ impl<'a> Mailer<'a> {
         subject: String,
         letter: &Letter<'_>,
     ) -> Result<bool, MailError> {
-        self.note(ticket, to, subject, letter, false)
+        self.note(ticket, to, subject, letter, false, None)
     }
 
     fn note(
@@ -805,6 +830,7 @@ impl<'a> Mailer<'a> {
         subject: String,
         letter: &Letter<'_>,
         limited: bool,
+        dedup: Option<&str>,
     ) -> Result<bool, MailError> {
         if limited && self.over_limit(to)? {
             tracing::info!(ticket = ticket.map(|t| t.id), %to, kind = %letter.kind(), "note held back: hourly limit for this address reached");
@@ -834,7 +860,7 @@ impl<'a> Mailer<'a> {
             mail: &mail,
             kind: letter.kind(),
             ticket: ticket.map(|t| t.id),
-            dedup: None,
+            dedup,
         };
         Ok(outbox::enqueue(self.conn, &q, self.now)?)
     }
