@@ -148,7 +148,9 @@ pub(crate) fn open(conn: &Connection) -> Result<Vec<Ticket>, StoreError> {
 }
 
 /// How many tickets `requester` opened before ticket `before`, and the last `n` of
-/// them, newest first.
+/// them, newest first. Ordered as the `tickets(requester, created_at)` index is, so the
+/// newest few are read from its end instead of every ticket of the requester being
+/// fetched and sorted (a backlog from one sender made that quadratic).
 pub(crate) fn earlier_of(
     conn: &Connection,
     requester: &str,
@@ -161,7 +163,8 @@ pub(crate) fn earlier_of(
         |r| r.get(0),
     )?;
     let mut stmt = conn.prepare(&format!(
-        "SELECT {COLUMNS} FROM tickets WHERE requester = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3"
+        "SELECT {COLUMNS} FROM tickets WHERE requester = ?1 AND id < ?2
+         ORDER BY created_at DESC, id DESC LIMIT ?3"
     ))?;
     let rows = stmt.query_map(
         params![requester, before, i64::try_from(n).unwrap_or(i64::MAX)],
