@@ -170,6 +170,7 @@ fn a_version_1_database_is_migrated_on_start() {
              DROP INDEX tickets_assignee; DROP INDEX tickets_section;
              DROP INDEX tickets_requester;
              DROP TABLE skm_responses;
+             DROP INDEX messages_sender_body; ALTER TABLE messages DROP COLUMN body_sha256;
              PRAGMA user_version = 1;",
         )
         .unwrap();
