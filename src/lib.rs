@@ -14,6 +14,7 @@ pub mod markdown;
 pub mod opendata;
 mod output;
 pub mod poster;
+mod qr;
 mod render;
 pub mod scaffold;
 pub mod schema;

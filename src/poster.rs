@@ -3,10 +3,11 @@
 //! standard's page and the pre-filled email), drawn as inline SVG at build time.
 
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
-use qrcode::{Color, QrCode};
+use qrcode::types::QrError;
 
 use loket_core::content::markdown_options;
 
+use crate::qr;
 use crate::urls::escape;
 
 /// Modules of light margin around a code, as the QR standard asks.
@@ -14,21 +15,31 @@ const QUIET_ZONE: usize = 4;
 
 /// A QR code of `data` as an inline SVG image named `label`: one `M{x} {y}h1v1h-1z`
 /// square per dark module, in a viewBox that includes the quiet zone.
-pub fn qr_svg(data: &str, label: &str) -> Result<String, qrcode::types::QrError> {
-    let code = QrCode::new(data.as_bytes())?;
-    let width = code.width();
+pub fn qr_svg(data: &str, label: &str) -> Result<String, QrError> {
+    let (width, dark) = qr::modules(data.as_bytes())?;
     let size = width + 2 * QUIET_ZONE;
-    let mut path = String::new();
-    for (i, color) in code.to_colors().into_iter().enumerate() {
-        if color == Color::Dark {
-            let (x, y) = (i % width + QUIET_ZONE, i / width + QUIET_ZONE);
-            path.push_str(&format!("M{x} {y}h1v1h-1z"));
-        }
+    let mut path = String::with_capacity(dark.len() * 8);
+    for (i, _) in dark.iter().enumerate().filter(|(_, d)| **d) {
+        let (x, y) = (i % width + QUIET_ZONE, i / width + QUIET_ZONE);
+        // `M{x} {y}h1v1h-1z`, without the formatting machinery (thousands per code).
+        path.push('M');
+        push_number(&mut path, x);
+        path.push(' ');
+        push_number(&mut path, y);
+        path.push_str("h1v1h-1z");
     }
     Ok(format!(
         "<svg class=\"qr\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {size} {size}\" role=\"img\" aria-label=\"{label}\" shape-rendering=\"crispEdges\"><rect width=\"{size}\" height=\"{size}\" fill=\"#fff\"/><path fill=\"#000\" d=\"{path}\"/></svg>",
         label = escape(label)
     ))
+}
+
+/// Appends `n` in decimal.
+fn push_number(out: &mut String, n: usize) {
+    if n >= 10 {
+        push_number(out, n / 10);
+    }
+    out.push(char::from(b'0' + (n % 10) as u8));
 }
 
 /// A component's text in short, for the poster: the `###` headings of its parts with
