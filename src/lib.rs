@@ -22,6 +22,7 @@ pub mod serve;
 pub mod site;
 pub mod sitemap;
 pub mod skm;
+mod texts;
 pub mod theme;
 pub mod urls;
 

@@ -87,11 +87,13 @@ impl Site {
                 .flat_map(|(lang, services, _)| services.iter().map(move |s| (*lang, s)))
                 .collect::<Vec<_>>()
                 .par_iter()
-                .flat_map(|(lang, s)| {
-                    [
-                        self.render_service(s, *lang, base_path, sink),
-                        self.render_poster(s, *lang, sink),
-                    ]
+                .flat_map_iter(|(lang, s)| match self.dropped.with_text(s) {
+                    Ok(s) => vec![
+                        self.render_service(&s, *lang, base_path, sink)
+                            .map(|p| self.kept(p)),
+                        self.render_poster(&s, *lang, sink),
+                    ],
+                    Err(d) => vec![Err(d)],
                 })
                 .collect()
         };
@@ -105,18 +107,22 @@ impl Site {
                 Err(d) => diags.push(d),
             }
         }
-        let mut extra = self.data_files();
+        // Each written as soon as it is made: the sitemap and the list of 10,000
+        // standards are megabytes each.
+        let write_errors = std::cell::RefCell::new(Vec::new());
+        let write = |rel: &str, bytes: &[u8]| {
+            if let Err(d) = sink(rel, bytes) {
+                write_errors.borrow_mut().push(d);
+            }
+        };
+        self.data_files(&write);
         for (src, rel) in &self.theme.static_files {
             match std::fs::read(src) {
-                Ok(bytes) => extra.push((rel.clone(), bytes)),
-                Err(e) => diags.push(io_error(src, &e)),
+                Ok(bytes) => write(rel, &bytes),
+                Err(e) => write_errors.borrow_mut().push(io_error(src, &e)),
             }
         }
-        for (rel, bytes) in &extra {
-            if let Err(d) = sink(rel, bytes) {
-                diags.push(d);
-            }
-        }
+        diags.extend(write_errors.into_inner());
         if diags.is_empty() {
             pages.sort_by(|a, b| a.url_path.cmp(&b.url_path));
             let files = written.lock().map_or(0, |w| w.len());
@@ -192,6 +198,18 @@ impl Site {
             links: Vec::new(),
             images: Vec::new(),
         }
+    }
+
+    /// What is kept of a rendered standard until the end of the build: without the link
+    /// check, only the links and images that were left out (they are warned about).
+    fn kept(&self, mut page: RenderedPage) -> RenderedPage {
+        if !self.collect_ids {
+            page.links.retain(|l| !markdown::is_safe_url(&l.href));
+            page.images.retain(|i| !markdown::is_safe_url(&i.href));
+            page.links.shrink_to_fit();
+            page.images.shrink_to_fit();
+        }
+        page
     }
 
     /// Element ids of a page, collected only when links will be checked.
@@ -690,7 +708,7 @@ impl Site {
     }
 
     /// sitemap.xml, robots.txt and the services index as open data.
-    fn data_files(&self) -> Vec<(String, Vec<u8>)> {
+    fn data_files(&self, write: &impl Fn(&str, &[u8])) {
         let mut entries: Vec<(String, Option<chrono::NaiveDate>)> =
             vec![(String::new(), None), ("layanan/".into(), None)];
         entries.extend(
@@ -736,29 +754,23 @@ impl Site {
                     .map(|p| (format!("{en}{}", p.url_path()), p.updated)),
             );
         }
+        write(
+            "sitemap.xml",
+            sitemap::sitemap(&self.config, &entries).as_bytes(),
+        );
+        drop(entries);
+        write("robots.txt", sitemap::robots(&self.config).as_bytes());
+        for (path, text) in schema::schemas(&self.config) {
+            write(path, text.as_bytes());
+        }
         let list = opendata::ServiceList::new(&self.config, &self.content.services, Lang::Id);
         let index_json = serde_json::to_string_pretty(&list).unwrap_or_else(|_| "{}".into());
-        let mut files: Vec<(String, Vec<u8>)> = schema::schemas(&self.config)
-            .into_iter()
-            .map(|(path, text)| (path.to_string(), text.into_bytes()))
-            .collect();
-        files.extend([
-            (
-                "sitemap.xml".into(),
-                sitemap::sitemap(&self.config, &entries).into_bytes(),
-            ),
-            (
-                "robots.txt".into(),
-                sitemap::robots(&self.config).into_bytes(),
-            ),
-            ("layanan/index.json".into(), index_json.into_bytes()),
-        ]);
+        write("layanan/index.json", index_json.as_bytes());
         if !english.is_empty() {
             let list = opendata::ServiceList::new(&self.config, &english.services, Lang::En);
             let json = serde_json::to_string_pretty(&list).unwrap_or_else(|_| "{}".into());
-            files.push((format!("{en}layanan/index.json"), json.into_bytes()));
+            write(&format!("{en}layanan/index.json"), json.as_bytes());
         }
-        files
     }
 }
 

@@ -2,6 +2,7 @@
 //! standards in parallel), the theme, and the values every page sees.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use loket_core::config::{ComplaintChannel, Config, Office};
 use loket_core::content::{Content, load_content, read_service};
@@ -11,6 +12,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::Context;
 
+use crate::texts::{Dropped, Stamp};
 use crate::theme::Theme;
 
 /// Site path of the questions and answers.
@@ -20,12 +22,15 @@ pub const FAQ_PATH: &str = "tanya-jawab/";
 pub struct Site {
     pub root: PathBuf,
     pub config: Config,
+    /// The content, the standards without their text (see [`crate::texts`]).
     pub content: Content,
     pub(crate) theme: Theme,
     /// Whether rendering records element ids for the link check.
     pub(crate) collect_ids: bool,
     /// The help desk's performance export, when the site publishes one.
     pub performance: Option<PerformanceExport>,
+    /// The standards' text, dropped after checking and read again per page.
+    pub(crate) dropped: Dropped,
 }
 
 impl Site {
@@ -60,10 +65,29 @@ impl Site {
                 None
             }
         };
-        // Standards are read in parallel: a site may have thousands.
+        // Standards are read in parallel: a site may have thousands. Each one's text is
+        // dropped once it is checked, and read again when its pages render.
+        let stamps = Mutex::new(Vec::new());
         let mut content = load_content(root, &mut diags, |files| {
-            files.par_iter().map(|p| read_service(p)).collect()
+            files
+                .par_iter()
+                .map(|p| {
+                    let (mut service, d) = read_service(p);
+                    if let Some(s) = &mut service {
+                        let stamp = Stamp::drop_text(s);
+                        stamps
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .push((s.path.clone(), stamp));
+                    }
+                    (service, d)
+                })
+                .collect()
         });
+        let mut dropped = Dropped::default();
+        for (path, stamp) in stamps.into_inner().unwrap_or_else(PoisonError::into_inner) {
+            dropped.insert(path, stamp);
+        }
         let theme = Theme::load(root).map_err(|e| diags.extend(e)).ok();
         // `--kinerja` wins over `kinerja` in site.toml; a file named but missing or
         // unreadable is an error, never a page that silently says "no data".
@@ -125,6 +149,11 @@ impl Site {
         let performance = performance.map(|(export, _)| export);
         all.sort();
         theme.set_globals(globals(&config));
+        // Translations are read one after another, after the originals.
+        for s in &mut content.english.services {
+            let stamp = Stamp::drop_text(s);
+            dropped.insert(s.path.clone(), stamp);
+        }
         Ok((
             Site {
                 root: root.to_path_buf(),
@@ -133,6 +162,7 @@ impl Site {
                 theme,
                 collect_ids: false,
                 performance,
+                dropped,
             },
             all.0,
         ))
