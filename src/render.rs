@@ -351,9 +351,7 @@ impl Site {
         let url = self.config.absolute_url(&url_path);
         let counterpart = match lang {
             Lang::Id => self
-                .content
-                .english
-                .service(&s.slug)
+                .translation(&s.slug)
                 .map(|t| Lang::En.service_path(t)),
             Lang::En => Some(s.url_path()),
         };
@@ -379,10 +377,7 @@ impl Site {
                 // The questions are in Indonesian, on the Indonesian edition only.
                 faqs: match lang {
                     Lang::Id => self
-                        .content
-                        .faqs
-                        .iter()
-                        .filter(|f| f.service == s.code)
+                        .faqs_of(&s.code)
                         .map(|f| FaqLink {
                             title: &f.title,
                             url: self.config.link(&format!("{FAQ_PATH}#{}", f.slug)),
@@ -488,9 +483,7 @@ impl Site {
         };
         let counterpart = match lang {
             Lang::Id => self
-                .content
-                .english
-                .service(&s.slug)
+                .translation(&s.slug)
                 .map(|t| format!("{}{POSTER}", Lang::En.service_path(t))),
             Lang::En => Some(format!("{}{POSTER}", s.url_path())),
         };
@@ -610,10 +603,7 @@ impl Site {
         let mut answers = Vec::new();
         for s in &self.content.services {
             let items: Vec<FaqItem<'_>> = self
-                .content
-                .faqs
-                .iter()
-                .filter(|f| f.service == s.code)
+                .faqs_of(&s.code)
                 .map(|f| {
                     let body = markdown::render(&f.body, None, base_path);
                     answers.push((f, body.links, body.images));

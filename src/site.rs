@@ -1,11 +1,12 @@
 //! The loaded site: `site.toml` and the content (read and checked by `loket_core`, the
 //! standards in parallel), the theme, and the values every page sees.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
 use loket_core::config::{ComplaintChannel, Config, Office};
-use loket_core::content::{Content, load_content, read_service};
+use loket_core::content::{Content, Faq, Service, load_content, read_service};
 use loket_core::diagnostics::{Diagnostic, Diagnostics};
 use loket_core::performance::PerformanceExport;
 use rayon::prelude::*;
@@ -31,6 +32,10 @@ pub struct Site {
     pub performance: Option<PerformanceExport>,
     /// The standards' text, dropped after checking and read again per page.
     pub(crate) dropped: Dropped,
+    /// Index in `content.english.services` of each translated standard, by slug.
+    translated: HashMap<String, usize>,
+    /// Indexes in `content.faqs` of each standard's questions, by code, in order.
+    faqs_by_code: HashMap<String, Vec<usize>>,
 }
 
 impl Site {
@@ -116,18 +121,20 @@ impl Site {
         }
         // A translation of a standard or page that is not published is not published.
         let english = &mut content.english;
+        let slugs: HashSet<&str> = content.services.iter().map(|s| s.slug.as_str()).collect();
         english
             .services
-            .retain(|t| (drafts || !t.draft) && content.services.iter().any(|s| s.slug == t.slug));
+            .retain(|t| (drafts || !t.draft) && slugs.contains(t.slug.as_str()));
+        let slugs: HashSet<&str> = content.pages.iter().map(|p| p.slug.as_str()).collect();
         english
             .pages
-            .retain(|t| (drafts || !t.draft) && content.pages.iter().any(|p| p.slug == t.slug));
+            .retain(|t| (drafts || !t.draft) && slugs.contains(t.slug.as_str()));
         if english.home.as_ref().is_some_and(|h| h.draft && !drafts) {
             english.home = None;
         }
         // A question about a standard that is not published is not published either,
         // and the web admin hears of it.
-        let codes: Vec<String> = content.services.iter().map(|s| s.code.clone()).collect();
+        let codes: HashSet<String> = content.services.iter().map(|s| s.code.clone()).collect();
         for f in content.faqs.iter().filter(|f| !codes.contains(&f.service)) {
             all.push(Diagnostic::warning(
                 &f.path,
@@ -149,6 +156,14 @@ impl Site {
         let performance = performance.map(|(export, _)| export);
         all.sort();
         theme.set_globals(globals(&config));
+        // Looked up once per standard: never by scanning all of them.
+        let translated = (content.english.services.iter().enumerate())
+            .map(|(i, t)| (t.slug.clone(), i))
+            .collect();
+        let mut faqs_by_code: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, f) in content.faqs.iter().enumerate() {
+            faqs_by_code.entry(f.service.clone()).or_default().push(i);
+        }
         // Translations are read one after another, after the originals.
         for s in &mut content.english.services {
             let stamp = Stamp::drop_text(s);
@@ -163,9 +178,25 @@ impl Site {
                 collect_ids: false,
                 performance,
                 dropped,
+                translated,
+                faqs_by_code,
             },
             all.0,
         ))
+    }
+}
+
+impl Site {
+    /// The English translation of the standard `slug`, if it has one.
+    pub(crate) fn translation(&self, slug: &str) -> Option<&Service> {
+        let i = *self.translated.get(slug)?;
+        self.content.english.services.get(i)
+    }
+
+    /// The questions about the standard `code`, in order.
+    pub(crate) fn faqs_of(&self, code: &str) -> impl Iterator<Item = &Faq> {
+        let indexes = self.faqs_by_code.get(code).map_or(&[][..], Vec::as_slice);
+        indexes.iter().filter_map(|i| self.content.faqs.get(*i))
     }
 }
 

@@ -12,7 +12,7 @@ mod service;
 mod term;
 mod translation;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use pulldown_cmark::Options;
@@ -139,13 +139,21 @@ fn read_translations(
     services: &[Service],
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Service> {
+    // Looked up by file name and by slug, never by scanning: a site may translate
+    // thousands of standards.
+    let mut by_stem: HashMap<&str, &Service> = HashMap::new();
+    let mut position: HashMap<&str, usize> = HashMap::new();
+    for (i, s) in services.iter().enumerate() {
+        // The first one, as a scan would find it (`a.md` and `a.MD` share a stem).
+        if let Some(stem) = s.path.file_stem().and_then(|x| x.to_str()) {
+            by_stem.entry(stem).or_insert(s);
+        }
+        position.entry(s.slug.as_str()).or_insert(i);
+    }
     let mut out = Vec::new();
     for path in files {
         let stem = original_stem(path).unwrap_or_default();
-        let Some(original) = services
-            .iter()
-            .find(|s| s.path.file_stem().and_then(|x| x.to_str()) == Some(stem))
-        else {
+        let Some(original) = by_stem.get(stem).copied() else {
             // An original that exists but did not read has its own errors.
             if !path.with_file_name(format!("{stem}.md")).exists() {
                 diags.push(no_original(path, &format!("{SERVICES_DIR}/{stem}.md")));
@@ -158,7 +166,7 @@ fn read_translations(
         }
     }
     // In the originals' order.
-    out.sort_by_key(|t| services.iter().position(|s| s.slug == t.slug));
+    out.sort_by_key(|t| position.get(t.slug.as_str()).copied());
     out
 }
 
