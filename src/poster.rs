@@ -18,16 +18,19 @@ const QUIET_ZONE: usize = 4;
 pub fn qr_svg(data: &str, label: &str) -> Result<String, QrError> {
     let (width, dark) = qr::modules(data.as_bytes())?;
     let size = width + 2 * QUIET_ZONE;
-    let mut path = String::with_capacity(dark.len() * 8);
-    for (i, _) in dark.iter().enumerate().filter(|(_, d)| **d) {
-        let (x, y) = (i % width + QUIET_ZONE, i / width + QUIET_ZONE);
-        // `M{x} {y}h1v1h-1z`, without the formatting machinery (thousands per code).
-        path.push('M');
-        push_number(&mut path, x);
-        path.push(' ');
-        push_number(&mut path, y);
-        path.push_str("h1v1h-1z");
+    // Bytes, ASCII only: pushing to a String costs a UTF-8 check per push.
+    let mut path = Vec::with_capacity(dark.len() * 8);
+    for (y, row) in dark.chunks_exact(width).enumerate() {
+        for (x, _) in row.iter().enumerate().filter(|(_, d)| **d) {
+            // `M{x} {y}h1v1h-1z`, without the formatting machinery (hundreds per code).
+            path.push(b'M');
+            push_coordinate(&mut path, x + QUIET_ZONE);
+            path.push(b' ');
+            push_coordinate(&mut path, y + QUIET_ZONE);
+            path.extend_from_slice(b"h1v1h-1z");
+        }
     }
+    let path = String::from_utf8_lossy(&path);
     Ok(format!(
         "<svg class=\"qr\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {size} {size}\" role=\"img\" aria-label=\"{label}\" shape-rendering=\"crispEdges\"><rect width=\"{size}\" height=\"{size}\" fill=\"#fff\"/><path fill=\"#000\" d=\"{path}\"/></svg>",
         label = escape(label)
@@ -35,11 +38,21 @@ pub fn qr_svg(data: &str, label: &str) -> Result<String, QrError> {
 }
 
 /// Appends `n` in decimal.
-fn push_number(out: &mut String, n: usize) {
+fn push_number(out: &mut Vec<u8>, n: usize) {
     if n >= 10 {
         push_number(out, n / 10);
     }
-    out.push(char::from(b'0' + (n % 10) as u8));
+    out.push(b'0' + (n % 10) as u8);
+}
+
+/// [`push_number`] for the coordinates of a code (below 1,000: codes are at most 185
+/// modules wide with their quiet zone), without the calls.
+fn push_coordinate(out: &mut Vec<u8>, n: usize) {
+    match n {
+        0..10 => out.push(b'0' + n as u8),
+        10..100 => out.extend_from_slice(&[b'0' + (n / 10) as u8, b'0' + (n % 10) as u8]),
+        _ => push_number(out, n),
+    }
 }
 
 /// A component's text in short, for the poster: the `###` headings of its parts with
@@ -182,5 +195,17 @@ mod tests {
         // Version 2 (25 modules) plus 4 on each side.
         assert!(svg.contains("viewBox=\"0 0 33 33\""), "{svg}");
         assert!(svg.contains("M4 4h1v1h-1z"), "the finder pattern's corner");
+        assert!(
+            svg.contains("M28 4h1v1h-1z"),
+            "the top right finder's corner"
+        );
+        let mut numbers = Vec::new();
+        for n in [0, 7, 10, 99, 123, 4096] {
+            push_number(&mut numbers, n);
+            numbers.push(b' ');
+            push_coordinate(&mut numbers, n);
+            numbers.push(b' ');
+        }
+        assert_eq!(numbers, b"0 0 7 7 10 10 99 99 123 123 4096 4096 ");
     }
 }

@@ -180,25 +180,13 @@ fn penalty(width: usize, code: &Lines) -> u16 {
 /// the four before it, or none among the four after it (outside the code is light),
 /// scores 40.
 fn line_penalty(line: u128, width: usize) -> (usize, usize) {
-    let mut runs = 0;
-    // Bit j (1 ≤ j < width) set: module j differs from module j - 1, a run starts.
-    let mut starts = (line ^ (line << 1)) & low_bits(width) & !1;
-    let mut start = 0;
-    loop {
-        let end = if starts == 0 {
-            width
-        } else {
-            starts.trailing_zeros() as usize
-        };
-        if end - start >= 5 {
-            runs += end - start - 2;
-        }
-        if starts == 0 {
-            break;
-        }
-        start = end;
-        starts &= starts - 1;
-    }
+    // Bit j of `same`: module j equals module j + 1; of `five`: modules j..j + 5 are
+    // one colour. A run of 5 + n modules sets n + 1 bits of `five` in a row and scores
+    // 3 + n: one per bit, and 2 more for the first bit of the row.
+    let same = !(line ^ (line >> 1)) & low_bits(width - 1);
+    let five = same & (same >> 1) & (same >> 2) & (same >> 3);
+    let first = five & !(five << 1);
+    let runs = five.count_ones() as usize + 2 * first.count_ones() as usize;
     // Bit j of `found`: modules j..j + 7 are the pattern (it reads the same both ways).
     const PATTERN: [bool; 7] = [true, false, true, true, true, false, true];
     let mut found = low_bits(width.saturating_sub(6));

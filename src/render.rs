@@ -350,9 +350,7 @@ impl Site {
         let body = markdown::render(&s.body, Some(&ids), base_path);
         let url = self.config.absolute_url(&url_path);
         let counterpart = match lang {
-            Lang::Id => self
-                .translation(&s.slug)
-                .map(|t| Lang::En.service_path(t)),
+            Lang::Id => self.translation(&s.slug).map(|t| Lang::En.service_path(t)),
             Lang::En => Some(s.url_path()),
         };
         let mut ctx =
