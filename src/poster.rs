@@ -30,7 +30,7 @@ pub fn qr_svg(data: &str, label: &str) -> Result<String, QrError> {
             path.extend_from_slice(b"h1v1h-1z");
         }
     }
-    let path = String::from_utf8_lossy(&path);
+    let path = String::from_utf8(path).map_err(|_| QrError::InvalidCharacter)?;
     Ok(format!(
         "<svg class=\"qr\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {size} {size}\" role=\"img\" aria-label=\"{label}\" shape-rendering=\"crispEdges\"><rect width=\"{size}\" height=\"{size}\" fill=\"#fff\"/><path fill=\"#000\" d=\"{path}\"/></svg>",
         label = escape(label)

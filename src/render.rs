@@ -253,10 +253,11 @@ impl Site {
             description.unwrap_or(&self.config.description),
         );
         ctx.insert("lang", lang.code());
-        ctx.insert("t", self.theme.strings.table(lang));
+        let shared = self.lang_values(lang);
+        ctx.insert_value("t", shared.strings.clone());
         ctx.insert("home_url", &self.config.link(lang.prefix()));
-        ctx.insert("hours_label", &lang.hours(&self.config));
-        ctx.insert("nav", &self.nav(lang));
+        ctx.insert_value("hours_label", shared.hours_label.clone());
+        ctx.insert_value("nav", shared.nav.clone());
         let bilingual = !self.content.english.is_empty();
         let mut alternates = Vec::new();
         let mut switch = None;
@@ -302,6 +303,20 @@ impl Site {
             self.config.contact_email(),
             text::percent_encode(&s.mail_subject_prefix())
         )
+    }
+
+    /// The values every page of `lang` shares, made once: a page's context holds them
+    /// by reference (template values share their maps and lists).
+    fn lang_values(&self, lang: Lang) -> &LangValues {
+        let cell = match lang {
+            Lang::Id => &self.lang_values[0],
+            Lang::En => &self.lang_values[1],
+        };
+        cell.get_or_init(|| LangValues {
+            strings: tera::Value::from_serializable(self.theme.strings.table(lang)),
+            hours_label: tera::Value::from_serializable(&lang.hours(&self.config)),
+            nav: tera::Value::from_serializable(&self.nav(lang)),
+        })
     }
 
     /// The main menu of a language's pages.
@@ -766,6 +781,14 @@ fn home_jsonld(config: &Config) -> serde_json::Value {
     let mut office = jsonld::office(config);
     office["@context"] = serde_json::json!("https://schema.org");
     office
+}
+
+/// What every page of one language shows alike: the interface strings (`t`), the
+/// office hours and the menu.
+pub(crate) struct LangValues {
+    strings: tera::Value,
+    hours_label: tera::Value,
+    nav: tera::Value,
 }
 
 /// The poster's folder under a standard's page.

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use loket_core::config::{ComplaintChannel, Config, Office};
 use loket_core::content::{Content, Faq, Service, load_content, read_service};
@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::Context;
 
+use crate::render::LangValues;
 use crate::texts::{Dropped, Stamp};
 use crate::theme::Theme;
 
@@ -36,6 +37,8 @@ pub struct Site {
     translated: HashMap<String, usize>,
     /// Indexes in `content.faqs` of each standard's questions, by code, in order.
     faqs_by_code: HashMap<String, Vec<usize>>,
+    /// What every page of the Indonesian and of the English edition shows alike.
+    pub(crate) lang_values: [OnceLock<LangValues>; 2],
 }
 
 impl Site {
@@ -180,6 +183,7 @@ impl Site {
                 dropped,
                 translated,
                 faqs_by_code,
+                lang_values: Default::default(),
             },
             all.0,
         ))

@@ -9,16 +9,20 @@ use loket_core::content::markdown_options;
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+        push_escaped(&mut out, c);
     }
     out
+}
+
+fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '&' => out.push_str("&amp;"),
+        '<' => out.push_str("&lt;"),
+        '>' => out.push_str("&gt;"),
+        '"' => out.push_str("&quot;"),
+        '\'' => out.push_str("&#39;"),
+        c => out.push(c),
+    }
 }
 
 /// A URL or address as HTML text that a narrow screen wraps at its separators, never in
@@ -34,7 +38,7 @@ pub fn breakable(url: &str) -> String {
         if before && !out.is_empty() {
             out.push_str("<wbr>");
         }
-        out.push_str(&escape(&c.to_string()));
+        push_escaped(&mut out, c);
         let after = matches!(c, '&' | '=') || (c == '/' && prev == '/');
         if after && chars.peek().is_some() {
             out.push_str("<wbr>");
