@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use loket_core::diagnostics::{Diagnostic, Diagnostics};
+use rayon::prelude::*;
 use walkdir::WalkDir;
 
 /// The list of files the last build wrote, kept in the output folder: a file it lists is
@@ -53,7 +54,7 @@ pub(crate) fn prepare_output(
                 .into());
             }
         }
-        std::fs::remove_dir_all(out).map_err(|e| {
+        remove_all(out).map_err(|e| {
             Diagnostic::error(
                 out,
                 (1, 1),
@@ -71,6 +72,21 @@ pub(crate) fn prepare_output(
         )
     })?;
     Ok(())
+}
+
+/// Removes `dir` and everything in it, the entries of each folder in parallel: a site of
+/// 10,000 standards leaves 30,000 files, and removing them one by one was a tenth of a
+/// build. Symbolic links are removed, never followed (as `remove_dir_all` does).
+fn remove_all(dir: &Path) -> std::io::Result<()> {
+    let entries = std::fs::read_dir(dir)?.collect::<Result<Vec<_>, _>>()?;
+    entries.par_iter().try_for_each(|entry| {
+        if entry.file_type()?.is_dir() {
+            remove_all(&entry.path())
+        } else {
+            std::fs::remove_file(entry.path())
+        }
+    })?;
+    std::fs::remove_dir(dir)
 }
 
 /// What a build would delete that is not loket's: `.git/`, files that neither `expected`

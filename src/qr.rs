@@ -175,6 +175,17 @@ fn penalty(width: usize, code: &Lines) -> u16 {
         .wrapping_add(balance as u16)
 }
 
+/// The number of bits set in `x`, one step per bit: cheaper than `count_ones` for the
+/// few bits of long runs (x86-64 without POPCNT counts a `u128` in some 30 steps).
+fn sparse_ones(mut x: u128) -> usize {
+    let mut n = 0;
+    while x != 0 {
+        x &= x - 1;
+        n += 1;
+    }
+    n
+}
+
 /// Rules 1 and 3 on one row or column (`width` bits): each run of 5 + n modules of one
 /// colour scores 3 + n; each dark-light-dark×3-light-dark with no dark module among
 /// the four before it, or none among the four after it (outside the code is light),
@@ -186,7 +197,7 @@ fn line_penalty(line: u128, width: usize) -> (usize, usize) {
     let same = !(line ^ (line >> 1)) & low_bits(width - 1);
     let five = same & (same >> 1) & (same >> 2) & (same >> 3);
     let first = five & !(five << 1);
-    let runs = five.count_ones() as usize + 2 * first.count_ones() as usize;
+    let runs = sparse_ones(five) + 2 * sparse_ones(first);
     // Bit j of `found`: modules j..j + 7 are the pattern (it reads the same both ways).
     const PATTERN: [bool; 7] = [true, false, true, true, true, false, true];
     let mut found = low_bits(width.saturating_sub(6));
