@@ -120,16 +120,22 @@ pub fn faq_page(url: &str, items: &[(&str, &str)]) -> Value {
 pub fn to_script(v: &Value) -> String {
     let json = v.to_string();
     let mut out = String::with_capacity(json.len() + 16);
-    for c in json.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
+    // The text between the characters replaced is copied in one piece.
+    let mut copied = 0;
+    for (i, c) in json.char_indices() {
+        let escaped = match c {
+            '<' => "\\u003c",
+            '>' => "\\u003e",
+            '&' => "\\u0026",
+            '\u{2028}' => "\\u2028",
+            '\u{2029}' => "\\u2029",
+            _ => continue,
+        };
+        out.push_str(&json[copied..i]);
+        out.push_str(escaped);
+        copied = i + c.len_utf8();
     }
+    out.push_str(&json[copied..]);
     out
 }
 

@@ -51,6 +51,11 @@ pub fn breakable(url: &str) -> String {
 /// The Markdown with every site link (`/tentang/#kontak`) and image made absolute under
 /// `base_url`, so that open data read elsewhere still points at the site.
 pub fn absolutise(markdown: &str, base_url: &str) -> String {
+    // Every link or image it edits is written `](…`: without one there is nothing to
+    // parse for.
+    if !markdown.contains("](") {
+        return markdown.to_string();
+    }
     let mut edits: Vec<(usize, usize)> = Vec::new();
     for (event, range) in Parser::new_ext(markdown, markdown_options()).into_offset_iter() {
         let Event::Start(Tag::Link { dest_url: dest, .. } | Tag::Image { dest_url: dest, .. }) =
