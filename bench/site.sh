@@ -17,7 +17,7 @@
 # build that fails stops the benchmark: a failed build is not a fast one.
 #
 # Zola writes JSON per page only as an output format of its own, which it does not have:
-# its page template embeds the same JSON (front matter and Markdown) in the HTML page,
+# its page template embeds the same JSON (front matter and body) in the HTML page,
 # so it does the encoding work but writes one file fewer per standard than the others.
 # loket also writes each standard's poster page (two QR codes), which the others do not.
 #
@@ -179,7 +179,7 @@ HTML
 <p><a class="tombol" href="mailto:layanan@kppn-tanjungselor.example?subject=%5B{{ page.extra.code }}%5D%20">Ajukan pertanyaan lewat email</a></p>
 <nav class="daftar-isi"><ul>{% for h in page.toc %}<li><a href="#{{ h.id }}">{{ h.title }}</a>{% if h.children %}<ul>{% for c in h.children %}<li><a href="#{{ c.id }}">{{ c.title }}</a></li>{% endfor %}</ul>{% endif %}</li>{% endfor %}</ul></nav>
 <div class="isi">{{ page.content | safe }}</div></article>
-<script type="application/json">{"title": {{ page.title | json_encode | safe }}, "updated": {{ page.updated | json_encode | safe }}, "extra": {{ page.extra | json_encode | safe }}, "markdown": {{ page.raw_content | json_encode | safe }}}</script>{% endblock main %}
+<script type="application/json">{"title": {{ page.title | json_encode | safe }}, "updated": {{ page.updated | json_encode | safe }}, "extra": {{ page.extra | json_encode | safe }}, "html": {{ page.content | json_encode | safe }}}</script>{% endblock main %}
 HTML
   local listing='<ul class="layanan">{% for p in s.pages %}<li><h3><a href="{{ p.path }}">{{ p.title }}</a></h3><p>{{ p.extra.summary }}</p><dl><dt>Waktu penyelesaian</dt><dd>{{ p.extra.completion }}</dd><dt>Biaya</dt><dd>{{ p.extra.fee }}</dd></dl></li>{% endfor %}</ul>'
   printf '%s\n' '{% extends "base.html" %}{% block title %}{{ section.title }}{% endblock title %}' \
