@@ -5,25 +5,8 @@ use pulldown_cmark::{Event, Parser, Tag};
 
 use loket_core::content::markdown_options;
 
-/// Escapes text for HTML content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        push_escaped(&mut out, c);
-    }
-    out
-}
-
-fn push_escaped(out: &mut String, c: char) {
-    match c {
-        '&' => out.push_str("&amp;"),
-        '<' => out.push_str("&lt;"),
-        '>' => out.push_str("&gt;"),
-        '"' => out.push_str("&quot;"),
-        '\'' => out.push_str("&#39;"),
-        c => out.push(c),
-    }
-}
+pub use loket_core::text::escape_html as escape;
+use loket_core::text::push_escaped_html as push_escaped;
 
 /// A URL or address as HTML text that a narrow screen wraps at its separators, never in
 /// the middle of a word: `<wbr>` after `//`, `&` and `=`, before `/`, `.`, `?`, `#`, `-`,

@@ -1,5 +1,5 @@
-//! How things read for people: Indonesian dates, day names and time zones, and the
-//! encoding of mailto subjects. Shared by the pages and the daemon's mails, so both
+//! How things read for people: Indonesian dates, day names and time zones, the
+//! encoding of mailto subjects, and text put into HTML. Shared by the pages and the daemon's mails, so both
 //! say a date the same way.
 
 use chrono::{Datelike, FixedOffset, NaiveDate, Weekday};
@@ -165,6 +165,28 @@ pub fn fee_label_en(fee: u64) -> String {
     }
     let id = fee_label_id(fee);
     format!("IDR {}", id.trim_start_matches("Rp").replace('.', ","))
+}
+
+/// Escapes text for HTML content and attribute values (the site's pages and the
+/// daemon's printable receipt).
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        push_escaped_html(&mut out, c);
+    }
+    out
+}
+
+/// [`escape_html`] for one character, for text built a character at a time.
+pub fn push_escaped_html(out: &mut String, c: char) {
+    match c {
+        '&' => out.push_str("&amp;"),
+        '<' => out.push_str("&lt;"),
+        '>' => out.push_str("&gt;"),
+        '"' => out.push_str("&quot;"),
+        '\'' => out.push_str("&#39;"),
+        c => out.push(c),
+    }
 }
 
 #[cfg(test)]

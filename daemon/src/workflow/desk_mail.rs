@@ -17,6 +17,7 @@
 //! a question like anyone else.
 
 use chrono::{DateTime, Duration, Utc};
+use loket_core::text::escape_html;
 use serde::Serialize;
 
 use super::letters::{Letter, MailError, Mailer, Sending};
@@ -590,7 +591,7 @@ fn date_text(d: chrono::NaiveDate) -> String {
 /// The printable receipt for a visitor without email: one A4 page, Indonesian.
 fn receipt_file(m: &Mailer<'_>, t: &Ticket, f: &Form, visit: DateTime<Utc>) -> FileAttachment {
     let office = &m.desk.config.office;
-    let e = html_escape;
+    let e = escape_html;
     let expect = match (&f.answer, t.expected_on) {
         (Some(a), _) => format!(
             "<h2>Jawaban</h2><p class=\"text\">{}</p><p>Status penyelesaian layanan: <b>Resolved</b></p>",
@@ -647,21 +648,6 @@ Layanan ini tidak dipungut biaya.</footer></body></html>\n",
         "text/html; charset=utf-8",
         html.into_bytes(),
     )
-}
-
-fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 // ----- commands -----------------------------------------------------------------------
