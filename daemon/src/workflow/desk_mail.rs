@@ -18,12 +18,14 @@
 
 use chrono::{DateTime, Duration, Utc};
 use loket_core::text::escape_html;
-use serde::Serialize;
 
 use super::letters::{Letter, MailError, Mailer, Sending};
 use super::received::{Outcome, Received};
 use super::sent;
 use super::survey::{self, PaperOutcome};
+use super::views::{
+    AnswerView, CHEAT_SHEET, ConfirmView, FormErrorView, ProblemView, RecordedView, TicketLine,
+};
 use crate::mail::compose::FileAttachment;
 use crate::mail::relay::{self, Separation};
 use crate::mail::subject;
@@ -34,16 +36,6 @@ use crate::rules::ticket::{self, Action, Status};
 use crate::store::queue;
 use crate::store::tickets::{self, Event, NewTicket, Ticket};
 use crate::store::{Store, StoreError};
-
-/// The desk commands, at the foot of every desk mail.
-pub(crate) const CHEAT_SHEET: &str = "\
-Yang dapat Anda kirim dengan membalas surel ini (ubah subjeknya bila perlu):
-[TATAP MUKA] / [TELEPON] / [WA] / [HAI CSO] di subjek - catat konsultasi dengan formulir di badan surel
-#antrean (#queue) - tiket Anda yang masih terbuka
-#cari <kata> (#search) - cari tiket (perihal, pemohon, isi, kode satker, nomor SPM/SP2D)
-#riwayat <alamat surel atau nomor telepon> (#history) - riwayat tiket seorang pemohon
-#tiket <nomor> (#ticket) di baris pertama, lalu jawaban atau perintah di bawahnya - tindak lanjuti tiket itu
-";
 
 /// The standing mail's subject: a reply keeps it, so answering it with the form
 /// records a front-desk visit without editing the subject (other channels replace
@@ -122,7 +114,7 @@ pub(crate) fn route(
     // database sent), and the configured Authentication-Results check; or that check
     // alone where one is configured.
     let ticket_cap = match &facts.capability {
-        Some((t, id)) => super::ingest::sent_here(m.conn, *t, id)?,
+        Some((t, id)) => sent::sent_here(m.conn, *t, id)?,
         None => false,
     };
     let authres_configured = m.desk.config.helpdesk.trusted_authserv_id.is_some();
@@ -913,64 +905,4 @@ pub(crate) fn visit_deadline(
         }
     }
     Ok(n)
-}
-
-// ----- template data ------------------------------------------------------------------
-
-#[derive(Debug, Serialize)]
-pub(crate) struct RecordedView {
-    channel: &'static str,
-    name: String,
-    institution: String,
-    contact: String,
-    question: String,
-    answer: Option<String>,
-    visit: String,
-    expected: Option<String>,
-    visitor_mailed: bool,
-    receipt: bool,
-    date_note: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub(crate) struct ProblemView {
-    field: &'static str,
-    what: String,
-}
-
-#[derive(Debug, Serialize)]
-pub(crate) struct FormErrorView {
-    subject: String,
-    problems: Vec<ProblemView>,
-    form: &'static str,
-}
-
-#[derive(Debug, Serialize)]
-pub(crate) struct ConfirmView {
-    subject: String,
-    received: String,
-    why: &'static str,
-}
-
-#[derive(Debug, Serialize)]
-pub(crate) struct TicketLine {
-    id: i64,
-    status: &'static str,
-    flag: &'static str,
-    subject: String,
-    requester: String,
-    channel: &'static str,
-    created: String,
-    deadline: Option<String>,
-    tag: String,
-}
-
-#[derive(Debug, Serialize)]
-pub(crate) struct AnswerView {
-    what: &'static str,
-    query: String,
-    tickets: Vec<TicketLine>,
-    total: usize,
-    more: bool,
-    problem: Option<String>,
 }

@@ -16,9 +16,9 @@
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use loket_core::config::{Role, Staff};
 use loket_core::text;
-use serde::Serialize;
 
 use super::letters::{Letter, MailError, Mailer, Sending};
+use super::views::{Group, Line, Summary};
 use crate::rules::ticket::Status;
 use crate::store::report;
 use crate::store::tickets::{self, Ticket};
@@ -30,49 +30,6 @@ const DAY_KEY: &str = "digest_day";
 /// At most this many tickets are listed in one group of the head of office's digest;
 /// the rest are counted.
 const OFFICE_LIST_MAX: usize = 10;
-
-/// One group of tickets in a digest ("TERLAMBAT (2)").
-#[derive(Debug, Serialize)]
-pub(crate) struct Group {
-    pub title: &'static str,
-    pub tickets: Vec<Line>,
-    /// Tickets in the group beyond those listed.
-    pub more: usize,
-}
-
-/// One ticket as a digest lists it.
-#[derive(Debug, Serialize)]
-pub(crate) struct Line {
-    pub id: i64,
-    /// "[KPPN-TSL #12]": the subject tag of its notification, to find it and reply.
-    pub tag: String,
-    pub subject: String,
-    pub requester: String,
-    pub status: &'static str,
-    /// Which deadline, and when ("batas penyelesaian: Senin, 30 November 2026 pukul …").
-    pub deadline: Option<String>,
-    pub section: Option<String>,
-    pub assignee: Option<String>,
-}
-
-/// The head of office's figures.
-#[derive(Debug, Serialize)]
-pub(crate) struct Summary {
-    /// "Jumat, 27 November 2026": the day the counted period starts (the previous
-    /// working day).
-    pub since: String,
-    pub new: usize,
-    pub resolved: usize,
-    pub open: usize,
-    pub late: usize,
-    /// The SKM's IKM of the answers given this semester: "87,50 (mutu B, Baik) dari 12
-    /// responden", or `None` without respondents.
-    pub ikm: Option<String>,
-    /// What the figure is: "SKM PermenPANRB 14/2017, Semester II 2026".
-    pub ikm_basis: String,
-    /// The quick single ratings of the semester, reported apart from the SKM.
-    pub quick: Option<String>,
-}
 
 /// Queues today's digests when it is time and they were not made yet; how many went
 /// out. One transaction for all of them, with the day's mark.

@@ -17,7 +17,7 @@ use crate::failpoint;
 use crate::mail::parse::{self, ParsedMail};
 use crate::mail::{authres, subject};
 use crate::rules::classify::{self, Facts, Route};
-use crate::rules::kinds::{EventKind, MessageKind, ThreadKind};
+use crate::rules::kinds::{EventKind, MessageKind};
 use crate::store::messages::{self, NewAttachment, NewMessage, Quarantine};
 use crate::store::tickets::{self, Event};
 use crate::store::{self, Files, Store, StoreError, sha256_hex};
@@ -179,7 +179,7 @@ pub(crate) fn record(
             Some(outcome) => outcome,
             None => match &facts.capability {
                 Some((ticket, id))
-                    if mail.automatic.is_none() && !sent_here(conn, *ticket, id)? =>
+                    if mail.automatic.is_none() && !super::sent::sent_here(conn, *ticket, id)? =>
                 {
                     unknown_ticket(&mailer, &received, *ticket)?
                 }
@@ -260,7 +260,7 @@ pub(crate) fn tell_quarantined(
     };
     let mailer = Mailer { desk, conn, now };
     let hour = now.format("%Y-%m-%dT%H");
-    for staff in stakeholder::first_line(desk) {
+    for staff in super::recipients::first_line(desk) {
         let dedup = format!("quarantined:{staff}:{hour}");
         let subject = "Surel tidak dapat diproses: tersimpan di folder karantina".to_string();
         match mailer.to_address_once(&staff, subject, &letter, &dedup) {
@@ -331,20 +331,6 @@ pub(crate) fn quarantine_oversize(
     tx.commit()?;
     tracing::warn!(uid = src.uid, reason, "mail quarantined");
     Ok(())
-}
-
-/// Whether this database sent the notification `message_id` about `ticket`. A valid
-/// capability it did not send comes from another life of the data folder: restored
-/// from an older backup or reset while the key was kept, where ticket numbers are
-/// handed out again and #17 may now be someone else's question.
-pub(super) fn sent_here(
-    conn: &Connection,
-    ticket: i64,
-    message_id: &str,
-) -> Result<bool, StoreError> {
-    let ids = [message_id.to_string()];
-    Ok(tickets::find(conn, ticket)?.is_some()
-        && tickets::thread_lookup(conn, &ids)? == Some((ticket, ThreadKind::Staff)))
 }
 
 /// A staff reply whose capability names a ticket this database does not hold, or a

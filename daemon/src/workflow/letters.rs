@@ -8,7 +8,8 @@ use loket_core::text;
 use rusqlite::Connection;
 use serde::Serialize;
 
-use super::{canned, digest};
+use super::canned;
+use super::views;
 use crate::desk::Desk;
 use crate::mail::compose::{ComposeError, Composer, Draft, FileAttachment, is_sendable};
 use crate::mail::relay::HoldReason;
@@ -122,15 +123,15 @@ pub(crate) enum Letter<'a> {
     // ----- staff-started mail (workflow::desk_mail) -----
     /// A consultation recorded from a CSO's form, to that CSO with the ticket's
     /// capability (`recorded.txt`).
-    Recorded(super::desk_mail::RecordedView),
+    Recorded(super::views::RecordedView),
     /// A form that could not be read, back to the CSO: what to fix (`form_error.txt`).
-    FormError(super::desk_mail::FormErrorView),
+    FormError(super::views::FormErrorView),
     /// A staff-started mail held until its sender confirms it (`confirm.txt`). Quotes
     /// nothing but the held mail's own subject.
-    Confirm(super::desk_mail::ConfirmView),
+    Confirm(super::views::ConfirmView),
     /// The answer to `#antrean`, `#cari`, `#riwayat`, or to a desk mail without any
     /// of them (`desk_answer.txt`).
-    DeskAnswer(super::desk_mail::AnswerView),
+    DeskAnswer(super::views::AnswerView),
     /// The standing "catat konsultasi" mail to a CSO (`standing.txt`).
     Standing { form: &'static str },
     /// An SKM answer that cannot be recorded: what is missing, once per ticket
@@ -160,9 +161,9 @@ pub(crate) enum Letter<'a> {
         at: String,
         /// Tickets listed or counted in `groups`.
         count: usize,
-        groups: Vec<digest::Group>,
+        groups: Vec<views::Group>,
         /// The head of office's figures.
-        summary: Option<digest::Summary>,
+        summary: Option<views::Summary>,
         /// The holiday file is ending (to the head of office).
         warning: Option<String>,
         /// The subject tag, for "[KPPN-TSL #nomor]".
@@ -759,7 +760,7 @@ impl<'a> Mailer<'a> {
             letter,
             staff: Some(StaffFooter {
                 staff_name: name,
-                cheat_sheet: super::desk_mail::CHEAT_SHEET,
+                cheat_sheet: super::views::CHEAT_SHEET,
                 canned: Vec::new(),
             }),
         };

@@ -19,7 +19,7 @@ use rusqlite::Connection;
 
 use super::letters::{Letter, MailError, Mailer, NotifyEvent, Sending};
 use super::received::Received;
-use super::{staff, stakeholder};
+use super::{recipients, staff};
 use crate::desk::Desk;
 use crate::mail::parse::{self, ParsedMail};
 use crate::mail::subject;
@@ -330,7 +330,7 @@ fn apply(
              `#eskalasi <kode seksi>` dan catatan untuk Kepala Seksi.",
             codes.join(", ")
         );
-        for cso in stakeholder::first_line(desk) {
+        for cso in recipients::first_line(desk) {
             m.to_staff(
                 t,
                 &cso,

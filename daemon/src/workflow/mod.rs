@@ -2,7 +2,8 @@
 //! SQLite transaction that holds the state it changes, its events and the mails it
 //! causes (outbox rows).
 //!
-//! - [`ingest`]: one mail in: parse → classify → route.
+//! - [`ingest`]: one mail in: parse → classify → route; [`desk_mail`]: mail staff
+//!   start (recorded consultations, desk commands) and its trust.
 //! - [`stakeholder`]: a new question, a reply, documents, a rating.
 //! - [`survey`]: the SKM answer to the "Resolved" mail, and paper forms CSOs enter.
 //! - [`staff`]: a verified staff reply and its commands; [`held`]: the replies it holds;
@@ -11,8 +12,10 @@
 //!   from its sent folder.
 //! - [`scheduler`]: progress replies, reminders, alerts, auto-close, and (through
 //!   [`digest`]) each staff member's daily digest.
-//! - [`letters`]: the mails these steps write, each with its typed template data;
-//!   [`sent`]: what was sent, read back to tell a reply's new text from its quote.
+//! - [`letters`]: the mails these steps write, each with its typed template data
+//!   ([`views`]: the data of the desk's and the digest's mails); [`recipients`]: who
+//!   hears of what; [`sent`]: what was sent, read back to tell a reply's new text from
+//!   its quote, and whether a capability's mail was sent by this database.
 
 mod canned;
 mod desk_mail;
@@ -22,11 +25,13 @@ pub mod ingest;
 pub(crate) mod letters;
 pub mod mailbox_answer;
 mod received;
+mod recipients;
 pub mod scheduler;
 mod sent;
 mod staff;
 mod stakeholder;
 pub mod survey;
+mod views;
 
 pub use desk_mail::refresh_standing;
 pub use letters::MailError;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::digest;
 use super::letters::{Letter, MailError, Mailer, ReminderKind, Sending};
-use super::{desk_mail, stakeholder};
+use super::{desk_mail, recipients};
 use crate::desk::Desk;
 use crate::rules::kinds::EventKind;
 use crate::rules::ticket::{self, Action, Status};
@@ -67,7 +67,7 @@ fn unanswered(m: &Mailer<'_>, t: &Ticket, r: &mut TickReport) -> Result<(), Mail
     // must not advance it).
     let mut to = match &t.assignee {
         Some(a) => vec![a.clone()],
-        None => stakeholder::first_line(m.desk),
+        None => recipients::first_line(m.desk),
     };
     to.dedup();
     for staff in to {

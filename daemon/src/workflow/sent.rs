@@ -4,9 +4,9 @@
 use rusqlite::Connection;
 
 use crate::mail::parse;
-use crate::rules::kinds::LetterKind;
+use crate::rules::kinds::{LetterKind, ThreadKind};
 use crate::store::StoreError;
-use crate::store::outbox;
+use crate::store::{outbox, tickets};
 
 /// The plain text of the mail the daemon sent with `message_id`, when still kept.
 pub(crate) fn sent_text(conn: &Connection, message_id: &str) -> Result<Option<String>, StoreError> {
@@ -51,4 +51,18 @@ pub(crate) fn sent_about(
 pub(crate) enum Audience {
     Stakeholder,
     Anyone,
+}
+
+/// Whether this database sent the notification `message_id` about `ticket`. A valid
+/// capability it did not send comes from another life of the data folder: restored
+/// from an older backup or reset while the key was kept, where ticket numbers are
+/// handed out again and #17 may now be someone else's question.
+pub(crate) fn sent_here(
+    conn: &Connection,
+    ticket: i64,
+    message_id: &str,
+) -> Result<bool, StoreError> {
+    let ids = [message_id.to_string()];
+    Ok(tickets::find(conn, ticket)?.is_some()
+        && tickets::thread_lookup(conn, &ids)? == Some((ticket, ThreadKind::Staff)))
 }

@@ -4,14 +4,13 @@
 //! the ticket or, once it is closed, opens a new one that points back.
 
 use chrono::Duration;
-use loket_core::config::{NotifyMode, Role};
 use loket_core::text;
-use rusqlite::Connection;
 
 use super::letters::{
     Earlier, EarlierTicket, Letter, MailError, Mailer, NotifyEvent, Sending, kept_on_server,
 };
 use super::received::{Outcome, Received};
+use super::recipients::{on_duty, staff_on};
 use super::sent::{self, Audience};
 use super::survey;
 use crate::desk::Desk;
@@ -432,27 +431,6 @@ fn tell_staff(
     Ok(())
 }
 
-/// The staff a ticket's news goes to: its owner, the section head while escalated,
-/// else the CSOs on duty.
-pub(super) fn staff_on(m: &Mailer<'_>, t: &Ticket) -> Result<Vec<String>, StoreError> {
-    let desk = m.desk;
-    let mut recipients: Vec<String> = t.assignee.iter().cloned().collect();
-    if t.status == Status::Escalated
-        && let Some(head) = t
-            .section
-            .as_deref()
-            .and_then(|c| desk.config.roster.section(c))
-            .map(|s| s.head.clone())
-        && !recipients.contains(&head)
-    {
-        recipients.push(head);
-    }
-    if recipients.is_empty() {
-        recipients = on_duty(m.conn, desk)?;
-    }
-    Ok(recipients)
-}
-
 /// One notification about a mail from the stakeholder's side (`by`: who wrote it, when
 /// it is not the requester's first mail), with its attachments.
 fn notify(
@@ -500,41 +478,6 @@ fn earlier_tickets(m: &Mailer<'_>, t: &Ticket) -> Result<Option<Earlier>, StoreE
         })
         .collect();
     Ok(Some(Earlier { count, last }))
-}
-
-/// Staff who answer new questions: every CSO; with no CSO configured, the section heads
-/// and the head of office (someone must hear of a question).
-pub(crate) fn first_line(desk: &Desk) -> Vec<String> {
-    let roster = &desk.config.roster;
-    let csos: Vec<String> = roster.csos().map(|s| s.address.clone()).collect();
-    if !csos.is_empty() {
-        return csos;
-    }
-    roster
-        .staff
-        .iter()
-        .filter(|s| s.role != Role::Cso)
-        .map(|s| s.address.clone())
-        .collect()
-}
-
-/// Staff who get a new ticket: the first line, or the next CSO in turn.
-fn on_duty(conn: &Connection, desk: &Desk) -> Result<Vec<String>, StoreError> {
-    let csos = first_line(desk);
-    if desk.config.roster.csos().next().is_none() {
-        return Ok(csos);
-    }
-    match desk.config.helpdesk.notify {
-        NotifyMode::All => Ok(csos),
-        NotifyMode::RoundRobin => {
-            let last = tickets::kv_get(conn, "round_robin")?;
-            let next = last
-                .and_then(|l| csos.iter().position(|c| *c == l))
-                .map_or(0, |i| (i + 1) % csos.len());
-            tickets::kv_set(conn, "round_robin", &csos[next])?;
-            Ok(vec![csos[next].clone()])
-        }
-    }
 }
 
 /// Attachments that fit in a notification, and the names of those that do not.

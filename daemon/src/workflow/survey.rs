@@ -145,7 +145,7 @@ fn tell_staff(
     event: NotifyEvent,
     by: &str,
 ) -> Result<(), MailError> {
-    for to in super::stakeholder::staff_on(m, t)? {
+    for to in super::recipients::staff_on(m, t)? {
         let letter = Letter::Notify {
             event,
             text,
