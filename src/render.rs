@@ -13,7 +13,7 @@ use crate::i18n::Lang;
 use crate::links::RenderedPage;
 use crate::markdown::{self, TocEntry};
 use crate::poster;
-use crate::site::{FAQ_PATH, Site};
+use crate::site::{FAQ_PATH, LangValues, Site};
 use crate::{jsonld, kinerja, links, opendata, schema, sitemap};
 
 impl Site {
@@ -781,14 +781,6 @@ fn home_jsonld(config: &Config) -> serde_json::Value {
     let mut office = jsonld::office(config);
     office["@context"] = serde_json::json!("https://schema.org");
     office
-}
-
-/// What every page of one language shows alike: the interface strings (`t`), the
-/// office hours and the menu.
-pub(crate) struct LangValues {
-    strings: tera::Value,
-    hours_label: tera::Value,
-    nav: tera::Value,
 }
 
 /// The poster's folder under a standard's page.

@@ -13,7 +13,6 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::Context;
 
-use crate::render::LangValues;
 use crate::texts::{Dropped, Stamp};
 use crate::theme::Theme;
 
@@ -235,4 +234,12 @@ fn globals(config: &Config) -> Context {
     g.insert("tel_uri", &config.office.tel_uri());
     g.insert("contact_email", config.contact_email());
     g
+}
+
+/// What every page of one language shows alike: the interface strings (`t`), the
+/// office hours and the menu. Made once per language by the renderer, on first use.
+pub(crate) struct LangValues {
+    pub(crate) strings: tera::Value,
+    pub(crate) hours_label: tera::Value,
+    pub(crate) nav: tera::Value,
 }
