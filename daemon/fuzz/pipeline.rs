@@ -117,6 +117,30 @@ fn now() -> DateTime<Utc> {
 
 const OFFICE: &str = "layanan@kppn-tanjungselor.example";
 
+/// Each process's world is `<tmpfs>/loketd-fuzz-<pid>`; it lives as long as the process
+/// (a static), so no drop removes it.
+const WORLD_PREFIX: &str = "loketd-fuzz-";
+
+/// Removes the worlds of processes that have ended (every test run and fuzz session
+/// leaves one, in memory when the base is tmpfs).
+fn sweep(base: &Path) {
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let pid = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(WORLD_PREFIX))
+            .and_then(|p| p.parse::<u32>().ok());
+        if let Some(pid) = pid
+            && !Path::new(&format!("/proc/{pid}")).exists()
+        {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 impl World {
     fn new() -> World {
         let repo = repo_root();
@@ -126,7 +150,8 @@ impl World {
             .map(PathBuf::from)
             .find(|p| p.is_dir())
             .unwrap_or_else(std::env::temp_dir);
-        let root = base.join(format!("loketd-fuzz-{}", std::process::id()));
+        sweep(&base);
+        let root = base.join(format!("{WORLD_PREFIX}{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         for sub in ["content", "themes", "data"] {
             copy_tree(&repo.join(sub), &root.join(sub));
