@@ -4,13 +4,15 @@
 //!
 //! The test arms one point per process with `LOKETD_FAILPOINT=<name>:<n>[:<action>]`:
 //! the n-th time the process passes `<name>` it aborts (`crash`, the default: no
-//! clean-up, as SIGKILL or a power cut) or sends itself SIGTERM (`term`, to test the
-//! clean stop at an exact place). Each hit of an armed point and each [`mark`] is
+//! clean-up, as SIGKILL or a power cut), sends itself SIGTERM (`term`, to test the
+//! clean stop at an exact place) or panics (`panic`, as a bug on one mail would). Each hit of an armed point and each [`mark`] is
 //! appended to `LOKETD_FAILPOINT_LOG` as `<pid> <what> [<detail>]`, so the test counts
 //! what happened from the log.
 
 /// After a mail's files are written and fsynced, before its rows.
 pub const FILES_WRITTEN: &str = "files-written";
+/// While one mail is being recorded (its savepoint open): where a bug would panic.
+pub const RECORDING: &str = "recording";
 /// After a mail's rows are written in its batch's transaction, before the commit.
 pub const STORED_IN_BATCH: &str = "stored-in-batch";
 /// After a batch's transaction (or an oversized mail's) committed, before its MOVE.
@@ -31,7 +33,7 @@ mod armed {
     struct Armed {
         name: String,
         nth: u64,
-        term: bool,
+        action: Option<String>,
     }
 
     fn armed() -> Option<&'static Armed> {
@@ -42,8 +44,8 @@ mod armed {
                 let mut parts = spec.split(':');
                 let name = parts.next()?.to_string();
                 let nth = parts.next().and_then(|n| n.parse().ok()).unwrap_or(1);
-                let term = parts.next() == Some("term");
-                Some(Armed { name, nth, term })
+                let action = parts.next().map(str::to_string);
+                Some(Armed { name, nth, action })
             })
             .as_ref()
     }
@@ -77,7 +79,11 @@ mod armed {
         if HITS.fetch_add(1, Ordering::SeqCst) + 1 != a.nth {
             return;
         }
-        if a.term {
+        if a.action.as_deref() == Some("panic") {
+            log("panic", name);
+            panic!("failpoint {name}");
+        }
+        if a.action.as_deref() == Some("term") {
             log("term", name);
             let _ = std::process::Command::new("kill")
                 .arg("-TERM")

@@ -694,3 +694,60 @@ fn a_mail_that_fails_after_its_rows_are_written_is_rolled_back_alone_and_its_bat
         assert_eq!(notices(&store), 2);
     }
 }
+
+#[test]
+fn a_mail_that_panics_is_quarantined_told_and_the_pass_goes_on() {
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Plain, |t| t);
+    let d = desk::desk(&site);
+    let who = rig.stakeholder();
+    for i in 1..=3 {
+        rig.deliver(
+            rig.office(),
+            &mail(
+                who,
+                OFFICE,
+                &format!("Soal {i}"),
+                &format!("p{i}@satker.example.test"),
+                "Halo",
+            ),
+        );
+    }
+    // The second mail meets a bug (a panic while it is recorded).
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_loketd"))
+        .arg("--root")
+        .arg(site.root())
+        .arg("once")
+        .env("LOKETD_FAILPOINT", "recording:2:panic")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("failpoint recording"),
+        "the point was not hit: {stderr}"
+    );
+    let store = Store::open(&d.config.mail.data_dir).unwrap();
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM tickets"), 2);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM quarantine WHERE reason LIKE 'internal error while processing: failpoint recording%'"
+        ),
+        1
+    );
+    // Nothing of the panicking mail is kept but its quarantine record.
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM messages"), 2);
+    assert_eq!(rig.messages(rig.office(), "Karantina").len(), 1);
+    assert_eq!(rig.messages(rig.office(), "Diproses").len(), 2);
+    assert!(rig.messages(rig.office(), "INBOX").is_empty());
+    let notice = desk::inbox_with(&rig, rig.cso1(), "the quarantine notice", |m| {
+        m.subject.contains("karantina")
+    });
+    let notice = notice
+        .iter()
+        .find(|m| m.subject.contains("karantina"))
+        .unwrap();
+    assert!(notice.text.contains("Soal 2"), "{}", notice.text);
+    assert!(notice.text.contains("internal error"), "{}", notice.text);
+}

@@ -122,6 +122,7 @@ pub(crate) fn record(
     p: &Prepared<'_>,
     now: DateTime<Utc>,
 ) -> Result<Outcome, IngestError> {
+    failpoint::hit(failpoint::RECORDING);
     let (src, raw, sha) = (p.src, p.raw, &p.sha);
     let (mail, hashes) = match &p.mail {
         Ok(parsed) => parsed,
@@ -236,20 +237,9 @@ pub(crate) fn tell_quarantined(
     raw: &[u8],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let header = mail_parser::MessageParser::default().parse_headers(raw);
-    let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-    let from = header
-        .as_ref()
-        .and_then(|h| h.from())
-        .and_then(|a| a.first())
-        .map(|a| {
-            let address = a.address().unwrap_or_default();
-            match a.name() {
-                Some(name) => one_line(&format!("{name} <{address}>")),
-                None => address.to_string(),
-            }
-        });
-    let subject = header.as_ref().and_then(|h| h.subject()).map(one_line);
+    // The mail may be quarantined because the parser panicked on it: read its header
+    // again only where a panic is caught.
+    let (from, subject) = std::panic::catch_unwind(|| sender_and_subject(raw)).unwrap_or_default();
     let letter = Letter::Quarantined {
         folder: &desk.config.mail.imap.quarantine_folder,
         uid: q.source.uid,
@@ -272,6 +262,25 @@ pub(crate) fn tell_quarantined(
         }
     }
     Ok(())
+}
+
+/// Who wrote a mail and about what, on one line each, when its header reads.
+fn sender_and_subject(raw: &[u8]) -> (Option<String>, Option<String>) {
+    let header = mail_parser::MessageParser::default().parse_headers(raw);
+    let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let from = header
+        .as_ref()
+        .and_then(|h| h.from())
+        .and_then(|a| a.first())
+        .map(|a| {
+            let address = a.address().unwrap_or_default();
+            match a.name() {
+                Some(name) => one_line(&format!("{name} <{address}>")),
+                None => address.to_string(),
+            }
+        });
+    let subject = header.as_ref().and_then(|h| h.subject()).map(one_line);
+    (from, subject)
 }
 
 /// A mail over the size limit, read no further than its header. In one transaction:
