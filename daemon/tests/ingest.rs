@@ -751,3 +751,63 @@ fn a_mail_that_panics_is_quarantined_told_and_the_pass_goes_on() {
     assert!(notice.text.contains("Soal 2"), "{}", notice.text);
     assert!(notice.text.contains("internal error"), "{}", notice.text);
 }
+
+#[test]
+fn a_reply_the_mail_server_refuses_for_good_is_told_to_the_staff_once() {
+    let rig = Rig::start();
+    let site = desk::site(&rig, Transport::Plain, |t| t);
+    let d = desk::desk(&site);
+    // A stakeholder whose address the server does not know (mistyped, left the office):
+    // Postfix refuses it with 550 at RCPT.
+    let gone = support::rig::Account {
+        address: "tidakada@kppn-tanjungselor.example".into(),
+        password: String::new(),
+    };
+    rig.deliver(
+        rig.office(),
+        &mail(
+            &gone,
+            OFFICE,
+            "Soal SPM",
+            "gone1@x.test",
+            "Mohon penjelasan.",
+        ),
+    );
+    assert_eq!(once(&d).new_tickets, 1);
+    let store = Store::open(&d.config.mail.data_dir).unwrap();
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM outbox WHERE status = 'failed' AND kind = 'ack'"
+        ),
+        1,
+        "the acknowledgement was refused for good"
+    );
+    drop(store);
+    // The next tick tells the CSOs on duty, once, with the server's answer.
+    once(&d);
+    once(&d);
+    let store = Store::open(&d.config.mail.data_dir).unwrap();
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'undelivered'"
+        ),
+        2,
+        "one to each CSO"
+    );
+    let told = desk::inbox_with(&rig, rig.cso1(), "the undelivered notice", |m| {
+        m.subject.contains("tidak terkirim")
+    });
+    let told = told
+        .iter()
+        .find(|m| m.subject.contains("tidak terkirim"))
+        .unwrap();
+    assert!(told.subject.contains("#1"), "{}", told.subject);
+    assert!(
+        told.text.contains("tidakada@kppn-tanjungselor.example"),
+        "{}",
+        told.text
+    );
+    assert!(told.text.contains("550"), "{}", told.text);
+}

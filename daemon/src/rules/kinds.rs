@@ -131,6 +131,8 @@ pub enum LetterKind {
     UnknownTicket,
     /// To the staff on duty: a mail waits in the quarantine folder.
     Quarantined,
+    /// To the staff on a ticket: a mail to the stakeholder was refused for good.
+    Undelivered,
     /// A CSO hears that their form became a ticket (with the receipt when the visitor
     /// has no email).
     Recorded,

@@ -294,6 +294,39 @@ pub(crate) fn mark_failed(conn: &Connection, id: i64, error: &str) -> Result<(),
     Ok(())
 }
 
+/// A mail about a ticket that the server refused for good, created since `since`.
+pub(crate) struct Refused {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub kind: LetterKind,
+    /// Comma-separated, as queued.
+    pub recipients: String,
+    pub error: String,
+}
+
+/// Mail about tickets that failed for good, queued since `since` (the scheduler tells
+/// the staff once; older failures were told when they happened).
+pub(crate) fn refused_since(
+    conn: &Connection,
+    since: DateTime<Utc>,
+) -> Result<Vec<Refused>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT id, ticket_id, kind, recipients, COALESCE(last_error, '') FROM outbox
+         WHERE status = 'failed' AND ticket_id IS NOT NULL AND created_at >= ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map(params![since], |r| {
+        let id = r.get(0)?;
+        Ok(Refused {
+            id,
+            ticket_id: r.get(1)?,
+            kind: stored(r, 2, "outbox", "kind", id)?,
+            recipients: r.get(3)?,
+            error: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// Puts failed mail back in the queue (after the admin fixed the cause).
 pub fn retry_failed(conn: &Connection, now: DateTime<Utc>) -> Result<usize, StoreError> {
     Ok(conn.execute(

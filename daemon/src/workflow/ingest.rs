@@ -253,7 +253,7 @@ pub(crate) fn tell_quarantined(
     for staff in super::recipients::first_line(desk) {
         let dedup = format!("quarantined:{staff}:{hour}");
         let subject = "Surel tidak dapat diproses: tersimpan di folder karantina".to_string();
-        match mailer.to_address_once(&staff, subject, &letter, &dedup) {
+        match mailer.to_address_once(None, &staff, subject, &letter, &dedup) {
             Ok(_) => {}
             Err(MailError::Store(e)) => return Err(e),
             Err(MailError::Compose(e)) => {

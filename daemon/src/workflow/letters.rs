@@ -109,6 +109,13 @@ pub(crate) enum Letter<'a> {
     },
     /// A staff reply for a ticket the database does not hold (`unknown_ticket.txt`).
     UnknownTicket { ticket_id: i64, subject: &'a str },
+    /// To the staff on a ticket: the mail server refused a mail to the stakeholder for
+    /// good (`undelivered.txt`), so someone must answer another way.
+    Undelivered {
+        recipients: &'a str,
+        what: &'static str,
+        error: &'a str,
+    },
     /// To the staff on duty: a mail could not be processed and waits in the quarantine
     /// folder (`quarantined.txt`); at most one an hour each.
     Quarantined {
@@ -299,6 +306,7 @@ impl Letter<'_> {
             Letter::TooLarge { .. } => "too_large.txt",
             Letter::UnknownTicket { .. } => "unknown_ticket.txt",
             Letter::Quarantined { .. } => "quarantined.txt",
+            Letter::Undelivered { .. } => "undelivered.txt",
             Letter::Recorded(_) => "recorded.txt",
             Letter::FormError(_) => "form_error.txt",
             Letter::Confirm(_) => "confirm.txt",
@@ -345,6 +353,7 @@ impl Letter<'_> {
             Letter::TooLarge { .. } => LetterKind::TooLarge,
             Letter::UnknownTicket { .. } => LetterKind::UnknownTicket,
             Letter::Quarantined { .. } => LetterKind::Quarantined,
+            Letter::Undelivered { .. } => LetterKind::Undelivered,
             Letter::Recorded(_) => LetterKind::Recorded,
             Letter::FormError(_) => LetterKind::FormError,
             Letter::Confirm(_) => LetterKind::Confirm,
@@ -803,12 +812,13 @@ impl<'a> Mailer<'a> {
     /// limit: the key is the limit).
     pub(crate) fn to_address_once(
         &self,
+        ticket: Option<&Ticket>,
         to: &str,
         subject: String,
         letter: &Letter<'_>,
         dedup: &str,
     ) -> Result<bool, MailError> {
-        self.note(None, to, subject, letter, false, Some(dedup))
+        self.note(ticket, to, subject, letter, false, Some(dedup))
     }
 
     /// [`Mailer::to_address`] for an answer to work a staff member sent on purpose (a

@@ -12,7 +12,7 @@ use crate::desk::Desk;
 use crate::rules::kinds::EventKind;
 use crate::rules::ticket::{self, Action, Status};
 use crate::store::tickets::{self, Event, Ticket};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, outbox};
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct TickReport {
@@ -49,10 +49,64 @@ pub fn tick(store: &mut Store, desk: &Desk, now: DateTime<Utc>) -> Result<TickRe
         }
         tx.commit().map_err(StoreError::from)?;
     }
+    report.alerts += undelivered(store, desk, now)?;
     desk_mail::refresh_standing(store, desk, now)?;
     // After the clocks, so the digest lists what they just changed.
     report.digests = digest::run(store, desk, now)?;
     Ok(report)
+}
+
+/// A mail to a stakeholder that the mail server refused for good (their address does
+/// not exist, their mailbox is full for good): its ticket's owner, or the CSOs on duty,
+/// are told once, with the server's answer, so someone answers another way. The outbox
+/// keeps it as failed (`loketd outbox --status failed`; `loketd status` warns).
+fn undelivered(store: &mut Store, desk: &Desk, now: DateTime<Utc>) -> Result<usize, MailError> {
+    let refused = outbox::refused_since(store.conn(), now - Duration::days(7))?;
+    let roster = &desk.config.roster;
+    let to_stakeholder = |r: &outbox::Refused| {
+        r.recipients
+            .split(',')
+            .all(|a| roster.staff_by_address(a.trim()).is_none())
+    };
+    let refused: Vec<_> = refused.into_iter().filter(to_stakeholder).collect();
+    if refused.is_empty() {
+        return Ok(0);
+    }
+    let tx = store.transaction()?;
+    let m = Mailer {
+        desk,
+        conn: &tx,
+        now,
+    };
+    let mut told = 0;
+    for r in &refused {
+        let Some(t) = tickets::find(&tx, r.ticket_id)? else {
+            continue;
+        };
+        let letter = Letter::Undelivered {
+            recipients: &r.recipients,
+            what: r.kind.into(),
+            error: &r.error,
+        };
+        // Not the round-robin turn: a notice must not advance it.
+        let staff = match &t.assignee {
+            Some(a) => vec![a.clone()],
+            None => recipients::first_line(desk),
+        };
+        for to in staff {
+            let subject = format!(
+                "Surel untuk {} tidak terkirim (tiket #{})",
+                r.recipients, t.id
+            );
+            let dedup = format!("undelivered:{}:{to}", r.id);
+            if m.to_address_once(Some(&t), &to, subject, &letter, &dedup)? {
+                told += 1;
+                tracing::warn!(ticket = t.id, outbox = r.id, %to, "a mail to the stakeholder was refused for good; staff told");
+            }
+        }
+    }
+    tx.commit().map_err(StoreError::from)?;
+    Ok(told)
 }
 
 /// The completion clock ran out with no answer: alert the CSOs on duty (and the assignee).
