@@ -99,11 +99,6 @@ impl CapabilityKey {
             .map(|(_, id)| id)
     }
 
-    /// A fresh desk capability Message-ID for `staff` (with angle brackets).
-    pub(crate) fn desk_message_id(&self, staff: &str, domain: &str) -> String {
-        self.notification_message_id(DESK, staff, domain)
-    }
-
     fn capabilities<'a>(
         &'a self,
         ids: &'a [String],
@@ -208,7 +203,7 @@ mod tests {
     #[test]
     fn desk_capabilities_are_apart_from_ticket_ones() {
         let k = key();
-        let desk = k.desk_message_id(CSO, "x.example");
+        let desk = k.notification_message_id(DESK, CSO, "x.example");
         let ticket = k.notification_message_id(7, CSO, "x.example");
         let bare = |id: &str| id.trim_start_matches('<').trim_end_matches('>').to_string();
         // The desk one comes first and is skipped for the ticket, and the other way round.

@@ -14,6 +14,7 @@ use crate::desk::Desk;
 use crate::mail::compose::{ComposeError, Composer, Draft, FileAttachment, is_sendable};
 use crate::mail::relay::HoldReason;
 use crate::mail::subject;
+use crate::rules::capability::DESK;
 use crate::rules::classify::Unproven;
 use crate::rules::command;
 use crate::rules::kinds::{EventKind, LetterKind, ThreadKind};
@@ -683,21 +684,7 @@ impl<'a> Mailer<'a> {
         if self.already_queued(how.dedup.as_deref())? {
             return Ok(false);
         }
-        let name = self
-            .desk
-            .config
-            .roster
-            .staff_by_address(staff)
-            .map(|s| s.name.as_str());
-        // The key hands out `<id>`; drafts, thread ids and the outbox keep ids bare (the
-        // composer adds the brackets), or a reply's In-Reply-To never finds the thread.
-        let message_id = self
-            .desk
-            .key
-            .notification_message_id(t.id, staff, self.desk.config.mail.domain())
-            .trim_start_matches('<')
-            .trim_end_matches('>')
-            .to_string();
+        let (name, message_id) = self.staff_capability(t.id, staff);
         let view = View {
             ticket: Some(self.ticket_view(t)),
             form: Form::default(),
@@ -750,19 +737,7 @@ impl<'a> Mailer<'a> {
             tracing::warn!(to = %staff, kind = %letter.kind(), "desk mail held back: hourly limit for this address reached");
             return Ok(false);
         }
-        let name = self
-            .desk
-            .config
-            .roster
-            .staff_by_address(staff)
-            .map(|s| s.name.as_str());
-        let message_id = self
-            .desk
-            .key
-            .desk_message_id(staff, self.desk.config.mail.domain())
-            .trim_start_matches('<')
-            .trim_end_matches('>')
-            .to_string();
+        let (name, message_id) = self.staff_capability(DESK, staff);
         let view = View {
             ticket: None,
             form: Form::default(),
@@ -899,6 +874,27 @@ impl<'a> Mailer<'a> {
     }
 
     /// A scheduled mail with this key exists: skip before composing it again.
+    /// The staff member's name, and a fresh Message-ID carrying their capability for
+    /// `ticket` (their desk for [`DESK`]). The key hands out `<id>`; drafts, thread ids
+    /// and the outbox keep ids bare (the composer adds the brackets), or a reply's
+    /// In-Reply-To never finds the thread.
+    fn staff_capability(&self, ticket: i64, staff: &str) -> (Option<&str>, String) {
+        let name = self
+            .desk
+            .config
+            .roster
+            .staff_by_address(staff)
+            .map(|s| s.name.as_str());
+        let message_id = self
+            .desk
+            .key
+            .notification_message_id(ticket, staff, self.desk.config.mail.domain())
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .to_string();
+        (name, message_id)
+    }
+
     fn already_queued(&self, dedup: Option<&str>) -> Result<bool, StoreError> {
         match dedup {
             Some(key) => outbox::has_dedup(self.conn, key),
