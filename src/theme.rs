@@ -31,6 +31,7 @@ pub const REQUIRED: &[&str] = &[
     "404.html",
     "poster.html",
     "kinerja.html",
+    "skm.html",
 ];
 
 impl Theme {
