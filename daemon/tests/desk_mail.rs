@@ -73,21 +73,6 @@ fn newest(w: &Harness, who: &str, kind: &str) -> Received {
         .mail
 }
 
-fn attachments(m: &Received) -> Vec<(String, String)> {
-    use mail_parser::MimeHeaders;
-    let msg = mail_parser::MessageParser::default()
-        .parse(m.raw.as_bytes())
-        .unwrap();
-    msg.attachments()
-        .map(|a| {
-            (
-                a.attachment_name().unwrap_or_default().to_string(),
-                String::from_utf8_lossy(a.contents()).into_owned(),
-            )
-        })
-        .collect()
-}
-
 fn tickets(w: &Harness) -> i64 {
     w.count("SELECT COUNT(*) FROM tickets")
 }
@@ -184,7 +169,7 @@ fn tatap_muka_answered_at_once_is_resolved_and_the_visitor_gets_the_answer() {
         "{}",
         r.text
     );
-    assert!(attachments(&r).is_empty());
+    assert!(r.attachments().is_empty());
     // Nobody else hears of it.
     assert!(
         !w.kinds_to(&w.cso2().address)
@@ -220,7 +205,7 @@ fn a_visit_without_email_gets_a_printable_receipt_and_the_three_working_day_cloc
         0
     );
     let r = newest(&w, &w.cso1().address, "recorded");
-    let files = attachments(&r);
+    let files = r.attachments();
     assert_eq!(files.len(), 1, "{files:?}");
     let (name, html) = &files[0];
     assert_eq!(name, "tanda-terima-tiket-1.html");
@@ -288,7 +273,7 @@ fn an_unanswered_visit_with_email_is_acknowledged_with_its_deadline() {
     assert!(ack.text.contains("#1"), "{}", ack.text);
     assert!(ack.text.contains("Jumat, 27 Maret 2026"), "{}", ack.text);
     let r = newest(&w, &w.cso1().address, "recorded");
-    assert!(attachments(&r).is_empty());
+    assert!(r.attachments().is_empty());
     // A reply to the record reaches the visitor like any answer.
     let reply = answer(
         &w.cso1(),

@@ -39,21 +39,6 @@ fn form(kontak: &str, jawaban: &str) -> String {
     )
 }
 
-fn attachment_names(m: &Received) -> Vec<(String, String)> {
-    use mail_parser::MimeHeaders;
-    let msg = mail_parser::MessageParser::default()
-        .parse(m.raw.as_bytes())
-        .unwrap();
-    msg.attachments()
-        .map(|a| {
-            (
-                a.attachment_name().unwrap_or_default().to_string(),
-                String::from_utf8_lossy(a.contents()).into_owned(),
-            )
-        })
-        .collect()
-}
-
 #[test]
 fn consultations_recorded_by_mail_reach_the_visitor_the_cso_and_the_clocks() {
     let w = world_with(|t| t.replace("standing_mail_days = 0", "standing_mail_days = 30"));
@@ -136,7 +121,7 @@ fn consultations_recorded_by_mail_reach_the_visitor_the_cso_and_the_clocks() {
         (Channel::Telepon, "tel:081234567890")
     );
     let record3 = nth(rig, rig.cso1(), 4);
-    let files = attachment_names(&record3);
+    let files = record3.attachments();
     assert_eq!(files.len(), 1, "{files:?}");
     assert_eq!(files[0].0, "tanda-terima-tiket-3.html");
     assert!(

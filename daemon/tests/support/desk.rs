@@ -232,6 +232,22 @@ pub(crate) struct Received {
 }
 
 impl Received {
+    /// Each attachment's name and its content as text.
+    pub(crate) fn attachments(&self) -> Vec<(String, String)> {
+        use mail_parser::MimeHeaders;
+        let msg = mail_parser::MessageParser::default()
+            .parse(self.raw.as_bytes())
+            .expect("a mail");
+        msg.attachments()
+            .map(|a| {
+                (
+                    a.attachment_name().unwrap_or_default().to_string(),
+                    String::from_utf8_lossy(a.contents()).into_owned(),
+                )
+            })
+            .collect()
+    }
+
     pub(crate) fn header(&self, name: &str) -> Option<String> {
         let msg = mail_parser::MessageParser::default().parse(self.raw.as_bytes())?;
         msg.header_raw(name).map(|v| v.trim().to_string())
