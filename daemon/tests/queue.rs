@@ -719,6 +719,10 @@ fn a_digest_that_cannot_be_written_does_not_stop_the_clocks() {
         w.count("SELECT COUNT(*) FROM outbox WHERE kind = 'digest'"),
         0
     );
+    // The operator sees why in `loketd status` (its last error).
+    let h = loketd::store::health::read(w.store.conn(), wita(3, 17, 7, 31)).unwrap();
+    let (_, error) = h.last_error.expect("the failure is kept for loketd status");
+    assert!(error.starts_with("daily digest to "), "{error}");
 }
 
 // ----- acting on a ticket from the digest ----------------------------------------------

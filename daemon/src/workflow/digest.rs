@@ -22,7 +22,7 @@ use super::views::{Group, Line, Summary};
 use crate::rules::ticket::Status;
 use crate::store::report;
 use crate::store::tickets::{self, Ticket};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, health};
 
 /// The `kv` key naming the last day whose digests were made.
 const DAY_KEY: &str = "digest_day";
@@ -115,6 +115,8 @@ pub(crate) fn run(
             // behind it (the tick runs every minute): said at ERROR, the others go out.
             Err(MailError::Compose(e)) => {
                 tracing::error!(to = %staff.address, error = %e, "daily digest not written");
+                let text = format!("daily digest to {} not written: {e}", staff.address);
+                health::record_error(m.conn, &text, now)?;
             }
             Err(e) => return Err(e),
         }

@@ -20,7 +20,7 @@ use crate::rules::classify::{self, Facts, Route};
 use crate::rules::kinds::{EventKind, MessageKind};
 use crate::store::messages::{self, NewAttachment, NewMessage, Quarantine};
 use crate::store::tickets::{self, Event};
-use crate::store::{self, Files, Store, StoreError, sha256_hex};
+use crate::store::{self, Files, Store, StoreError, health, sha256_hex};
 
 pub use super::received::Outcome;
 pub use crate::store::messages::Source;
@@ -258,6 +258,8 @@ pub(crate) fn tell_quarantined(
             Err(MailError::Store(e)) => return Err(e),
             Err(MailError::Compose(e)) => {
                 tracing::error!(%staff, error = %e, "cannot write the quarantine notice; the mail stays quarantined");
+                let text = format!("quarantine notice to {staff} not written: {e}");
+                health::record_error(conn, &text, now)?;
             }
         }
     }

@@ -28,7 +28,7 @@ use crate::rules::kinds::{EventKind, MessageKind};
 use crate::rules::ticket::{self, Action};
 use crate::store::messages::{self, NewMessage, Source};
 use crate::store::tickets::{self, Event, Ticket};
-use crate::store::{self, Store, StoreError, sha256_hex};
+use crate::store::{self, Store, StoreError, health, sha256_hex};
 
 /// The text of the "Resolved" mail for a ticket resolved from the sent folder: the
 /// answer itself went in the person's own mail.
@@ -66,6 +66,11 @@ pub fn ingest_sent(
             // pass on it: left alone, said at ERROR.
             Err(MailError::Compose(e)) => {
                 tracing::error!(folder = %src.folder, uid = src.uid, error = %e, "answer in the sent folder not recorded: a mail about it cannot be written");
+                let text = format!(
+                    "answer in {} (UID {}) not recorded: {e}",
+                    src.folder, src.uid
+                );
+                health::record_error(store.conn(), &text, now)?;
                 SentOutcome::Unreadable
             }
             Err(e) => return Err(e),
