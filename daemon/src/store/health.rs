@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::Cached;
 use super::StoreError;
 use super::tickets::{kv_get, kv_set};
 
@@ -47,14 +48,14 @@ pub fn read(conn: &Connection, now: DateTime<Utc>) -> Result<Health, StoreError>
             .map(|d| d.with_timezone(&Utc)))
     };
     let count = |status: &str| -> Result<i64, StoreError> {
-        Ok(conn.query_row(
+        Ok(conn.one(
             "SELECT COUNT(*) FROM outbox WHERE status = ?1",
             params![status],
             |r| r.get(0),
         )?)
     };
     let oldest_queued_at = conn
-        .query_row(
+        .one(
             "SELECT MIN(created_at) FROM outbox WHERE status = 'pending'",
             [],
             |r| r.get::<_, Option<DateTime<Utc>>>(0),
@@ -62,7 +63,7 @@ pub fn read(conn: &Connection, now: DateTime<Utc>) -> Result<Health, StoreError>
         .optional()?
         .flatten();
     let quarantined_since = |since: Option<DateTime<Utc>>| -> Result<i64, StoreError> {
-        Ok(conn.query_row(
+        Ok(conn.one(
             "SELECT COUNT(*) FROM quarantine WHERE ?1 IS NULL OR at >= ?1",
             params![since],
             |r| r.get(0),

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::Cached;
 use super::{StoreError, sha256_hex, stored};
 use crate::rules::kinds::MessageKind;
 
@@ -41,7 +42,7 @@ pub(crate) struct NewAttachment<'a> {
 /// Whether a mail with this key is stored already.
 pub(crate) fn exists(conn: &Connection, dedup_key: &str) -> Result<bool, StoreError> {
     Ok(conn
-        .query_row(
+        .one(
             "SELECT id FROM messages WHERE dedup_key = ?1",
             [dedup_key],
             |r| r.get::<_, i64>(0),
@@ -60,7 +61,7 @@ pub(crate) fn count_same_text(
     body: &str,
     since: DateTime<Utc>,
 ) -> Result<u32, StoreError> {
-    Ok(conn.query_row(
+    Ok(conn.one(
         "SELECT COUNT(*) FROM messages
          WHERE sender = ?1 AND body_sha256 = ?2 AND received_at >= ?3",
         params![sender, sha256_hex(body.as_bytes()), since],
@@ -79,7 +80,7 @@ pub(crate) fn insert(
     at: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
     let kind: &'static str = kind.into();
-    conn.execute(
+    conn.exec(
         "INSERT INTO messages (dedup_key, message_id, raw_sha256, ticket_id, folder, uidvalidity,
                                uid, kind, reason, sender, subject, body, size, received_at,
                                body_sha256)
@@ -104,7 +105,7 @@ pub(crate) fn insert(
     )?;
     let row = conn.last_insert_rowid();
     for a in m.attachments {
-        conn.execute(
+        conn.exec(
             "INSERT INTO attachments (message_row, sha256, filename, content_type, size)
              VALUES (?1, ?2, ?3, ?4, ?5)",
             params![row, a.sha256, a.filename, a.content_type, a.size as i64],
@@ -120,7 +121,7 @@ pub(crate) fn last_from_stakeholder(
 ) -> Result<Option<String>, StoreError> {
     let kind: &'static str = MessageKind::Stakeholder.into();
     Ok(conn
-        .query_row(
+        .one(
             "SELECT message_id FROM messages
              WHERE ticket_id = ?1 AND kind = ?2 AND message_id IS NOT NULL
              ORDER BY id DESC LIMIT 1",
@@ -143,7 +144,7 @@ pub struct StoredMessage {
 
 /// Every mail of a ticket, oldest first.
 pub fn of_ticket(conn: &Connection, ticket: i64) -> Result<Vec<StoredMessage>, StoreError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT id, received_at, kind, COALESCE(sender, ''), body FROM messages
          WHERE ticket_id = ?1 ORDER BY id",
     )?;
@@ -175,7 +176,7 @@ pub(crate) fn stakeholder_attachments(
     ticket: i64,
 ) -> Result<Vec<StoredAttachment>, StoreError> {
     let kind: &'static str = MessageKind::Stakeholder.into();
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT a.sha256, a.filename, a.content_type, a.size FROM attachments a
          JOIN messages m ON m.id = a.message_row
          WHERE m.ticket_id = ?1 AND m.kind = ?2 ORDER BY a.id",
@@ -209,7 +210,7 @@ pub fn attachments_of_ticket(
     conn: &Connection,
     ticket: i64,
 ) -> Result<Vec<TicketAttachment>, StoreError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT a.id, a.message_row, a.sha256, a.filename, a.content_type, a.size
          FROM attachments a JOIN messages m ON m.id = a.message_row
          WHERE m.ticket_id = ?1 ORDER BY a.id",
@@ -242,7 +243,7 @@ pub(crate) fn quarantine(
     q: &Quarantine<'_>,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    conn.execute(
+    conn.exec(
         "INSERT OR IGNORE INTO quarantine (folder, uidvalidity, uid, raw_sha256, sender, size, reason, at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
@@ -272,7 +273,7 @@ pub struct Quarantined {
 }
 
 pub fn quarantined(conn: &Connection) -> Result<Vec<Quarantined>, StoreError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT at, folder, uid, sender, size, reason, raw_sha256 FROM quarantine ORDER BY id",
     )?;
     let rows = stmt.query_map([], |r| {

@@ -169,6 +169,9 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(db)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(db)?;
+        // Every statement a mail runs stays prepared (see [`Cached`]); ingest runs
+        // about sixty distinct ones.
+        conn.set_prepared_statement_cache_capacity(256);
         let mut store = Store {
             conn,
             dir: data_dir.to_path_buf(),
@@ -328,6 +331,31 @@ impl Store {
     }
 }
 
+/// Statements through the connection's statement cache. Preparing an SQL statement
+/// costs more than running it: before this, a fifth of ingest's CPU went to SQLite's
+/// parser, once per statement per mail.
+pub(crate) trait Cached {
+    fn exec<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize>;
+    fn one<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<T>
+    where
+        P: rusqlite::Params,
+        F: FnOnce(&Row<'_>) -> rusqlite::Result<T>;
+}
+
+impl Cached for Connection {
+    fn exec<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+
+    fn one<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<T>
+    where
+        P: rusqlite::Params,
+        F: FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    {
+        self.prepare_cached(sql)?.query_row(params, f)
+    }
+}
+
 /// The content-addressed files of one batch. [`Files::sync`], before the transaction
 /// naming them commits, fsyncs each file written, then each folder once. The fsyncs
 /// come together at the end rather than one after each write: on ext4 (data=ordered)
@@ -369,17 +397,31 @@ impl Files<'_> {
         Ok(())
     }
 
-    /// Fsyncs every file written, then the folders they went into (a rename is
-    /// durable only once its folder is): one call each per batch, not one per file.
+    /// Makes every file written, and the folders they went into, durable before the
+    /// commit that names them. On Linux one `syncfs` of the data folder's file system
+    /// does it for the whole batch: an fsync per file cost a synchronous inode write
+    /// each (about a third of ingest's time on an ext4 without journal), where the file
+    /// system writes a batch's inodes together. It also flushes other programs' writes
+    /// to that file system, a cost worth paying on the office's own server. Elsewhere:
+    /// each file, then each folder, once.
     pub(crate) fn sync(&self) -> Result<(), StoreError> {
+        if !self.saved.get() {
+            return Ok(());
+        }
+        #[cfg(target_os = "linux")]
+        {
+            let dir = self.dir.to_path_buf();
+            fs::File::open(&dir)
+                .and_then(|d| rustix::fs::syncfs(&d).map_err(std::io::Error::from))
+                .map_err(|source| StoreError::Io { path: dir, source })?;
+            self.written.borrow_mut().clear();
+        }
         for path in self.written.borrow_mut().drain(..) {
             fs::File::open(&path)
                 .and_then(|f| f.sync_all())
                 .map_err(|source| StoreError::Io { path, source })?;
         }
-        if !self.saved.get() {
-            return Ok(());
-        }
+        #[cfg(not(target_os = "linux"))]
         for sub in ["raw", "attachments"] {
             let dir = self.dir.join(sub);
             fs::File::open(&dir)

@@ -6,6 +6,7 @@ use std::path::Path;
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::Cached;
 use super::{StoreError, stored};
 use crate::mail::compose::Outgoing;
 use crate::rules::kinds::{LetterKind, OutboxStatus};
@@ -59,7 +60,7 @@ pub(crate) fn enqueue(
     let raw = super::detach::detach(conn, &mail.raw)?;
     let kind: &'static str = q.kind.into();
     let pending: &'static str = OutboxStatus::Pending.into();
-    let n = conn.execute(
+    let n = conn.exec(
         "INSERT OR IGNORE INTO outbox
             (ticket_id, kind, message_id, recipients, raw, automatic, dedup, next_attempt_at,
              created_at, status)
@@ -82,7 +83,7 @@ pub(crate) fn enqueue(
 /// The raw mail queued with `message_id` (what the daemon sent), if still kept.
 pub(crate) fn raw_of(conn: &Connection, message_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
     Ok(conn
-        .query_row(
+        .one(
             "SELECT raw FROM outbox WHERE message_id = ?1",
             [message_id],
             |r| r.get(0),
@@ -103,7 +104,7 @@ pub(crate) fn raws_of_ticket(
         let names: Vec<&'static str> = ks.iter().map(|k| (*k).into()).collect();
         format!(",{},", names.join(","))
     });
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT raw FROM (SELECT id, raw FROM outbox WHERE ticket_id = ?1
                             AND (?3 IS NULL OR instr(?3, ',' || kind || ',') > 0)
                           ORDER BY id DESC LIMIT ?2)
@@ -116,7 +117,7 @@ pub(crate) fn raws_of_ticket(
 
 pub(crate) fn has_dedup(conn: &Connection, key: &str) -> Result<bool, StoreError> {
     Ok(conn
-        .query_row("SELECT 1 FROM outbox WHERE dedup = ?1", [key], |_| Ok(()))
+        .one("SELECT 1 FROM outbox WHERE dedup = ?1", [key], |_| Ok(()))
         .optional()?
         .is_some())
 }
@@ -127,7 +128,7 @@ pub(crate) fn automatic_sent_since(
     address: &str,
     since: DateTime<Utc>,
 ) -> Result<u32, StoreError> {
-    Ok(conn.query_row(
+    Ok(conn.one(
         // The addressee comes first; copies follow after a comma. A range (',' is just
         // below '-') rather than substr() keeps the recipients index in use.
         "SELECT COUNT(*) FROM outbox WHERE automatic = 1
@@ -143,7 +144,7 @@ pub(crate) fn due(
     now: DateTime<Utc>,
     limit: usize,
 ) -> Result<Vec<Pending>, StoreError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT id, message_id, recipients, raw, attempts, created_at FROM outbox
          WHERE status = 'pending' AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2",
     )?;
@@ -184,7 +185,7 @@ pub(crate) fn due(
 
 /// How many mails wait to be sent.
 pub fn waiting(conn: &Connection) -> Result<i64, StoreError> {
-    Ok(conn.query_row(
+    Ok(conn.one(
         "SELECT COUNT(*) FROM outbox WHERE status = 'pending'",
         [],
         |r| r.get(0),
@@ -194,7 +195,7 @@ pub fn waiting(conn: &Connection) -> Result<i64, StoreError> {
 /// When the next pending mail is due, to sleep exactly that long.
 pub(crate) fn next_due(conn: &Connection) -> Result<Option<DateTime<Utc>>, StoreError> {
     Ok(conn
-        .query_row(
+        .one(
             "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'",
             [],
             |r| r.get::<_, Option<DateTime<Utc>>>(0),
@@ -204,7 +205,7 @@ pub(crate) fn next_due(conn: &Connection) -> Result<Option<DateTime<Utc>>, Store
 }
 
 pub(crate) fn mark_sent(conn: &Connection, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
-    conn.execute(
+    conn.exec(
         "UPDATE outbox SET status = 'sent', sent_at = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1",
         params![id, now],
     )?;
@@ -226,7 +227,7 @@ pub(crate) fn mark_retry(
     // 30 s after the first failure, then 60 s, 120 s, … up to an hour.
     let base = (30i64 << (attempts - 1).min(7)).min(3600);
     let jitter = rand::random_range(0..=base / 4);
-    conn.execute(
+    conn.exec(
         "UPDATE outbox SET attempts = ?2, last_error = ?3, next_attempt_at = ?4 WHERE id = ?1",
         params![
             p.id,
@@ -250,7 +251,7 @@ pub(crate) fn mark_unreachable(
     if gave_up(conn, p, error, now)? {
         return Ok(());
     }
-    conn.execute(
+    conn.exec(
         "UPDATE outbox SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
         params![p.id, error],
     )?;
@@ -260,7 +261,7 @@ pub(crate) fn mark_unreachable(
 /// Records why the mail is still waiting, without counting an attempt: the server
 /// refused our login, not this mail.
 pub(crate) fn note_error(conn: &Connection, id: i64, error: &str) -> Result<(), StoreError> {
-    conn.execute(
+    conn.exec(
         "UPDATE outbox SET last_error = ?2 WHERE id = ?1",
         params![id, error],
     )?;
@@ -287,7 +288,7 @@ fn gave_up(
 
 /// A permanent failure (5xx): recorded, shown by `loketd outbox`, never retried.
 pub(crate) fn mark_failed(conn: &Connection, id: i64, error: &str) -> Result<(), StoreError> {
-    conn.execute(
+    conn.exec(
         "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
         params![id, error],
     )?;
@@ -310,7 +311,7 @@ pub(crate) fn refused_since(
     conn: &Connection,
     since: DateTime<Utc>,
 ) -> Result<Vec<Refused>, StoreError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT id, ticket_id, kind, recipients, COALESCE(last_error, '') FROM outbox
          WHERE status = 'failed' AND ticket_id IS NOT NULL AND created_at >= ?1 ORDER BY id",
     )?;
@@ -329,7 +330,7 @@ pub(crate) fn refused_since(
 
 /// Puts failed mail back in the queue (after the admin fixed the cause).
 pub fn retry_failed(conn: &Connection, now: DateTime<Utc>) -> Result<usize, StoreError> {
-    Ok(conn.execute(
+    Ok(conn.exec(
         "UPDATE outbox SET status = 'pending', next_attempt_at = ?1 WHERE status = 'failed'",
         params![now],
     )?)
@@ -349,7 +350,7 @@ fn rows(
     status: Option<OutboxStatus>,
     ticket: Option<i64>,
 ) -> Result<Vec<Row>, StoreError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT id, ticket_id, kind, recipients, status, attempts, last_error, created_at, sent_at,
                 next_attempt_at
          FROM outbox WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR ticket_id = ?2)

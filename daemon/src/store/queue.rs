@@ -11,6 +11,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::Cached;
 use super::StoreError;
 use super::tickets::{self, Ticket};
 use crate::rules::ticket::Status;
@@ -41,14 +42,14 @@ pub(crate) fn open_for(
         unowned,
         Status::New.as_str()
     ];
-    let total: i64 = conn.query_row(
+    let total: i64 = conn.one(
         &format!("SELECT COUNT(*) FROM tickets WHERE {WHERE}"),
         args,
         |r| r.get(0),
     )?;
     let limit = i64::try_from(MAX_LISTED).unwrap_or(i64::MAX);
     let ids: Vec<i64> = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT id FROM tickets WHERE {WHERE}
              ORDER BY COALESCE(CASE WHEN status = ?4 THEN escalation_due_at END, due_at), id
              LIMIT ?8"
@@ -81,7 +82,7 @@ pub(crate) fn search(conn: &Connection, word: &str) -> Result<(Vec<Ticket>, bool
     let pattern = format!("%{}%", escape_like(word));
     let limit = i64::try_from(MAX_LISTED + 1).unwrap_or(i64::MAX);
     let mut ids: Vec<i64> = conn
-        .prepare(
+        .prepare_cached(
             "SELECT id FROM tickets WHERE subject LIKE ?1 ESCAPE '\\'
                 OR requester LIKE ?1 ESCAPE '\\' OR requester_name LIKE ?1 ESCAPE '\\'
              ORDER BY id DESC LIMIT ?2",
@@ -89,7 +90,7 @@ pub(crate) fn search(conn: &Connection, word: &str) -> Result<(Vec<Ticket>, bool
         .query_map(params![pattern, limit], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     if ids.len() <= MAX_LISTED {
-        let mut stmt = conn.prepare(
+        let mut stmt = conn.prepare_cached(
             "SELECT ticket_id FROM messages WHERE ticket_id IS NOT NULL AND body LIKE ?1 ESCAPE '\\'
              ORDER BY id DESC",
         )?;
@@ -120,14 +121,14 @@ pub(crate) fn history(
     conn: &Connection,
     requester: &str,
 ) -> Result<(Vec<Ticket>, usize), StoreError> {
-    let total: i64 = conn.query_row(
+    let total: i64 = conn.one(
         "SELECT COUNT(*) FROM tickets WHERE requester = ?1",
         [requester],
         |r| r.get(0),
     )?;
     let limit = i64::try_from(MAX_LISTED).unwrap_or(i64::MAX);
     let ids: Vec<i64> = conn
-        .prepare(
+        .prepare_cached(
             "SELECT id FROM tickets WHERE requester = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2",
         )?
         .query_map(params![requester, limit], |r| r.get(0))?
@@ -143,7 +144,7 @@ pub(crate) fn history(
 /// confirmation request names the mail it holds there).
 pub(crate) fn dedup_of(conn: &Connection, message_id: &str) -> Result<Option<String>, StoreError> {
     Ok(conn
-        .query_row(
+        .one(
             "SELECT dedup FROM outbox WHERE message_id = ?1",
             [message_id],
             |r| r.get::<_, Option<String>>(0),
@@ -157,7 +158,7 @@ pub(crate) fn dedup_of(conn: &Connection, message_id: &str) -> Result<Option<Str
 /// folder.
 pub(crate) fn desk_mail_sent(conn: &Connection, message_id: &str) -> Result<bool, StoreError> {
     Ok(conn
-        .query_row(
+        .one(
             "SELECT 1 FROM outbox WHERE message_id = ?1 AND ticket_id IS NULL",
             [message_id],
             |_| Ok(()),
@@ -178,7 +179,7 @@ pub(crate) struct HeldMail {
 
 pub(crate) fn held_mail(conn: &Connection, row: i64) -> Result<Option<HeldMail>, StoreError> {
     Ok(conn
-        .query_row(
+        .one(
             "SELECT COALESCE(sender, ''), subject, body, received_at, kind FROM messages WHERE id = ?1",
             [row],
             |r| {
@@ -203,7 +204,7 @@ pub(crate) fn mark_held(
     reason: &str,
     ticket: Option<i64>,
 ) -> Result<(), StoreError> {
-    conn.execute(
+    conn.exec(
         "UPDATE messages SET kind = ?2, reason = ?3, ticket_id = COALESCE(?4, ticket_id) WHERE id = ?1",
         params![row, kind, reason, ticket],
     )?;
@@ -218,7 +219,7 @@ pub(crate) fn last_standing(
 ) -> Result<Option<chrono::DateTime<chrono::Utc>>, StoreError> {
     let prefix = format!("standing:{}:", staff.to_lowercase());
     Ok(conn
-        .query_row(
+        .one(
             "SELECT MAX(created_at) FROM outbox WHERE dedup >= ?1 AND dedup < ?1 || '~'",
             [prefix],
             |r| r.get(0),

@@ -6,6 +6,7 @@ use loket_core::skm::{AgeGroup, Education, Occupation, Profile, ProfileValue, Sc
 use rusqlite::{Connection, OptionalExtension, params};
 use strum::{Display, EnumString, IntoStaticStr};
 
+use super::Cached;
 use super::{StoreError, stored};
 
 /// Where an answer came from (`skm_responses.source`).
@@ -36,7 +37,7 @@ pub(crate) fn record(conn: &Connection, ticket: i64, r: &Response) -> Result<boo
     let replaced = get(conn, ticket)?.is_some();
     let s = r.scores.0;
     let code = |v: Option<&'static str>| v.map(str::to_string);
-    conn.execute(
+    conn.exec(
         "INSERT INTO skm_responses (ticket_id, source, u1, u2, u3, u4, u5, u6, u7, u8, u9,
              comment, age_group, sex, education, occupation, at, entered_by, message_row)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
@@ -109,7 +110,7 @@ fn response(r: &rusqlite::Row<'_>, base: usize) -> rusqlite::Result<Response> {
 /// The answer of ticket `ticket`, if any.
 pub fn get(conn: &Connection, ticket: i64) -> Result<Option<Response>, StoreError> {
     Ok(conn
-        .query_row(
+        .one(
             &format!("SELECT {COLUMNS} FROM skm_responses s WHERE s.ticket_id = ?1"),
             [ticket],
             |r| response(r, 0),
@@ -132,7 +133,7 @@ pub fn answered_between(
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
 ) -> Result<Vec<Answered>, StoreError> {
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT t.service, t.channel, {COLUMNS}
          FROM skm_responses s JOIN tickets t ON t.id = s.ticket_id
          WHERE (?1 IS NULL OR s.at >= ?1) AND (?2 IS NULL OR s.at < ?2)

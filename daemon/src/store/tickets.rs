@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
+use super::Cached;
 use super::{StoreError, stored};
 use crate::rules::kinds::{Channel, EventKind, ThreadKind};
 use crate::rules::ticket::Status;
@@ -93,7 +94,7 @@ pub(crate) struct NewTicket<'a> {
 
 /// Creates a ticket in status `new` and returns it.
 pub(crate) fn create(conn: &Connection, t: &NewTicket<'_>) -> Result<Ticket, StoreError> {
-    conn.execute(
+    conn.exec(
         "INSERT INTO tickets (service, subject, requester, requester_name, status, created_at,
                               due_at, previous_ticket, root_message_id, channel)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -121,7 +122,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Ticket, StoreError> {
 /// The ticket `id`, if there is one.
 pub fn find(conn: &Connection, id: i64) -> Result<Option<Ticket>, StoreError> {
     Ok(conn
-        .query_row(
+        .one(
             &format!("SELECT {COLUMNS} FROM tickets WHERE id = ?1"),
             [id],
             from_row,
@@ -131,7 +132,7 @@ pub fn find(conn: &Connection, id: i64) -> Result<Option<Ticket>, StoreError> {
 
 /// Every ticket, or those in `status`, oldest first.
 pub fn list(conn: &Connection, status: Option<Status>) -> Result<Vec<Ticket>, StoreError> {
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM tickets WHERE (?1 IS NULL OR status = ?1) ORDER BY id"
     ))?;
     let rows = stmt.query_map(params![status.map(Status::as_str)], from_row)?;
@@ -140,7 +141,7 @@ pub fn list(conn: &Connection, status: Option<Status>) -> Result<Vec<Ticket>, St
 
 /// Open tickets (not closed), for the scheduler.
 pub(crate) fn open(conn: &Connection) -> Result<Vec<Ticket>, StoreError> {
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM tickets WHERE status != ?1 ORDER BY id"
     ))?;
     let rows = stmt.query_map([Status::Closed.as_str()], from_row)?;
@@ -157,12 +158,12 @@ pub(crate) fn earlier_of(
     before: i64,
     n: usize,
 ) -> Result<(usize, Vec<Ticket>), StoreError> {
-    let count: i64 = conn.query_row(
+    let count: i64 = conn.one(
         "SELECT COUNT(*) FROM tickets WHERE requester = ?1 AND id < ?2",
         params![requester, before],
         |r| r.get(0),
     )?;
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM tickets WHERE requester = ?1 AND id < ?2
          ORDER BY created_at DESC, id DESC LIMIT ?3"
     ))?;
@@ -179,7 +180,7 @@ pub(crate) fn earlier_of(
 /// Writes the clock and ownership fields back (the status changes through
 /// [`set_status`] only).
 pub(crate) fn save(conn: &Connection, t: &Ticket) -> Result<(), StoreError> {
-    conn.execute(
+    conn.exec(
         "UPDATE tickets SET assignee = ?2, section = ?3, due_at = ?4, escalation_due_at = ?5,
             first_response_at = ?6, resolved_at = ?7, closed_at = ?8, paused_at = ?9,
             last_progress_at = ?10, expected_on = ?11
@@ -250,7 +251,7 @@ pub(crate) fn set_status(
     e: &Event<'_>,
 ) -> Result<(), StoreError> {
     insert_event(conn, ticket.id, e, Some((ticket.status, to)))?;
-    conn.execute(
+    conn.exec(
         "UPDATE tickets SET status = ?2 WHERE id = ?1",
         params![ticket.id, to.as_str()],
     )?;
@@ -265,7 +266,7 @@ fn insert_event(
     change: Option<(Status, Status)>,
 ) -> Result<(), StoreError> {
     let kind: &'static str = e.kind.into();
-    conn.execute(
+    conn.exec(
         "INSERT INTO events (ticket_id, at, actor, kind, from_status, to_status, message_row, detail)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
@@ -300,7 +301,7 @@ fn kind_str<S: serde::Serializer>(k: &EventKind, ser: S) -> Result<S::Ok, S::Err
 }
 
 pub fn events(conn: &Connection, ticket: i64) -> Result<Vec<EventRow>, StoreError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT at, actor, kind, from_status, to_status, message_row, detail, id FROM events
          WHERE ticket_id = ?1 ORDER BY id",
     )?;
@@ -326,7 +327,7 @@ pub(crate) fn add_thread_id(
     kind: ThreadKind,
 ) -> Result<(), StoreError> {
     let kind: &'static str = kind.into();
-    conn.execute(
+    conn.exec(
         "INSERT OR IGNORE INTO thread_ids (message_id, ticket_id, kind) VALUES (?1, ?2, ?3)",
         params![message_id, ticket, kind],
     )?;
@@ -360,7 +361,7 @@ pub(crate) fn add_participant(
     ticket: i64,
     address: &str,
 ) -> Result<(), StoreError> {
-    conn.execute(
+    conn.exec(
         "INSERT OR IGNORE INTO participants (ticket_id, address) VALUES (?1, ?2)",
         params![ticket, address.to_lowercase()],
     )?;
@@ -369,7 +370,7 @@ pub(crate) fn add_participant(
 
 pub(crate) fn participants(conn: &Connection, ticket: i64) -> Result<Vec<String>, StoreError> {
     let mut stmt =
-        conn.prepare("SELECT address FROM participants WHERE ticket_id = ?1 ORDER BY address")?;
+        conn.prepare_cached("SELECT address FROM participants WHERE ticket_id = ?1 ORDER BY address")?;
     let rows = stmt.query_map([ticket], |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
@@ -381,7 +382,7 @@ pub(crate) fn add_copied(
     address: &str,
     name: Option<&str>,
 ) -> Result<(), StoreError> {
-    conn.execute(
+    conn.exec(
         "INSERT OR IGNORE INTO copied (ticket_id, address, name) VALUES (?1, ?2, ?3)",
         params![ticket, address.to_lowercase(), name],
     )?;
@@ -391,7 +392,7 @@ pub(crate) fn add_copied(
 /// The colleagues the stakeholder copied, as (name, address).
 pub fn copied(conn: &Connection, ticket: i64) -> Result<Vec<(Option<String>, String)>, StoreError> {
     let mut stmt =
-        conn.prepare("SELECT name, address FROM copied WHERE ticket_id = ?1 ORDER BY address")?;
+        conn.prepare_cached("SELECT name, address FROM copied WHERE ticket_id = ?1 ORDER BY address")?;
     let rows = stmt.query_map([ticket], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
@@ -407,7 +408,7 @@ pub(crate) fn is_stakeholder(
         return Ok(true);
     }
     Ok(conn
-        .query_row(
+        .one(
             "SELECT 1 FROM copied WHERE ticket_id = ?1 AND address = ?2",
             params![t.id, address],
             |_| Ok(()),
@@ -425,7 +426,7 @@ pub(crate) fn rate(
     at: DateTime<Utc>,
     message_row: i64,
 ) -> Result<(), StoreError> {
-    conn.execute(
+    conn.exec(
         "INSERT INTO ratings (ticket_id, score, comment, at, message_row) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT(ticket_id) DO UPDATE SET score = ?2, comment = ?3, at = ?4, message_row = ?5",
         params![ticket, score, comment, at, message_row],
@@ -436,12 +437,12 @@ pub(crate) fn rate(
 /// A small setting the daemon keeps (the round-robin position).
 pub(crate) fn kv_get(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
     Ok(conn
-        .query_row("SELECT value FROM kv WHERE key = ?1", [key], |r| r.get(0))
+        .one("SELECT value FROM kv WHERE key = ?1", [key], |r| r.get(0))
         .optional()?)
 }
 
 pub(crate) fn kv_set(conn: &Connection, key: &str, value: &str) -> Result<(), StoreError> {
-    conn.execute(
+    conn.exec(
         "INSERT INTO kv (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2",
         params![key, value],
     )?;
@@ -475,7 +476,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.status, Status::New);
-        c.execute(
+        c.exec(
             "UPDATE tickets SET status = 'on_hold' WHERE id = ?1",
             [t.id],
         )
