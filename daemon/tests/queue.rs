@@ -309,6 +309,44 @@ fn a_new_ticket_notification_shows_the_requesters_earlier_tickets() {
     assert!(!n.text.contains("#1 Pertama"), "{}", n.text);
 }
 
+#[test]
+fn a_sender_of_more_than_a_hundred_earlier_tickets_is_told_as_100_plus() {
+    let mut w = Harness::new();
+    let s = w.stakeholder();
+    let start = wita(3, 16, 8, 0);
+    let mut ask_n = |w: &mut Harness, i: i64| {
+        let now = start + chrono::Duration::minutes(i);
+        let raw = mail(
+            &s,
+            OFFICE,
+            &format!("[KONS] Pertanyaan {i}"),
+            &format!("many{i}@satker.example.test"),
+            "Mohon penjelasan.",
+        );
+        assert!(matches!(w.ingest(&raw, now), Outcome::New { .. }));
+    };
+    for i in 0..100 {
+        ask_n(&mut w, i);
+    }
+    // Exactly one hundred before it: counted.
+    let n = ask(&mut w, &s, "[KONS] Ke-101", start + chrono::Duration::minutes(100));
+    assert!(
+        n.text
+            .contains("Tiket sebelumnya dari pengirim ini: 100 (3 terakhir):"),
+        "{}",
+        n.text
+    );
+    // More than that: not counted to the end.
+    let n = ask(&mut w, &s, "[KONS] Ke-102", start + chrono::Duration::minutes(101));
+    assert!(
+        n.text
+            .contains("Tiket sebelumnya dari pengirim ini: 100+ (3 terakhir):"),
+        "{}",
+        n.text
+    );
+    assert!(n.text.contains("#101 Ke-101"), "{}", n.text);
+}
+
 // ----- canned answers -----------------------------------------------------------------
 
 #[test]

@@ -172,6 +172,10 @@ impl Store {
         // Every statement a mail runs stays prepared (see [`Cached`]); ingest runs
         // about sixty distinct ones.
         conn.set_prepared_statement_cache_capacity(256);
+        // Each mail is a savepoint: its journal of changed pages stays in memory (a few
+        // pages a mail) instead of being written to a temporary file.
+        conn.pragma_update(None, "temp_store", "MEMORY")
+            .map_err(db)?;
         let mut store = Store {
             conn,
             dir: data_dir.to_path_buf(),
@@ -273,7 +277,7 @@ impl Store {
     ) -> Result<Option<Disposition>, StoreError> {
         let stored: Option<i64> = self
             .conn
-            .query_row(
+            .one(
                 "SELECT id FROM messages WHERE folder = ?1 AND uidvalidity = ?2 AND uid = ?3",
                 params![folder, uidvalidity, uid],
                 |r| r.get(0),
@@ -284,7 +288,7 @@ impl Store {
         }
         let quarantined: Option<i64> = self
             .conn
-            .query_row(
+            .one(
                 "SELECT id FROM quarantine WHERE folder = ?1 AND uidvalidity = ?2 AND uid = ?3",
                 params![folder, uidvalidity, uid],
                 |r| r.get(0),
@@ -446,7 +450,7 @@ pub(crate) fn set_folder_state(
     uidvalidity: u32,
     last_uid: u32,
 ) -> Result<(), StoreError> {
-    conn.execute(
+    conn.exec(
         "INSERT INTO folder_state (folder, uidvalidity, last_uid) VALUES (?1, ?2, ?3)
          ON CONFLICT(folder) DO UPDATE SET uidvalidity = ?2, last_uid = MAX(
              CASE WHEN folder_state.uidvalidity = ?2 THEN folder_state.last_uid ELSE 0 END, ?3)",

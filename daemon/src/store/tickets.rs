@@ -148,10 +148,11 @@ pub(crate) fn open(conn: &Connection) -> Result<Vec<Ticket>, StoreError> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// How many tickets `requester` opened before ticket `before`, and the last `n` of
-/// them, newest first. Ordered as the `tickets(requester, created_at)` index is, so the
-/// newest few are read from its end instead of every ticket of the requester being
-/// fetched and sorted (a backlog from one sender made that quadratic).
+/// How many tickets `requester` opened before ticket `before`, counted up to one
+/// past [`EARLIER_COUNTED`] (a count costs a step per ticket: a sender with years of mail
+/// would make every new ticket slower), and the last `n` of them, newest first.
+/// Ordered as the `tickets(requester, created_at)` index is, so the newest few are read
+/// from its end instead of every ticket of the requester being fetched and sorted.
 pub(crate) fn earlier_of(
     conn: &Connection,
     requester: &str,
@@ -159,8 +160,8 @@ pub(crate) fn earlier_of(
     n: usize,
 ) -> Result<(usize, Vec<Ticket>), StoreError> {
     let count: i64 = conn.one(
-        "SELECT COUNT(*) FROM tickets WHERE requester = ?1 AND id < ?2",
-        params![requester, before],
+        "SELECT COUNT(*) FROM (SELECT 1 FROM tickets WHERE requester = ?1 AND id < ?2 LIMIT ?3)",
+        params![requester, before, EARLIER_COUNTED as i64 + 1],
         |r| r.get(0),
     )?;
     let mut stmt = conn.prepare_cached(&format!(
@@ -176,6 +177,9 @@ pub(crate) fn earlier_of(
         rows.collect::<Result<_, _>>()?,
     ))
 }
+
+/// [`earlier_of`] counts one more than this at most; the notification says "100+" then.
+pub(crate) const EARLIER_COUNTED: usize = 100;
 
 /// Writes the clock and ownership fields back (the status changes through
 /// [`set_status`] only).

@@ -266,7 +266,9 @@ impl ReminderKind {
 /// A requester's earlier tickets, for the notification of their new one.
 #[derive(Debug, Serialize)]
 pub(crate) struct Earlier {
+    /// Up to [`tickets::EARLIER_COUNTED`]; `more` when there are more.
     pub count: usize,
+    pub more: bool,
     /// The newest few: number, subject, status.
     pub last: Vec<EarlierTicket>,
 }

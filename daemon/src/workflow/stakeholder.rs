@@ -477,7 +477,11 @@ fn earlier_tickets(m: &Mailer<'_>, t: &Ticket) -> Result<Option<Earlier>, StoreE
             opened: text::date_id(e.created_at.with_timezone(&offset).date_naive()),
         })
         .collect();
-    Ok(Some(Earlier { count, last }))
+    Ok(Some(Earlier {
+        count: count.min(tickets::EARLIER_COUNTED),
+        more: count > tickets::EARLIER_COUNTED,
+        last,
+    }))
 }
 
 /// Attachments that fit in a notification, and the names of those that do not.
