@@ -314,7 +314,7 @@ fn a_sender_of_more_than_a_hundred_earlier_tickets_is_told_as_100_plus() {
     let mut w = Harness::new();
     let s = w.stakeholder();
     let start = wita(3, 16, 8, 0);
-    let mut ask_n = |w: &mut Harness, i: i64| {
+    let ask_n = |w: &mut Harness, i: i64| {
         let now = start + chrono::Duration::minutes(i);
         let raw = mail(
             &s,
@@ -329,7 +329,12 @@ fn a_sender_of_more_than_a_hundred_earlier_tickets_is_told_as_100_plus() {
         ask_n(&mut w, i);
     }
     // Exactly one hundred before it: counted.
-    let n = ask(&mut w, &s, "[KONS] Ke-101", start + chrono::Duration::minutes(100));
+    let n = ask(
+        &mut w,
+        &s,
+        "[KONS] Ke-101",
+        start + chrono::Duration::minutes(100),
+    );
     assert!(
         n.text
             .contains("Tiket sebelumnya dari pengirim ini: 100 (3 terakhir):"),
@@ -337,7 +342,12 @@ fn a_sender_of_more_than_a_hundred_earlier_tickets_is_told_as_100_plus() {
         n.text
     );
     // More than that: not counted to the end.
-    let n = ask(&mut w, &s, "[KONS] Ke-102", start + chrono::Duration::minutes(101));
+    let n = ask(
+        &mut w,
+        &s,
+        "[KONS] Ke-102",
+        start + chrono::Duration::minutes(101),
+    );
     assert!(
         n.text
             .contains("Tiket sebelumnya dari pengirim ini: 100+ (3 terakhir):"),

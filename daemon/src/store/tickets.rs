@@ -373,8 +373,8 @@ pub(crate) fn add_participant(
 }
 
 pub(crate) fn participants(conn: &Connection, ticket: i64) -> Result<Vec<String>, StoreError> {
-    let mut stmt =
-        conn.prepare_cached("SELECT address FROM participants WHERE ticket_id = ?1 ORDER BY address")?;
+    let mut stmt = conn
+        .prepare_cached("SELECT address FROM participants WHERE ticket_id = ?1 ORDER BY address")?;
     let rows = stmt.query_map([ticket], |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
@@ -395,8 +395,8 @@ pub(crate) fn add_copied(
 
 /// The colleagues the stakeholder copied, as (name, address).
 pub fn copied(conn: &Connection, ticket: i64) -> Result<Vec<(Option<String>, String)>, StoreError> {
-    let mut stmt =
-        conn.prepare_cached("SELECT name, address FROM copied WHERE ticket_id = ?1 ORDER BY address")?;
+    let mut stmt = conn
+        .prepare_cached("SELECT name, address FROM copied WHERE ticket_id = ?1 ORDER BY address")?;
     let rows = stmt.query_map([ticket], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
