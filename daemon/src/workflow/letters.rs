@@ -264,7 +264,7 @@ impl ReminderKind {
 }
 
 /// A requester's earlier tickets, for the notification of their new one.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub(crate) struct Earlier {
     /// Up to [`tickets::EARLIER_COUNTED`]; `more` when there are more.
     pub count: usize,
@@ -273,7 +273,7 @@ pub(crate) struct Earlier {
     pub last: Vec<EarlierTicket>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub(crate) struct EarlierTicket {
     pub id: i64,
     pub subject: String,

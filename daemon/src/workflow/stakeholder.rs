@@ -93,9 +93,8 @@ pub(crate) fn open_ticket(
     }
     notes.push(mail.text.clone());
     let text = notes.join("\n\n");
-    for cso in on_duty(m.conn, desk)? {
-        notify(m, &t, &cso, mail, NotifyEvent::New, &text, None)?;
-    }
+    let csos = on_duty(m.conn, desk)?;
+    notify(m, &t, &csos, mail, NotifyEvent::New, &text, None)?;
     tracing::info!(ticket = t.id, service = %t.service, requester = %from.email, "new ticket");
     Ok(t.id)
 }
@@ -152,9 +151,8 @@ pub(crate) fn open_oversize(
          loketd: isi dan lampirannya ada di folder karantina kotak surat layanan. Pengirim \
          sudah diminta mengirim ulang dalam ukuran lebih kecil (dipecah, atau melalui tautan)."
     );
-    for cso in on_duty(m.conn, desk)? {
-        notify(m, &t, &cso, mail, NotifyEvent::New, &text, None)?;
-    }
+    let csos = on_duty(m.conn, desk)?;
+    notify(m, &t, &csos, mail, NotifyEvent::New, &text, None)?;
     tracing::info!(ticket = t.id, requester = %requester, size, "ticket for a mail over the size limit");
     Ok(Some(t.id))
 }
@@ -425,39 +423,40 @@ fn tell_staff(
     event: NotifyEvent,
     by: Option<&str>,
 ) -> Result<(), MailError> {
-    for to in staff_on(m, t)? {
-        notify(m, t, &to, mail, event, text, by)?;
-    }
-    Ok(())
+    notify(m, t, &staff_on(m, t)?, mail, event, text, by)
 }
 
-/// One notification about a mail from the stakeholder's side (`by`: who wrote it, when
-/// it is not the requester's first mail), with its attachments.
+/// One notification to each of `to` about a mail from the stakeholder's side (`by`:
+/// who wrote it, when it is not the requester's first mail), with its attachments.
 fn notify(
     m: &Mailer<'_>,
     t: &Ticket,
-    to: &str,
+    to: &[String],
     mail: &ParsedMail,
     event: NotifyEvent,
     text: &str,
     by: Option<&str>,
-) -> Result<bool, MailError> {
+) -> Result<(), MailError> {
     let limit = m.desk.config.helpdesk.forward_attachments_max_bytes;
-    let (files, listed) = forwardable(limit, mail);
+    // The same for everyone: looked up once.
     let earlier = if event == NotifyEvent::New {
         earlier_tickets(m, t)?
     } else {
         None
     };
-    let letter = Letter::Notify {
-        event,
-        text,
-        by,
-        thread: Vec::new(),
-        listed_attachments: listed,
-        earlier,
-    };
-    m.to_staff(t, to, &letter, Sending::files(files))
+    for to in to {
+        let (files, listed) = forwardable(limit, mail);
+        let letter = Letter::Notify {
+            event,
+            text,
+            by,
+            thread: Vec::new(),
+            listed_attachments: listed,
+            earlier: earlier.clone(),
+        };
+        m.to_staff(t, to, &letter, Sending::files(files))?;
+    }
+    Ok(())
 }
 
 /// The requester's earlier tickets (how many, the last three), for the CSO who reads
