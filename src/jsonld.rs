@@ -58,8 +58,9 @@ pub fn office(config: &Config) -> Value {
     office
 }
 
-/// The JSON-LD document of one standard's page.
-pub fn service(config: &Config, s: &Service, url: &str, lang: Lang) -> Value {
+/// The JSON-LD document of one standard's page; `provider` is [`office`], made once
+/// for all pages.
+pub fn service(config: &Config, s: &Service, url: &str, lang: Lang, provider: Value) -> Value {
     let channels: Vec<Value> = s
         .channels
         .iter()
@@ -80,7 +81,7 @@ pub fn service(config: &Config, s: &Service, url: &str, lang: Lang) -> Value {
         "url": url,
         "serviceType": s.title,
         "areaServed": config.office.region,
-        "provider": office(config),
+        "provider": provider,
         "availableChannel": channels,
         "offers": {
             "@type": "Offer",

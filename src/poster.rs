@@ -13,21 +13,33 @@ use crate::urls::escape;
 /// Modules of light margin around a code, as the QR standard asks.
 const QUIET_ZONE: usize = 4;
 
-/// A QR code of `data` as an inline SVG image named `label`: one `M{x} {y}h1v1h-1z`
-/// square per dark module, in a viewBox that includes the quiet zone.
+/// A QR code of `data` as an inline SVG image named `label`: one `M{x} {y}h{n}v1h-{n}z`
+/// rectangle per run of dark modules in a row, in a viewBox that includes the quiet
+/// zone. Runs rather than single modules: about half the path, to build and to send.
 pub fn qr_svg(data: &str, label: &str) -> Result<String, QrError> {
     let (width, dark) = qr::modules(data.as_bytes())?;
     let size = width + 2 * QUIET_ZONE;
     // Bytes, ASCII only: pushing to a String costs a UTF-8 check per push.
-    let mut path = Vec::with_capacity(dark.len() * 8);
+    let mut path = Vec::with_capacity(dark.len() * 6);
     for (y, row) in dark.chunks_exact(width).enumerate() {
-        for (x, _) in row.iter().enumerate().filter(|(_, d)| **d) {
-            // `M{x} {y}h1v1h-1z`, without the formatting machinery (hundreds per code).
+        let mut x = 0;
+        while x < width {
+            if !row[x] {
+                x += 1;
+                continue;
+            }
+            let run = row[x..].iter().take_while(|d| **d).count();
+            // Without the formatting machinery (hundreds per code).
             path.push(b'M');
             push_coordinate(&mut path, x + QUIET_ZONE);
             path.push(b' ');
             push_coordinate(&mut path, y + QUIET_ZONE);
-            path.extend_from_slice(b"h1v1h-1z");
+            path.push(b'h');
+            push_coordinate(&mut path, run);
+            path.extend_from_slice(b"v1h-");
+            push_coordinate(&mut path, run);
+            path.push(b'z');
+            x += run;
         }
     }
     let path = String::from_utf8(path).map_err(|_| QrError::InvalidCharacter)?;
@@ -194,11 +206,9 @@ mod tests {
         assert!(svg.contains("role=\"img\" aria-label=\"QR &lt;a&gt;\""));
         // Version 2 (25 modules) plus 4 on each side.
         assert!(svg.contains("viewBox=\"0 0 33 33\""), "{svg}");
-        assert!(svg.contains("M4 4h1v1h-1z"), "the finder pattern's corner");
-        assert!(
-            svg.contains("M28 4h1v1h-1z"),
-            "the top right finder's corner"
-        );
+        // The finders' top rows: runs of seven.
+        assert!(svg.contains("M4 4h7v1h-7z"), "the top left finder");
+        assert!(svg.contains("M22 4h7v1h-7z"), "the top right finder");
         let mut numbers = Vec::new();
         for n in [0, 7, 10, 99, 123, 4096] {
             push_number(&mut numbers, n);

@@ -405,7 +405,15 @@ impl Site {
         );
         ctx.insert(
             "jsonld",
-            &jsonld::to_script(&jsonld::service(&self.config, s, &url, lang)),
+            &jsonld::to_script(&jsonld::service(
+                &self.config,
+                s,
+                &url,
+                lang,
+                self.office_jsonld
+                    .get_or_init(|| jsonld::office(&self.config))
+                    .clone(),
+            )),
         );
         let html = self.theme.render("service.html", &ctx, &url_path)?;
         sink(&format!("{url_path}index.html"), html.as_bytes())?;

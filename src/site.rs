@@ -38,6 +38,8 @@ pub struct Site {
     faqs_by_code: HashMap<String, Vec<usize>>,
     /// What every page of the Indonesian and of the English edition shows alike.
     pub(crate) lang_values: [OnceLock<LangValues>; 2],
+    /// The office as schema.org JSON-LD, the provider on every standard's page.
+    pub(crate) office_jsonld: OnceLock<serde_json::Value>,
 }
 
 impl Site {
@@ -183,6 +185,7 @@ impl Site {
                 translated,
                 faqs_by_code,
                 lang_values: Default::default(),
+                office_jsonld: OnceLock::new(),
             },
             all.0,
         ))

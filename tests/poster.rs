@@ -37,7 +37,8 @@ fn expected_modules(data: &str) -> (usize, BTreeSet<(usize, usize)>) {
     (w + 8, dark)
 }
 
-/// The modules an SVG of the page draws: its viewBox size and every `M{x} {y}h1v1h-1z`.
+/// The modules an SVG of the page draws: its viewBox size and each module of every run
+/// `M{x} {y}h{n}v1h-{n}z`.
 fn drawn_modules(svg: scraper::ElementRef<'_>) -> (usize, BTreeSet<(usize, usize)>) {
     let view_box = svg.value().attr("viewBox").expect("viewBox");
     let size: usize = view_box.split(' ').nth(2).unwrap().parse().unwrap();
@@ -49,10 +50,14 @@ fn drawn_modules(svg: scraper::ElementRef<'_>) -> (usize, BTreeSet<(usize, usize
     let modules = d
         .split('M')
         .filter(|m| !m.is_empty())
-        .map(|m| {
-            let square = m.strip_suffix("h1v1h-1z").expect("one square per module");
-            let (x, y) = square.split_once(' ').unwrap();
-            (x.parse().unwrap(), y.parse().unwrap())
+        .flat_map(|m| {
+            let (at, run) = m.split_once('h').expect("a run: M{x} {y}h{n}v1h-{n}z");
+            let (n, back) = run.split_once("v1h-").unwrap();
+            assert_eq!(back, format!("{n}z"), "a closed run of one row: {m}");
+            let (x, y) = at.split_once(' ').unwrap();
+            let (x, y, n): (usize, usize, usize) =
+                (x.parse().unwrap(), y.parse().unwrap(), n.parse().unwrap());
+            (x..x + n).map(move |x| (x, y))
         })
         .collect();
     (size, modules)
