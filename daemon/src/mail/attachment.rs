@@ -22,6 +22,10 @@ pub struct Attachment {
     /// it is saved there: mail composed with it then names the file instead of
     /// carrying a copy (see `compose::FileContent`).
     pub stored: Option<String>,
+    /// Where the part's encoded body lies in the raw mail (a part of the mail itself,
+    /// not of a mail forwarded inside it): the store cuts a base64 body it keeps as a
+    /// file out of the raw mail it keeps (see `store::raw`).
+    pub body: Option<std::ops::Range<usize>>,
 }
 
 /// Longest file name we produce, in bytes (many file systems allow 255; leave room for

@@ -461,6 +461,7 @@ fn attachment(part: &MessagePart<'_>) -> Attachment {
         // Moved in by `parse_inner` once the rest is read.
         data: Vec::new(),
         stored: None,
+        body: Some(part.offset_body as usize..part.offset_end as usize),
     }
 }
 

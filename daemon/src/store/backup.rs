@@ -3,8 +3,11 @@
 //! The database is copied with SQLite's online backup API in one step (one read
 //! snapshot; writers go on meanwhile). Then every file the *copy* names is copied:
 //! raw mail and attachments are content-addressed and written before the transaction
-//! that names them, so each file a committed row names exists and never changes. The
-//! capability key goes along (without it, replies to old notifications are not commands).
+//! that names them, so each file a committed row names exists and is never replaced.
+//! A raw mail kept with its attachment bodies cut out needs those attachment files to
+//! be read back (`store::raw`): each copied raw file is read, and every file it names is
+//! copied too, whichever row names it. The capability key goes along (without it,
+//! replies to old notifications are not commands).
 
 use std::fs;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
@@ -15,7 +18,7 @@ use rusqlite::Connection;
 use rusqlite::backup::{Backup, StepResult};
 
 use super::key::KEY_FILE;
-use super::{StoreError, attachment_path};
+use super::{StoreError, attachment_path, raw};
 
 /// What a backup holds.
 #[derive(Debug, Clone, Copy, Default)]
@@ -87,6 +90,7 @@ pub fn backup(data_dir: &Path, target: &Path) -> Result<Copied, StoreError> {
             .map_err(db(&tmp))?,
         ..Copied::default()
     };
+    let mut needed = std::collections::BTreeSet::new();
     for h in hashes(
         &dst,
         "SELECT raw_sha256 FROM messages UNION SELECT raw_sha256 FROM quarantine WHERE raw_sha256 IS NOT NULL",
@@ -94,13 +98,17 @@ pub fn backup(data_dir: &Path, target: &Path) -> Result<Copied, StoreError> {
     .map_err(db(&tmp))?
     {
         let name = format!("{h}.eml");
-        if copy_file(&data_dir.join("raw").join(&name), &target.join("raw").join(&name))? {
+        let to = target.join("raw").join(&name);
+        if copy_file(&data_dir.join("raw").join(&name), &to)? {
             copied.raw += 1;
+            let file = fs::read(&to).map_err(io(&to))?;
+            needed.extend(raw::needs(&file, &h));
         } else {
             copied.missing += 1;
         }
     }
-    for h in hashes(&dst, "SELECT DISTINCT sha256 FROM attachments").map_err(db(&tmp))? {
+    needed.extend(hashes(&dst, "SELECT DISTINCT sha256 FROM attachments").map_err(db(&tmp))?);
+    for h in needed {
         if copy_file(&attachment_path(data_dir, &h), &attachment_path(target, &h))? {
             copied.attachments += 1;
         } else {

@@ -3,15 +3,16 @@
 //! [`tickets`] (tickets, events, thread ids, participants, ratings), [`outbox`] (mail
 //! to send), [`skm`] (survey answers), [`report`] (statistics); [`key`] keeps the capability key file.
 //!
-//! Layout of `data_dir`: `loketd.sqlite` (WAL), `raw/<sha256>.eml` (every mail as
-//! received), `attachments/<sha256>` (each attachment once, by content),
-//! `capability.key`. Files are written, fsynced and renamed into place, and their folder
+//! Layout of `data_dir`: `loketd.sqlite` (WAL), `raw/<sha256>.eml` (every mail, named
+//! by the hash of the mail as received, with the base64 body of each attachment kept
+//! in `attachments/` cut out: see [`raw`]), `attachments/<sha256>` (each attachment
+//! once, by content), `capability.key`. Files are written, fsynced and renamed into place, and their folder
 //! fsynced, *before* the transaction that refers to them commits: a committed row never
 //! names a missing file, even after a power loss; a crash in between leaves only an
 //! orphan file. A fetched batch of mail is one transaction ([`Store::batch`]): its
 //! files are fsynced together, then the two folders once, before the commit. A file
-//! whose content does not match its name (a power loss before that fsync) is written
-//! again; a temp file left by a kill is removed when `run` or `once` starts.
+//! that does not hold what it is named for (a power loss before that fsync) is written
+//! again, one that does is never replaced; a temp file left by a kill is removed when `run` or `once` starts.
 //!
 //! Schema changes are migrations numbered by SQLite's `user_version` (`schema.rs`).
 
@@ -26,6 +27,7 @@ pub mod outbox;
 pub mod private;
 pub mod prune;
 pub(crate) mod queue;
+pub mod raw;
 pub mod report;
 mod schema;
 pub mod skm;
@@ -375,27 +377,47 @@ pub(crate) struct Files<'a> {
 }
 
 impl Files<'_> {
-    /// Keeps the raw mail under `raw/<sha256>.eml`; returns the hash.
+    /// Keeps the raw mail whole under `raw/<sha256>.eml`; returns the hash.
     pub(crate) fn save_raw(&self, raw: &[u8]) -> Result<String, StoreError> {
+        self.save_raw_cut(raw, &[])
+    }
+
+    /// Keeps the raw mail under `raw/<sha256>.eml` (the hash of `raw` as received),
+    /// with each of `bodies` (attachments saved for this mail) that its file gives back
+    /// exactly cut out (see [`raw`]); returns the hash. A file already there that
+    /// stands for the mail (kept whole, or cut) is kept as it is.
+    pub(crate) fn save_raw_cut(
+        &self,
+        raw: &[u8],
+        bodies: &[raw::Body<'_>],
+    ) -> Result<String, StoreError> {
         let hash = sha256_hex(raw);
-        let path = self.dir.join("raw").join(format!("{hash}.eml"));
-        self.save(path, &hash, raw)?;
+        let path = raw::raw_path(self.dir, &hash);
+        let cut = raw::cut(raw, bodies);
+        let data = cut.as_deref().unwrap_or(raw);
+        let stands_for_it = |existing: &[u8]| raw::stands_for(existing, self.dir, &hash);
+        self.save(path, data, stands_for_it)?;
         Ok(hash)
     }
 
     /// Keeps an attachment once by content; returns the hash.
     pub(crate) fn save_attachment(&self, data: &[u8]) -> Result<String, StoreError> {
         let hash = sha256_hex(data);
-        self.save(attachment_path(self.dir, &hash), &hash, data)?;
+        self.save(attachment_path(self.dir, &hash), data, |_| false)?;
         Ok(hash)
     }
 
-    fn save(&self, path: PathBuf, hash: &str, data: &[u8]) -> Result<(), StoreError> {
+    fn save(
+        &self,
+        path: PathBuf,
+        data: &[u8],
+        valid: impl FnOnce(&[u8]) -> bool,
+    ) -> Result<(), StoreError> {
         self.saved.set(true);
         if self.written.borrow().contains(&path) {
             return Ok(());
         }
-        if write_once(&path, hash, data)? {
+        if write_once(&path, data, valid)? {
             self.written.borrow_mut().push(path);
         }
         Ok(())
@@ -489,18 +511,25 @@ pub(crate) fn sha256_hex(data: &[u8]) -> String {
 }
 
 /// Writes a content-addressed file once: temp file, rename (the file and its folder are
-/// fsynced by [`Files::sync`]); true when it wrote. An existing file is kept when its
-/// content has the hash it is named by; one that does not (cut short by a power loss
-/// before its batch's fsync, so never named by a committed row) is written again.
-fn write_once(path: &Path, hash: &str, data: &[u8]) -> Result<bool, StoreError> {
+/// fsynced by [`Files::sync`]); true when it wrote. An existing file is kept when it
+/// holds `data`, or else what `valid` accepts (it stands for the same content in
+/// another form: a raw mail kept whole before it could be cut); a file a committed row
+/// names is never replaced, so a power loss cannot take it. Any other file (cut short
+/// by a power loss before its batch's fsync, so never named by a committed row) is
+/// written again.
+fn write_once(
+    path: &Path,
+    data: &[u8],
+    valid: impl FnOnce(&[u8]) -> bool,
+) -> Result<bool, StoreError> {
     let io = |source| StoreError::Io {
         path: path.to_path_buf(),
         source,
     };
     match fs::read(path) {
-        Ok(existing) if sha256_hex(&existing) == hash => return Ok(false),
+        Ok(existing) if existing == data || valid(&existing) => return Ok(false),
         Ok(_) => {
-            tracing::warn!(path = %path.display(), "stored file does not match its hash; written again");
+            tracing::warn!(path = %path.display(), "stored file does not hold what it is named for; written again");
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(io(e)),
@@ -588,6 +617,62 @@ mod tests {
         fs::write(&path, &data[..100]).unwrap();
         s.save_attachment(&data).unwrap();
         assert_eq!(fs::read(&path).unwrap(), data);
+    }
+
+    #[test]
+    fn a_raw_mail_that_stands_for_its_mail_is_kept_and_one_cut_short_is_written_again() {
+        use base64::Engine;
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(dir.path()).unwrap();
+        let data: Vec<u8> = (0..60_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&data);
+        let lines: Vec<&str> = b64
+            .as_bytes()
+            .chunks(76)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect();
+        let raw = format!(
+            "From: a@satker.example\r\nSubject: SPM\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
+             Content-Type: text/plain\r\n\r\nTerlampir.\r\n--b\r\n\
+             Content-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"a.pdf\"\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
+            lines.join("\r\n")
+        )
+        .into_bytes();
+        // One batch as ingest writes it; the files it wrote (not found in place).
+        let save = |s: &mut Store| {
+            let (_tx, files) = s.batch().unwrap();
+            let mut m = crate::mail::parse::parse(&raw).unwrap();
+            for a in &mut m.attachments {
+                a.stored = Some(files.save_attachment(&a.data).unwrap());
+            }
+            let sha = files
+                .save_raw_cut(&raw, &raw::bodies(&m.attachments))
+                .unwrap();
+            let written = files.written.borrow().len();
+            files.sync().unwrap();
+            (sha, written)
+        };
+        let (sha, written) = save(&mut s);
+        assert_eq!(written, 2, "the attachment and the raw mail");
+        let path = raw::raw_path(dir.path(), &sha);
+        let cut = fs::read(&path).unwrap();
+        assert!(cut.len() < 1_000, "{} bytes", cut.len());
+        assert_eq!(raw::read(dir.path(), &sha).unwrap(), raw);
+        // The same mail again (fetched again after a crash before the commit): the cut
+        // file, whose content does not hash to its name, stays as it is.
+        assert_eq!(save(&mut s).1, 0);
+        // Cut short by a power loss before the batch's fsync: written again.
+        fs::write(&path, &cut[..cut.len() / 2]).unwrap();
+        assert_eq!(save(&mut s).1, 1);
+        assert_eq!(fs::read(&path).unwrap(), cut);
+        // Kept whole (by a loketd before the cut, or a quarantined mail): it stands for
+        // the mail and is never replaced.
+        fs::write(&path, &raw).unwrap();
+        assert_eq!(save(&mut s).1, 0);
+        assert_eq!(fs::read(&path).unwrap(), raw);
+        assert_eq!(raw::read(dir.path(), &sha).unwrap(), raw);
     }
 
     #[test]

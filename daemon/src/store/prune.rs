@@ -4,7 +4,9 @@
 //! SKM scores and profile groups (not the SKM comment), addresses and subjects. A ticket pruned gets a `mail_removed` event; mail that
 //! belongs to no ticket (automatic mail) goes `mail_months` after it arrived.
 //! Quarantined mail is kept for a human. A file shared with mail still kept (the same
-//! attachment sent again) stays.
+//! attachment sent again) stays, and so does an attachment file a kept raw mail needs
+//! to be read back (`store::raw`: a mail quarantined after it was parsed may have its
+//! attachment bodies cut out; a kept mail's own attachments are kept with it).
 //!
 //! The rows change first, in one transaction; the files go after. Deleting files is
 //! idempotent (every run deletes what no kept row names), so a crash in between only
@@ -17,7 +19,7 @@ use chrono::{DateTime, Months, Utc};
 use rusqlite::params;
 
 use super::tickets::{self, Event};
-use super::{Store, StoreError, attachment_path};
+use super::{Store, StoreError, attachment_path, raw};
 use crate::rules::kinds::EventKind;
 
 /// What one prune removed.
@@ -113,6 +115,15 @@ pub fn prune(
         ),
         cutoff,
     )?;
+    let attachments = if attachments.is_empty() {
+        attachments
+    } else {
+        let needed = needed_by_quarantine(&tx, data_dir)?;
+        attachments
+            .into_iter()
+            .filter(|h| !needed.contains(h))
+            .collect()
+    };
     let raw: Vec<_> = raw
         .iter()
         .map(|h| data_dir.join("raw").join(format!("{h}.eml")))
@@ -155,6 +166,31 @@ fn hashes(
         .into_iter()
         .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit()))
         .collect())
+}
+
+/// The attachment files the raw mail of a quarantine row needs to be read back. The raw
+/// mail of a message row needs only that message's own attachments.
+fn needed_by_quarantine(
+    conn: &rusqlite::Connection,
+    data_dir: &Path,
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    let mut stmt =
+        conn.prepare("SELECT DISTINCT raw_sha256 FROM quarantine WHERE raw_sha256 IS NOT NULL")?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    let mut needed = std::collections::HashSet::new();
+    for h in rows {
+        let h = h?;
+        if h.len() != 64 || !h.bytes().all(|c| c.is_ascii_hexdigit()) {
+            continue;
+        }
+        let path = raw::raw_path(data_dir, &h);
+        match fs::read(&path) {
+            Ok(file) => needed.extend(raw::needs(&file, &h)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => return Err(StoreError::Io { path, source }),
+        }
+    }
+    Ok(needed)
 }
 
 /// Removes a file; false when it was gone already.

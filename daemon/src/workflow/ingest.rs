@@ -82,15 +82,15 @@ pub(crate) struct Prepared<'a> {
     mail: Result<(ParsedMail, Vec<String>), String>,
 }
 
-/// Files first (see `store`): the raw mail, then each attachment once by content.
-/// Fails only when a file cannot be written (storage).
+/// Files first (see `store`): each attachment once by content, then the raw mail with
+/// the bodies of those attachments cut out (`store::raw`); a mail that cannot be parsed
+/// is kept whole. Fails only when a file cannot be written (storage).
 pub(crate) fn prepare<'a>(
     files: &Files<'_>,
     desk: &Desk,
     src: &'a Source,
     raw: &'a [u8],
 ) -> Result<Prepared<'a>, StoreError> {
-    let sha = files.save_raw(raw)?;
     let mail = match parse::parse(raw) {
         Ok(mut mail) => {
             mail.flag_own(desk.config.mail.domain());
@@ -100,11 +100,17 @@ pub(crate) fn prepare<'a>(
                 a.stored = Some(sha.clone());
                 hashes.push(sha);
             }
-            failpoint::hit(failpoint::FILES_WRITTEN);
             Ok((mail, hashes))
         }
         Err(e) => Err(format!("cannot parse: {e}")),
     };
+    let sha = match &mail {
+        Ok((m, _)) => files.save_raw_cut(raw, &store::raw::bodies(&m.attachments))?,
+        Err(_) => files.save_raw(raw)?,
+    };
+    if mail.is_ok() {
+        failpoint::hit(failpoint::FILES_WRITTEN);
+    }
     Ok(Prepared {
         src,
         raw,
