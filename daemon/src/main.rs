@@ -73,6 +73,14 @@ enum Command {
         #[arg(long, short)]
         output: PathBuf,
     },
+    /// Write a stored mail as it was received, attachments put back, to a file.
+    Mail {
+        /// Its number as `show` lists it, or its sha256 as `quarantine` lists it.
+        mail: String,
+        /// Where to write it (never overwritten); - for stdout.
+        #[arg(long, short)]
+        output: PathBuf,
+    },
     /// Parse the configuration and log in to IMAP and SMTP; print each result.
     CheckConfig,
     /// Health for monitoring: exit 0 OK, 1 WARNING, 2 CRITICAL (Nagios convention).
@@ -206,6 +214,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Attachment { id, name, output } => {
             cli::view::attachment(&root, id, &name, &output)?;
         }
+        Command::Mail { mail, output } => cli::view::mail(&root, &mail, &output)?,
         Command::CheckConfig => return check_config(&root),
         Command::Status {
             warn_seconds,

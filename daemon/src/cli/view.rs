@@ -1,5 +1,5 @@
-//! `tickets`, `show`, `outbox`, `quarantine`, `attachment`: what the store holds, in
-//! office-local time.
+//! `tickets`, `show`, `outbox`, `quarantine`, `attachment`, `mail`: what the store
+//! holds, in office-local time.
 
 use std::io::Write;
 use std::path::Path;
@@ -42,7 +42,7 @@ pub(crate) fn show(root: &Path, id: i64) -> Result<()> {
     say!("  created    {}", o.time(t.created_at));
     say!("  due        {}", o.opt_time(t.due_at));
     say!("  escalation {}", o.opt_time(t.escalation_due_at));
-    say!("Messages:");
+    say!("Messages (loketd mail N --output PATH writes one as received):");
     for m in messages::of_ticket(conn, id)? {
         say!(
             "  [{}] {} {} {}",
@@ -191,22 +191,53 @@ pub(crate) fn attachment(root: &Path, id: i64, name: &str, output: &Path) -> Res
         );
     }
     let data = std::fs::read(&file)?;
+    if write_out(&data, output)? {
+        eprintln!(
+            "wrote {} ({}, {}) to {}",
+            a.filename,
+            a.content_type,
+            super::size(a.size),
+            output.display()
+        );
+    }
+    Ok(())
+}
+
+/// Writes mail `which` (a message number as `show` lists it, or the sha256 of a mail as
+/// received) to `output` (`-`: stdout), as it was received: its raw file with the
+/// attachment bodies the store keeps as files put back, checked against its hash.
+pub(crate) fn mail(root: &Path, which: &str, output: &Path) -> Result<()> {
+    let o = Office::open(root)?;
+    let sha = match which.parse::<i64>() {
+        Ok(id) => match messages::raw_sha256(o.store.conn(), id)? {
+            Some(sha) => sha,
+            None => bail!("there is no mail [{id}] (`loketd show N` lists a ticket's mails)"),
+        },
+        Err(_) => which.to_string(),
+    };
+    let data = loketd::store::raw::read(o.data_dir(), &sha)?;
+    if write_out(&data, output)? {
+        eprintln!(
+            "wrote mail {sha} as received ({}) to {}",
+            super::size(data.len() as u64),
+            output.display()
+        );
+    }
+    Ok(())
+}
+
+/// Writes `data` to `output`, a new file (never overwritten), or stdout for `-`; true
+/// when it went to a file.
+fn write_out(data: &[u8], output: &Path) -> Result<bool> {
     if output == Path::new("-") {
-        std::io::stdout().lock().write_all(&data)?;
-        return Ok(());
+        std::io::stdout().lock().write_all(data)?;
+        return Ok(false);
     }
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(output)
         .map_err(|e| anyhow::anyhow!("{}: {e} (it is never overwritten)", output.display()))?;
-    f.write_all(&data)?;
-    eprintln!(
-        "wrote {} ({}, {}) to {}",
-        a.filename,
-        a.content_type,
-        super::size(a.size),
-        output.display()
-    );
-    Ok(())
+    f.write_all(data)?;
+    Ok(true)
 }

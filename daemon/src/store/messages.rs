@@ -161,6 +161,15 @@ pub fn of_ticket(conn: &Connection, ticket: i64) -> Result<Vec<StoredMessage>, S
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// The sha256 of message `id` as received (its file is `raw/<sha256>.eml`).
+pub fn raw_sha256(conn: &Connection, id: i64) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .query_row("SELECT raw_sha256 FROM messages WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
 /// An attachment as stored: its file is `attachments/<sha256>`.
 #[derive(Debug, Clone)]
 pub(crate) struct StoredAttachment {
