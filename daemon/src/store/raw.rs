@@ -613,6 +613,43 @@ mod tests {
     }
 
     #[test]
+    fn a_quarantined_cut_mail_keeps_its_attachment_through_retention_and_backup() {
+        // A staff reply quarantined after it was parsed (its ticket is not in this
+        // database): its raw file is cut, and no attachment row names its file. The
+        // same file came with a mail whose retention has passed.
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = super::super::Store::open(dir.path()).unwrap();
+        let data = file(30_000);
+        let raw = mail(&wrapped(&data, 76, "\r\n"), "\r\n");
+        let (sha, kept) = store(dir.path(), &raw);
+        assert!(kept.len() < 1_000);
+        let file_sha = sha256_hex(&data);
+        s.conn()
+            .execute_batch(&format!(
+                "INSERT INTO quarantine (folder, uidvalidity, uid, raw_sha256, size, reason, at)
+                 VALUES ('INBOX', 1, 1, '{sha}', 1, 'unknown ticket', '2026-01-01T00:00:00Z');
+                 INSERT INTO messages (id, dedup_key, raw_sha256, kind, size, received_at)
+                 VALUES (1, 'k', '{}', 'automatic', 1, '2020-01-01T00:00:00Z');
+                 INSERT INTO attachments (message_row, sha256, filename, content_type, size)
+                 VALUES (1, '{file_sha}', 'spm.pdf', 'application/pdf', 30000);",
+                "0".repeat(64)
+            ))
+            .unwrap();
+        let now = chrono::Utc::now();
+        let pruned = super::super::prune::prune(&mut s, dir.path(), 12, now, false).unwrap();
+        assert_eq!(pruned.attachment_files, 0, "{pruned:?}");
+        assert_eq!(read(dir.path(), &sha).unwrap(), raw, "after retention");
+        // A backup holds the file the quarantined mail needs, though no row names it.
+        s.conn()
+            .execute_batch("DELETE FROM attachments; DELETE FROM messages;")
+            .unwrap();
+        let target = dir.path().join("backup");
+        let copied = super::super::backup::backup(dir.path(), &target).unwrap();
+        assert_eq!((copied.raw, copied.attachments), (1, 1), "{copied:?}");
+        assert_eq!(read(&target, &sha).unwrap(), raw, "from the backup");
+    }
+
+    #[test]
     fn every_corpus_mail_reads_back_as_received() {
         // Real mail from many clients (Outlook Express, Eudora, Mutt, ...): whatever is
         // cut, the mail reads back byte for byte.
