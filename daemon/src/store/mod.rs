@@ -369,7 +369,7 @@ impl Cached for Connection {
 /// to write.
 pub(crate) struct Files<'a> {
     dir: &'a Path,
-    /// Written and renamed into place, not yet fsynced.
+    /// Written and renamed into place, or found in place, not yet fsynced.
     written: RefCell<Vec<PathBuf>>,
     /// A file was saved (or found saved: an earlier run may have died before its
     /// folder was fsynced), so the folders are fsynced before the commit.
@@ -417,9 +417,11 @@ impl Files<'_> {
         if self.written.borrow().contains(&path) {
             return Ok(());
         }
-        if write_once(&path, data, valid)? {
-            self.written.borrow_mut().push(path);
-        }
+        // A file found in place is fsynced too: a process killed before its batch's
+        // fsync may have left it in the page cache only. Fsyncing a clean file costs
+        // next to nothing.
+        write_once(&path, data, valid)?;
+        self.written.borrow_mut().push(path);
         Ok(())
     }
 
@@ -511,7 +513,7 @@ pub(crate) fn sha256_hex(data: &[u8]) -> String {
 }
 
 /// Writes a content-addressed file once: temp file, rename (the file and its folder are
-/// fsynced by [`Files::sync`]); true when it wrote. An existing file is kept when it
+/// fsynced by [`Files::sync`]). An existing file is kept when it
 /// holds `data`, or else what `valid` accepts (it stands for the same content in
 /// another form: a raw mail kept whole before it could be cut); a file a committed row
 /// names is never replaced, so a power loss cannot take it. Any other file (cut short
@@ -521,13 +523,13 @@ fn write_once(
     path: &Path,
     data: &[u8],
     valid: impl FnOnce(&[u8]) -> bool,
-) -> Result<bool, StoreError> {
+) -> Result<(), StoreError> {
     let io = |source| StoreError::Io {
         path: path.to_path_buf(),
         source,
     };
     match fs::read(path) {
-        Ok(existing) if existing == data || valid(&existing) => return Ok(false),
+        Ok(existing) if existing == data || valid(&existing) => return Ok(()),
         Ok(_) => {
             tracing::warn!(path = %path.display(), "stored file does not hold what it is named for; written again");
         }
@@ -538,7 +540,7 @@ fn write_once(
     let mut f = fs::File::create(&tmp).map_err(io)?;
     f.write_all(data).map_err(io)?;
     fs::rename(&tmp, path).map_err(io)?;
-    Ok(true)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -640,7 +642,7 @@ mod tests {
             lines.join("\r\n")
         )
         .into_bytes();
-        // One batch as ingest writes it; the files it wrote (not found in place).
+        // One batch as ingest writes it.
         let save = |s: &mut Store| {
             let (_tx, files) = s.batch().unwrap();
             let mut m = crate::mail::parse::parse(&raw).unwrap();
@@ -650,27 +652,42 @@ mod tests {
             let sha = files
                 .save_raw_cut(&raw, &raw::bodies(&m.attachments))
                 .unwrap();
-            let written = files.written.borrow().len();
+            // Written or found in place: fsynced before the commit all the same (a
+            // killed run may have left them unsynced).
+            assert_eq!(
+                files.written.borrow().len(),
+                2,
+                "the attachment and the raw mail"
+            );
             files.sync().unwrap();
-            (sha, written)
+            sha
         };
-        let (sha, written) = save(&mut s);
-        assert_eq!(written, 2, "the attachment and the raw mail");
+        // A file written again is a new file (temp file, rename): a new inode.
+        let inode = |p: &Path| {
+            use std::os::unix::fs::MetadataExt;
+            fs::metadata(p).unwrap().ino()
+        };
+        let sha = save(&mut s);
         let path = raw::raw_path(dir.path(), &sha);
         let cut = fs::read(&path).unwrap();
         assert!(cut.len() < 1_000, "{} bytes", cut.len());
         assert_eq!(raw::read(dir.path(), &sha).unwrap(), raw);
         // The same mail again (fetched again after a crash before the commit): the cut
         // file, whose content does not hash to its name, stays as it is.
-        assert_eq!(save(&mut s).1, 0);
+        let first = inode(&path);
+        save(&mut s);
+        assert_eq!(inode(&path), first, "the cut file was written again");
         // Cut short by a power loss before the batch's fsync: written again.
         fs::write(&path, &cut[..cut.len() / 2]).unwrap();
-        assert_eq!(save(&mut s).1, 1);
+        save(&mut s);
+        assert_ne!(inode(&path), first, "the file cut short was kept");
         assert_eq!(fs::read(&path).unwrap(), cut);
         // Kept whole (by a loketd before the cut, or a quarantined mail): it stands for
         // the mail and is never replaced.
         fs::write(&path, &raw).unwrap();
-        assert_eq!(save(&mut s).1, 0);
+        let whole = inode(&path);
+        save(&mut s);
+        assert_eq!(inode(&path), whole, "the whole raw mail was replaced");
         assert_eq!(fs::read(&path).unwrap(), raw);
         assert_eq!(raw::read(dir.path(), &sha).unwrap(), raw);
     }
