@@ -74,15 +74,21 @@ fn modules_and_mask(data: &[u8]) -> Result<((usize, Vec<bool>), usize), QrError>
         return Ok(((code.width(), dark), MASKS.len()));
     }
     let (codewords, ec) = qrcode::ec::construct_codewords(&bits.into_bytes(), version, EcLevel::M)?;
-    let mut canvas = Canvas::new(version, EcLevel::M);
-    canvas.draw_all_functional_patterns();
-    canvas.draw_data(&codewords, &ec);
-    let at = |x: usize, y: usize| {
-        // Both below 128: the casts are exact.
-        canvas.get(x as i16, y as i16) == Module::Unmasked(Color::Dark)
-    };
-    let data_dark = Lines::new(width, at);
-    let templates = templates(version, width);
+    let layout = layout(version, width);
+    // Each bit of the codewords, data then error correction, most significant first,
+    // goes to the next data module in placement order (`Canvas::draw_data`); bits
+    // past the last module are dropped, as there.
+    let mut data_dark = Lines::new(width, |_, _| false);
+    let stream = codewords.iter().chain(&ec);
+    let bits = stream.flat_map(|b| (0..8).rev().map(move |j| b >> j & 1 == 1));
+    for (dark, (x, y)) in bits.zip(&layout.order) {
+        if dark {
+            let (x, y) = (usize::from(*x), usize::from(*y));
+            data_dark.rows[y] |= 1 << x;
+            data_dark.columns[x] |= 1 << y;
+        }
+    }
+    let templates = &layout.masked;
     let mut masked = data_dark.clone();
     let mut best: Option<(u16, usize)> = None;
     for (n, template) in templates.iter().enumerate() {
@@ -109,34 +115,72 @@ fn xor(out: &mut Lines, a: &Lines, b: &Lines) {
     }
 }
 
-/// For each of the eight masks, what `Canvas::apply_mask` makes of a canvas of `version`
-/// holding only the functional patterns: those (with the format information of that
-/// mask), and the mask itself in the data area. `apply_mask` inverts the dark data
-/// modules and keeps the functional ones, so a code masked with mask `n` is its
-/// template `n` XOR its dark data modules. Made once per version and kept.
-fn templates(version: Version, width: usize) -> Arc<Vec<Lines>> {
-    static MADE: Mutex<BTreeMap<usize, Arc<Vec<Lines>>>> = Mutex::new(BTreeMap::new());
+/// What every code of one version shares, made once per version and kept.
+struct Layout {
+    /// For each of the eight masks, what `Canvas::apply_mask` makes of a canvas holding
+    /// only the functional patterns: those (with the format information of that mask),
+    /// and the mask itself in the data area. `apply_mask` inverts the dark data modules
+    /// and keeps the functional ones, so a code masked with mask `n` is `masked[n]`
+    /// XOR its dark data modules.
+    masked: Vec<Lines>,
+    /// The data modules (x, y) in the order `Canvas::draw_data` fills them: the
+    /// two-column zigzag from the bottom right corner, past the vertical timing
+    /// pattern, skipping every module of a functional pattern.
+    order: Vec<(u8, u8)>,
+}
+
+fn layout(version: Version, width: usize) -> Arc<Layout> {
+    static MADE: Mutex<BTreeMap<usize, Arc<Layout>>> = Mutex::new(BTreeMap::new());
     let mut made = MADE.lock().unwrap_or_else(PoisonError::into_inner);
     let made = made.entry(width).or_insert_with(|| {
         let mut blank = Canvas::new(version, EcLevel::M);
         blank.draw_all_functional_patterns();
-        Arc::new(
-            MASKS
-                .iter()
-                .map(|pattern| {
-                    let mut masked = blank.clone();
-                    masked.apply_mask(*pattern);
-                    let dark: Vec<bool> = masked
-                        .into_colors()
-                        .into_iter()
-                        .map(|c| c == Color::Dark)
-                        .collect();
-                    Lines::new(width, |x, y| dark[y * width + x])
-                })
-                .collect(),
-        )
+        let masked = MASKS
+            .iter()
+            .map(|pattern| {
+                let mut masked = blank.clone();
+                masked.apply_mask(*pattern);
+                let dark: Vec<bool> = masked
+                    .into_colors()
+                    .into_iter()
+                    .map(|c| c == Color::Dark)
+                    .collect();
+                Lines::new(width, |x, y| dark[y * width + x])
+            })
+            .collect();
+        // Below 128 both: the casts are exact.
+        let order = zigzag(width)
+            .filter(|(x, y)| blank.get(*x as i16, *y as i16) == Module::Empty)
+            .map(|(x, y)| (x as u8, y as u8))
+            .collect();
+        Arc::new(Layout { masked, order })
     });
     Arc::clone(made)
+}
+
+/// Every module in the placement order of a (not Micro) QR code of `width`: pairs of
+/// columns from the right, up then down in turn, the right one of a pair first; the
+/// timing pattern's column 6 is stepped over. (`qrcode`'s `DataModuleIter`.)
+fn zigzag(width: usize) -> impl Iterator<Item = (usize, usize)> {
+    let mut right = width - 1;
+    let mut pairs = Vec::new();
+    loop {
+        pairs.push(right);
+        if right < 2 {
+            break;
+        }
+        right -= 2;
+        if right == 6 {
+            right = 5;
+        }
+    }
+    pairs.into_iter().enumerate().flat_map(move |(n, right)| {
+        let upward = n % 2 == 0;
+        (0..width).flat_map(move |i| {
+            let y = if upward { width - 1 - i } else { i };
+            [(right, y), (right - 1, y)]
+        })
+    })
 }
 
 /// The lowest `n` bits set.
