@@ -60,7 +60,7 @@ pub fn office(config: &Config) -> Value {
 
 /// The JSON-LD document of one standard's page; `provider` is [`office`], made once
 /// for all pages.
-pub fn service(config: &Config, s: &Service, url: &str, lang: Lang, provider: Value) -> Value {
+pub fn service(config: &Config, s: &Service, url: &str, lang: Lang, provider: &Value) -> Value {
     let channels: Vec<Value> = s
         .channels
         .iter()

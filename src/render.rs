@@ -411,8 +411,7 @@ impl Site {
                 &url,
                 lang,
                 self.office_jsonld
-                    .get_or_init(|| jsonld::office(&self.config))
-                    .clone(),
+                    .get_or_init(|| jsonld::office(&self.config)),
             )),
         );
         let html = self.theme.render("service.html", &ctx, &url_path)?;
