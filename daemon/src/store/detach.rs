@@ -5,13 +5,12 @@
 //! Mail composed by loketd names its stored files that way from the start
 //! (`compose::FileContent::Stored`); [`detach`] catches any other copy of a stored file.
 
-use std::io::Read;
 use std::path::Path;
 
-use base64::Engine;
 use mail_parser::MimeHeaders;
 use rusqlite::{Connection, OptionalExtension};
 
+use super::raw::{self, Layout};
 use super::{StoreError, attachment_path, sha256_hex};
 use crate::mail::compose::STORED_FILE as PLACEHOLDER;
 use crate::mail::parse::Tree;
@@ -120,49 +119,30 @@ pub(crate) fn attach(raw: &[u8], data_dir: &Path) -> Result<Vec<u8>, String> {
         let cannot =
             |e: std::io::Error| format!("attachment {} for this mail: {e}", path.display());
         let file = std::fs::File::open(&path).map_err(cannot)?;
-        size += file.metadata().map_err(cannot)?.len() / 57 * 78 + 80;
-        files.push((file, path));
+        let len = file.metadata().map_err(cannot)?.len();
+        size += len / 57 * 78 + 80;
+        files.push((file, path, len));
     }
     let mut out = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     let mut at = 0;
-    for ((start, end, _), (file, path)) in cuts.into_iter().zip(files) {
+    for ((start, end, _), (file, path, len)) in cuts.into_iter().zip(files) {
         if start < at {
             continue;
         }
         out.extend_from_slice(&raw[at..start]);
-        encode_lines(file, &mut out)
-            .map_err(|e| format!("attachment {} for this mail: {e}", path.display()))?;
+        let mut append = |piece: &[u8]| {
+            out.extend_from_slice(piece);
+            true
+        };
+        // An empty file is an empty body (no line, so no line ending).
+        if len > 0 {
+            raw::encode(file, Layout::MIME, &mut append)
+                .map_err(|e| format!("attachment {} for this mail: {e}", path.display()))?;
+        }
         at = end;
     }
     out.extend_from_slice(&raw[at..]);
     Ok(out)
-}
-
-/// Appends the base64 of everything `from` reads, 76 characters a line, reading 64 kB
-/// at a time.
-fn encode_lines(mut from: impl Read, out: &mut Vec<u8>) -> std::io::Result<()> {
-    // 57 bytes make one line of 76 characters.
-    let mut buf = vec![0u8; 57 * 1150];
-    loop {
-        let mut filled = 0;
-        while filled < buf.len() {
-            match from.read(&mut buf[filled..])? {
-                0 => break,
-                n => filled += n,
-            }
-        }
-        let mut line = [0u8; 76];
-        for chunk in buf[..filled].chunks(57) {
-            let n = base64::engine::general_purpose::STANDARD
-                .encode_slice(chunk, &mut line)
-                .map_err(std::io::Error::other)?;
-            out.extend_from_slice(&line[..n]);
-            out.extend_from_slice(b"\r\n");
-        }
-        if filled < buf.len() {
-            return Ok(());
-        }
-    }
 }
 
 #[cfg(test)]

@@ -56,7 +56,7 @@ pub(crate) fn bodies(attachments: &[Attachment]) -> Vec<Body<'_>> {
 
 /// How a base64 body is laid out in lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Layout {
+pub(super) struct Layout {
     /// Characters a line; the last may have fewer.
     line: usize,
     crlf: bool,
@@ -65,6 +65,13 @@ struct Layout {
 }
 
 impl Layout {
+    /// As MIME writers lay it out (RFC 2045): lines of 76 characters, each ended by CRLF.
+    pub(super) const MIME: Layout = Layout {
+        line: 76,
+        crlf: true,
+        ends: 1,
+    };
+
     fn eol(self) -> &'static [u8] {
         if self.crlf { b"\r\n" } else { b"\n" }
     }
@@ -93,7 +100,7 @@ impl Layout {
 /// Hands the base64 of everything `from` reads, laid out as `layout` says, to `emit`
 /// piece by piece (a few kB at a time: a 9 MB file is never encoded whole in memory);
 /// stops as soon as `emit` returns false. Returns whether it got to the end.
-fn encode(
+pub(super) fn encode(
     mut from: impl Read,
     layout: Layout,
     emit: &mut dyn FnMut(&[u8]) -> bool,
