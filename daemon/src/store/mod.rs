@@ -363,10 +363,8 @@ impl Cached for Connection {
 }
 
 /// The content-addressed files of one batch. [`Files::sync`], before the transaction
-/// naming them commits, fsyncs each file written, then each folder once. The fsyncs
-/// come together at the end rather than one after each write: on ext4 (data=ordered)
-/// the first journal commit carries every file's data and the others find nothing left
-/// to write.
+/// naming them commits, makes them durable all at once rather than one after each
+/// write: each file, then each folder once, or one `syncfs` for a large batch.
 pub(crate) struct Files<'a> {
     dir: &'a Path,
     /// Written and renamed into place, or found in place, not yet fsynced.
