@@ -159,6 +159,14 @@ fn bench_backlog_throughput() {
     assert_eq!(fetched.len(), n);
     drop(fetched);
     let _ = s.logout();
+    // The same as a whole session, as a program that starts, fetches and stops does it:
+    // connect, log in, SELECT, the FETCH, LOGOUT.
+    let started = Instant::now();
+    let mut s = rig.imap_session(rig.office());
+    s.select("INBOX").unwrap();
+    assert_eq!(s.uid_fetch("1:*", "BODY.PEEK[]").unwrap().len(), n);
+    let _ = s.logout();
+    let session = started.elapsed();
 
     // `loketd once` with SMTP unreachable: the inbox pass (fetch, store, tickets,
     // acknowledgements and CSO notifications queued, MOVE); the flush finds no server.
@@ -189,6 +197,18 @@ fn bench_backlog_throughput() {
         whole.stderr
     );
 
+    // What a run costs with nothing to fetch (start, config and templates, a new
+    // database, IMAP login, folders, the commit): a fresh data folder, an empty inbox.
+    let site = desk::site(&rig, Transport::Plain, |t| {
+        smtp_port_to(&no_reply_limit(&t), &rig, port)
+    });
+    let empty = measured(&loketd(site.root(), &["once"]));
+    assert!(
+        empty.stderr.contains("fetched 0"),
+        "the inbox is empty after the runs: {}",
+        empty.stderr
+    );
+
     let rate = |d: Duration| n as f64 / d.as_secs_f64();
     let ratio = |d: Duration| d.as_secs_f64() / plain.as_secs_f64();
     println!(
@@ -200,6 +220,18 @@ fn bench_backlog_throughput() {
     println!(
         "| bare UID FETCH 1:* BODY.PEEK[] | {plain:.2?} | {:.0} | 1.0× | – | (in the bench) |",
         rate(plain)
+    );
+    println!(
+        "| the same as a session: connect, login, SELECT, FETCH, LOGOUT | {session:.2?} | {:.0} | {:.1}× | – | (in the bench) |",
+        rate(session),
+        ratio(session)
+    );
+    println!(
+        "| loketd once, empty inbox, new data folder (the fixed part) | {:.2?} | – | {:.1}× | {:.2} s | {:.1} MB |",
+        empty.time,
+        ratio(empty.time),
+        empty.cpu,
+        empty.peak_rss_kib as f64 / 1024.0
     );
     for (what, m) in [
         ("loketd once, SMTP unreachable (ingest)", &ingest),
@@ -214,6 +246,14 @@ fn bench_backlog_throughput() {
             m.peak_rss_kib as f64 / 1024.0
         );
     }
+    // Per mail: the ingest run less its fixed part, beside the FETCH.
+    let per_mail = ingest.time.saturating_sub(empty.time);
+    println!(
+        "| ingest less the fixed part (the per-mail work) | {per_mail:.2?} | {:.0} | {:.1}× | {:.2} s | – |",
+        rate(per_mail),
+        ratio(per_mail),
+        ingest.cpu - empty.cpu
+    );
     println!("loketd once said: {}", whole.stderr.trim());
 }
 
