@@ -500,6 +500,43 @@ fn forged_mail_cannot_flood_a_staff_inbox_with_confirmation_requests() {
         w.count("SELECT COUNT(*) FROM messages WHERE kind = 'unverified'"),
         6
     );
+    // The three held without a request are not held in silence: the sender hears of
+    // it, once that day, with what to do instead.
+    let held = |w: &Harness| {
+        w.kinds_to(&w.cso1().address)
+            .iter()
+            .filter(|k| *k == "confirm_held")
+            .count()
+    };
+    assert_eq!(held(&w), 1);
+    let note = newest(&w, &w.cso1().address, "confirm_held");
+    let text = note.text.replace("\r\n", "\n");
+    // It names the held mail by its subject only, as the confirmation request does.
+    assert!(text.contains("\n  [WA]\n"), "{text}");
+    assert!(
+        text.contains("sudah 3 permintaan konfirmasi")
+            && text.contains("sebagai BALASAN atas surel dari\nloketd"),
+        "{text}"
+    );
+    assert!(
+        note.raw.contains("Auto-Submitted: auto-replied"),
+        "an automatic mail"
+    );
+    let raw = mail(&w.cso1(), OFFICE, "[WA]", "flood7@x.test", "#antrean");
+    w.deliver(&raw, wita(3, 17, 10, 20));
+    assert_eq!(held(&w), 1, "at most one a day");
+    // The next day, after the hour: a request again, then the note again once over.
+    for i in 0..4 {
+        let raw = mail(
+            &w.cso1(),
+            OFFICE,
+            "[WA]",
+            &format!("day2-{i}@x.test"),
+            "#antrean",
+        );
+        w.deliver(&raw, wita(3, 18, 10, 5));
+    }
+    assert_eq!(held(&w), 2);
 }
 
 #[test]

@@ -140,6 +140,8 @@ pub enum LetterKind {
     FormError,
     /// A staff-started mail waits for its sender's confirmation.
     Confirm,
+    /// A staff member's mail was held without a confirmation request (hourly limit).
+    ConfirmHeld,
     /// The answer to a desk command (`#antrean`, `#cari`, `#riwayat`).
     DeskAnswer,
     /// The standing "catat konsultasi" mail to a CSO.

@@ -33,9 +33,9 @@ use crate::rules::classify::Facts;
 use crate::rules::form::{self, DeskCommand, Form, Started};
 use crate::rules::kinds::{Channel, EventKind, MessageKind};
 use crate::rules::ticket::{self, Action, Status};
-use crate::store::queue;
 use crate::store::tickets::{self, Event, NewTicket, Ticket};
 use crate::store::{Store, StoreError};
+use crate::store::{outbox, queue};
 
 /// The standing mail's subject: a reply keeps it, so answering it with the form
 /// records a front-desk visit without editing the subject (other channels replace
@@ -218,7 +218,8 @@ fn request_confirmation(
         received: m.local(m.now),
         why,
     };
-    m.to_desk(
+    let key = format!("{CONFIRM_PREFIX}{row}");
+    let asked = m.to_desk(
         staff,
         // Without brackets: a reply keeps this subject, and must not read as a form.
         format!(
@@ -228,11 +229,31 @@ fn request_confirmation(
         &Letter::Confirm(view),
         // Anyone can cause these: they count against the hourly limit per address, so
         // forged mail cannot flood a staff member's inbox through the office.
-        Sending::default()
-            .automatic()
-            .once(format!("{CONFIRM_PREFIX}{row}")),
+        Sending::default().automatic().once(key.clone()),
     )?;
-    tracing::warn!(sender = %staff, row, why, "staff-started mail not proven: held, sender asked to confirm by replying (unless over the hourly limit)");
+    if asked || outbox::has_dedup(m.conn, &key)? {
+        tracing::warn!(sender = %staff, row, why, "staff-started mail not proven: held, sender asked to confirm by replying");
+        return Ok(());
+    }
+    // Held back by the hourly limit: the mail waits unconfirmed. Never in silence: the
+    // sender hears of it once a day (the key is the limit), with what to do instead.
+    let limit = m.desk.config.helpdesk.auto_replies_per_hour;
+    let letter = Letter::ConfirmHeld {
+        subject: &one_line(held_subject, 120),
+        limit,
+    };
+    let day = m
+        .now
+        .with_timezone(&m.desk.calendar.utc_offset())
+        .date_naive();
+    let told = m.to_address_once(
+        None,
+        staff,
+        "Surel atas nama Anda ditahan tanpa permintaan konfirmasi".to_string(),
+        &letter,
+        &format!("confirm-held:{}:{day}", staff.to_lowercase()),
+    )?;
+    tracing::warn!(sender = %staff, row, why, told, "staff-started mail not proven: held; no confirmation request (hourly limit for this address reached), sender told once a day");
     Ok(())
 }
 

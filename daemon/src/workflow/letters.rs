@@ -137,6 +137,9 @@ pub(crate) enum Letter<'a> {
     /// A staff-started mail held until its sender confirms it (`confirm.txt`). Quotes
     /// nothing but the held mail's own subject.
     Confirm(super::views::ConfirmView),
+    /// A staff-started mail held without a confirmation request, the hourly limit of
+    /// those being reached (`confirm_held.txt`): at most one a day to each address.
+    ConfirmHeld { subject: &'a str, limit: u32 },
     /// The answer to `#antrean`, `#cari`, `#riwayat`, or to a desk mail without any
     /// of them (`desk_answer.txt`).
     DeskAnswer(super::views::AnswerView),
@@ -313,6 +316,7 @@ impl Letter<'_> {
             Letter::Recorded(_) => "recorded.txt",
             Letter::FormError(_) => "form_error.txt",
             Letter::Confirm(_) => "confirm.txt",
+            Letter::ConfirmHeld { .. } => "confirm_held.txt",
             Letter::DeskAnswer(_) => "desk_answer.txt",
             Letter::Standing { .. } => "standing.txt",
             Letter::SurveyIncomplete { .. } => "survey_incomplete.txt",
@@ -360,6 +364,7 @@ impl Letter<'_> {
             Letter::Recorded(_) => LetterKind::Recorded,
             Letter::FormError(_) => LetterKind::FormError,
             Letter::Confirm(_) => LetterKind::Confirm,
+            Letter::ConfirmHeld { .. } => LetterKind::ConfirmHeld,
             Letter::DeskAnswer(_) => LetterKind::DeskAnswer,
             Letter::Standing { .. } => LetterKind::Standing,
             Letter::SurveyIncomplete { .. } => LetterKind::SurveyIncomplete,
