@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use loket_core::content::Service;
 use loket_core::diagnostics::Diagnostic;
-use loket_core::performance::{PerformanceExport, Period, Unsur};
+use loket_core::performance::{PerformanceExport, Period, Unsur, published};
 
 use crate::chart::{self, Bar};
 use crate::i18n::Lang;
@@ -209,13 +209,13 @@ fn period_view(i: usize, p: &Period, services: &[Service]) -> PeriodView {
                 &ticks,
             ),
             elements,
-            parts: s
-                .by_service
+            // As `loketd export` writes them; again here for an export made otherwise.
+            parts: published(s.by_service.clone())
                 .iter()
-                .map(|x| (format!("{} ({})", title_of(services, &x.key), x.key), x))
-                .chain(s.by_channel.iter().map(|x| {
+                .map(|x| (format!("{} ({})", title_of(services, &x.key), x.key), x.clone()))
+                .chain(published(s.by_channel.clone()).iter().map(|x| {
                     let name = loket_core::content::channel_label(&x.key);
-                    (format!("Kanal: {name}"), x)
+                    (format!("Kanal: {name}"), x.clone())
                 }))
                 .map(|(group, x)| PartRow {
                     group,

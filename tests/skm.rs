@@ -176,4 +176,21 @@ fn what_the_daemon_exports_the_site_builds() {
             .any(|p| p.field == "sex" && p.value == loket_core::skm::Sex::P.code() && p.count == 5),
         "{profile:?}"
     );
+    // An export with a group of two (made by hand, or by an older loketd): the site
+    // shows neither it nor the group that would give it away, and says why.
+    let mut small = export.clone();
+    let survey = small.periods[0].survey.as_mut().unwrap();
+    let mut phone = survey.by_channel[0].clone();
+    phone.key = "telepon".to_string();
+    phone.respondents = 2;
+    survey.by_channel.push(phone);
+    std::fs::write(&path, serde_json::to_string_pretty(&small).unwrap()).unwrap();
+    let out = build(site.path(), &["--kinerja", path.to_str().unwrap()]);
+    let html = std::fs::read_to_string(out.join("kinerja/index.html")).unwrap();
+    assert!(!html.contains("Kanal:"), "{html}");
+    assert!(html.contains("Konsultasi Stakeholder (KONS)"), "{html}");
+    assert!(
+        html.contains("Kelompok dengan kurang dari 5 responden tidak dirinci"),
+        "{html}"
+    );
 }

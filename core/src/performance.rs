@@ -95,6 +95,32 @@ impl SurveyPart {
     }
 }
 
+/// A group of fewer respondents than this is not published on its own: its scores would
+/// be few people's answers, maybe one person's, on a public page.
+pub const MIN_PUBLISHED_GROUP: u32 = 5;
+
+/// The parts that may be published. Those under [`MIN_PUBLISHED_GROUP`] are left out,
+/// and while the left-out ones together are fewer than that, the smallest of the rest
+/// too: what is left out can be worked out from the whole and the parts shown, so it
+/// must itself be a group that large (or nothing).
+pub fn published(mut parts: Vec<SurveyPart>) -> Vec<SurveyPart> {
+    let mut withheld: u32 = parts
+        .iter()
+        .filter(|p| p.respondents < MIN_PUBLISHED_GROUP)
+        .map(|p| p.respondents)
+        .sum();
+    parts.retain(|p| p.respondents >= MIN_PUBLISHED_GROUP);
+    while withheld > 0 && withheld < MIN_PUBLISHED_GROUP && !parts.is_empty() {
+        let smallest = parts
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, p)| p.respondents)
+            .map_or(0, |(i, _)| i);
+        withheld += parts.remove(smallest).respondents;
+    }
+    parts
+}
+
 /// Respondents with one value of one profile field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -544,5 +570,42 @@ mod tests {
                 "{needle} in {msgs:#?}"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod published_tests {
+    use super::*;
+
+    fn part(key: &str, respondents: u32) -> SurveyPart {
+        SurveyPart {
+            key: key.to_string(),
+            respondents,
+            nrr: Vec::new(),
+        }
+    }
+
+    fn keys(parts: &[SurveyPart]) -> Vec<&str> {
+        parts.iter().map(|p| p.key.as_str()).collect()
+    }
+
+    /// No group of fewer than five is shown, nor one that the whole and the groups
+    /// shown would give away.
+    #[test]
+    fn small_groups_are_not_published_nor_worked_out_from_the_rest() {
+        // All large enough: all shown, in their order.
+        let all = published(vec![part("a", 5), part("b", 40)]);
+        assert_eq!(keys(&all), ["a", "b"]);
+        // Two small ones that make five together: only they are left out.
+        let two = published(vec![part("a", 2), part("b", 40), part("c", 3)]);
+        assert_eq!(keys(&two), ["b"]);
+        // One of four: the smallest other group goes too (else 4 = whole − shown).
+        let one = published(vec![part("a", 4), part("b", 30), part("c", 9)]);
+        assert_eq!(keys(&one), ["b"]);
+        // Four and six, as the channels of ten respondents: neither is shown.
+        let pair = published(vec![part("email", 6), part("tatap-muka", 4)]);
+        assert!(pair.is_empty());
+        // Nothing small: nothing taken away.
+        assert!(published(Vec::new()).is_empty());
     }
 }

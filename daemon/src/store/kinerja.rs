@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use loket_core::performance::{
     EXPORT_VERSION, ElementScore, PerformanceExport, Period, ProfileCount, ServiceStats, Survey,
-    SurveyPart, Volume,
+    SurveyPart, Volume, published,
 };
 use loket_core::skm::Unsur;
 use rusqlite::{Connection, params};
@@ -40,8 +40,8 @@ pub fn export(
         let survey = skm.result.as_ref().map(|all| Survey {
             respondents: all.respondents,
             nrr: scores(all),
-            by_service: parts(&skm.by_service, ToString::to_string),
-            by_channel: parts(&skm.by_channel, ToString::to_string),
+            by_service: published(parts(&skm.by_service, ToString::to_string)),
+            by_channel: published(parts(&skm.by_channel, ToString::to_string)),
             profile: skm
                 .profile
                 .iter()
