@@ -8,12 +8,18 @@ use serde::Serialize;
 
 use loket_core::content::Service;
 use loket_core::diagnostics::Diagnostic;
-use loket_core::performance::{PerformanceExport, Period, Unsur, published};
+use loket_core::performance::{
+    PerformanceExport, Period, ProfileCount, SurveyPart, Unsur, published,
+};
 
 use crate::chart::{self, Bar};
 use crate::i18n::Lang;
 use crate::links::RenderedPage;
-use crate::opendata::{LICENSE, Publisher, VERSION};
+use crate::opendata::{LICENSE, Publisher};
+
+/// The version of `/kinerja/index.json` (its schema: [`SCHEMA_KINERJA`]). Version 2
+/// added the survey per service and channel and the profile counts.
+const KINERJA_VERSION: u32 = 2;
 use crate::schema::SCHEMA_KINERJA;
 use crate::site::Site;
 
@@ -368,6 +374,33 @@ struct SurveyData {
     mutu: &'static str,
     mutu_label: &'static str,
     nrr: Vec<ElementData>,
+    /// (v2) Per service and per channel, the groups [`published`] lets through.
+    by_service: Vec<PartData>,
+    by_channel: Vec<PartData>,
+    /// (v2) Respondents per profile value.
+    profile: Vec<ProfileCount>,
+}
+
+/// The survey of one group of respondents.
+#[derive(Serialize)]
+struct PartData {
+    key: String,
+    name: String,
+    respondents: u32,
+    ikm: f64,
+    mutu: &'static str,
+}
+
+impl PartData {
+    fn of(part: &SurveyPart, name: String) -> PartData {
+        PartData {
+            key: part.key.clone(),
+            name,
+            respondents: part.respondents,
+            ikm: round(part.ikm()),
+            mutu: loket_core::skm::Mutu::of(part.ikm()).letter(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -456,7 +489,7 @@ impl Site {
         let export: Option<&PerformanceExport> = self.performance.as_ref();
         KinerjaData {
             schema: self.config.absolute_url(SCHEMA_KINERJA),
-            version: VERSION,
+            version: KINERJA_VERSION,
             license: LICENSE,
             publisher: Publisher::of(&self.config),
             url: self.config.absolute_url(KINERJA_PATH),
@@ -481,6 +514,25 @@ impl Site {
                                         name: u.name_id(),
                                         nrr: s.nrr(*u).unwrap_or(0.0),
                                     })
+                                    .collect(),
+                                by_service: published(s.by_service.clone())
+                                    .iter()
+                                    .map(|x| {
+                                        PartData::of(x, title_of(services, &x.key).to_string())
+                                    })
+                                    .collect(),
+                                by_channel: published(s.by_channel.clone())
+                                    .iter()
+                                    .map(|x| {
+                                        let name = loket_core::content::channel_label(&x.key);
+                                        PartData::of(x, name.to_string())
+                                    })
+                                    .collect(),
+                                profile: s
+                                    .profile
+                                    .iter()
+                                    .filter(|p| p.count > 0)
+                                    .cloned()
                                     .collect(),
                             }),
                             services: p

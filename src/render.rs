@@ -145,6 +145,7 @@ impl Site {
             "layanan/index.json",
             schema::SCHEMA_STANDARD,
             schema::SCHEMA_LIST,
+            schema::SCHEMA_KINERJA_V1,
             schema::SCHEMA_KINERJA,
             "kinerja/index.html",
             "kinerja/index.json",

@@ -43,10 +43,16 @@ fn validate(out: &Path) -> serde_json::Value {
     let data: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("kinerja/index.json")).unwrap())
             .unwrap();
-    assert_eq!(data["$schema"], format!("{BASE}schema/kinerja-v1.json"));
+    assert_eq!(data["$schema"], format!("{BASE}schema/kinerja-v2.json"));
+    assert_eq!(data["version"], 2);
     let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("schema/kinerja-v2.json")).unwrap())
+            .unwrap();
+    // Version 1's schema stays where readers of version 1 find it.
+    let v1: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("schema/kinerja-v1.json")).unwrap())
             .unwrap();
+    assert_eq!(v1["properties"]["version"]["const"], 1);
     let validator = jsonschema::validator_for(&schema).unwrap();
     let errors: Vec<String> = validator
         .iter_errors(&data)

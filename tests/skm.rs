@@ -168,6 +168,39 @@ fn what_the_daemon_exports_the_site_builds() {
             .unwrap();
     assert_eq!(data["periods"][0]["survey"]["respondents"], 5);
     assert_eq!(data["periods"][0]["survey"]["mutu"], "A");
+    // Open data v2: the same groups as the page, and the profile counts; valid against
+    // the schema the file names.
+    let survey = &data["periods"][0]["survey"];
+    assert_eq!(
+        survey["by_service"],
+        serde_json::json!([{ "key": "KONS", "name": "Layanan Konsultasi Stakeholder", "respondents": 5, "ikm": 94.4444, "mutu": "A" }])
+    );
+    assert_eq!(survey["by_channel"][0]["key"], "email");
+    assert_eq!(survey["by_channel"][0]["name"], "Email");
+    assert!(
+        survey["profile"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!({ "field": "sex", "value": "P", "count": 5 })),
+        "{survey}"
+    );
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("schema/kinerja-v2.json")).unwrap())
+            .unwrap();
+    let errors: Vec<String> = jsonschema::validator_for(&schema)
+        .unwrap()
+        .iter_errors(&data)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // And the schema itself refuses a group under five.
+    let mut small_group = data.clone();
+    small_group["periods"][0]["survey"]["by_service"][0]["respondents"] = serde_json::json!(2);
+    assert!(
+        !jsonschema::validator_for(&schema)
+            .unwrap()
+            .is_valid(&small_group)
+    );
     // A profile value the export carries is a count, never a person.
     let profile = &export.periods[0].survey.as_ref().unwrap().profile;
     assert!(
@@ -188,6 +221,14 @@ fn what_the_daemon_exports_the_site_builds() {
     let out = build(site.path(), &["--kinerja", path.to_str().unwrap()]);
     let html = std::fs::read_to_string(out.join("kinerja/index.html")).unwrap();
     assert!(!html.contains("Kanal:"), "{html}");
+    let data: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("kinerja/index.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        data["periods"][0]["survey"]["by_channel"],
+        serde_json::json!([]),
+        "the open data hides them too"
+    );
     assert!(html.contains("Konsultasi Stakeholder (KONS)"), "{html}");
     assert!(
         html.contains("Kelompok dengan kurang dari 5 responden tidak dirinci"),
