@@ -545,6 +545,62 @@ fn sent_raw(w: &mut Harness, uid: u32, raw: &[u8], now: DateTime<Utc>) -> SentOu
     mailbox_answer::ingest_sent(&mut w.store, &w.desk, &src, raw, now).unwrap()
 }
 
+#[test]
+fn an_answer_from_the_sent_folder_keeps_its_attachment_on_the_ticket() {
+    use base64::Engine;
+    let mut w = Harness::new();
+    question(&mut w);
+    // A letter sent from the shared mailbox with a PDF, as Thunderbird writes it.
+    let pdf: Vec<u8> = (0..20_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&pdf);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(72)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    let raw = format!(
+        "From: {OFFICE}\r\nTo: {}\r\nSubject: Re: [KONS] SP2D belum masuk rekening\r\n\
+         Message-ID: <tbpdf@kppn-tanjungselor.example>\r\nIn-Reply-To: <ask.1@satker.example.test>\r\n\
+         Date: Tue, 17 Mar 2026 10:00:00 +0800\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
+         Content-Type: text/plain; charset=UTF-8\r\n\r\nTerlampir surat penjelasan.\r\n--b\r\n\
+         Content-Type: application/pdf; name=\"surat.pdf\"\r\n\
+         Content-Disposition: attachment; filename=\"surat.pdf\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
+        w.stakeholder().address,
+        lines.join("\r\n")
+    );
+    let o = sent_raw(&mut w, 7, raw.as_bytes(), wita(3, 17, 10, 30));
+    assert_eq!(o, SentOutcome::Answer { ticket: 1 });
+    // Listed on the ticket as the office's (not the stakeholder's) file, stored once.
+    assert_eq!(
+        w.count(
+            "SELECT COUNT(*) FROM attachments a JOIN messages m ON a.message_row = m.id
+             WHERE m.ticket_id = 1 AND m.kind = 'staff' AND a.filename = 'surat.pdf' AND a.size = 20000"
+        ),
+        1
+    );
+    let files = loketd::store::messages::attachments_of_ticket(w.store.conn(), 1).unwrap();
+    let file = files
+        .iter()
+        .find(|f| f.filename == "surat.pdf")
+        .expect("listed");
+    let kept = loketd::store::attachment_file(&w.desk.config.mail.data_dir, &file.sha256);
+    assert_eq!(std::fs::read(kept).unwrap(), pdf);
+    // The mail as sent comes back byte for byte from what is kept.
+    let sha: String = w
+        .store
+        .conn()
+        .query_row(
+            "SELECT raw_sha256 FROM messages WHERE kind = 'staff' AND ticket_id = 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let back = loketd::store::raw::read(&w.desk.config.mail.data_dir, &sha).unwrap();
+    assert_eq!(back, raw.as_bytes());
+}
+
 /// The stakeholder's question at 09:50 (its Message-ID `ask.1@…`); CSO 1's notification.
 fn question(w: &mut Harness) -> Received {
     let raw = mail(

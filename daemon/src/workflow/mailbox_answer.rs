@@ -5,6 +5,8 @@
 //! own takes effect. Only a holder of the mailbox's password can put mail in its sent
 //! folder, so nothing more is proved.
 //!
+//! Its attachments are kept on the ticket as a received mail's are.
+//!
 //! The stakeholder already has the person's mail: nothing of it is relayed again. What
 //! the procedure adds still goes out: for `#selesai` the status "Resolved" with the
 //! satisfaction question, for `#eskalasi` the standard's notice with the deadline (and
@@ -26,7 +28,7 @@ use crate::mail::subject;
 use crate::rules::command::{self, Command};
 use crate::rules::kinds::{EventKind, MessageKind};
 use crate::rules::ticket::{self, Action};
-use crate::store::messages::{self, NewMessage, Source};
+use crate::store::messages::{self, NewAttachment, NewMessage, Source};
 use crate::store::tickets::{self, Event, Ticket};
 use crate::store::{self, Store, StoreError, health, sha256_hex};
 
@@ -60,7 +62,7 @@ pub fn ingest_sent(
     now: DateTime<Utc>,
 ) -> Result<SentOutcome, MailError> {
     let outcome = match parse::parse(raw) {
-        Ok(mail) => match record(store, desk, src, raw, &mail, now) {
+        Ok(mut mail) => match record(store, desk, src, raw, &mut mail, now) {
             Ok(o) => o,
             // A mail that cannot be written about (a template error) must not stall the
             // pass on it: left alone, said at ERROR.
@@ -94,7 +96,7 @@ fn record(
     desk: &Desk,
     src: &Source,
     raw: &[u8],
-    mail: &ParsedMail,
+    mail: &mut ParsedMail,
     now: DateTime<Utc>,
 ) -> Result<SentOutcome, MailError> {
     let office = desk.config.mail.address.as_str();
@@ -119,13 +121,33 @@ fn record(
         None => format!("uid:{}:{}:{}", src.folder, src.uidvalidity, src.uid),
     };
     let (tx, files) = store.batch()?;
-    let sha = files.save_raw(raw)?;
+    // Kept as a received mail's are: each attachment once, listed on the ticket (what
+    // the office sent is part of its record), and the raw mail without their copies.
+    let mut hashes = Vec::with_capacity(mail.attachments.len());
+    for a in &mut mail.attachments {
+        let sha = files.save_attachment(&a.data)?;
+        a.stored = Some(sha.clone());
+        hashes.push(sha);
+    }
+    let sha = files.save_raw_cut(raw, &store::raw::bodies(&mail.attachments))?;
     files.sync()?;
+    let mail = &*mail;
     if messages::exists(&tx, &dedup_key)? {
         store::set_folder_state(&tx, &src.folder, src.uidvalidity, src.uid)?;
         tx.commit().map_err(StoreError::from)?;
         return Ok(SentOutcome::Duplicate);
     }
+    let attachments: Vec<NewAttachment<'_>> = mail
+        .attachments
+        .iter()
+        .zip(&hashes)
+        .map(|(a, sha256)| NewAttachment {
+            sha256,
+            filename: &a.filename,
+            content_type: &a.content_type,
+            size: a.data.len(),
+        })
+        .collect();
     let received = Received {
         mail,
         row: NewMessage {
@@ -137,7 +159,7 @@ fn record(
             subject: &mail.subject,
             body: &mail.text,
             size: mail.size,
-            attachments: &[],
+            attachments: &attachments,
         },
     };
     let row = received.store(
