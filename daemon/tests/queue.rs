@@ -601,6 +601,36 @@ fn an_answer_from_the_sent_folder_keeps_its_attachment_on_the_ticket() {
     assert_eq!(back, raw.as_bytes());
 }
 
+#[test]
+fn commands_the_sent_folder_does_not_run_are_told_to_the_csos() {
+    let mut w = Harness::new();
+    question(&mut w);
+    let before = w.sent_to(&w.cso1().address).len();
+    let o = in_sent(
+        &mut w,
+        3,
+        "Sudah kami proses.\n#selesai\n#dokumen\n#catatan untuk tim",
+        wita(3, 17, 10, 30),
+    );
+    assert_eq!(o, SentOutcome::Answer { ticket: 1 });
+    // The first of the three runs.
+    assert_eq!(w.ticket(1).status, Status::Resolved);
+    // The rest is said, in the ticket's thread, to each CSO (never to the mailbox).
+    for cso in [w.cso1(), w.cso2()] {
+        let sent = w.sent_to(&cso.address);
+        let note = sent.last().expect("a note");
+        let text = note.mail.text.replace("\r\n", "\n");
+        assert!(
+            text.contains("TIDAK dijalankan: `#dokumen`, `#catatan`"),
+            "{text}"
+        );
+        assert!(text.contains("Yang dijalankan: `#selesai`"), "{text}");
+        assert!(note.mail.subject.contains("#1"), "{}", note.mail.subject);
+    }
+    assert_eq!(w.sent_to(&w.cso1().address).len(), before + 1);
+    assert!(w.sent_to(OFFICE).is_empty());
+}
+
 /// The stakeholder's question at 09:50 (its Message-ID `ask.1@…`); CSO 1's notification.
 fn question(w: &mut Harness) -> Received {
     let raw = mail(

@@ -5,7 +5,8 @@
 //! own takes effect. Only a holder of the mailbox's password can put mail in its sent
 //! folder, so nothing more is proved.
 //!
-//! Its attachments are kept on the ticket as a received mail's are.
+//! Its attachments are kept on the ticket as a received mail's are. Commands it holds
+//! that are not run from here are told to the CSOs in the ticket's thread.
 //!
 //! The stakeholder already has the person's mail: nothing of it is relayed again. What
 //! the procedure adds still goes out: for `#selesai` the status "Resolved" with the
@@ -251,7 +252,36 @@ fn apply(
         }
     }
     if !ignored.is_empty() {
-        tracing::info!(ticket = t.id, commands = ?ignored, "commands in mail sent from the office mailbox not run (only the first #selesai, #dokumen or #eskalasi is)");
+        // Whoever wrote it reads the shared mailbox, where loketd cannot answer them:
+        // the CSOs hear of it in the ticket's thread, where a reply can run the rest.
+        let ran = command
+            .as_ref()
+            .map(|c| format!(" Yang dijalankan: `{}`.", c.keyword()))
+            .unwrap_or_default();
+        let problem = format!(
+            "Jawaban dari kotak surat resmi (folder Terkirim) untuk tiket ini memuat perintah yang \
+             TIDAK dijalankan: {}. Dari folder Terkirim hanya perintah pertama dari `#selesai`, \
+             `#dokumen` atau `#eskalasi <seksi>` yang dijalankan.{ran} Jawabannya sendiri sudah \
+             sampai kepada stakeholder dan tercatat. Bila perintah itu memang dimaksud, balas \
+             surel ini dengan perintah tersebut.",
+            ignored
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let letter = Letter::Notify {
+            event: NotifyEvent::Note,
+            text: &problem,
+            by: Some("loketd"),
+            thread: Vec::new(),
+            listed_attachments: Vec::new(),
+            earlier: None,
+        };
+        for cso in recipients::first_line(desk) {
+            m.to_staff(t, &cso, &letter, Sending::default())?;
+        }
+        tracing::warn!(ticket = t.id, commands = ?ignored, "commands in mail sent from the office mailbox not run (only the first #selesai, #dokumen or #eskalasi is); CSOs told");
     }
     let mut section = None;
     let mut unknown_section = None;
