@@ -5,6 +5,8 @@
 
 mod support;
 
+use base64::Engine;
+
 use support::desk::{self, DIGEST_OFF, DIGEST_ON, db_count, mail_with, once_at, wita};
 use support::world::{OFFICE, World, nth, world_with};
 
@@ -98,21 +100,31 @@ fn an_answer_put_in_sent_by_a_person_is_recorded_and_its_selesai_applied() {
     w.rig.append(w.rig.office(), "Sent", &other);
     // A person answers from the shared mailbox in Thunderbird (its Message-ID on the
     // office's domain, as Thunderbird makes it): sent to the stakeholder, filed in Sent.
-    let answer = mail_with(
-        w.rig.office(),
-        &w.rig.stakeholder().address,
-        "Re: [KONS] Pencairan SP2D belum masuk rekening",
-        "4f1c2a9e-77b1-4c2e-9d0a-3e5f6a7b8c9d@kppn-tanjungselor.example",
-        &[
-            &format!("In-Reply-To: <{question_id}@satker.example.test>"),
-            &format!("References: <{question_id}@satker.example.test>"),
-            "User-Agent: Mozilla Thunderbird",
-        ],
-        &format!(
-            "Selamat siang, dana sudah masuk ke rekening penerima hari ini.\n#selesai\n\n\
-             Pada 17/03/2026 10.00, Bendahara menulis:\n> {QUESTION}\n> #dokumen\n"
-        ),
-    );
+    // With the transfer receipt attached (Thunderbird's 72-character base64 lines).
+    let receipt = "Bukti transfer SP2D 260317. ".repeat(40);
+    let b64 = base64::engine::general_purpose::STANDARD.encode(receipt.as_bytes());
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(72)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    let answer = format!(
+        "From: {OFFICE}\r\nTo: {}\r\nSubject: Re: [KONS] Pencairan SP2D belum masuk rekening\r\n\
+         Message-ID: <4f1c2a9e-77b1-4c2e-9d0a-3e5f6a7b8c9d@kppn-tanjungselor.example>\r\n\
+         In-Reply-To: <{question_id}@satker.example.test>\r\nReferences: <{question_id}@satker.example.test>\r\n\
+         User-Agent: Mozilla Thunderbird\r\nDate: Tue, 17 Mar 2026 10:00:00 +0800\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"------------tb1\"\r\n\r\n\
+         --------------tb1\r\nContent-Type: text/plain; charset=UTF-8; format=flowed\r\n\
+         Content-Transfer-Encoding: 7bit\r\n\r\n\
+         Selamat siang, dana sudah masuk ke rekening penerima hari ini.\r\n#selesai\r\n\r\n\
+         Pada 17/03/2026 10.00, Bendahara menulis:\r\n> {QUESTION}\r\n> #dokumen\r\n\r\n\
+         --------------tb1\r\nContent-Type: application/pdf; name=\"bukti-transfer.pdf\"\r\n\
+         Content-Disposition: attachment; filename=\"bukti-transfer.pdf\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{}\r\n\r\n--------------tb1--\r\n",
+        w.rig.stakeholder().address,
+        lines.join("\r\n")
+    )
+    .into_bytes();
     w.rig.append(w.rig.office(), "Sent", &answer);
     let r = once_at(&w.desk, wita(3, 17, 10, 12));
     assert_eq!(r.fetched, 0);
@@ -156,6 +168,15 @@ fn an_answer_put_in_sent_by_a_person_is_recorded_and_its_selesai_applied() {
         resolved.text
     );
     assert_eq!(w.rig.messages(w.rig.office(), "Sent").len(), 3);
+    // The receipt is on the ticket as the office's file, once.
+    assert_eq!(
+        db_count(
+            &w.site,
+            "SELECT COUNT(*) FROM attachments a JOIN messages m ON a.message_row = m.id
+             WHERE m.ticket_id = 1 AND m.kind = 'staff' AND a.filename = 'bukti-transfer.pdf'"
+        ),
+        1
+    );
     // Again, after a restart: nothing read twice.
     let events = "SELECT COUNT(*) FROM events WHERE ticket_id = 1";
     let before = db_count(&w.site, events);
