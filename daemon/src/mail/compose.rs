@@ -222,15 +222,17 @@ impl Composer {
             .date_now();
         // The addressee first, copies after: the outbox's loop guard counts by the first.
         let mut recipients = Vec::new();
+        let mut envelope_to = Vec::new();
         for (copy, (name, addr)) in draft
             .to
             .iter()
             .map(|r| (false, r))
             .chain(draft.cc.iter().map(|r| (true, r)))
         {
-            let parsed = addr
+            let parsed: lettre::Address = addr
                 .parse()
                 .map_err(|e| ComposeError::Build(format!("recipient {addr}: {e}")))?;
+            envelope_to.push(parsed.clone());
             let mailbox = Mailbox::new(name.as_deref().map(single_line), parsed);
             builder = if copy {
                 builder.cc(mailbox)
@@ -242,6 +244,10 @@ impl Composer {
         if recipients.is_empty() {
             return Err(ComposeError::Build("no recipient".into()));
         }
+        // Given, so that lettre does not parse every address header back to make it.
+        let envelope = lettre::address::Envelope::new(Some(self.from.email.clone()), envelope_to)
+            .map_err(|e| ComposeError::Build(e.to_string()))?;
+        builder = builder.envelope(envelope);
         if let Some(parent) = &draft.in_reply_to {
             builder = builder.in_reply_to(format!("<{parent}>"));
         }
