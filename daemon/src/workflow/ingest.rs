@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use super::letters::{Letter, MailError, Mailer};
-use super::received::Received;
+use super::received::{self, Received};
 use super::{desk_mail, staff, stakeholder};
 use crate::desk::Desk;
 use crate::failpoint;
@@ -18,7 +18,7 @@ use crate::mail::parse::{self, ParsedMail};
 use crate::mail::{authres, subject};
 use crate::rules::classify::{self, Facts, Route};
 use crate::rules::kinds::{EventKind, MessageKind};
-use crate::store::messages::{self, NewAttachment, NewMessage, Quarantine};
+use crate::store::messages::{self, NewMessage, Quarantine};
 use crate::store::tickets::{self, Event};
 use crate::store::{self, Files, Store, StoreError, health, sha256_hex};
 
@@ -91,22 +91,13 @@ pub(crate) fn prepare<'a>(
     src: &'a Source,
     raw: &'a [u8],
 ) -> Result<Prepared<'a>, StoreError> {
-    let mail = match parse::parse(raw) {
+    let (sha, mail) = match parse::parse(raw) {
         Ok(mut mail) => {
             mail.flag_own(desk.config.mail.domain());
-            let mut hashes = Vec::with_capacity(mail.attachments.len());
-            for a in &mut mail.attachments {
-                let sha = files.save_attachment(&a.data)?;
-                a.stored = Some(sha.clone());
-                hashes.push(sha);
-            }
-            Ok((mail, hashes))
+            let (sha, hashes) = received::save_files(files, raw, &mut mail)?;
+            (sha, Ok((mail, hashes)))
         }
-        Err(e) => Err(format!("cannot parse: {e}")),
-    };
-    let sha = match &mail {
-        Ok((m, _)) => files.save_raw_cut(raw, &store::raw::bodies(&m.attachments))?,
-        Err(_) => files.save_raw(raw)?,
+        Err(e) => (files.save_raw(raw)?, Err(format!("cannot parse: {e}"))),
     };
     if mail.is_ok() {
         failpoint::hit(failpoint::FILES_WRITTEN);
@@ -150,17 +141,7 @@ pub(crate) fn record(
         Some(id) => format!("mid:{id}:{}", content_hash(raw)),
         None => format!("uid:{}:{}:{}", src.folder, src.uidvalidity, src.uid),
     };
-    let attachments: Vec<NewAttachment<'_>> = mail
-        .attachments
-        .iter()
-        .zip(hashes)
-        .map(|(a, sha256)| NewAttachment {
-            sha256,
-            filename: &a.filename,
-            content_type: &a.content_type,
-            size: a.data.len(),
-        })
-        .collect();
+    let attachments = received::attachment_rows(mail, hashes);
     let sender = mail.from.as_ref().map(|a| a.email.to_lowercase());
     let received = Received {
         mail,

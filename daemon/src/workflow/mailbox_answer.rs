@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use super::letters::{Letter, MailError, Mailer, NotifyEvent, Sending};
-use super::received::Received;
+use super::received::{self, Received};
 use super::{recipients, staff};
 use crate::desk::Desk;
 use crate::mail::parse::{self, ParsedMail};
@@ -29,7 +29,7 @@ use crate::mail::subject;
 use crate::rules::command::{self, Command};
 use crate::rules::kinds::{EventKind, MessageKind};
 use crate::rules::ticket::{self, Action};
-use crate::store::messages::{self, NewAttachment, NewMessage, Source};
+use crate::store::messages::{self, NewMessage, Source};
 use crate::store::tickets::{self, Event, Ticket};
 use crate::store::{self, Store, StoreError, health, sha256_hex};
 
@@ -124,13 +124,7 @@ fn record(
     let (tx, files) = store.batch()?;
     // Kept as a received mail's are: each attachment once, listed on the ticket (what
     // the office sent is part of its record), and the raw mail without their copies.
-    let mut hashes = Vec::with_capacity(mail.attachments.len());
-    for a in &mut mail.attachments {
-        let sha = files.save_attachment(&a.data)?;
-        a.stored = Some(sha.clone());
-        hashes.push(sha);
-    }
-    let sha = files.save_raw_cut(raw, &store::raw::bodies(&mail.attachments))?;
+    let (sha, hashes) = received::save_files(&files, raw, mail)?;
     files.sync()?;
     let mail = &*mail;
     if messages::exists(&tx, &dedup_key)? {
@@ -138,17 +132,7 @@ fn record(
         tx.commit().map_err(StoreError::from)?;
         return Ok(SentOutcome::Duplicate);
     }
-    let attachments: Vec<NewAttachment<'_>> = mail
-        .attachments
-        .iter()
-        .zip(&hashes)
-        .map(|(a, sha256)| NewAttachment {
-            sha256,
-            filename: &a.filename,
-            content_type: &a.content_type,
-            size: a.data.len(),
-        })
-        .collect();
+    let attachments = received::attachment_rows(mail, &hashes);
     let received = Received {
         mail,
         row: NewMessage {

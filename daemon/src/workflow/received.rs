@@ -5,9 +5,8 @@ use rusqlite::Connection;
 
 use crate::mail::parse::ParsedMail;
 use crate::rules::kinds::{MessageKind, ThreadKind};
-use crate::store::StoreError;
-use crate::store::messages::{self, NewMessage};
-use crate::store::tickets;
+use crate::store::messages::{self, NewAttachment, NewMessage};
+use crate::store::{Files, StoreError, raw, tickets};
 
 /// What became of one mail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,4 +79,39 @@ impl Received<'_> {
     pub(crate) fn sender(&self) -> String {
         self.row.sender.unwrap_or_default().to_string()
     }
+}
+
+/// Keeps a parsed mail's files: each attachment once by content (its hash noted in
+/// `stored`), then the raw mail with the bodies of those attachments cut out
+/// (`store::raw`). Returns the raw mail's hash and the attachments' hashes, in order.
+pub(crate) fn save_files(
+    files: &Files<'_>,
+    raw_mail: &[u8],
+    mail: &mut ParsedMail,
+) -> Result<(String, Vec<String>), StoreError> {
+    let mut hashes = Vec::with_capacity(mail.attachments.len());
+    for a in &mut mail.attachments {
+        let sha = files.save_attachment(&a.data)?;
+        a.stored = Some(sha.clone());
+        hashes.push(sha);
+    }
+    let sha = files.save_raw_cut(raw_mail, &raw::bodies(&mail.attachments))?;
+    Ok((sha, hashes))
+}
+
+/// The attachment rows of `mail`, its files saved as `hashes` (see [`save_files`]).
+pub(crate) fn attachment_rows<'a>(
+    mail: &'a ParsedMail,
+    hashes: &'a [String],
+) -> Vec<NewAttachment<'a>> {
+    mail.attachments
+        .iter()
+        .zip(hashes)
+        .map(|(a, sha256)| NewAttachment {
+            sha256,
+            filename: &a.filename,
+            content_type: &a.content_type,
+            size: a.data.len(),
+        })
+        .collect()
 }
