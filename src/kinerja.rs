@@ -9,19 +9,19 @@ use serde::Serialize;
 use loket_core::content::Service;
 use loket_core::diagnostics::Diagnostic;
 use loket_core::performance::{
-    PerformanceExport, Period, ProfileCount, SurveyPart, Unsur, published,
+    PerformanceExport, Period, ProfileCount, Survey, SurveyPart, Unsur, published,
 };
 
 use crate::chart::{self, Bar};
 use crate::i18n::Lang;
 use crate::links::RenderedPage;
 use crate::opendata::{LICENSE, Publisher};
+use crate::schema::SCHEMA_KINERJA;
+use crate::site::Site;
 
 /// The version of `/kinerja/index.json` (its schema: [`SCHEMA_KINERJA`]). Version 2
 /// added the survey per service and channel and the profile counts.
 const KINERJA_VERSION: u32 = 2;
-use crate::schema::SCHEMA_KINERJA;
-use crate::site::Site;
 
 /// Site path of the page.
 pub const KINERJA_PATH: &str = "kinerja/";
@@ -170,6 +170,31 @@ fn title_of<'a>(services: &'a [Service], code: &'a str) -> &'a str {
         .map_or(code, |s| s.title.as_str())
 }
 
+/// The groups of a survey the page and its open data show, as [`published`] lets them
+/// through (again here, for an export not made by `loketd export`): each service's
+/// title and each channel's label with its part, services first.
+struct Groups {
+    services: Vec<(String, SurveyPart)>,
+    channels: Vec<(String, SurveyPart)>,
+}
+
+impl Groups {
+    fn of(s: &Survey, services: &[Service]) -> Groups {
+        let named = |parts: &[SurveyPart], name: &dyn Fn(&str) -> String| {
+            published(parts.to_vec())
+                .into_iter()
+                .map(|x| (name(&x.key), x))
+                .collect()
+        };
+        Groups {
+            services: named(&s.by_service, &|k| title_of(services, k).to_string()),
+            channels: named(&s.by_channel, &|k| {
+                loket_core::content::channel_label(k).to_string()
+            }),
+        }
+    }
+}
+
 fn period_view(i: usize, p: &Period, services: &[Service]) -> PeriodView {
     let id = format!("periode-{}", i + 1);
     let survey = p.survey.as_ref().map(|s| {
@@ -215,21 +240,24 @@ fn period_view(i: usize, p: &Period, services: &[Service]) -> PeriodView {
                 &ticks,
             ),
             elements,
-            // As `loketd export` writes them; again here for an export made otherwise.
-            parts: published(s.by_service.clone())
-                .iter()
-                .map(|x| (format!("{} ({})", title_of(services, &x.key), x.key), x.clone()))
-                .chain(published(s.by_channel.clone()).iter().map(|x| {
-                    let name = loket_core::content::channel_label(&x.key);
-                    (format!("Kanal: {name}"), x.clone())
-                }))
-                .map(|(group, x)| PartRow {
+            parts: {
+                let g = Groups::of(s, services);
+                g.services
+                    .into_iter()
+                    .map(|(title, x)| (format!("{title} ({})", x.key), x))
+                    .chain(
+                        g.channels
+                            .into_iter()
+                            .map(|(name, x)| (format!("Kanal: {name}"), x)),
+                    )
+                    .map(|(group, x)| PartRow {
                     group,
-                    respondents: x.respondents,
-                    ikm: decimal(x.ikm(), 2),
-                    mutu: loket_core::skm::Mutu::of(x.ikm()).letter(),
-                })
-                .collect(),
+                        respondents: x.respondents,
+                        ikm: decimal(x.ikm(), 2),
+                        mutu: loket_core::skm::Mutu::of(x.ikm()).letter(),
+                    })
+                    .collect()
+            },
             profile: profile_rows(s),
         }
     });
@@ -381,6 +409,29 @@ struct SurveyData {
     profile: Vec<ProfileCount>,
 }
 
+impl SurveyData {
+    fn of(s: &Survey, services: &[Service]) -> SurveyData {
+        let groups = Groups::of(s, services);
+        SurveyData {
+            respondents: s.respondents,
+            ikm: round(s.ikm()),
+            mutu: s.mutu().letter(),
+            mutu_label: s.mutu().label_id(),
+            nrr: Unsur::ALL
+                .iter()
+                .map(|u| ElementData {
+                    unsur: u.code(),
+                    name: u.name_id(),
+                    nrr: s.nrr(*u).unwrap_or(0.0),
+                })
+                .collect(),
+            by_service: PartData::all(groups.services),
+            by_channel: PartData::all(groups.channels),
+            profile: s.profile.iter().filter(|p| p.count > 0).cloned().collect(),
+        }
+    }
+}
+
 /// The survey of one group of respondents.
 #[derive(Serialize)]
 struct PartData {
@@ -392,14 +443,17 @@ struct PartData {
 }
 
 impl PartData {
-    fn of(part: &SurveyPart, name: String) -> PartData {
-        PartData {
-            key: part.key.clone(),
-            name,
-            respondents: part.respondents,
-            ikm: round(part.ikm()),
-            mutu: loket_core::skm::Mutu::of(part.ikm()).letter(),
-        }
+    fn all(groups: Vec<(String, SurveyPart)>) -> Vec<PartData> {
+        groups
+            .into_iter()
+            .map(|(name, part)| PartData {
+                ikm: round(part.ikm()),
+                mutu: loket_core::skm::Mutu::of(part.ikm()).letter(),
+                key: part.key,
+                name,
+                respondents: part.respondents,
+            })
+            .collect()
     }
 }
 
@@ -502,39 +556,7 @@ impl Site {
                             label: &p.label,
                             start: p.start.to_string(),
                             end: p.end.to_string(),
-                            survey: p.survey.as_ref().map(|s| SurveyData {
-                                respondents: s.respondents,
-                                ikm: round(s.ikm()),
-                                mutu: s.mutu().letter(),
-                                mutu_label: s.mutu().label_id(),
-                                nrr: Unsur::ALL
-                                    .iter()
-                                    .map(|u| ElementData {
-                                        unsur: u.code(),
-                                        name: u.name_id(),
-                                        nrr: s.nrr(*u).unwrap_or(0.0),
-                                    })
-                                    .collect(),
-                                by_service: published(s.by_service.clone())
-                                    .iter()
-                                    .map(|x| {
-                                        PartData::of(x, title_of(services, &x.key).to_string())
-                                    })
-                                    .collect(),
-                                by_channel: published(s.by_channel.clone())
-                                    .iter()
-                                    .map(|x| {
-                                        let name = loket_core::content::channel_label(&x.key);
-                                        PartData::of(x, name.to_string())
-                                    })
-                                    .collect(),
-                                profile: s
-                                    .profile
-                                    .iter()
-                                    .filter(|p| p.count > 0)
-                                    .cloned()
-                                    .collect(),
-                            }),
+                            survey: p.survey.as_ref().map(|s| SurveyData::of(s, services)),
                             services: p
                                 .services
                                 .iter()
