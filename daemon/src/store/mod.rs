@@ -436,41 +436,38 @@ impl Files<'_> {
             return Ok(());
         }
         let mut written = self.written.borrow_mut();
-        if cfg!(target_os = "linux") && written.len() > SYNCFS_FROM {
-            let dir = self.dir.to_path_buf();
-            fs::File::open(&dir)
-                .and_then(|d| syncfs(&d))
-                .map_err(|source| StoreError::Io { path: dir, source })?;
+        #[cfg(target_os = "linux")]
+        if written.len() > SYNCFS_FROM {
+            sync_path(self.dir.to_path_buf(), |d| {
+                rustix::fs::syncfs(d).map_err(std::io::Error::from)
+            })?;
             written.clear();
-        } else {
-            for path in written.drain(..) {
-                fs::File::open(&path)
-                    .and_then(|f| f.sync_all())
-                    .map_err(|source| StoreError::Io { path, source })?;
-            }
-            for sub in ["raw", "attachments"] {
-                let dir = self.dir.join(sub);
-                fs::File::open(&dir)
-                    .and_then(|d| d.sync_all())
-                    .map_err(|source| StoreError::Io { path: dir, source })?;
-            }
+            self.saved.set(false);
+            return Ok(());
+        }
+        for path in written.drain(..) {
+            sync_path(path, fs::File::sync_all)?;
+        }
+        for sub in ["raw", "attachments"] {
+            sync_path(self.dir.join(sub), fs::File::sync_all)?;
         }
         self.saved.set(false);
         Ok(())
     }
 }
 
-/// A batch that wrote more files than this is made durable by one `syncfs`.
+/// A batch that wrote more files than this is made durable by one `syncfs` (Linux).
+#[cfg(target_os = "linux")]
 const SYNCFS_FROM: usize = 16;
 
-#[cfg(target_os = "linux")]
-fn syncfs(on: &fs::File) -> std::io::Result<()> {
-    rustix::fs::syncfs(on).map_err(std::io::Error::from)
-}
-
-#[cfg(not(target_os = "linux"))]
-fn syncfs(_on: &fs::File) -> std::io::Result<()> {
-    unreachable!("syncfs is used on Linux only")
+/// Opens `path` (a file or a folder) and makes it durable with `sync`.
+fn sync_path(
+    path: PathBuf,
+    sync: impl FnOnce(&fs::File) -> std::io::Result<()>,
+) -> Result<(), StoreError> {
+    fs::File::open(&path)
+        .and_then(|f| sync(&f))
+        .map_err(|source| StoreError::Io { path, source })
 }
 
 /// Where a processed mail goes on the server.
