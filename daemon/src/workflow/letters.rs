@@ -617,26 +617,22 @@ impl<'a> Mailer<'a> {
             // is noted on the ticket; scheduled mail (with a dedup key, retried every
             // tick) only in the log, or each tick would add an event.
             if how.dedup.is_none() {
-                let detail = format!("{}: the requester has no email address", letter.kind());
-                tickets::log(
-                    self.conn,
-                    t.id,
-                    &Event::new(EventKind::ReplySuppressed, "loketd", self.now).detail(&detail),
+                self.suppressed(
+                    t,
+                    &format!("{}: the requester has no email address", letter.kind()),
                 )?;
                 tracing::info!(ticket = t.id, requester = %t.requester, kind = %letter.kind(), "not mailed: the requester has no email address");
             }
             return Ok(false);
         }
         if how.automatic && !how.unlimited && self.over_limit(&t.requester)? {
-            let detail = format!(
-                "{}: automatic replies to {} over the hourly limit",
-                letter.kind(),
-                t.requester
-            );
-            tickets::log(
-                self.conn,
-                t.id,
-                &Event::new(EventKind::ReplySuppressed, "loketd", self.now).detail(&detail),
+            self.suppressed(
+                t,
+                &format!(
+                    "{}: automatic replies to {} over the hourly limit",
+                    letter.kind(),
+                    t.requester
+                ),
             )?;
             tracing::info!(ticket = t.id, to = %t.requester, kind = %letter.kind(), "automatic reply held back: hourly limit for this address reached");
             return Ok(false);
@@ -907,6 +903,15 @@ impl<'a> Mailer<'a> {
             Some(key) => outbox::has_dedup(self.conn, key),
             None => Ok(false),
         }
+    }
+
+    /// Puts on the ticket's record that a mail to its requester was not sent, and why.
+    fn suppressed(&self, t: &Ticket, detail: &str) -> Result<(), StoreError> {
+        tickets::log(
+            self.conn,
+            t.id,
+            &Event::new(EventKind::ReplySuppressed, "loketd", self.now).detail(detail),
+        )
     }
 
     fn over_limit(&self, address: &str) -> Result<bool, StoreError> {
