@@ -33,40 +33,31 @@ pub(crate) fn open_for(
          OR (status = ?4 AND ?5 != '' AND instr(',' || ?5 || ',', ',' || section || ',') > 0)
          OR (?6 AND assignee IS NULL AND status = ?7)";
     let sections = sections.join(",");
-    let args = params![
-        staff.to_lowercase(),
-        Status::Resolved.as_str(),
-        Status::Closed.as_str(),
-        Status::Escalated.as_str(),
-        sections,
-        unowned,
-        Status::New.as_str()
+    let staff = staff.to_lowercase();
+    let limit = i64::try_from(MAX_LISTED).unwrap_or(i64::MAX);
+    // ?1 to ?7 for both queries; ?8, the limit, for the list only.
+    let args: [&dyn rusqlite::ToSql; 8] = [
+        &staff,
+        &Status::Resolved.as_str(),
+        &Status::Closed.as_str(),
+        &Status::Escalated.as_str(),
+        &sections,
+        &unowned,
+        &Status::New.as_str(),
+        &limit,
     ];
     let total: i64 = conn.one(
         &format!("SELECT COUNT(*) FROM tickets WHERE {WHERE}"),
-        args,
+        &args[..7],
         |r| r.get(0),
     )?;
-    let limit = i64::try_from(MAX_LISTED).unwrap_or(i64::MAX);
     let ids: Vec<i64> = conn
         .prepare_cached(&format!(
             "SELECT id FROM tickets WHERE {WHERE}
              ORDER BY COALESCE(CASE WHEN status = ?4 THEN escalation_due_at END, due_at), id
              LIMIT ?8"
         ))?
-        .query_map(
-            params![
-                staff.to_lowercase(),
-                Status::Resolved.as_str(),
-                Status::Closed.as_str(),
-                Status::Escalated.as_str(),
-                sections,
-                unowned,
-                Status::New.as_str(),
-                limit
-            ],
-            |r| r.get(0),
-        )?
+        .query_map(&args[..], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     let list = ids
         .into_iter()
