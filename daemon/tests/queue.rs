@@ -631,6 +631,29 @@ fn commands_the_sent_folder_does_not_run_are_told_to_the_csos() {
     assert!(w.sent_to(OFFICE).is_empty());
 }
 
+#[test]
+fn a_sent_folder_command_the_status_refuses_is_told_to_the_csos() {
+    let mut w = Harness::new();
+    question(&mut w);
+    in_sent(&mut w, 1, "Sudah selesai.\n#selesai", wita(3, 17, 10, 30));
+    assert_eq!(w.ticket(1).status, Status::Resolved);
+    let before = w.sent_to(&w.cso1().address).len();
+    // Documents asked for after "Resolved": not allowed, so not run; the CSOs hear why.
+    let o = in_sent(&mut w, 2, "Mohon kirim SPM.\n#dokumen", wita(3, 17, 11, 0));
+    assert_eq!(o, SentOutcome::Answer { ticket: 1 });
+    assert_eq!(w.ticket(1).status, Status::Resolved);
+    let sent = w.sent_to(&w.cso1().address);
+    assert_eq!(sent.len(), before + 1);
+    let text = sent.last().unwrap().mail.text.replace("\r\n", "\n");
+    assert!(
+        text.contains("memuat `#dokumen`") && text.contains("TIDAK dijalankan"),
+        "{text}"
+    );
+    // An answer without a command to a resolved ticket is only recorded: nothing to say.
+    in_sent(&mut w, 3, "Terima kasih kembali.", wita(3, 17, 11, 30));
+    assert_eq!(w.sent_to(&w.cso1().address).len(), before + 1);
+}
+
 /// The stakeholder's question at 09:50 (its Message-ID `ask.1@…`); CSO 1's notification.
 fn question(w: &mut Harness) -> Received {
     let raw = mail(

@@ -236,8 +236,6 @@ fn apply(
         }
     }
     if !ignored.is_empty() {
-        // Whoever wrote it reads the shared mailbox, where loketd cannot answer them:
-        // the CSOs hear of it in the ticket's thread, where a reply can run the rest.
         let ran = command
             .as_ref()
             .map(|c| format!(" Yang dijalankan: `{}`.", c.keyword()))
@@ -254,17 +252,7 @@ fn apply(
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        let letter = Letter::Notify {
-            event: NotifyEvent::Note,
-            text: &problem,
-            by: Some("loketd"),
-            thread: Vec::new(),
-            listed_attachments: Vec::new(),
-            earlier: None,
-        };
-        for cso in recipients::first_line(desk) {
-            m.to_staff(t, &cso, &letter, Sending::default())?;
-        }
+        tell_csos(m, t, &problem)?;
         tracing::warn!(ticket = t.id, commands = ?ignored, "commands in mail sent from the office mailbox not run (only the first #selesai, #dokumen or #eskalasi is); CSOs told");
     }
     let mut section = None;
@@ -295,7 +283,17 @@ fn apply(
                 .on(row)
                 .detail(detail),
         )?;
-        tracing::info!(ticket = t.id, status = %t.status.as_str(), "answer from the office mailbox recorded; the status does not allow its command");
+        if let Some(c) = &command {
+            let problem = format!(
+                "Jawaban dari kotak surat resmi (folder Terkirim) untuk tiket ini memuat `{}`, \
+                 tetapi tiket berstatus \"{}\", sehingga perintah itu TIDAK dijalankan; jawabannya \
+                 sendiri sudah sampai kepada stakeholder dan tercatat.",
+                c.keyword(),
+                t.status.label_id()
+            );
+            tell_csos(m, t, &problem)?;
+        }
+        tracing::info!(ticket = t.id, status = %t.status.as_str(), command = ?command.as_ref().map(Command::keyword), "answer from the office mailbox recorded; the status does not allow its command (CSOs told when it had one)");
         return Ok(());
     };
     if t.first_response_at.is_none() {
@@ -381,6 +379,24 @@ fn apply(
         }
     }
     tracing::info!(ticket = t.id, action = %kind, "answer sent from the office mailbox recorded");
+    Ok(())
+}
+
+/// Whoever wrote a mail in the sent folder reads the shared mailbox, where loketd cannot
+/// answer them: what of it was not carried out goes to the CSOs as an internal note in
+/// the ticket's thread, where a reply can carry it out.
+fn tell_csos(m: &Mailer<'_>, t: &Ticket, problem: &str) -> Result<(), MailError> {
+    let letter = Letter::Notify {
+        event: NotifyEvent::Note,
+        text: problem,
+        by: Some("loketd"),
+        thread: Vec::new(),
+        listed_attachments: Vec::new(),
+        earlier: None,
+    };
+    for cso in recipients::first_line(m.desk) {
+        m.to_staff(t, &cso, &letter, Sending::default())?;
+    }
     Ok(())
 }
 
