@@ -33,7 +33,7 @@ mod schema;
 pub mod skm;
 pub mod tickets;
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -234,7 +234,6 @@ impl Store {
             Files {
                 dir,
                 written: RefCell::new(Vec::new()),
-                saved: Cell::new(false),
             },
         ))
     }
@@ -245,7 +244,6 @@ impl Store {
         let files = Files {
             dir: &self.dir,
             written: RefCell::new(Vec::new()),
-            saved: Cell::new(false),
         };
         let hash = files.save_attachment(data)?;
         files.sync()?;
@@ -369,9 +367,6 @@ pub(crate) struct Files<'a> {
     dir: &'a Path,
     /// Written and renamed into place, or found in place, not yet fsynced.
     written: RefCell<Vec<PathBuf>>,
-    /// A file was saved (or found saved: an earlier run may have died before its
-    /// folder was fsynced), so the folders are fsynced before the commit.
-    saved: Cell<bool>,
 }
 
 impl Files<'_> {
@@ -411,7 +406,6 @@ impl Files<'_> {
         data: &[u8],
         valid: impl FnOnce(&[u8]) -> bool,
     ) -> Result<(), StoreError> {
-        self.saved.set(true);
         if self.written.borrow().contains(&path) {
             return Ok(());
         }
@@ -432,17 +426,16 @@ impl Files<'_> {
     /// `syncfs` also flushes what other programs wrote to that file system, which is
     /// why it waits for a batch large enough to be worth it.
     pub(crate) fn sync(&self) -> Result<(), StoreError> {
-        if !self.saved.get() {
+        let mut written = self.written.borrow_mut();
+        if written.is_empty() {
             return Ok(());
         }
-        let mut written = self.written.borrow_mut();
         #[cfg(target_os = "linux")]
         if written.len() > SYNCFS_FROM {
             sync_path(self.dir.to_path_buf(), |d| {
                 rustix::fs::syncfs(d).map_err(std::io::Error::from)
             })?;
             written.clear();
-            self.saved.set(false);
             return Ok(());
         }
         for path in written.drain(..) {
@@ -451,7 +444,6 @@ impl Files<'_> {
         for sub in ["raw", "attachments"] {
             sync_path(self.dir.join(sub), fs::File::sync_all)?;
         }
-        self.saved.set(false);
         Ok(())
     }
 }
