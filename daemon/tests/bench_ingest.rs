@@ -168,6 +168,8 @@ fn bench_backlog_throughput() {
     let _ = s.logout();
     let session = started.elapsed();
 
+    let floor = floor_of_any_ingest(&rig, n);
+
     // `loketd once` with SMTP unreachable: the inbox pass (fetch, store, tickets,
     // acknowledgements and CSO notifications queued, MOVE); the flush finds no server.
     let port = closed_port();
@@ -255,6 +257,81 @@ fn bench_backlog_throughput() {
         ingest.cpu - empty.cpu
     );
     println!("loketd once said: {}", whole.stderr.trim());
+    println!(
+        "the floor: what the work the guarantee needs costs with these parts alone, cumulative, in this process:"
+    );
+    for (what, d) in floor {
+        println!("|   {what} | {d:.2?} | {:.0} | {:.1}× |", rate(d), ratio(d));
+    }
+}
+
+/// The least any ingest keeping the guarantee does, timed step by step with the
+/// same parts loketd uses and nothing else: the session and FETCH, mail-parser over each
+/// mail, one row per mail in a WAL database (synchronous FULL, one transaction), one file
+/// per mail made durable by one `syncfs`, and one `UID MOVE` of the batch; then moved back.
+fn floor_of_any_ingest(rig: &Rig, n: usize) -> Vec<(&'static str, Duration)> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut steps = Vec::new();
+    // What the rig wrote filling the inbox is flushed first, not charged to the syncfs.
+    rustix::fs::sync();
+    let started = Instant::now();
+    let mut s = rig.imap_session(rig.office());
+    s.select("INBOX").unwrap();
+    let fetched = s.uid_fetch("1:*", "BODY.PEEK[]").unwrap();
+    assert_eq!(fetched.len(), n);
+    steps.push(("session + FETCH", started.elapsed()));
+    let parser = mail_parser::MessageParser::default();
+    let mut rows = Vec::with_capacity(n);
+    for f in fetched.iter() {
+        let raw = f.body().unwrap();
+        let m = parser.parse(raw).unwrap();
+        rows.push((
+            m.message_id().unwrap_or_default().to_string(),
+            m.from()
+                .and_then(|a| a.first())
+                .and_then(|a| a.address())
+                .unwrap_or_default()
+                .to_string(),
+            m.subject().unwrap_or_default().to_string(),
+            m.body_text(0).unwrap_or_default().into_owned(),
+        ));
+    }
+    steps.push(("+ mail-parser over each mail", started.elapsed()));
+    let mut db = rusqlite::Connection::open(dir.path().join("floor.sqlite3")).unwrap();
+    db.pragma_update(None, "journal_mode", "WAL").unwrap();
+    db.pragma_update(None, "synchronous", "FULL").unwrap();
+    db.execute_batch(
+        "CREATE TABLE mail (id INTEGER PRIMARY KEY, message_id TEXT UNIQUE, sender TEXT, subject TEXT, body TEXT)",
+    )
+    .unwrap();
+    let tx = db.transaction().unwrap();
+    {
+        let mut insert = tx
+            .prepare("INSERT INTO mail (message_id, sender, subject, body) VALUES (?1, ?2, ?3, ?4)")
+            .unwrap();
+        for r in &rows {
+            insert
+                .execute(rusqlite::params![r.0, r.1, r.2, r.3])
+                .unwrap();
+        }
+    }
+    steps.push(("+ one row each, not yet committed", started.elapsed()));
+    for (i, f) in fetched.iter().enumerate() {
+        std::fs::write(dir.path().join(format!("{i}.eml")), f.body().unwrap()).unwrap();
+    }
+    rustix::fs::syncfs(std::fs::File::open(dir.path()).unwrap()).unwrap();
+    steps.push(("+ one file each, one syncfs", started.elapsed()));
+    tx.commit().unwrap();
+    steps.push(("+ the commit", started.elapsed()));
+    let _ = s.create("Diproses"); // loketd makes it on its first run
+    let moving = Instant::now();
+    s.uid_mv("1:*", "Diproses").unwrap();
+    let moved = moving.elapsed();
+    steps.push(("+ one UID MOVE of the batch", started.elapsed()));
+    let _ = s.logout();
+    move_back(rig, "Diproses");
+    steps.push(("(the UID MOVE alone)", moved));
+    steps
 }
 
 #[test]
