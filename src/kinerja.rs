@@ -182,6 +182,7 @@ impl Groups {
     fn of(s: &Survey, services: &[Service]) -> Groups {
         let named = |parts: &[SurveyPart], name: &dyn Fn(&str) -> String| {
             published(parts.to_vec())
+                .shown
                 .into_iter()
                 .map(|x| (name(&x.key), x))
                 .collect()

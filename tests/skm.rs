@@ -129,7 +129,8 @@ fn what_the_daemon_exports_the_site_builds() {
         desk.calendar.utc_offset(),
         Utc.with_ymd_and_hms(2026, 12, 2, 0, 0, 0).unwrap(),
     )
-    .unwrap();
+    .unwrap()
+    .export;
     let path = site.path().join("var/kinerja.json");
     std::fs::write(&path, serde_json::to_string_pretty(&export).unwrap()).unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
@@ -218,7 +219,32 @@ fn what_the_daemon_exports_the_site_builds() {
     phone.respondents = 2;
     survey.by_channel.push(phone);
     std::fs::write(&path, serde_json::to_string_pretty(&small).unwrap()).unwrap();
-    let out = build(site.path(), &["--kinerja", path.to_str().unwrap()]);
+    let out = site.path().join("public");
+    let o = loket(
+        &[
+            "build",
+            "--output",
+            out.to_str().unwrap(),
+            "--kinerja",
+            path.to_str().unwrap(),
+        ],
+        site.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The one who builds is told what the page leaves out, each group once.
+    let err = stderr(&o);
+    for (channel, n) in [("telepon", 2), ("email", 5)] {
+        let want = format!(
+            "var/kinerja.json:1:1: Semester II 2026: the survey of channel \"{channel}\" ({n} respondent(s)) is left off the public page"
+        );
+        assert_eq!(
+            err.lines()
+                .filter(|l| l.starts_with("warning: ") && l.contains(&want))
+                .count(),
+            1,
+            "{want:?} in\n{err}"
+        );
+    }
     let html = std::fs::read_to_string(out.join("kinerja/index.html")).unwrap();
     assert!(!html.contains("Kanal:"), "{html}");
     let data: serde_json::Value =

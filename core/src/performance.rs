@@ -99,26 +99,43 @@ impl SurveyPart {
 /// be few people's answers, maybe one person's, on a public page.
 pub const MIN_PUBLISHED_GROUP: u32 = 5;
 
+/// The parts of a survey split by what may be published.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Published {
+    /// The parts a page may show, in their order.
+    pub shown: Vec<SurveyPart>,
+    /// The parts left out (still counted in the whole), to be told to whoever
+    /// publishes: a suppression is never silent.
+    pub withheld: Vec<SurveyPart>,
+}
+
 /// The parts that may be published. Those under [`MIN_PUBLISHED_GROUP`] are left out,
 /// and while the left-out ones together are fewer than that, the smallest of the rest
 /// too: what is left out can be worked out from the whole and the parts shown, so it
 /// must itself be a group that large (or nothing).
-pub fn published(mut parts: Vec<SurveyPart>) -> Vec<SurveyPart> {
-    let mut withheld: u32 = parts
-        .iter()
-        .filter(|p| p.respondents < MIN_PUBLISHED_GROUP)
-        .map(|p| p.respondents)
-        .sum();
-    parts.retain(|p| p.respondents >= MIN_PUBLISHED_GROUP);
-    while withheld > 0 && withheld < MIN_PUBLISHED_GROUP && !parts.is_empty() {
-        let smallest = parts
+pub fn published(parts: Vec<SurveyPart>) -> Published {
+    let (mut withheld, mut shown): (Vec<_>, Vec<_>) = parts
+        .into_iter()
+        .partition(|p| p.respondents < MIN_PUBLISHED_GROUP);
+    let count = |w: &[SurveyPart]| w.iter().map(|p| p.respondents).sum::<u32>();
+    while count(&withheld) > 0 && count(&withheld) < MIN_PUBLISHED_GROUP && !shown.is_empty() {
+        let smallest = shown
             .iter()
             .enumerate()
             .min_by_key(|(_, p)| p.respondents)
             .map_or(0, |(i, _)| i);
-        withheld += parts.remove(smallest).respondents;
+        withheld.push(shown.remove(smallest));
     }
-    parts
+    Published { shown, withheld }
+}
+
+/// One line for whoever publishes, naming a group [`published`] left out.
+pub fn withheld_line(period: &str, kind: &str, name: &str, respondents: u32) -> String {
+    format!(
+        "{period}: the survey of {kind} {name:?} ({respondents} respondent(s)) is left off the public page: \
+         groups under {MIN_PUBLISHED_GROUP}, and those the rest would give away, are not shown; \
+         they still count in the period's IKM"
+    )
 }
 
 /// Respondents with one value of one profile field.
@@ -377,6 +394,22 @@ impl PerformanceExport {
 pub fn lint(export: &PerformanceExport, path: &Path, services: &[Service]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for p in &export.periods {
+        // An export loketd made has none: it leaves these out itself and says so.
+        if let Some(survey) = &p.survey {
+            for (kind, parts) in [
+                ("service", &survey.by_service),
+                ("channel", &survey.by_channel),
+            ] {
+                for w in published(parts.clone()).withheld {
+                    out.push(Diagnostic::warning(
+                        path,
+                        (1, 1),
+                        withheld_line(&p.label, kind, &w.key, w.respondents),
+                        "nothing to do: this keeps few respondents' answers private",
+                    ));
+                }
+            }
+        }
         for s in &p.services {
             if !services.iter().any(|x| x.code == s.code) {
                 out.push(Diagnostic::warning(
@@ -585,8 +618,8 @@ mod published_tests {
         }
     }
 
-    fn keys(parts: &[SurveyPart]) -> Vec<&str> {
-        parts.iter().map(|p| p.key.as_str()).collect()
+    fn keys(parts: Vec<SurveyPart>) -> Vec<String> {
+        published(parts).shown.into_iter().map(|p| p.key).collect()
     }
 
     /// No group of fewer than five is shown, nor one that the whole and the groups
@@ -594,18 +627,24 @@ mod published_tests {
     #[test]
     fn small_groups_are_not_published_nor_worked_out_from_the_rest() {
         // All large enough: all shown, in their order.
-        let all = published(vec![part("a", 5), part("b", 40)]);
-        assert_eq!(keys(&all), ["a", "b"]);
+        assert_eq!(keys(vec![part("a", 5), part("b", 40)]), ["a", "b"]);
         // Two small ones that make five together: only they are left out.
-        let two = published(vec![part("a", 2), part("b", 40), part("c", 3)]);
-        assert_eq!(keys(&two), ["b"]);
+        assert_eq!(keys(vec![part("a", 2), part("b", 40), part("c", 3)]), ["b"]);
         // One of four: the smallest other group goes too (else 4 = whole − shown).
-        let one = published(vec![part("a", 4), part("b", 30), part("c", 9)]);
-        assert_eq!(keys(&one), ["b"]);
+        assert_eq!(keys(vec![part("a", 4), part("b", 30), part("c", 9)]), ["b"]);
         // Four and six, as the channels of ten respondents: neither is shown.
-        let pair = published(vec![part("email", 6), part("tatap-muka", 4)]);
-        assert!(pair.is_empty());
+        assert!(keys(vec![part("email", 6), part("tatap-muka", 4)]).is_empty());
         // Nothing small: nothing taken away.
-        assert!(published(Vec::new()).is_empty());
+        assert!(keys(Vec::new()).is_empty());
+    }
+
+    /// What is left out is said, each group once, so that it can be told.
+    #[test]
+    fn what_is_left_out_is_returned_beside_what_is_shown() {
+        let p = published(vec![part("a", 4), part("b", 30), part("c", 9)]);
+        let withheld: Vec<_> = p.withheld.iter().map(|x| x.key.as_str()).collect();
+        assert_eq!(withheld, ["a", "c"]);
+        assert_eq!(p.shown.len() + p.withheld.len(), 3);
+        assert!(published(vec![part("a", 5)]).withheld.is_empty());
     }
 }

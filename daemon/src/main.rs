@@ -408,7 +408,7 @@ fn export(root: &Path, output: &Path, periods: Vec<NamedPeriod>) -> Result<()> {
         });
     }
     spans.sort_by_key(|s| s.start);
-    let export =
+    let loketd::store::kinerja::Exported { export, withheld } =
         loketd::store::kinerja::export(store.conn(), &spans, desk.calendar.utc_offset(), now)?;
     // What is written must read back: the site refuses what this check would.
     let problems = export.problems();
@@ -441,6 +441,9 @@ fn export(root: &Path, output: &Path, periods: Vec<NamedPeriod>) -> Result<()> {
             .filter_map(|p| p.survey.as_ref().map(|s| s.respondents))
             .sum::<u32>()
     );
+    for line in &withheld {
+        say!("left out: {line}");
+    }
     Ok(())
 }
 

@@ -305,6 +305,13 @@ fn the_export_is_what_the_site_reads_and_holds_nothing_personal() {
     // the other would give it away (10 − 6), so neither is; per service, KONS has all
     // ten. (`loketd report`, for staff, shows every group.)
     assert!(s.by_channel.is_empty(), "{:?}", s.by_channel);
+    // Left out, and said so to whoever exported: each channel once, with its count.
+    let said = String::from_utf8_lossy(&out.stdout);
+    for (channel, n) in [("email", 6), ("tatap-muka", 4)] {
+        let want = format!("channel \"{channel}\" ({n} respondent(s)) is left off the public page");
+        assert_eq!(said.matches(&want).count(), 1, "{want:?} in\n{said}");
+    }
+    assert!(!said.contains("service \"KONS\""), "{said}");
     assert_eq!(s.by_service.len(), 1);
     assert_eq!(s.by_service[0].respondents, 10);
     assert_eq!(p.services[0].requests, 10);

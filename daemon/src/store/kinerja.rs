@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use loket_core::performance::{
     EXPORT_VERSION, ElementScore, PerformanceExport, Period, ProfileCount, ServiceStats, Survey,
-    SurveyPart, Volume, published,
+    SurveyPart, Volume, published, withheld_line,
 };
 use loket_core::skm::Unsur;
 use rusqlite::{Connection, params};
@@ -26,6 +26,13 @@ pub struct PeriodSpan {
     pub to: DateTime<Utc>,
 }
 
+/// What `loketd export` writes, and what it left out and must say.
+pub struct Exported {
+    pub export: PerformanceExport,
+    /// One line per survey group left off the public page ([`published`]).
+    pub withheld: Vec<String>,
+}
+
 /// The export of `periods` (oldest first). `offset`: the office's time zone, for the
 /// month a request falls in.
 pub fn export(
@@ -33,15 +40,28 @@ pub fn export(
     periods: &[PeriodSpan],
     offset: FixedOffset,
     now: DateTime<Utc>,
-) -> Result<PerformanceExport, StoreError> {
+) -> Result<Exported, StoreError> {
     let mut out = Vec::new();
+    let mut withheld = Vec::new();
     for p in periods {
         let skm = report::skm(conn, Some(p.from), Some(p.to))?;
+        let mut shown = |kind: &str, all: Vec<SurveyPart>| {
+            let split = published(all);
+            withheld.extend(
+                split
+                    .withheld
+                    .iter()
+                    .map(|w| withheld_line(&p.label, kind, &w.key, w.respondents)),
+            );
+            split.shown
+        };
+        let by_service = shown("service", parts(&skm.by_service, ToString::to_string));
+        let by_channel = shown("channel", parts(&skm.by_channel, ToString::to_string));
         let survey = skm.result.as_ref().map(|all| Survey {
             respondents: all.respondents,
             nrr: scores(all),
-            by_service: published(parts(&skm.by_service, ToString::to_string)),
-            by_channel: published(parts(&skm.by_channel, ToString::to_string)),
+            by_service,
+            by_channel,
             profile: skm
                 .profile
                 .iter()
@@ -66,10 +86,13 @@ pub fn export(
             volumes: volumes(conn, p, offset)?,
         });
     }
-    Ok(PerformanceExport {
-        version: EXPORT_VERSION,
-        generated_at: now,
-        periods: out,
+    Ok(Exported {
+        export: PerformanceExport {
+            version: EXPORT_VERSION,
+            generated_at: now,
+            periods: out,
+        },
+        withheld,
     })
 }
 
