@@ -1047,6 +1047,76 @@ fn a_15_mb_attachment_is_stored_once_by_hash() {
     assert_eq!(std::fs::read(dir.join(&files[0])).unwrap(), data);
 }
 
+/// Outlook's "Forward as Attachment" (Thunderbird's "Forward As > Attachment"): the
+/// earlier mail whole, its 2 MB PDF inside, as a `message/rfc822` part. The CSOs get it;
+/// the data folder keeps it once (the .eml file), not once more in the raw mail.
+#[test]
+fn a_mail_forwarded_as_an_attachment_is_kept_once_and_reaches_the_csos() {
+    let mut w = Harness::new();
+    let data: Vec<u8> = (0..2_000_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let mut earlier = b"From: Bendahara <bendahara@satker.example.test>\r\n\
+        To: kppn@example.test\r\nSubject: SPM gaji Maret\r\n\
+        Message-ID: <spm-maret@satker.example.test>\r\nDate: Mon, 16 Mar 2026 09:00:00 +0800\r\n\
+        MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"in\"\r\n\r\n\
+        --in\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nTerlampir SPM.\r\n--in\r\n\
+        Content-Type: application/pdf; name=\"spm.pdf\"\r\n\
+        Content-Disposition: attachment; filename=\"spm.pdf\"\r\n\
+        Content-Transfer-Encoding: base64\r\n\r\n"
+        .to_vec();
+    earlier.extend_from_slice(base64_lines(&data).as_bytes());
+    earlier.extend_from_slice(b"--in--\r\n");
+    let mut body = b"--out\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+        Mohon dicek SPM terlampir, belum ada SP2D.\r\n--out\r\n\
+        Content-Type: message/rfc822\r\n\
+        Content-Disposition: attachment; filename=\"SPM gaji Maret.eml\"\r\n\r\n"
+        .to_vec();
+    body.extend_from_slice(&earlier);
+    body.extend_from_slice(b"\r\n--out--\r\n");
+    let raw = raw_mail(
+        &[
+            &format!("From: {}", w.stakeholder().address),
+            &format!("To: {OFFICE}"),
+            "Subject: Fw: SPM gaji Maret",
+            "Message-ID: <fwd-att@satker.example.test>",
+            "Date: Tue, 17 Mar 2026 10:00:00 +0800",
+            "MIME-Version: 1.0",
+            "Content-Type: multipart/mixed; boundary=\"out\"",
+        ],
+        &body,
+    );
+    assert_eq!(
+        w.deliver(&raw, wita(3, 17, 10, 0)),
+        Outcome::New { ticket: 1 }
+    );
+    let n = w.sent_to(&w.cso1().address).pop().expect("notified").mail;
+    let names: Vec<String> = n.attachments().into_iter().map(|(name, _)| name).collect();
+    assert_eq!(names, ["SPM gaji Maret.eml"]);
+    // The queued notifications name the stored file instead of carrying a copy each.
+    let queued = w.count("SELECT COALESCE(SUM(LENGTH(raw)), 0) FROM outbox");
+    assert!(queued < 64_000, "the outbox holds {queued} bytes");
+    // Kept: the .eml once; the raw mail holds the rest, a few hundred bytes.
+    let sha: String = w
+        .store
+        .conn()
+        .query_row("SELECT raw_sha256 FROM messages", [], |r| r.get(0))
+        .unwrap();
+    let dir = w.data_dir().to_path_buf();
+    let kept = std::fs::metadata(dir.join("raw").join(format!("{sha}.eml")))
+        .unwrap()
+        .len();
+    assert!(kept < 2_000, "the raw file keeps {kept} bytes");
+    let files: Vec<std::path::PathBuf> = std::fs::read_dir(dir.join("attachments"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(std::fs::read(&files[0]).unwrap(), earlier);
+    // And the mail as received comes back from what is kept, byte for byte.
+    assert!(loketd::store::raw::read(&dir, &sha).unwrap() == raw);
+}
+
 #[test]
 fn automatic_replies_to_one_sender_are_capped_per_hour() {
     let mut w = Harness::new();

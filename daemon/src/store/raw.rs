@@ -6,13 +6,19 @@
 //! `[loketd-stored-base64 sha256=<hex> size=<bytes> line=<chars> eol=crlf|lf ends=<n>]`
 //!
 //! (`line`: characters a line, the last line may be shorter; `eol`: the line ending;
-//! `ends`: line endings after the last line, inside the body). As Dovecot's
-//! `mail_attachment_dir` does, a body is cut only when encoding the file again that way
-//! gives back its bytes exactly, compared byte for byte when the mail is saved; any
-//! other body (odd line lengths, whitespace, padding left out, quoted-printable) stays
-//! in the file. A mail whose bytes hold the placeholder's opening words anywhere is
-//! kept whole, so every placeholder in a cut file is one loketd wrote. A file whose
-//! content has the hash it is named by is a mail kept whole.
+//! `ends`: line endings after the last line, inside the body). A body that is its file
+//! as it is, unencoded (a mail forwarded as an attachment, `message/rfc822`, whose
+//! own attachments would otherwise be kept twice), is cut the same way:
+//!
+//! `[loketd-stored-bytes sha256=<hex> size=<bytes>]`
+//!
+//! As Dovecot's `mail_attachment_dir` does, a body is cut only when encoding the file
+//! again that way gives back its bytes exactly, compared byte for byte when the mail is
+//! saved; any other body (odd line lengths, whitespace, padding left out,
+//! quoted-printable) stays in the file. A mail whose bytes hold the placeholders'
+//! common opening words anywhere is kept whole, so every placeholder in a cut file is
+//! one loketd wrote. A file whose content has the hash it is named by is a mail kept
+//! whole.
 //!
 //! [`read`] rebuilds the mail as received and checks its hash; [`needs`] lists the
 //! attachment files a raw file needs (backup copies them, retention keeps them).
@@ -26,8 +32,11 @@ use base64::Engine;
 use super::{attachment_path, sha256_hex};
 use crate::mail::attachment::Attachment;
 
-/// How every placeholder begins.
-const MARK: &[u8] = b"[loketd-stored-base64 ";
+/// How every placeholder begins; a mail holding these bytes is never cut.
+const MARK: &[u8] = b"[loketd-stored-";
+/// The two kinds of placeholder, after [`MARK`].
+const BASE64: &[u8] = b"base64 ";
+const BYTES: &[u8] = b"bytes ";
 /// A placeholder is shorter than this.
 const MAX_PLACEHOLDER: usize = 200;
 
@@ -160,14 +169,33 @@ fn encodes_to(data: &[u8], layout: Layout, body: &[u8]) -> bool {
     matches!(encode(data, layout, &mut same), Ok(true)) && at == body.len()
 }
 
-fn placeholder(sha256: &str, size: usize, l: Layout) -> String {
-    format!(
-        "{}sha256={sha256} size={size} line={} eol={} ends={}]",
-        String::from_utf8_lossy(MARK),
-        l.line,
-        if l.crlf { "crlf" } else { "lf" },
-        l.ends
-    )
+/// How a cut body was written in the mail: base64 in lines, or the file's own bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Base64(Layout),
+    Bytes,
+}
+
+fn placeholder(sha256: &str, size: usize, e: Encoding) -> String {
+    let mark = String::from_utf8_lossy(MARK);
+    match e {
+        Encoding::Base64(l) => format!(
+            "{mark}base64 sha256={sha256} size={size} line={} eol={} ends={}]",
+            l.line,
+            if l.crlf { "crlf" } else { "lf" },
+            l.ends
+        ),
+        Encoding::Bytes => format!("{mark}bytes sha256={sha256} size={size}]"),
+    }
+}
+
+/// How `body` can be rebuilt from `data` byte for byte, if it can.
+fn encoding_of(data: &[u8], body: &[u8]) -> Option<Encoding> {
+    if body == data {
+        return Some(Encoding::Bytes);
+    }
+    let layout = Layout::of(body)?;
+    encodes_to(data, layout, body).then_some(Encoding::Base64(layout))
 }
 
 /// `raw` with each body in `bodies` that can be rebuilt exactly from its file replaced
@@ -186,12 +214,11 @@ pub(crate) fn cut(raw: &[u8], bodies: &[Body<'_>]) -> Option<Vec<u8>> {
         if b.data.is_empty() || !plain_hex {
             continue;
         }
-        let Some(layout) = Layout::of(body) else {
-            continue;
-        };
-        let line = placeholder(b.sha256, b.data.len(), layout);
-        if body.len() > line.len() && encodes_to(b.data, layout, body) {
-            cuts.push((b.range.clone(), line));
+        if let Some(e) = encoding_of(b.data, body) {
+            let line = placeholder(b.sha256, b.data.len(), e);
+            if body.len() > line.len() {
+                cuts.push((b.range.clone(), line));
+            }
         }
     }
     if cuts.is_empty() {
@@ -230,14 +257,22 @@ fn find(file: &[u8], from: usize) -> Option<usize> {
 struct Stored {
     sha256: String,
     size: u64,
-    layout: Layout,
+    encoding: Encoding,
     /// Its bytes in the file.
     range: Range<usize>,
 }
 
 /// The placeholder at `start`; `None` when it does not read.
 fn placeholder_at(file: &[u8], start: usize) -> Option<Stored> {
-    let fields_at = start + MARK.len();
+    let kind_at = start + MARK.len();
+    let rest = file.get(kind_at..)?;
+    let (base64, fields_at) = if rest.starts_with(BASE64) {
+        (true, kind_at + BASE64.len())
+    } else if rest.starts_with(BYTES) {
+        (false, kind_at + BYTES.len())
+    } else {
+        return None;
+    };
     let window = file.get(fields_at..(start + MAX_PLACEHOLDER).min(file.len()))?;
     let len = window.iter().position(|&b| b == b']')?;
     let fields = std::str::from_utf8(&window[..len]).ok()?;
@@ -255,14 +290,21 @@ fn placeholder_at(file: &[u8], start: usize) -> Option<Stored> {
             _ => return None,
         }
     }
-    Some(Stored {
-        sha256: sha256?,
-        size: size?,
-        layout: Layout {
+    let encoding = if base64 {
+        Encoding::Base64(Layout {
             line: line?,
             crlf: crlf?,
             ends: ends?,
-        },
+        })
+    } else if (line, crlf, ends) == (None, None, None) {
+        Encoding::Bytes
+    } else {
+        return None;
+    };
+    Some(Stored {
+        sha256: sha256?,
+        size: size?,
+        encoding,
         range: start..fields_at + len + 1,
     })
 }
@@ -370,7 +412,10 @@ fn rebuild(file: &[u8], path: &Path, data_dir: &Path) -> Result<Vec<u8>, RawErro
                 size: stored.size,
             });
         }
-        size += stored.size / 3 * 4 + stored.size / 48 * 2 + 8;
+        size += match stored.encoding {
+            Encoding::Base64(_) => stored.size / 3 * 4 + stored.size / 48 * 2 + 8,
+            Encoding::Bytes => stored.size,
+        };
         at = stored.range.end;
         parts.push((stored, f, attachment));
     }
@@ -378,11 +423,17 @@ fn rebuild(file: &[u8], path: &Path, data_dir: &Path) -> Result<Vec<u8>, RawErro
     let mut at = 0;
     for (stored, f, attachment) in parts {
         out.extend_from_slice(&file[at..stored.range.start]);
-        let mut emit = |piece: &[u8]| {
-            out.extend_from_slice(piece);
-            true
+        let written = match stored.encoding {
+            Encoding::Base64(layout) => {
+                let mut emit = |piece: &[u8]| {
+                    out.extend_from_slice(piece);
+                    true
+                };
+                encode(f, layout, &mut emit).map(|_| ())
+            }
+            Encoding::Bytes => std::io::copy(&mut { f }, &mut out).map(|_| ()),
         };
-        encode(f, stored.layout, &mut emit).map_err(|source| RawError::Io {
+        written.map_err(|source| RawError::Io {
             path: attachment,
             source,
         })?;
@@ -482,6 +533,45 @@ mod tests {
         assert_eq!(read(dir.path(), &sha).unwrap(), raw);
         assert_eq!(needs(&kept, &sha).len(), 1);
         kept
+    }
+
+    /// Outlook's and Thunderbird's "forward as attachment": the whole earlier mail, its
+    /// PDF inside, as a `message/rfc822` part (7bit, so the part's body is the file).
+    #[test]
+    fn a_mail_forwarded_as_an_attachment_is_kept_once_and_rebuilt() {
+        let data = file(150_000);
+        let inner = mail(&wrapped(&data, 76, "\r\n"), "\r\n");
+        let raw = [
+            &b"From: b@satker.example\r\nTo: loket@kppn.example\r\nSubject: Fw: SPM\r\n\
+               MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"o\"\r\n\r\n\
+               --o\r\nContent-Type: text/plain\r\n\r\nMohon dicek.\r\n--o\r\n\
+               Content-Type: message/rfc822\r\n\
+               Content-Disposition: attachment; filename=\"SPM.eml\"\r\n\r\n"[..],
+            &inner,
+            b"\r\n--o--\r\n",
+        ]
+        .concat();
+        let kept = round_trip(&raw);
+        assert!(kept.len() < 1_000, "{} bytes kept", kept.len());
+        let text = String::from_utf8_lossy(&kept);
+        assert!(
+            text.contains(&format!(
+                "[loketd-stored-bytes sha256={} size={}]",
+                sha256_hex(&inner),
+                inner.len()
+            )),
+            "{text}"
+        );
+        // A bytes placeholder with a base64 field does not read: it is not one loketd
+        // wrote, and the mail is not rebuilt from it.
+        let dir = tempfile::tempdir().unwrap();
+        let (sha, kept) = store(dir.path(), &raw);
+        let odd = String::from_utf8_lossy(&kept).replace("]\r\n--o--", " line=76]\r\n--o--");
+        std::fs::write(raw_path(dir.path(), &sha), odd).unwrap();
+        assert!(matches!(
+            read(dir.path(), &sha),
+            Err(RawError::Placeholder { .. })
+        ));
     }
 
     #[test]
