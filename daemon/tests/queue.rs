@@ -753,7 +753,14 @@ fn eskalasi_and_dokumen_from_the_sent_folder_take_effect() {
             told.text
         );
         assert!(told.text.contains("pd, mska, vera"), "{}", told.text);
+        // The answer did reach the stakeholder: the note must not say otherwise.
+        assert!(
+            !told.text.contains("tidak ada yang dikirim kepada"),
+            "{}",
+            told.text
+        );
     }
+    assert_eq!(w.sent_to(&w.cso1().address).len(), 2);
 
     let mut w = Harness::new();
     question(&mut w);

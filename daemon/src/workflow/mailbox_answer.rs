@@ -353,8 +353,9 @@ fn apply(
         m.to_staff(t, &s.head, &letter, Sending::files(files))?;
     }
     if let Some(code) = unknown_section {
-        // Nobody can be answered in the mailbox itself: the CSOs hear of it, and their
-        // reply to this mail can escalate.
+        // Nobody can be answered in the mailbox itself: the CSOs hear of it as the other
+        // commands not run do (not as a refused command of theirs: the answer did go to
+        // the stakeholder), and their reply to the note can escalate.
         let codes: Vec<&str> = desk
             .config
             .roster
@@ -369,14 +370,7 @@ fn apply(
              `#eskalasi <kode seksi>` dan catatan untuk Kepala Seksi.",
             codes.join(", ")
         );
-        for cso in recipients::first_line(desk) {
-            m.to_staff(
-                t,
-                &cso,
-                &Letter::CommandError { problem: &problem },
-                Sending::default(),
-            )?;
-        }
+        tell_csos(m, t, &problem)?;
     }
     tracing::info!(ticket = t.id, action = %kind, "answer sent from the office mailbox recorded");
     Ok(())
