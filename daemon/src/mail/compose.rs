@@ -41,6 +41,9 @@ pub(crate) struct Outgoing {
     /// Sent by the daemon on its own (acknowledgements, notes), not relayed from a person:
     /// counts against the per-sender limit and carries `Auto-Submitted: auto-replied`.
     pub automatic: bool,
+    /// It carries a file as bytes (not as a stored file's name): only then may the
+    /// outbox find a body in it that the store keeps, to name instead (`store::detach`).
+    pub carries_bytes: bool,
 }
 
 /// What to send; `compose` renders it.
@@ -272,6 +275,10 @@ impl Composer {
         let text = SinglePart::builder()
             .header(ContentType::TEXT_PLAIN)
             .body(body);
+        let carries_bytes = draft
+            .attachments
+            .iter()
+            .any(|a| matches!(a.content, FileContent::Bytes(_)));
         let message = if draft.attachments.is_empty() {
             builder.singlepart(text)
         } else {
@@ -299,6 +306,7 @@ impl Composer {
             recipients,
             raw: message.formatted(),
             automatic: draft.automatic,
+            carries_bytes,
         })
     }
 }
@@ -317,4 +325,61 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         cur = s.source();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn composer() -> Composer {
+        let mut tera = Tera::new();
+        tera.add_raw_template("note.txt", "Terlampir.").unwrap();
+        Composer {
+            tera,
+            from: "Kantor <loket@kppn.example>".parse().unwrap(),
+            domain: "kppn.example".into(),
+        }
+    }
+
+    fn draft(attachments: Vec<FileAttachment>) -> Draft<'static> {
+        Draft {
+            template: "note.txt",
+            to: vec![(None, "a@satker.example".into())],
+            cc: Vec::new(),
+            subject: "Lampiran".into(),
+            context: Context::new(),
+            in_reply_to: None,
+            references: Vec::new(),
+            automatic: true,
+            message_id: None,
+            attachments,
+            reply_marker: false,
+        }
+    }
+
+    /// The outbox looks for stored files only in a mail that carries a file in hand:
+    /// one that names its stored files, or has none, is queued as composed.
+    #[test]
+    fn a_mail_says_whether_it_carries_a_file_in_hand() {
+        let c = composer();
+        let in_hand = FileAttachment::bytes("a.html".into(), "text/html", b"<p>x</p>".to_vec());
+        let stored = FileAttachment {
+            filename: "spm.pdf".into(),
+            content_type: "application/pdf".into(),
+            size: 9,
+            content: FileContent::Stored("0".repeat(64)),
+        };
+        assert!(!c.compose(draft(Vec::new())).unwrap().carries_bytes);
+        assert!(
+            !c.compose(draft(vec![stored.clone()]))
+                .unwrap()
+                .carries_bytes
+        );
+        assert!(
+            c.compose(draft(vec![stored, in_hand]))
+                .unwrap()
+                .carries_bytes
+        );
+    }
 }

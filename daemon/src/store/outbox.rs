@@ -56,8 +56,13 @@ pub(crate) fn enqueue(
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     let (mail, ticket, dedup) = (q.mail, q.ticket, q.dedup);
-    // Attachments the store holds stay there; the queued mail names them.
-    let raw = super::detach::detach(conn, &mail.raw)?;
+    // Attachments the store holds stay there; the queued mail names them. A mail with
+    // no file in hand (nearly all) has nothing to look for.
+    let raw = if mail.carries_bytes {
+        super::detach::detach(conn, &mail.raw)?
+    } else {
+        mail.raw.clone()
+    };
     let kind: &'static str = q.kind.into();
     let pending: &'static str = OutboxStatus::Pending.into();
     let n = conn.exec(
@@ -387,6 +392,7 @@ mod tests {
             recipients: vec!["a@b.example".into()],
             raw: b"Subject: x\r\n\r\nx\r\n".to_vec(),
             automatic: true,
+            carries_bytes: false,
         };
         let q = Queued {
             mail: &mail,
