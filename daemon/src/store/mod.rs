@@ -413,7 +413,10 @@ impl Files<'_> {
         data: &[u8],
         valid: impl FnOnce(&[u8]) -> bool,
     ) -> Result<(), StoreError> {
-        if self.written.borrow().contains(&path) {
+        // Compared as bytes: every path here is built the same way from `dir`, and a
+        // `Path` comparison parses both into components (for each file of the batch).
+        let same = |p: &PathBuf| p.as_os_str() == path.as_os_str();
+        if self.written.borrow().iter().any(same) {
             return Ok(());
         }
         // A file found in place is fsynced too: a process killed before its batch's
