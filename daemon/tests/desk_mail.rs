@@ -290,6 +290,124 @@ fn an_unanswered_visit_with_email_is_acknowledged_with_its_deadline() {
     );
 }
 
+/// The standard's step 6b: "Dalam waktu 3 hari tersebut, petugas layanan diwajibkan
+/// untuk menyampaikan progres atas penyelesaian solusi secara berkala." A visitor with
+/// an email hears of progress each working day after the visit, until answered.
+#[test]
+fn an_unanswered_visit_hears_of_progress_each_working_day_until_answered() {
+    let mut w = harness();
+    let s = standing(&mut w);
+    w.deliver(
+        &answer(&w.cso1(), &s, "p1@cso.test", "[WA]", &form(VISITOR, "")),
+        wita(3, 17, 10, 5),
+    );
+    let progress = |w: &Harness| {
+        w.kinds_to(VISITOR)
+            .iter()
+            .filter(|k| *k == "progress")
+            .count()
+    };
+    // Not on the visit day (the acknowledgement said it all), not on the holidays
+    // (18–24 March), not before 09:00.
+    for at in [
+        wita(3, 17, 15, 0),
+        wita(3, 18, 9, 30),
+        wita(3, 24, 9, 30),
+        wita(3, 25, 8, 55),
+    ] {
+        w.tick(at);
+    }
+    assert_eq!(progress(&w), 0, "{:?}", w.kinds_to(VISITOR));
+    // Wednesday 25 March, 09:00: the first; once that day however often the clock ticks.
+    w.tick(wita(3, 25, 9, 1));
+    w.tick(wita(3, 25, 14, 0));
+    assert_eq!(progress(&w), 1);
+    let p = newest(&w, VISITOR, "progress");
+    assert!(p.text.contains("#1"), "{}", p.text);
+    assert!(p.text.contains("Jumat, 27 Maret 2026"), "{}", p.text);
+    w.tick(wita(3, 26, 9, 1));
+    assert_eq!(progress(&w), 2);
+    // The CSO answers by replying to the record: the daily progress stops.
+    let r = newest(&w, &w.cso1().address, "recorded");
+    let reply = answer(
+        &w.cso1(),
+        &r,
+        "p1a@cso.test",
+        &format!("Re: {}", r.subject),
+        "Revisi lewat SAKTI, menu Revisi Anggaran.",
+    );
+    w.deliver(&reply, wita(3, 26, 10, 0));
+    w.tick(wita(3, 27, 9, 1));
+    w.tick(wita(3, 30, 9, 1));
+    assert_eq!(progress(&w), 2, "{:?}", w.kinds_to(VISITOR));
+    assert_eq!(
+        w.events(1)
+            .iter()
+            .filter(|e| **e == EventKind::ProgressSent)
+            .count(),
+        2
+    );
+}
+
+/// A visitor reachable by phone only: nothing is mailed to a number; the owner is
+/// reminded each working day to call, unless they recorded today's call (`#progres`).
+#[test]
+fn a_visit_reachable_by_phone_only_reminds_its_owner_to_call_each_day() {
+    let mut w = harness();
+    let s = standing(&mut w);
+    w.deliver(
+        &answer(
+            &w.cso1(),
+            &s,
+            "p2@cso.test",
+            "Re: Catat konsultasi [telepon]",
+            &form("0812 3456 7890", ""),
+        ),
+        wita(3, 17, 10, 5),
+    );
+    let reminders = |w: &Harness| {
+        w.events(1)
+            .iter()
+            .filter(|e| **e == EventKind::ReminderProgress)
+            .count()
+    };
+    w.tick(wita(3, 25, 9, 1));
+    w.tick(wita(3, 25, 11, 0));
+    assert_eq!(reminders(&w), 1);
+    let cso = w.cso1().address;
+    let n = newest(&w, &cso, "reminder");
+    assert!(n.text.contains("hubungi pemohon hari ini"), "{}", n.text);
+    assert!(n.text.contains("081234567890"), "{}", n.text);
+    assert!(n.text.contains("#progres"), "{}", n.text);
+    // Only the owner; the head of office hears only when the 3 days have passed.
+    assert!(
+        !w.kinds_to(&w.kepala().address)
+            .contains(&"reminder".to_string())
+    );
+    // Thursday: the CSO calls first thing and records it; no reminder that day.
+    let r = newest(&w, &cso, "recorded");
+    let called = answer(
+        &w.cso1(),
+        &r,
+        "p2a@cso.test",
+        &format!("Re: {}", r.subject),
+        "#progres\nSudah kami telepon: sedang dikonfirmasi ke Seksi PD.",
+    );
+    w.deliver(&called, wita(3, 26, 8, 30));
+    w.tick(wita(3, 26, 9, 1));
+    assert_eq!(reminders(&w), 1, "{:?}", w.events(1));
+    // Friday, the last of the 3 days: reminded again; after it, the deadline alert only.
+    w.tick(wita(3, 27, 9, 1));
+    assert_eq!(reminders(&w), 2);
+    w.tick(wita(3, 30, 9, 1));
+    assert_eq!(reminders(&w), 2);
+    assert!(w.events(1).contains(&EventKind::ReminderVisit));
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM outbox WHERE recipients LIKE '%tel:%'"),
+        0
+    );
+}
+
 #[test]
 fn a_future_or_stale_date_is_not_the_visit_time() {
     let mut w = harness();

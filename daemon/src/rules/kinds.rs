@@ -93,6 +93,9 @@ pub enum EventKind {
     MailRemoved,
     /// A consultation recorded from a visit or call is open 3 working days after it.
     ReminderVisit,
+    /// The owner of a consultation recorded from a visit or call, whose visitor gave no
+    /// email, was reminded to give the visitor today's progress by phone.
+    ReminderProgress,
     /// An SKM answer (nine scores) was recorded: the stakeholder's reply or a paper form.
     Surveyed,
     /// An SKM answer could not be recorded as written: the stakeholder was told once

@@ -897,6 +897,19 @@ pub fn refresh_standing(
     Ok(queued)
 }
 
+/// A consultation recorded from a visit or call that nobody has answered yet: the
+/// standard's step 6b (a solution within 3 working days, progress meanwhile) applies.
+pub(crate) fn visit_waiting(t: &Ticket) -> bool {
+    t.channel != Channel::Email
+        && t.first_response_at.is_none()
+        && !matches!(t.status, Status::Resolved | Status::Closed)
+}
+
+/// When the 3 working days after the visit end.
+pub(crate) fn visit_deadline_at(m: &Mailer<'_>, t: &Ticket) -> DateTime<Utc> {
+    m.desk.calendar.add_working_days(t.created_at, VISIT_DAYS)
+}
+
 /// A consultation recorded from a visit or call that nobody has answered: once the 3
 /// working days after the visit have passed, its owner and the head of office hear of
 /// it, once each (`remind` queues one reminder under a dedup key).
@@ -905,13 +918,7 @@ pub(crate) fn visit_deadline(
     t: &Ticket,
     remind: impl Fn(&str, String) -> Result<bool, MailError>,
 ) -> Result<usize, MailError> {
-    if t.channel == Channel::Email
-        || t.first_response_at.is_some()
-        || matches!(t.status, Status::Resolved | Status::Closed)
-    {
-        return Ok(0);
-    }
-    if m.now < m.desk.calendar.add_working_days(t.created_at, VISIT_DAYS) {
+    if !visit_waiting(t) || m.now < visit_deadline_at(m, t) {
         return Ok(0);
     }
     let mut to: Vec<String> = t.assignee.iter().cloned().collect();

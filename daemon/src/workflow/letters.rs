@@ -252,6 +252,9 @@ pub(crate) enum ReminderKind {
     /// A consultation recorded from a visit or a call is still open 3 working days
     /// after it (the standard's tatap muka step 6b).
     Visit,
+    /// Within those 3 days: today's progress is due to a visitor reachable by phone
+    /// only (the standard's "progres ... secara berkala").
+    Progress,
 }
 
 impl ReminderKind {
@@ -262,6 +265,7 @@ impl ReminderKind {
             ReminderKind::Dueday => EventKind::ReminderDueday,
             ReminderKind::Breach => EventKind::ReminderBreach,
             ReminderKind::Visit => EventKind::ReminderVisit,
+            ReminderKind::Progress => EventKind::ReminderProgress,
         }
     }
 }

@@ -1,4 +1,5 @@
-//! The clocks of the standard, run on every tick: progress replies while escalated,
+//! The clocks of the standard, run on every tick: progress replies while escalated and
+//! while a recorded visit or call waits for its solution,
 //! reminders, breach alerts, the CSO alert when a new ticket goes unanswered, document
 //! reminders, auto-close and the staff's daily digest. Each mail carries a dedup key in
 //! the outbox, so a tick repeated after a restart never sends the same thing twice.
@@ -9,6 +10,7 @@ use super::digest;
 use super::letters::{Letter, MailError, Mailer, ReminderKind, Sending};
 use super::{desk_mail, recipients};
 use crate::desk::Desk;
+use crate::mail::compose::is_sendable;
 use crate::rules::kinds::EventKind;
 use crate::rules::ticket::{self, Action, Status};
 use crate::store::tickets::{self, Event, Ticket};
@@ -38,6 +40,7 @@ pub fn tick(store: &mut Store, desk: &Desk, now: DateTime<Utc>) -> Result<TickRe
         match t.status {
             Status::New | Status::InProgress => {
                 unanswered(&mailer, &t, &mut report)?;
+                visit_progress(&mailer, &mut t, &mut report)?;
                 report.alerts += desk_mail::visit_deadline(&mailer, &t, |staff, key| {
                     remind(&mailer, &t, staff, ReminderKind::Visit, key)
                 })?;
@@ -152,36 +155,86 @@ fn documents_reminder(m: &Mailer<'_>, t: &Ticket, r: &mut TickReport) -> Result<
     Ok(())
 }
 
+/// Whether today's progress is due: a working day, past the configured time, and none
+/// went out today (scheduled, or a staff member's `#progres`).
+fn progress_due(m: &Mailer<'_>, t: &Ticket) -> bool {
+    let cal = &m.desk.calendar;
+    let today = cal.local_date(m.now);
+    let progress_at = cal.at_local(today, m.desk.config.helpdesk.progress_time);
+    let sent_today = t
+        .last_progress_at
+        .is_some_and(|p| cal.local_date(p) == today);
+    cal.is_working_day(today) && m.now >= progress_at && !sent_today
+}
+
+/// Today's progress reply to the stakeholder (when [`progress_due`]).
+fn send_progress(
+    m: &Mailer<'_>,
+    t: &mut Ticket,
+    r: &mut TickReport,
+    answered_at: Option<String>,
+) -> Result<(), MailError> {
+    let key = format!("progress:{}:{}", t.id, m.desk.calendar.local_date(m.now));
+    let letter = Letter::Progress {
+        text: "",
+        staff_name: None,
+        answered_at,
+    };
+    if m.to_stakeholder(t, &letter, Sending::default().automatic().once(key))? {
+        // Marked only when queued: a reply held back by the hourly loop guard is
+        // tried again on the next tick instead of silently skipping the day.
+        r.progress += 1;
+        t.last_progress_at = Some(m.now);
+        tickets::save(m.conn, t)?;
+        tickets::log(
+            m.conn,
+            t.id,
+            &Event::new(EventKind::ProgressSent, "loketd", m.now).detail("scheduled"),
+        )?;
+    }
+    Ok(())
+}
+
+/// The standard's step 6b: while a consultation recorded from a visit or call waits
+/// for its solution (the 3 working days after it), the visitor hears of progress each
+/// working day after the visit day: by mail when they gave an address; else its owner
+/// is reminded to call them (and records that with `#progres`, which stops the
+/// reminder for the day). After the 3 days, `desk_mail::visit_deadline` takes over.
+fn visit_progress(m: &Mailer<'_>, t: &mut Ticket, r: &mut TickReport) -> Result<(), MailError> {
+    let cal = &m.desk.calendar;
+    let today = cal.local_date(m.now);
+    if !desk_mail::visit_waiting(t)
+        || m.now >= desk_mail::visit_deadline_at(m, t)
+        || today <= cal.local_date(t.created_at)
+        || !progress_due(m, t)
+    {
+        return Ok(());
+    }
+    if is_sendable(&t.requester) {
+        return send_progress(m, t, r, None);
+    }
+    let owners = match &t.assignee {
+        Some(a) => vec![a.clone()],
+        None => recipients::first_line(m.desk),
+    };
+    for staff in owners {
+        let key = format!("callprogress:{}:{today}:{staff}", t.id);
+        if remind(m, t, &staff, ReminderKind::Progress, key)? {
+            r.reminders += 1;
+        }
+    }
+    Ok(())
+}
+
 fn escalated(m: &Mailer<'_>, t: &mut Ticket, r: &mut TickReport) -> Result<(), MailError> {
     let desk = m.desk;
     let cal = &desk.calendar;
     let today = cal.local_date(m.now);
 
     // A progress reply each working day at the configured time, unless one went out today.
-    let progress_at = cal.at_local(today, desk.config.helpdesk.progress_time);
-    let sent_today = t
-        .last_progress_at
-        .is_some_and(|p| cal.local_date(p) == today);
-    if cal.is_working_day(today) && m.now >= progress_at && !sent_today {
-        let key = format!("progress:{}:{today}", t.id);
+    if progress_due(m, t) {
         let answered_at = answered_since_escalation(m, t)?.map(|at| m.local(at));
-        let letter = Letter::Progress {
-            text: "",
-            staff_name: None,
-            answered_at,
-        };
-        if m.to_stakeholder(t, &letter, Sending::default().automatic().once(key))? {
-            // Marked only when queued: a reply held back by the hourly loop guard is
-            // tried again on the next tick instead of silently skipping the day.
-            r.progress += 1;
-            t.last_progress_at = Some(m.now);
-            tickets::save(m.conn, t)?;
-            tickets::log(
-                m.conn,
-                t.id,
-                &Event::new(EventKind::ProgressSent, "loketd", m.now).detail("scheduled"),
-            )?;
-        }
+        send_progress(m, t, r, answered_at)?;
     }
 
     let Some(due) = t.escalation_due_at else {
