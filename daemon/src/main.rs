@@ -100,6 +100,12 @@ enum Command {
     },
     /// Copy the database, raw mail, attachments and key to DIR (safe while running).
     Backup { dir: PathBuf },
+    /// Cut the attachments out of raw mail kept whole by an older loketd (each file once).
+    Compact {
+        /// Only say what would be cut.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Service statistics, per staff counts, and the SKM (NRR, IKM, mutu) of PermenPANRB 14/2017.
     Report {
         /// A semester (2026-S2), quarter (2026-Q4) or month (2026-12).
@@ -228,6 +234,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         } => report(&root, period, from, to, format)?,
         Command::Export { output, period } => export(&root, &output, period)?,
         Command::Backup { dir } => backup(&root, &dir)?,
+        Command::Compact { dry_run } => compact(&root, dry_run)?,
         Command::Prune { dry_run } => prune(&root, dry_run)?,
     }
     Ok(ExitCode::SUCCESS)
@@ -342,6 +349,29 @@ fn backup(root: &Path, dir: &Path) -> Result<()> {
             c.missing
         );
     }
+    Ok(())
+}
+
+fn compact(root: &Path, dry_run: bool) -> Result<()> {
+    let data_dir = data_dir(root)?;
+    // It replaces raw files: not beside a daemon whose retention may remove them.
+    let _lock = if dry_run {
+        None
+    } else {
+        Some(DataLock::acquire(&data_dir)?)
+    };
+    let c = loketd::store::compact::compact(&data_dir, dry_run)
+        .with_context(|| format!("compact {}", data_dir.join("raw").display()))?;
+    let mb = |b: u64| b as f64 / 1_000_000.0;
+    say!(
+        "{} {} raw mail file(s): {:.1} MB -> {:.1} MB; {} already cut, {} left whole (no attachment kept as a file, or not readable as mail)",
+        if dry_run { "would cut" } else { "cut" },
+        c.files,
+        mb(c.before),
+        mb(c.after),
+        c.already,
+        c.whole
+    );
     Ok(())
 }
 

@@ -1046,6 +1046,53 @@ fn mail_writes_a_stored_mail_as_received_and_names_a_missing_attachment_file() {
     );
 }
 
+/// An office upgrading from a loketd that kept raw mail whole: `loketd compact` cuts
+/// those files once (dry run first), and every mail still reads back as received.
+#[test]
+fn compact_cuts_raw_mail_an_older_loketd_kept_whole() {
+    use base64::Engine;
+    use sha2::Digest;
+    use support::harness::Harness;
+    let mut w = Harness::new();
+    let from = w.stakeholder().address;
+    let data: Vec<u8> = (0..300_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&data);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(76)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    let raw = attached(&from, 1, &lines.join("\r\n"));
+    w.deliver(&raw, chrono::Utc::now());
+    w.deliver(&question_from(&from, 2), chrono::Utc::now());
+    // As the older loketd left it: the mail whole beside its attachment file.
+    let sha = hex::encode(sha2::Sha256::digest(&raw));
+    let path = w.data_dir().join("raw").join(format!("{sha}.eml"));
+    fs::write(&path, &raw).unwrap();
+    let root = w.site.root().to_path_buf();
+    let (code, out, err) = loketd(&root, &["compact", "--dry-run"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("would cut 1 raw mail file(s): 0.4 MB -> 0.0 MB; 0 already cut, 1 left whole"),
+        "{out}"
+    );
+    assert!(fs::read(&path).unwrap() == raw, "a dry run writes nothing");
+    let (code, out, err) = loketd(&root, &["compact"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("cut 1 raw mail file(s)"), "{out}");
+    assert!(fs::metadata(&path).unwrap().len() < 2_000);
+    let (code, out, err) = loketd(&root, &["mail", "1", "-o", "-"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.as_bytes() == raw, "mail 1 as received");
+    let (_, out, _) = loketd(&root, &["compact"]);
+    assert!(
+        out.contains("cut 0 raw mail file(s)") && out.contains("1 already cut"),
+        "{out}"
+    );
+}
+
 #[test]
 fn invalid_values_exit_2_and_a_closed_pipe_ends_quietly() {
     use support::harness::Harness;

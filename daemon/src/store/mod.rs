@@ -17,6 +17,7 @@
 //! Schema changes are migrations numbered by SQLite's `user_version` (`schema.rs`).
 
 pub mod backup;
+pub mod compact;
 mod detach;
 pub mod health;
 pub mod key;
