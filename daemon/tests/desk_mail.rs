@@ -377,7 +377,11 @@ fn a_visit_reachable_by_phone_only_reminds_its_owner_to_call_each_day() {
     let cso = w.cso1().address;
     let n = newest(&w, &cso, "reminder");
     assert!(n.text.contains("hubungi pemohon hari ini"), "{}", n.text);
-    assert!(n.text.contains("081234567890"), "{}", n.text);
+    assert!(
+        n.text.contains("Pemohon : tel:081234567890 (Siti Aminah)"),
+        "{}",
+        n.text
+    );
     assert!(n.text.contains("#progres"), "{}", n.text);
     // Only the owner; the head of office hears only when the 3 days have passed.
     assert!(
