@@ -337,17 +337,9 @@ fn floor_of_any_ingest(rig: &Rig, n: usize) -> Vec<(&'static str, Duration)> {
 #[test]
 #[ignore = "benchmark: run bench/ingest.sh"]
 fn bench_nine_megabyte_attachment_to_two_csos() {
-    use base64::Engine;
     let rig = Rig::start();
-    let data: Vec<u8> = (0..9_000_000u32)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-        .collect();
-    let b64 = base64::engine::general_purpose::STANDARD.encode(&data);
-    let wrapped: Vec<&str> = b64
-        .as_bytes()
-        .chunks(76)
-        .map(|c| std::str::from_utf8(c).unwrap())
-        .collect();
+    let data = desk::pdf_like(9_000_000);
+    let wrapped = desk::base64_lines(&data, 76);
     let raw = format!(
         "From: {}\r\nTo: {OFFICE}\r\nSubject: Berkas SPM\r\nMessage-ID: <pdf@satker.example.test>\r\n\
          Date: Tue, 17 Mar 2026 10:00:00 +0800\r\nMIME-Version: 1.0\r\n\
@@ -357,7 +349,7 @@ fn bench_nine_megabyte_attachment_to_two_csos() {
          Content-Disposition: attachment; filename=\"spm.pdf\"\r\n\
          Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
         rig.stakeholder().address,
-        wrapped.join("\r\n")
+        wrapped
     );
     rig.append(rig.office(), "INBOX", raw.as_bytes());
     let site = desk::site(&rig, Transport::Plain, |t| t);

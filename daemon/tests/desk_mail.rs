@@ -77,6 +77,25 @@ fn tickets(w: &Harness) -> i64 {
     w.count("SELECT COUNT(*) FROM tickets")
 }
 
+/// On a fresh harness, CSO 1 records an unanswered call from Siti Aminah, who gave
+/// only her phone number, at 10:05 on Tuesday 17 March (its subject as `subject`).
+fn record_call(w: &mut Harness, subject: &str) -> Outcome {
+    let s = standing(w);
+    let form = answer(
+        &w.cso1(),
+        &s,
+        "call@cso.test",
+        subject,
+        &form("0812 3456 7890", ""),
+    );
+    w.deliver(&form, wita(3, 17, 10, 5))
+}
+
+/// How many times `kind` is on ticket 1.
+fn events_of(w: &Harness, kind: EventKind) -> usize {
+    w.events(1).iter().filter(|e| **e == kind).count()
+}
+
 // ----- forms -----------------------------------------------------------------------
 
 #[test]
@@ -180,17 +199,7 @@ fn tatap_muka_answered_at_once_is_resolved_and_the_visitor_gets_the_answer() {
 #[test]
 fn a_visit_without_email_gets_a_printable_receipt_and_the_three_working_day_clock() {
     let mut w = harness();
-    let s = standing(&mut w);
-    let out = w.deliver(
-        &answer(
-            &w.cso1(),
-            &s,
-            "f2@cso.test",
-            "Re: Catat konsultasi [telepon]",
-            &form("0812 3456 7890", ""),
-        ),
-        wita(3, 17, 10, 5),
-    );
+    let out = record_call(&mut w, "Re: Catat konsultasi [telepon]");
     assert_eq!(out, Outcome::New { ticket: 1 });
     let t = w.ticket(1);
     assert_eq!(t.channel, Channel::Telepon);
@@ -232,12 +241,12 @@ fn a_visit_without_email_gets_a_printable_receipt_and_the_three_working_day_cloc
     assert!(!w.events(1).contains(&EventKind::ReminderVisit));
     w.tick(wita(3, 27, 16, 10));
     w.tick(wita(3, 30, 9, 0));
-    let visits = w
-        .events(1)
-        .iter()
-        .filter(|e| **e == EventKind::ReminderVisit)
-        .count();
-    assert_eq!(visits, 2, "{:?}", w.events(1));
+    assert_eq!(
+        events_of(&w, EventKind::ReminderVisit),
+        2,
+        "{:?}",
+        w.events(1)
+    );
     let k = newest(&w, &w.kepala().address, "reminder");
     assert!(k.text.contains("BATAS 3 HARI KERJA"), "{}", k.text);
     // The CSO answers by replying to the record: kept on the ticket, not mailed.
@@ -340,13 +349,7 @@ fn an_unanswered_visit_hears_of_progress_each_working_day_until_answered() {
     w.tick(wita(3, 27, 9, 1));
     w.tick(wita(3, 30, 9, 1));
     assert_eq!(progress(&w), 2, "{:?}", w.kinds_to(VISITOR));
-    assert_eq!(
-        w.events(1)
-            .iter()
-            .filter(|e| **e == EventKind::ProgressSent)
-            .count(),
-        2
-    );
+    assert_eq!(events_of(&w, EventKind::ProgressSent), 2);
 }
 
 /// A visitor reachable by phone only: nothing is mailed to a number; the owner is
@@ -354,23 +357,8 @@ fn an_unanswered_visit_hears_of_progress_each_working_day_until_answered() {
 #[test]
 fn a_visit_reachable_by_phone_only_reminds_its_owner_to_call_each_day() {
     let mut w = harness();
-    let s = standing(&mut w);
-    w.deliver(
-        &answer(
-            &w.cso1(),
-            &s,
-            "p2@cso.test",
-            "Re: Catat konsultasi [telepon]",
-            &form("0812 3456 7890", ""),
-        ),
-        wita(3, 17, 10, 5),
-    );
-    let reminders = |w: &Harness| {
-        w.events(1)
-            .iter()
-            .filter(|e| **e == EventKind::ReminderProgress)
-            .count()
-    };
+    record_call(&mut w, "Re: Catat konsultasi [telepon]");
+    let reminders = |w: &Harness| events_of(w, EventKind::ReminderProgress);
     w.tick(wita(3, 25, 9, 1));
     w.tick(wita(3, 25, 11, 0));
     assert_eq!(reminders(&w), 1);
@@ -1061,17 +1049,7 @@ fn a_quote_without_any_attribution_is_cut_where_the_standing_mail_begins() {
 #[test]
 fn an_escalated_call_without_email_adds_no_event_per_tick() {
     let mut w = harness();
-    let s = standing(&mut w);
-    w.deliver(
-        &answer(
-            &w.cso1(),
-            &s,
-            "e1@cso.test",
-            "[TELEPON]",
-            &form("0812 3456 7890", ""),
-        ),
-        wita(3, 17, 10, 5),
-    );
+    record_call(&mut w, "[TELEPON]");
     let r = newest(&w, &w.cso1().address, "recorded");
     let esc = answer(
         &w.cso1(),

@@ -547,17 +547,11 @@ fn sent_raw(w: &mut Harness, uid: u32, raw: &[u8], now: DateTime<Utc>) -> SentOu
 
 #[test]
 fn an_answer_from_the_sent_folder_keeps_its_attachment_on_the_ticket() {
-    use base64::Engine;
     let mut w = Harness::new();
     question(&mut w);
     // A letter sent from the shared mailbox with a PDF, as Thunderbird writes it.
     let pdf: Vec<u8> = (0..20_000u32).map(|i| (i * 7 % 251) as u8).collect();
-    let b64 = base64::engine::general_purpose::STANDARD.encode(&pdf);
-    let lines: Vec<&str> = b64
-        .as_bytes()
-        .chunks(72)
-        .map(|c| std::str::from_utf8(c).unwrap())
-        .collect();
+    let lines = support::desk::base64_lines(&pdf, 72);
     let raw = format!(
         "From: {OFFICE}\r\nTo: {}\r\nSubject: Re: [KONS] SP2D belum masuk rekening\r\n\
          Message-ID: <tbpdf@kppn-tanjungselor.example>\r\nIn-Reply-To: <ask.1@satker.example.test>\r\n\
@@ -568,7 +562,7 @@ fn an_answer_from_the_sent_folder_keeps_its_attachment_on_the_ticket() {
          Content-Disposition: attachment; filename=\"surat.pdf\"\r\n\
          Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
         w.stakeholder().address,
-        lines.join("\r\n")
+        lines
     );
     let o = sent_raw(&mut w, 7, raw.as_bytes(), wita(3, 17, 10, 30));
     assert_eq!(o, SentOutcome::Answer { ticket: 1 });

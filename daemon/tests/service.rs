@@ -997,19 +997,13 @@ fn show_lists_attachments_and_mails_in_office_time_and_attachment_saves_one() {
 
 #[test]
 fn mail_writes_a_stored_mail_as_received_and_names_a_missing_attachment_file() {
-    use base64::Engine;
     use sha2::Digest;
     use support::harness::Harness;
     let mut w = Harness::new();
     let from = w.stakeholder().address;
     let data: Vec<u8> = (0..40_000u32).map(|i| (i * 31 % 253) as u8).collect();
-    let b64 = base64::engine::general_purpose::STANDARD.encode(&data);
-    let lines: Vec<&str> = b64
-        .as_bytes()
-        .chunks(76)
-        .map(|c| std::str::from_utf8(c).unwrap())
-        .collect();
-    let raw = attached(&from, 1, &lines.join("\r\n"));
+    let lines = desk::base64_lines(&data, 76);
+    let raw = attached(&from, 1, &lines);
     w.deliver(&raw, chrono::Utc::now());
     let sha = hex::encode(sha2::Sha256::digest(&raw));
     // On disk the mail keeps the file's base64 only once: in attachments/.
@@ -1050,21 +1044,13 @@ fn mail_writes_a_stored_mail_as_received_and_names_a_missing_attachment_file() {
 /// those files once (dry run first), and every mail still reads back as received.
 #[test]
 fn compact_cuts_raw_mail_an_older_loketd_kept_whole() {
-    use base64::Engine;
     use sha2::Digest;
     use support::harness::Harness;
     let mut w = Harness::new();
     let from = w.stakeholder().address;
-    let data: Vec<u8> = (0..300_000u32)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-        .collect();
-    let b64 = base64::engine::general_purpose::STANDARD.encode(&data);
-    let lines: Vec<&str> = b64
-        .as_bytes()
-        .chunks(76)
-        .map(|c| std::str::from_utf8(c).unwrap())
-        .collect();
-    let raw = attached(&from, 1, &lines.join("\r\n"));
+    let data = desk::pdf_like(300_000);
+    let lines = desk::base64_lines(&data, 76);
+    let raw = attached(&from, 1, &lines);
     w.deliver(&raw, chrono::Utc::now());
     w.deliver(&question_from(&from, 2), chrono::Utc::now());
     // As the older loketd left it: the mail whole beside its attachment file.
@@ -1296,20 +1282,12 @@ fn xoauth2_logs_in_to_imap_and_smtp_with_the_token_command() {
 
 #[test]
 fn a_forwarded_attachment_is_stored_once_and_arrives_whole() {
-    use base64::Engine;
     let rig = Rig::start();
     let site = desk::site(&rig, Transport::Plain, |t| t);
     // A 9 MB PDF (12.3 MB as mail), under the 10 MB forwarding limit.
-    let data: Vec<u8> = (0..9_000_000u32)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-        .collect();
-    let b64 = base64::engine::general_purpose::STANDARD.encode(&data);
-    let wrapped: Vec<&str> = b64
-        .as_bytes()
-        .chunks(76)
-        .map(|c| std::str::from_utf8(c).unwrap())
-        .collect();
-    let raw = attached(&rig.stakeholder().address, 1, &wrapped.join("\r\n"));
+    let data = desk::pdf_like(9_000_000);
+    let wrapped = desk::base64_lines(&data, 76);
+    let raw = attached(&rig.stakeholder().address, 1, &wrapped);
     let mut d = Daemon::run(&site);
     rig.append(rig.office(), "INBOX", &raw);
     // Both CSOs get the notification with the file, byte for byte.

@@ -5,8 +5,6 @@
 
 mod support;
 
-use base64::Engine;
-
 use support::desk::{self, DIGEST_OFF, DIGEST_ON, db_count, mail_with, once_at, wita};
 use support::world::{OFFICE, World, nth, world_with};
 
@@ -102,12 +100,7 @@ fn an_answer_put_in_sent_by_a_person_is_recorded_and_its_selesai_applied() {
     // office's domain, as Thunderbird makes it): sent to the stakeholder, filed in Sent.
     // With the transfer receipt attached (Thunderbird's 72-character base64 lines).
     let receipt = "Bukti transfer SP2D 260317. ".repeat(40);
-    let b64 = base64::engine::general_purpose::STANDARD.encode(receipt.as_bytes());
-    let lines: Vec<&str> = b64
-        .as_bytes()
-        .chunks(72)
-        .map(|c| std::str::from_utf8(c).unwrap())
-        .collect();
+    let lines = desk::base64_lines(receipt.as_bytes(), 72);
     let answer = format!(
         "From: {OFFICE}\r\nTo: {}\r\nSubject: Re: [KONS] Pencairan SP2D belum masuk rekening\r\n\
          Message-ID: <4f1c2a9e-77b1-4c2e-9d0a-3e5f6a7b8c9d@kppn-tanjungselor.example>\r\n\
@@ -122,7 +115,7 @@ fn an_answer_put_in_sent_by_a_person_is_recorded_and_its_selesai_applied() {
          Content-Disposition: attachment; filename=\"bukti-transfer.pdf\"\r\n\
          Content-Transfer-Encoding: base64\r\n\r\n{}\r\n\r\n--------------tb1--\r\n",
         w.rig.stakeholder().address,
-        lines.join("\r\n")
+        lines
     )
     .into_bytes();
     w.rig.append(w.rig.office(), "Sent", &answer);

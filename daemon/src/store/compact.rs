@@ -115,27 +115,19 @@ fn replace(path: &Path, data: &[u8]) -> Result<(), StoreError> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use base64::Engine;
+    use crate::store::raw::sample::{file, wrapped};
 
     /// A mail with a 100 kB PDF, as the first edition kept it: the raw file whole, the
     /// attachment file beside it.
     fn old_store(dir: &Path) -> (String, Vec<u8>, Vec<u8>) {
-        let data: Vec<u8> = (0..100_000u32)
-            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-            .collect();
-        let b64 = base64::engine::general_purpose::STANDARD.encode(&data);
-        let lines: Vec<&str> = b64
-            .as_bytes()
-            .chunks(76)
-            .map(|c| std::str::from_utf8(c).unwrap())
-            .collect();
+        let data = file(100_000);
         let mail = format!(
             "From: a@satker.example\r\nTo: loket@kppn.example\r\nSubject: SPM\r\n\
              MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
              --b\r\nContent-Type: text/plain\r\n\r\nTerlampir.\r\n--b\r\n\
              Content-Type: application/pdf; name=\"spm.pdf\"\r\n\
              Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
-            lines.join("\r\n")
+            wrapped(&data, 76, "\r\n")
         )
         .into_bytes();
         fs::create_dir_all(dir.join("raw")).unwrap();

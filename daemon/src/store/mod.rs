@@ -646,23 +646,17 @@ mod tests {
 
     #[test]
     fn a_raw_mail_that_stands_for_its_mail_is_kept_and_one_cut_short_is_written_again() {
-        use base64::Engine;
+        use raw::sample::{file, wrapped};
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::open(dir.path()).unwrap();
-        let data: Vec<u8> = (0..60_000u32).map(|i| (i * 7 % 251) as u8).collect();
-        let b64 = base64::engine::general_purpose::STANDARD.encode(&data);
-        let lines: Vec<&str> = b64
-            .as_bytes()
-            .chunks(76)
-            .map(|c| std::str::from_utf8(c).unwrap())
-            .collect();
+        let data = file(60_000);
         let raw = format!(
             "From: a@satker.example\r\nSubject: SPM\r\nMIME-Version: 1.0\r\n\
              Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
              Content-Type: text/plain\r\n\r\nTerlampir.\r\n--b\r\n\
              Content-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"a.pdf\"\r\n\
              Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
-            lines.join("\r\n")
+            wrapped(&data, 76, "\r\n")
         )
         .into_bytes();
         // One batch as ingest writes it.

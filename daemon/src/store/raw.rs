@@ -471,27 +471,36 @@ pub(crate) fn stands_for(file: &[u8], data_dir: &Path, sha256: &str) -> bool {
             .is_ok_and(|mail| sha256_hex(&mail) == sha256)
 }
 
+/// Attachments for the store's tests.
+#[cfg(test)]
+pub(crate) mod sample {
+    use base64::Engine;
+
+    /// Deterministic bytes that do not compress into a pattern (a stand-in for a PDF).
+    pub(crate) fn file(len: usize) -> Vec<u8> {
+        (0..len as u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect()
+    }
+
+    /// `data` in base64, in lines of `line` characters joined by `eol`.
+    pub(crate) fn wrapped(data: &[u8], line: usize, eol: &str) -> String {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(data);
+        b64.as_bytes()
+            .chunks(line)
+            .map(|c| std::str::from_utf8(c).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join(eol)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use crate::mail::parse;
 
-    /// Deterministic bytes that do not compress into a pattern.
-    fn file(len: usize) -> Vec<u8> {
-        (0..len as u32)
-            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-            .collect()
-    }
-
-    fn wrapped(data: &[u8], line: usize, eol: &str) -> String {
-        let b64 = base64::engine::general_purpose::STANDARD.encode(data);
-        b64.as_bytes()
-            .chunks(line)
-            .map(|c| std::str::from_utf8(c).unwrap())
-            .collect::<Vec<_>>()
-            .join(eol)
-    }
+    use super::sample::{file, wrapped};
 
     /// A mail with one attachment whose encoded body is `body`, laid out by `tail`
     /// (what follows the body up to the closing boundary).

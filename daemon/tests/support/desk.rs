@@ -328,3 +328,22 @@ pub(crate) fn db_try_count(site: &TestSite, sql: &str) -> Result<i64, String> {
 pub(crate) fn count(store: &Store, sql: &str) -> i64 {
     store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
 }
+
+/// Deterministic bytes that do not compress into a pattern: a stand-in for a PDF.
+pub(crate) fn pdf_like(len: usize) -> Vec<u8> {
+    (0..len as u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect()
+}
+
+/// `data` in base64, in lines of `line` characters joined by CRLF (none after the last):
+/// MIME writers use 76, Thunderbird 72.
+pub(crate) fn base64_lines(data: &[u8], line: usize) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(data);
+    b64.as_bytes()
+        .chunks(line)
+        .map(|c| std::str::from_utf8(c).expect("base64 is ASCII"))
+        .collect::<Vec<_>>()
+        .join("\r\n")
+}
