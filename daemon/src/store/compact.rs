@@ -36,8 +36,13 @@ pub fn compact(data_dir: &Path, dry_run: bool) -> Result<Compacted, StoreError> 
         let path = path.to_path_buf();
         move |source| StoreError::Io { path, source }
     };
-    let mut names: Vec<PathBuf> = fs::read_dir(&dir)
-        .map_err(io(&dir))?
+    let entries = match fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        // A data folder no mail has reached yet: nothing to cut.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Compacted::default()),
+        Err(e) => return Err(io(&dir)(e)),
+    };
+    let mut names: Vec<PathBuf> = entries
         .map(|e| e.map(|e| e.path()))
         .collect::<Result<_, _>>()
         .map_err(io(&dir))?;
@@ -159,6 +164,12 @@ mod tests {
         assert_eq!(fs::read_dir(dir.path().join("raw")).unwrap().count(), 1);
         let again = compact(dir.path(), false).unwrap();
         assert_eq!((again.files, again.already), (0, 1));
+    }
+
+    #[test]
+    fn a_data_folder_without_raw_mail_has_nothing_to_cut() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(compact(dir.path(), false).unwrap(), Compacted::default());
     }
 
     #[test]
