@@ -866,11 +866,7 @@ pub fn refresh_standing(
         return Ok(0);
     }
     let tx = store.transaction()?;
-    let m = Mailer {
-        desk,
-        conn: &tx,
-        now,
-    };
+    let m = Mailer::new(desk, &tx, now);
     let mut queued = 0;
     for cso in desk.config.roster.csos() {
         if fresh(&tx, &cso.address)? {

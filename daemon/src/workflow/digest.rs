@@ -51,11 +51,7 @@ pub(crate) fn run(
         return Ok(0);
     }
     let tx = store.transaction()?;
-    let m = Mailer {
-        desk,
-        conn: &tx,
-        now,
-    };
+    let m = Mailer::new(desk, &tx, now);
     let open = tickets::open(m.conn)?;
     let mut sent = 0;
     for staff in &desk.config.roster.staff {

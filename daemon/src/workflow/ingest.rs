@@ -161,7 +161,7 @@ pub(crate) fn record(
         Outcome::Duplicate
     } else {
         let facts = facts(conn, desk, mail)?;
-        let mailer = Mailer { desk, conn, now };
+        let mailer = Mailer::new(desk, conn, now);
         // Staff-started mail (forms, desk commands, replies to desk mail) first.
         match desk_mail::route(&mailer, &received, &facts)? {
             Some(outcome) => outcome,
@@ -235,7 +235,7 @@ pub(crate) fn tell_quarantined(
         from,
         subject,
     };
-    let mailer = Mailer { desk, conn, now };
+    let mailer = Mailer::new(desk, conn, now);
     let hour = now.format("%Y-%m-%dT%H");
     for staff in super::recipients::first_line(desk) {
         let dedup = format!("quarantined:{staff}:{hour}");
@@ -303,11 +303,7 @@ pub(crate) fn quarantine_oversize(
         reason,
     };
     let tx = store.transaction()?;
-    let mailer = Mailer {
-        desk,
-        conn: &tx,
-        now,
-    };
+    let mailer = Mailer::new(desk, &tx, now);
     let ticket = match person {
         Some(m) => stakeholder::open_oversize(&mailer, m, u64::from(size)),
         None => Ok(None),

@@ -553,6 +553,11 @@ pub(crate) struct Mailer<'a> {
 }
 
 impl<'a> Mailer<'a> {
+    /// Mail queued in `conn` (a transaction), dated `now`.
+    pub(crate) fn new(desk: &'a Desk, conn: &'a Connection, now: DateTime<Utc>) -> Self {
+        Mailer { desk, conn, now }
+    }
+
     fn ticket_view(&self, t: &'a Ticket) -> TicketView<'a> {
         let service = self.desk.service(&t.service);
         TicketView {

@@ -159,11 +159,7 @@ fn record(
     let at = mail
         .date
         .map_or(now, |d| d.clamp(t.created_at.min(now), now));
-    let m = Mailer {
-        desk,
-        conn: &tx,
-        now,
-    };
+    let m = Mailer::new(desk, &tx, now);
     apply(&m, &mut t, mail, row, at)?;
     store::set_folder_state(&tx, &src.folder, src.uidvalidity, src.uid)?;
     tx.commit().map_err(StoreError::from)?;

@@ -32,11 +32,7 @@ pub fn tick(store: &mut Store, desk: &Desk, now: DateTime<Utc>) -> Result<TickRe
     for mut t in open {
         // One transaction per ticket: a failure on one never blocks the others.
         let tx = store.transaction()?;
-        let mailer = Mailer {
-            desk,
-            conn: &tx,
-            now,
-        };
+        let mailer = Mailer::new(desk, &tx, now);
         match t.status {
             Status::New | Status::InProgress => {
                 unanswered(&mailer, &t, &mut report)?;
@@ -76,11 +72,7 @@ fn undelivered(store: &mut Store, desk: &Desk, now: DateTime<Utc>) -> Result<usi
         return Ok(0);
     }
     let tx = store.transaction()?;
-    let m = Mailer {
-        desk,
-        conn: &tx,
-        now,
-    };
+    let m = Mailer::new(desk, &tx, now);
     let mut told = 0;
     for r in &refused {
         let Some(t) = tickets::find(&tx, r.ticket_id)? else {

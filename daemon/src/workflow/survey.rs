@@ -245,11 +245,7 @@ pub fn enter_paper_form(
     now: DateTime<Utc>,
 ) -> Result<PaperOutcome, MailError> {
     let tx = store.transaction()?;
-    let m = Mailer {
-        desk,
-        conn: &tx,
-        now,
-    };
+    let m = Mailer::new(desk, &tx, now);
     let outcome = paper_form(&m, staff, subject, body, None)?;
     tx.commit().map_err(StoreError::from)?;
     Ok(outcome)
