@@ -372,6 +372,9 @@ fn compact(root: &Path, dry_run: bool) -> Result<()> {
         c.already,
         c.whole
     );
+    for why in &c.damaged {
+        say!("warning: left whole, an attachment file does not give it back: {why}");
+    }
     Ok(())
 }
 

@@ -13,7 +13,7 @@ use super::{StoreError, attachment_path, raw, sha256_hex};
 use crate::mail::parse;
 
 /// What a compaction did (or, in a dry run, would do).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Compacted {
     /// Raw files cut.
     pub files: usize,
@@ -26,6 +26,10 @@ pub struct Compacted {
     /// Raw files left whole: no attachment whose file the store keeps, or a mail that
     /// does not parse (as ingest leaves it).
     pub whole: usize,
+    /// Of those, the ones left whole because an attachment file on disk does not give
+    /// the mail back (changed or damaged): why, naming the files, for whoever restores
+    /// them from a backup. Mail cut earlier that needs such a file cannot be read back.
+    pub damaged: Vec<String>,
 }
 
 /// Cuts every raw file under `data_dir/raw` that is kept whole and can be cut. With
@@ -69,9 +73,10 @@ pub fn compact(data_dir: &Path, dry_run: bool) -> Result<Compacted, StoreError> 
             continue;
         };
         // The attachment files as they are on disk must give the mail back.
-        if raw::rebuilt(&cut, &path, data_dir, &sha).is_err() {
-            tracing::warn!(path = %path.display(), "a stored attachment file does not give this mail back: left whole");
+        if let Err(e) = raw::rebuilt(&cut, &path, data_dir, &sha) {
+            tracing::warn!(path = %path.display(), error = %e, "a stored attachment file does not give this mail back: left whole");
             done.whole += 1;
+            done.damaged.push(e.to_string());
             continue;
         }
         if !dry_run {
@@ -181,7 +186,11 @@ mod tests {
         let mut changed = data.clone();
         changed[500] ^= 1;
         fs::write(&kept, &changed).unwrap();
-        assert_eq!(compact(dir.path(), false).unwrap().whole, 1);
+        let c = compact(dir.path(), false).unwrap();
+        assert_eq!(c.whole, 1);
+        // Said, naming the raw mail, so the file can be restored from a backup.
+        assert_eq!(c.damaged.len(), 1, "{c:?}");
+        assert!(c.damaged[0].contains(&format!("{sha}.eml")), "{c:?}");
         assert_eq!(fs::read(raw::raw_path(dir.path(), &sha)).unwrap(), mail);
         // Gone (pruned, or never kept): nothing to name.
         fs::remove_file(&kept).unwrap();
